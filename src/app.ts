@@ -1,0 +1,89 @@
+/**
+ * The process-wide state every session shares: the config, the PBX backends, the guard (dial policy, call
+ * limits, confirmation tokens), the audit trail, the resource watcher and the tools on offer.
+ */
+import { createBackends, PbxRouter } from './backends/registry.js';
+import type { Config } from './config.js';
+import { LogHub, type Logger } from './log.js';
+import { Audit } from './safety/audit.js';
+import { TokenStore } from './safety/confirm.js';
+import { CallLimiter } from './safety/limits.js';
+import { DialPolicy } from './safety/policy.js';
+import { addSecretsFrom } from './safety/redact.js';
+import type { ResourceDef } from './resources/define.js';
+import { PBX_RESOURCES } from './resources/pbx.js';
+import { ResourceWatcher } from './resources/watch.js';
+import type { AnyTool } from './tools/define.js';
+import { ALL_TOOLS } from './tools/index.js';
+import { ToolRunner } from './tools/runner.js';
+
+export const SERVER_NAME = 'telephony-mcp';
+
+export interface App {
+  readonly config: Config;
+  readonly logs: LogHub;
+  readonly log: Logger;
+  readonly pbxes: PbxRouter;
+  /** The tools offered: needed capability present on some PBX, and read-only when readOnly is set. */
+  readonly tools: readonly AnyTool[];
+  readonly resources: readonly ResourceDef[];
+  readonly runner: ToolRunner;
+  readonly audit: Audit;
+  readonly watcher: ResourceWatcher;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logs?: LogHub;
+  /** A clock for sim engines (tests). */
+  clock?: unknown;
+  /** Tools to consider instead of ALL_TOOLS (the conformance fixtures add theirs). */
+  tools?: readonly AnyTool[];
+  pollMs?: number;
+}
+
+/** Which of `tools` a server with these PBXs and this mode offers. */
+export function offeredTools(tools: readonly AnyTool[], pbxes: PbxRouter, readOnly: boolean): AnyTool[] {
+  return tools.filter((t) => (t.needs.length === 0 || pbxes.anyCan(t.needs)) && (!readOnly || t.annotations.readOnlyHint));
+}
+
+export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  addSecretsFrom(config);
+  const logs = opts.logs ?? new LogHub({ level: config.log.level, format: config.log.format });
+  const log = logs.logger();
+  const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });
+  const pbxes = new PbxRouter(backends, config.defaultPbx);
+  const audit = new Audit(config.audit.file, config.audit.recent, log.child({ part: 'audit' }));
+  const runner = new ToolRunner({
+    pbxes,
+    policy: new DialPolicy(config.safety.dialPolicy),
+    limiter: new CallLimiter(config.safety.dialPolicy.maxCallsPerMinute, config.safety.dialPolicy.maxConcurrentCalls),
+    tokens: new TokenStore(),
+    audit,
+    safety: config.safety,
+    readOnly: config.readOnly,
+    log,
+  });
+  const watcher = new ResourceWatcher(log.child({ part: 'watch' }), opts.pollMs);
+  const tools = offeredTools(opts.tools ?? ALL_TOOLS, pbxes, config.readOnly);
+  const resources = PBX_RESOURCES.filter((r) => !r.needs || pbxes.anyCan([r.needs]));
+  let closed = false;
+  return {
+    config,
+    logs,
+    log,
+    pbxes,
+    tools,
+    resources,
+    runner,
+    audit,
+    watcher,
+    async close() {
+      if (closed) return;
+      closed = true;
+      watcher.close();
+      await pbxes.close();
+      await audit.close();
+    },
+  };
+}

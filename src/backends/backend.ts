@@ -1,0 +1,172 @@
+/**
+ * The one interface every PBX backend implements: one method per operation, and a `capabilities` set naming
+ * the operations it supports. A backend that lacks an operation does not implement it; tools are listed only
+ * when some configured PBX has the capability they need.
+ */
+import type {
+  Call,
+  Contact,
+  ContactFields,
+  ContactImportResult,
+  Extension,
+  ForwardKind,
+  HistoryEntry,
+  ParkingInfo,
+  QueueStatus,
+} from './model.js';
+
+/**
+ * A number that passed the dial policy (safety/policy.ts), the only producer of this type. Every operation that
+ * dials takes a Dialable, so no path can hand a backend an unchecked number.
+ */
+export type Dialable = string & { readonly __dialable: unique symbol };
+
+/** For tests that drive a backend directly, below the policy. Never used by server code. */
+export function unsafeDialable(n: string): Dialable {
+  return n as Dialable;
+}
+
+/** Per-request options every operation accepts. */
+export interface OpOptions {
+  /** Aborted when the client cancels the request or the server shuts down. */
+  signal?: AbortSignal;
+}
+
+/** `user` is a PBX user (login or extension, per backend); undefined where the backend acts for one agent. */
+export interface UserScoped {
+  user?: string | undefined;
+}
+
+export interface PlaceCallResult {
+  /** The new call, when the PBX reports it synchronously. */
+  call?: Call;
+  /** The PBX's id for the new call, when known without the full call. */
+  callId?: string;
+}
+
+export interface AttendedTransferResult {
+  /** The consultation call to the transfer target, when the PBX reports it. */
+  consultCall?: Call;
+  /** How the transfer completes on this PBX, for the model. */
+  completion: string;
+}
+
+export interface ContactStore {
+  list(a: UserScoped, o?: OpOptions): Promise<Contact[]>;
+  get(a: UserScoped & { id: string }, o?: OpOptions): Promise<Contact>;
+  create(a: UserScoped & { contact: ContactFields }, o?: OpOptions): Promise<Contact>;
+  update(a: UserScoped & { id: string; contact: ContactFields }, o?: OpOptions): Promise<Contact>;
+  delete(a: UserScoped & { id: string }, o?: OpOptions): Promise<void>;
+  deleteAll(a: UserScoped, o?: OpOptions): Promise<void>;
+  exportCsv(a: UserScoped, o?: OpOptions): Promise<string>;
+  importCsv(a: UserScoped & { csv: string }, o?: OpOptions): Promise<ContactImportResult>;
+  /** True when list() returns contacts without ids (get/update/delete then need an id from create or import). */
+  readonly listHasIds: boolean;
+}
+
+export interface Operations {
+  placeCall(a: UserScoped & { to: Dialable }, o?: OpOptions): Promise<PlaceCallResult>;
+  answer(a: UserScoped & { callId?: string | undefined }, o?: OpOptions): Promise<Call | undefined>;
+  hangup(a: UserScoped & { callId?: string | undefined }, o?: OpOptions): Promise<void>;
+  /** Put a call on hold; `on: false` resumes it where the PBX can (xCALLY only toggles). */
+  hold(a: UserScoped & { callId?: string | undefined; on?: boolean }, o?: OpOptions): Promise<void>;
+  transferBlind(a: UserScoped & { callId?: string | undefined; to: Dialable }, o?: OpOptions): Promise<void>;
+  transferAttended(
+    a: UserScoped & { callId?: string | undefined; to: Dialable },
+    o?: OpOptions,
+  ): Promise<AttendedTransferResult>;
+  /** Join the held call `callId` with the user's current call. */
+  conference(a: UserScoped & { callId: string }, o?: OpOptions): Promise<void>;
+  setDnd(a: UserScoped & { enabled: boolean }, o?: OpOptions): Promise<void>;
+  setForward(
+    a: UserScoped & { kind: ForwardKind; destination?: Dialable | undefined; enabled: boolean },
+    o?: OpOptions,
+  ): Promise<void>;
+  pauseQueues(
+    a: UserScoped & { paused: boolean; queues?: string[] | undefined; reason?: string | undefined },
+    o?: OpOptions,
+  ): Promise<void>;
+  /** Calls of `user`, or every call the PBX shows us when `user` is undefined. */
+  activeCalls(a: UserScoped, o?: OpOptions): Promise<Call[]>;
+  listQueue(a: { queue: string }, o?: OpOptions): Promise<QueueStatus>;
+  /** Names of the queues this PBX knows (for resource listing and completions). */
+  listQueues(o?: OpOptions): Promise<string[]>;
+  listExtensions(o?: OpOptions): Promise<Extension[]>;
+  history(a: UserScoped & { size?: number | undefined; days?: number | undefined }, o?: OpOptions): Promise<HistoryEntry[]>;
+  contacts: ContactStore;
+  parkCall(a: UserScoped & { callId: string; slot?: string | undefined }, o?: OpOptions): Promise<{ slot: string }>;
+  parkingInfo(o?: OpOptions): Promise<ParkingInfo>;
+}
+
+export type Capability = keyof Operations;
+
+export const CAPABILITIES = [
+  'placeCall',
+  'answer',
+  'hangup',
+  'hold',
+  'transferBlind',
+  'transferAttended',
+  'conference',
+  'setDnd',
+  'setForward',
+  'pauseQueues',
+  'activeCalls',
+  'listQueue',
+  'listQueues',
+  'listExtensions',
+  'history',
+  'contacts',
+  'parkCall',
+  'parkingInfo',
+] as const satisfies readonly Capability[];
+
+/** Operations that only read. Everything else changes state on the PBX and is never retried. */
+export const READ_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'activeCalls',
+  'listQueue',
+  'listQueues',
+  'listExtensions',
+  'history',
+  'parkingInfo',
+]);
+
+/** What changed on a PBX; resources map these to URIs for subscribers. */
+export type Change =
+  | { topic: 'calls' }
+  | { topic: 'extensions' }
+  | { topic: 'parking' }
+  | { topic: 'queue'; queue: string }
+  | { topic: 'history'; user: string }
+  | { topic: 'contacts'; user: string };
+
+export interface Backend extends Partial<Operations> {
+  /** The PBX's name in the config (`pbxes.<name>`). */
+  readonly name: string;
+  /** The backend type (`sim`, `kalliope`, ...). */
+  readonly type: string;
+  readonly capabilities: ReadonlySet<Capability>;
+  /** Who acts when a tool names no user. */
+  readonly defaultUser?: string | undefined;
+  /**
+   * 'many': the PBX serves many users and `user` picks one.
+   * 'self': a desktop client that acts only for the one agent logged in there; `user` is ignored.
+   */
+  readonly userModel: 'many' | 'self';
+  /** The users this PBX knows, for resource listing and completions (optional). */
+  knownUsers?(): Promise<string[]>;
+  /** Push notifications of changes. Backends without it are polled by the resource watcher. */
+  watch?(listener: (change: Change) => void): () => void;
+  /** Least interval (ms) between two polls of the same read on this PBX. */
+  readonly minPollIntervalMs?: number;
+  close(): Promise<void>;
+}
+
+/** Throws if a backend declares a capability it does not implement (a programming error, caught at start-up). */
+export function assertCapabilitiesImplemented(backend: Backend): void {
+  for (const cap of backend.capabilities) {
+    const member = (backend as Partial<Record<Capability, unknown>>)[cap];
+    const ok = cap === 'contacts' ? typeof member === 'object' && member !== null : typeof member === 'function';
+    if (!ok) throw new Error(`backend ${backend.type} declares capability ${cap} but does not implement it`);
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Config entries -> backend instances, and the routing of a tool's `pbx` argument to one of them. The
+ * PbxHandle is the one place that checks a capability, resolves the acting user and attributes every error
+ * to its PBX, so no tool or backend has to.
+ */
+import { z } from 'zod';
+import {
+  type Backend,
+  type Capability,
+  type ContactStore,
+  type Operations,
+  READ_CAPABILITIES,
+  assertCapabilitiesImplemented,
+} from './backend.js';
+import { BackendError, isBackendError } from './errors.js';
+import type { BackendDeps, BackendType } from './types.js';
+import { simType } from './sim/backend.js';
+
+/** Every backend type the server knows. A vendor module adds itself here. */
+export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType];
+
+/** Human wording of each capability, for "this PBX can: ..." messages and the README table. */
+export const CAPABILITY_LABELS: Record<Capability, string> = {
+  placeCall: 'place calls',
+  answer: 'answer calls',
+  hangup: 'hang up calls',
+  hold: 'hold calls',
+  transferBlind: 'blind transfer',
+  transferAttended: 'attended transfer',
+  conference: 'conference calls',
+  setDnd: 'set do-not-disturb',
+  setForward: 'set call forwarding',
+  pauseQueues: 'pause in queues',
+  activeCalls: 'read active calls',
+  listQueue: 'read a queue',
+  listQueues: 'list queues',
+  listExtensions: 'list extensions',
+  history: 'read call history',
+  contacts: 'keep contacts',
+  parkCall: 'park calls',
+  parkingInfo: 'read the parking lot',
+};
+
+export function backendType(type: string): BackendType<z.ZodObject> | undefined {
+  return BACKEND_TYPES.find((t) => t.type === type);
+}
+
+/** The schema of one `pbxes.<name>` entry: the union of every backend type's config. */
+export function pbxEntrySchema(): z.ZodType {
+  return z.unknown().superRefine((v, ctx) => {
+    const type = v && typeof v === 'object' ? (v as { type?: unknown }).type : undefined;
+    const known = BACKEND_TYPES.map((t) => t.type).join(', ');
+    if (typeof type !== 'string') {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: `missing: say which kind of PBX this is (${known})` });
+      return;
+    }
+    const bt = backendType(type);
+    if (!bt) {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown PBX type "${type}"; use one of: ${known}` });
+      return;
+    }
+    const r = bt.config.safeParse(v);
+    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
+  });
+}
+
+type OpFn = (...args: never[]) => Promise<unknown>;
+
+/** Called before every operation with its name and whether it only reads; may throw to stop it. */
+export type OpGate = (op: string, isRead: boolean) => void;
+
+/** A configured PBX as tools see it. */
+export class PbxHandle {
+  constructor(
+    readonly backend: Backend,
+    private readonly gate?: OpGate,
+  ) {}
+
+  /** The same PBX, with every operation passed through `gate` first (the runner's confirmation check). */
+  gated(gate: OpGate): PbxHandle {
+    return new PbxHandle(this.backend, gate);
+  }
+
+  get name(): string {
+    return this.backend.name;
+  }
+  get type(): string {
+    return this.backend.type;
+  }
+
+  can(cap: Capability): boolean {
+    return this.backend.capabilities.has(cap);
+  }
+
+  /** What this PBX can do, in words. */
+  describeCapabilities(): string {
+    return [...this.backend.capabilities].map((c) => CAPABILITY_LABELS[c]).join(', ');
+  }
+
+  unsupported(what: string): BackendError {
+    return new BackendError('unsupported', `this PBX cannot ${what}`, {
+      pbx: this.name,
+      pbxType: this.type,
+      hint: `It can: ${this.describeCapabilities()}.`,
+    });
+  }
+
+  /** The user a tool acts for: the one named, or the PBX's default. Undefined when neither exists. */
+  user(requested?: string): string | undefined {
+    if (this.backend.userModel === 'self') {
+      const self = this.backend.defaultUser;
+      if (requested !== undefined && self !== undefined && requested !== self) {
+        throw new BackendError(
+          'invalid',
+          `this PBX is a desktop client that acts only for the agent logged in there (${self}), not for ${requested}`,
+          { pbx: this.name, pbxType: this.type, hint: 'Leave out `user`, or use a PBX entry for that user.' },
+        );
+      }
+      return self;
+    }
+    return requested ?? this.backend.defaultUser;
+  }
+
+  /** Like user(), but an action needs someone to act for. */
+  actingUser(requested?: string): string | undefined {
+    const u = this.user(requested);
+    if (u === undefined && this.backend.userModel === 'many') {
+      throw new BackendError('invalid', 'this action is done for a user, and none was named', {
+        pbx: this.name,
+        pbxType: this.type,
+        hint: `Pass \`user\`, or set \`defaultUser\` for PBX ${this.name} in the config.`,
+      });
+    }
+    return u;
+  }
+
+  /** The operation, wrapped so its errors are typed and attributed. Throws `unsupported` if the PBX lacks it. */
+  op<C extends Exclude<Capability, 'contacts'>>(cap: C, what: string = CAPABILITY_LABELS[cap]): Operations[C] {
+    const fn = this.backend[cap] as OpFn | undefined;
+    if (!this.can(cap) || typeof fn !== 'function') throw this.unsupported(what);
+    return this.wrap(fn.bind(this.backend) as OpFn, cap, READ_CAPABILITIES.has(cap)) as unknown as Operations[C];
+  }
+
+  contacts(): ContactStore {
+    const store = this.backend.contacts;
+    if (!this.can('contacts') || !store) throw this.unsupported('keep contacts');
+    const reads = new Set(['list', 'get', 'exportCsv']);
+    const wrapped = { listHasIds: store.listHasIds } as Record<string, unknown>;
+    for (const k of ['list', 'get', 'create', 'update', 'delete', 'deleteAll', 'exportCsv', 'importCsv'] as const) {
+      wrapped[k] = this.wrap((store[k] as OpFn).bind(store), `contacts.${k}`, reads.has(k));
+    }
+    return wrapped as unknown as ContactStore;
+  }
+
+  private wrap(fn: OpFn, name: string, isRead: boolean): OpFn {
+    return (async (...args: never[]) => {
+      this.gate?.(name, isRead);
+      try {
+        return await fn(...args);
+      } catch (e) {
+        throw this.attribute(e, isRead);
+      }
+    }) as OpFn;
+  }
+
+  /** Any error from a backend, as a typed error naming this PBX. */
+  attribute(e: unknown, isRead: boolean): BackendError {
+    if (isBackendError(e)) return e.at(this.name, this.type);
+    // An error the backend did not type is a bug there; for an action we cannot know whether it happened.
+    return new BackendError(
+      isRead ? 'unavailable' : 'outcome_unknown',
+      isRead ? 'the request failed unexpectedly' : 'the request failed unexpectedly, after it may have reached the PBX',
+      { pbx: this.name, pbxType: this.type, cause: e },
+    );
+  }
+}
+
+export class PbxRouter {
+  private readonly handles = new Map<string, PbxHandle>();
+
+  constructor(
+    backends: Backend[],
+    readonly defaultPbx: string,
+  ) {
+    for (const b of backends) this.handles.set(b.name, new PbxHandle(b));
+    if (!this.handles.has(defaultPbx)) throw new Error(`defaultPbx "${defaultPbx}" is not one of the configured PBXs`);
+  }
+
+  names(): string[] {
+    return [...this.handles.keys()];
+  }
+
+  all(): PbxHandle[] {
+    return [...this.handles.values()];
+  }
+
+  /** The PBX named, or the default one. */
+  get(name?: string): PbxHandle {
+    const h = this.handles.get(name ?? this.defaultPbx);
+    if (!h) {
+      throw new BackendError('not_found', `there is no PBX named "${name}"`, {
+        hint: `Configured PBXs: ${this.names().join(', ')}. Leave out \`pbx\` to use ${this.defaultPbx}.`,
+      });
+    }
+    return h;
+  }
+
+  /** True when at least one configured PBX has one of `caps`. */
+  anyCan(caps: readonly Capability[]): boolean {
+    return this.all().some((h) => caps.some((c) => h.can(c)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.all().map((h) => h.backend.close()));
+  }
+}
+
+/** Build every configured backend; a failure names the PBX. Built ones are closed if a later one fails. */
+export async function createBackends(
+  entries: Record<string, { type: string } & Record<string, unknown>>,
+  deps: BackendDeps,
+): Promise<Backend[]> {
+  const built: Backend[] = [];
+  try {
+    for (const [name, entry] of Object.entries(entries)) {
+      const bt = backendType(entry.type);
+      if (!bt) throw new Error(`pbxes.${name}.type: unknown PBX type "${entry.type}"`);
+      const backend = await bt.create(name, bt.config.parse(entry), { ...deps, log: deps.log.child({ pbx: name }) });
+      assertCapabilitiesImplemented(backend);
+      built.push(backend);
+    }
+    return built;
+  } catch (e) {
+    await Promise.allSettled(built.map((b) => b.close()));
+    throw e;
+  }
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+/**
+ * telephony-mcp [--config FILE] [--transport stdio|http] [--host H] [--port P] [--read-only]
+ * telephony-mcp simulate <vendor> [--port N] [--scenario FILE]
+ *
+ * Parses arguments, loads .env and the config, builds the app and starts the chosen transport. Everything it
+ * prints goes to stderr: in stdio mode stdout belongs to the protocol.
+ */
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { LEVELS, LogHub, type Level } from './log.js';
+import { VERSION } from './server.js';
+import { startHttp } from './transports/http.js';
+import { startStdio } from './transports/stdio.js';
+import { SIMULATORS, runSimulator } from './simulators.js';
+
+const USAGE = `telephony-mcp ${VERSION}: an MCP server for phone systems (PBXs)
+
+Usage:
+  telephony-mcp [options]                 serve MCP (stdio by default)
+  telephony-mcp simulate <vendor> [--port N] [--scenario FILE]
+                                          run a vendor API simulator over the sim PBX
+                                          (vendors: ${Object.keys(SIMULATORS).join(', ') || 'none yet'})
+
+Options:
+  --config FILE          config file (default: $TELEPHONY_MCP_CONFIG, else the built-in demo PBX)
+  --transport T          stdio (default) or http
+  --host H               HTTP address to bind (default 127.0.0.1)
+  --port P               HTTP port (default 3000)
+  --read-only            offer only tools that read
+  --log-level L          ${LEVELS.join(', ')}
+  --help, --version
+
+Environment: TELEPHONY_MCP_CONFIG, TELEPHONY_MCP_TOKEN (HTTP bearer token); a .env file in the
+working directory is loaded. Any \${VAR} in the config is replaced from the environment.
+`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`telephony-mcp: ${message}\n`);
+  process.exit(code);
+}
+
+function banner(config: Config, url: string, token: boolean): string {
+  const pbxes = Object.entries(config.pbxes)
+    .map(([n, p]) => `${n} (${p.type}${n === config.defaultPbx ? ', default' : ''})`)
+    .join(', ');
+  const header = token ? ',\n        "headers": { "Authorization": "Bearer ${TELEPHONY_MCP_TOKEN}" }' : '';
+  return [
+    '',
+    `telephony-mcp ${VERSION} is serving MCP over streamable HTTP`,
+    `  endpoint: ${url}${token ? '   (bearer token required)' : ''}`,
+    `  PBXs:     ${pbxes}${config.source === 'built-in demo config' ? '   (built-in demo: a simulated PBX)' : ''}`,
+    '',
+    'Connect a client:',
+    `  Claude Code:   claude mcp add --transport http telephony ${url}${token ? ' --header "Authorization: Bearer $TELEPHONY_MCP_TOKEN"' : ''}`,
+    `  MCP Inspector: npx @modelcontextprotocol/inspector   (transport "Streamable HTTP", URL ${url})`,
+    '  JSON config (VS Code, Cursor, others):',
+    `    { "mcpServers": { "telephony": { "type": "http", "url": "${url}"${header} } } }`,
+    '',
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n');
+}
+
+async function serve(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        transport: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'read-only': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stderr.write(USAGE);
+    return;
+  }
+  if (values.version) {
+    process.stderr.write(`${VERSION}\n`);
+    return;
+  }
+  const transport = values.transport ?? 'stdio';
+  if (transport !== 'stdio' && transport !== 'http') fail(`--transport must be stdio or http, not "${transport}"`);
+  const level = values['log-level'];
+  if (level !== undefined && !(LEVELS as readonly string[]).includes(level)) fail(`--log-level must be one of ${LEVELS.join(', ')}`);
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not "${values.port}"`);
+  }
+
+  dotenv.config({ quiet: true });
+  let config: Config;
+  try {
+    config = loadConfig(values.config ?? process.env.TELEPHONY_MCP_CONFIG);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  if (values['read-only']) config.readOnly = true;
+  const logs = new LogHub({ level: (level as Level | undefined) ?? config.log.level, format: config.log.format });
+  let app;
+  try {
+    app = await createApp(config, { logs });
+  } catch (e) {
+    fail(`cannot start: ${(e as Error).message}`);
+  }
+
+  let stop: () => Promise<void>;
+  if (transport === 'http') {
+    const token = config.http.token ?? (process.env.TELEPHONY_MCP_TOKEN || undefined);
+    let running;
+    try {
+      running = await startHttp(app, {
+        host: values.host ?? config.http.host,
+        port: port ?? config.http.port,
+        token,
+        allowedHosts: config.http.allowedHosts,
+        allowedOrigins: config.http.allowedOrigins,
+        maxSessions: config.http.maxSessions,
+        sessionIdleMinutes: config.http.sessionIdleMinutes,
+      });
+    } catch (e) {
+      await app.close();
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE') fail(`port ${port ?? config.http.port} is in use: stop the other server or pass --port`, 1);
+      if (err.code === 'EACCES') fail(`not allowed to bind ${values.host ?? config.http.host}:${port ?? config.http.port}`, 1);
+      fail(err.message, 1);
+    }
+    process.stderr.write(banner(config, running.url, !!token));
+    stop = () => running.close();
+  } else {
+    if (process.stdin.isTTY) {
+      process.stderr.write('telephony-mcp: speaking MCP over stdio; an MCP client starts it. For a demo run: npm start\n');
+    }
+    const running = await startStdio(app);
+    stop = () => running.close();
+    void running.closed.then(() => shutdown('stdin closed'));
+  }
+
+  let stopping = false;
+  const shutdown = async (why: string) => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info('shutting down', { why });
+    const force = setTimeout(() => process.exit(1), 5000).unref();
+    await stop().catch(() => {});
+    await app.close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'simulate') {
+    try {
+      await runSimulator(argv.slice(1));
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    return;
+  }
+  await serve(argv);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`telephony-mcp: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+/** The shape of a resource: a URI template over a PBX, what it needs, how to list, read and watch it. */
+import type { Capability, Change } from '../backends/backend.js';
+import type { PbxHandle } from '../backends/registry.js';
+
+export interface ResourceListing {
+  uri: string;
+  name: string;
+  title?: string;
+}
+
+export interface ResourceDef {
+  name: string;
+  title: string;
+  description: string;
+  /** e.g. pbx://{pbx}/queues/{queue} */
+  template: string;
+  /** The PBX capability it needs; undefined: every PBX has it. */
+  needs?: Capability;
+  /** Concrete instances on one PBX, for resources/list. */
+  list(pbx: PbxHandle): Promise<ResourceListing[]>;
+  read(pbx: PbxHandle, vars: Record<string, string>, signal?: AbortSignal): Promise<unknown>;
+  /** Whether a pushed change touches the instance with these variables. */
+  affectedBy(change: Change, vars: Record<string, string>): boolean;
+}
+
+/** Build a URI from a template, percent-encoding each variable. */
+export function fillTemplate(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_m, k: string) => encodeURIComponent(vars[k] ?? ''));
+}
+
+/** Match a URI against a template; returns the decoded variables, or undefined. */
+export function matchTemplate(template: string, uri: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const re = new RegExp(
+    `^${template
+      .split(/(\{\w+\})/)
+      .map((part) => {
+        const m = /^\{(\w+)\}$/.exec(part);
+        if (m) {
+          names.push(m[1]!);
+          return '([^/]+)';
+        }
+        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      })
+      .join('')}$`,
+  );
+  const m = re.exec(uri);
+  if (!m) return undefined;
+  const vars: Record<string, string> = {};
+  try {
+    names.forEach((n, i) => (vars[n] = decodeURIComponent(m[i + 1]!)));
+  } catch {
+    return undefined;
+  }
+  return vars;
+}

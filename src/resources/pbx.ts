@@ -1,0 +1,106 @@
+/** The per-PBX resources: calls, extensions, history of a user, a queue, and the PBX's capabilities. */
+import { CAPABILITY_LABELS } from '../backends/registry.js';
+import { fillTemplate, type ResourceDef } from './define.js';
+
+/** Listing every user or queue of a big PBX would flood resources/list; templates still reach the rest. */
+const LIST_CAP = 100;
+
+export const callsResource: ResourceDef = {
+  name: 'calls',
+  title: 'Active calls',
+  description: 'Every active call this PBX shows (JSON: {pbx, calls: Call[]}). Subscribe to be told when calls change.',
+  template: 'pbx://{pbx}/calls',
+  needs: 'activeCalls',
+  list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/calls', { pbx: pbx.name }), name: `${pbx.name} calls`, title: `Active calls on ${pbx.name}` }]),
+  async read(pbx, _vars, signal) {
+    const calls = await pbx.op('activeCalls')({ user: undefined }, { signal });
+    return { pbx: pbx.name, calls };
+  },
+  affectedBy: (c) => c.topic === 'calls',
+};
+
+export const extensionsResource: ResourceDef = {
+  name: 'extensions',
+  title: 'Extensions',
+  description: 'Users, queues and attendants of this PBX with their state (JSON: {pbx, extensions: Extension[]}).',
+  template: 'pbx://{pbx}/extensions',
+  needs: 'listExtensions',
+  list: (pbx) =>
+    Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/extensions', { pbx: pbx.name }), name: `${pbx.name} extensions`, title: `Extensions of ${pbx.name}` }]),
+  async read(pbx, _vars, signal) {
+    return { pbx: pbx.name, extensions: await pbx.op('listExtensions')({ signal }) };
+  },
+  affectedBy: (c) => c.topic === 'extensions',
+};
+
+export const historyResource: ResourceDef = {
+  name: 'history',
+  title: 'Call history of a user',
+  description: "A user's recent calls, newest first (JSON: {pbx, user, entries: HistoryEntry[]}).",
+  template: 'pbx://{pbx}/history/{user}',
+  needs: 'history',
+  async list(pbx) {
+    const users = pbx.backend.knownUsers ? await pbx.backend.knownUsers() : pbx.backend.defaultUser ? [pbx.backend.defaultUser] : [];
+    return users.slice(0, LIST_CAP).map((user) => ({
+      uri: fillTemplate('pbx://{pbx}/history/{user}', { pbx: pbx.name, user }),
+      name: `${pbx.name} history ${user}`,
+      title: `Call history of ${user} on ${pbx.name}`,
+    }));
+  },
+  async read(pbx, vars, signal) {
+    const user = pbx.user(vars.user);
+    const entries = await pbx.op('history')({ user }, { signal });
+    return { pbx: pbx.name, user: vars.user, entries };
+  },
+  affectedBy: (c, vars) => c.topic === 'history' && c.user === vars.user,
+};
+
+export const queueResource: ResourceDef = {
+  name: 'queue',
+  title: 'A call queue',
+  description: 'Who waits in a queue and who was connected (JSON: QueueStatus).',
+  template: 'pbx://{pbx}/queues/{queue}',
+  needs: 'listQueue',
+  async list(pbx) {
+    if (!pbx.can('listQueues')) return [];
+    const queues = await pbx.op('listQueues')();
+    return queues.slice(0, LIST_CAP).map((queue) => ({
+      uri: fillTemplate('pbx://{pbx}/queues/{queue}', { pbx: pbx.name, queue }),
+      name: `${pbx.name} queue ${queue}`,
+      title: `Queue ${queue} on ${pbx.name}`,
+    }));
+  },
+  async read(pbx, vars, signal) {
+    return { pbx: pbx.name, ...(await pbx.op('listQueue')({ queue: vars.queue! }, { signal })) };
+  },
+  affectedBy: (c, vars) => c.topic === 'queue' && c.queue === vars.queue,
+};
+
+export const capabilitiesResource: ResourceDef = {
+  name: 'capabilities',
+  title: 'What a PBX can do',
+  description: 'The type of this PBX and the operations it supports (JSON).',
+  template: 'pbx://{pbx}/capabilities',
+  list: (pbx) =>
+    Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/capabilities', { pbx: pbx.name }), name: `${pbx.name} capabilities`, title: `What ${pbx.name} can do` }]),
+  read(pbx) {
+    const b = pbx.backend;
+    return Promise.resolve({
+      pbx: pbx.name,
+      type: b.type,
+      ...(b.defaultUser ? { defaultUser: b.defaultUser } : {}),
+      actsFor: b.userModel === 'self' ? 'the agent logged in at the desktop client' : 'any user of the PBX',
+      capabilities: [...b.capabilities],
+      can: [...b.capabilities].map((c) => CAPABILITY_LABELS[c]),
+    });
+  },
+  affectedBy: () => false,
+};
+
+export const PBX_RESOURCES: readonly ResourceDef[] = [
+  callsResource,
+  extensionsResource,
+  historyResource,
+  queueResource,
+  capabilitiesResource,
+];

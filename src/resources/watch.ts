@@ -1,0 +1,134 @@
+/**
+ * Resource subscriptions for all sessions of the process. A subscribed URI is watched once however many
+ * sessions subscribe: by the backend's pushed changes where it has them (sim), otherwise by one shared poll
+ * per URI at the PBX's interval, and listeners hear of it only when the content actually changed.
+ */
+import type { Change } from '../backends/backend.js';
+import type { PbxHandle } from '../backends/registry.js';
+import type { Logger } from '../log.js';
+import type { ResourceDef } from './define.js';
+
+export const DEFAULT_POLL_MS = 2000;
+const MAX_BACKOFF_MS = 60_000;
+
+export interface ResolvedResource {
+  def: ResourceDef;
+  pbx: PbxHandle;
+  vars: Record<string, string>;
+}
+
+interface Watch {
+  listeners: Set<() => void>;
+  resolved: ResolvedResource;
+  stop?: () => void;
+  scheduled: boolean;
+}
+
+export class ResourceWatcher {
+  private readonly watches = new Map<string, Watch>();
+  /** One listener per backend with push changes, fanned out to the URIs it touches. */
+  private readonly backendTaps = new Map<string, { count: number; off: () => void }>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly pollMs = DEFAULT_POLL_MS,
+  ) {}
+
+  /** Watch `uri`; `listener` runs after each change. Returns the unsubscribe function. */
+  subscribe(uri: string, resolved: ResolvedResource, listener: () => void): () => void {
+    let w = this.watches.get(uri);
+    if (!w) {
+      w = { listeners: new Set(), resolved, scheduled: false };
+      this.watches.set(uri, w);
+      this.start(uri, w);
+    }
+    w.listeners.add(listener);
+    return () => {
+      const cur = this.watches.get(uri);
+      if (!cur) return;
+      cur.listeners.delete(listener);
+      if (cur.listeners.size === 0) {
+        cur.stop?.();
+        this.watches.delete(uri);
+      }
+    };
+  }
+
+  /** Subscribed URIs and how many listeners each has (for tests and diagnostics). */
+  stats(): Record<string, number> {
+    return Object.fromEntries([...this.watches].map(([u, w]) => [u, w.listeners.size]));
+  }
+
+  private notify(w: Watch): void {
+    // Coalesce bursts (one engine operation can touch a resource several times) into one notification.
+    if (w.scheduled) return;
+    w.scheduled = true;
+    setImmediate(() => {
+      w.scheduled = false;
+      for (const l of w.listeners) l();
+    });
+  }
+
+  private start(uri: string, w: Watch): void {
+    const { def, pbx, vars } = w.resolved;
+    const backend = pbx.backend;
+    if (backend.watch) {
+      const key = pbx.name;
+      let tap = this.backendTaps.get(key);
+      if (!tap) {
+        const off = backend.watch((change: Change) => {
+          for (const [, watch] of this.watches) {
+            if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.notify(watch);
+          }
+        });
+        tap = { count: 0, off };
+        this.backendTaps.set(key, tap);
+      }
+      tap.count++;
+      w.stop = () => {
+        const t = this.backendTaps.get(key);
+        if (t && --t.count === 0) {
+          t.off();
+          this.backendTaps.delete(key);
+        }
+      };
+      return;
+    }
+    this.startPoll(uri, w, def, pbx, vars);
+  }
+
+  private startPoll(uri: string, w: Watch, def: ResourceDef, pbx: PbxHandle, vars: Record<string, string>): void {
+    const interval = Math.max(this.pollMs, pbx.backend.minPollIntervalMs ?? 0);
+    let last: string | undefined;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let failures = 0;
+    const tick = async () => {
+      if (stopped) return;
+      try {
+        const body = JSON.stringify(await def.read(pbx, vars));
+        failures = 0;
+        if (last !== undefined && body !== last) this.notify(w);
+        last = body;
+      } catch (e) {
+        failures++;
+        this.log.debug('poll of a subscribed resource failed', { uri, error: (e as Error).message });
+      }
+      if (!stopped) {
+        const delay = failures ? Math.min(MAX_BACKOFF_MS, interval * 2 ** Math.min(failures, 5)) : interval;
+        timer = setTimeout(() => void tick(), delay);
+        timer.unref();
+      }
+    };
+    void tick();
+    w.stop = () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }
+
+  close(): void {
+    for (const w of this.watches.values()) w.stop?.();
+    this.watches.clear();
+  }
+}

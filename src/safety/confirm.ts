@@ -1,0 +1,107 @@
+/**
+ * Confirmation of destructive and costly actions. With a client that declared elicitation, the person is
+ * asked through it (one boolean field); otherwise the tool returns a one-time confirm_token bound to the tool,
+ * its exact arguments and the session, valid for two minutes, which the model passes back after asking.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+/** How a confirmation ended, as audited. */
+export type ConfirmOutcome =
+  | 'not_required'
+  | 'accepted' // elicitation accepted with confirm = true
+  | 'token' // a valid confirm_token was redeemed
+  | 'declined'
+  | 'cancelled'
+  | 'timeout'
+  | 'failed' // the elicitation request itself failed
+  | 'token_issued'
+  | 'token_refused';
+
+/** Ends a tool call without acting: the result is a normal (not isError) one. */
+export class ConfirmationStop extends Error {
+  constructor(
+    readonly outcome: Exclude<ConfirmOutcome, 'not_required' | 'accepted' | 'token'>,
+    readonly action: string,
+    readonly token?: { token: string; expiresAt: string },
+  ) {
+    super(`confirmation: ${outcome}`);
+  }
+}
+
+export const TOKEN_TTL_MS = 2 * 60_000;
+
+interface Pending {
+  tool: string;
+  argsHash: string;
+  session: string;
+  expiresAt: number;
+}
+
+/** Canonical JSON (sorted keys) of the arguments, without the token itself. */
+export function argsDigest(args: Record<string, unknown>): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v)
+          .filter((k) => k !== 'confirm_token' && (v as Record<string, unknown>)[k] !== undefined)
+          .sort()
+          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canon(args))).digest('hex');
+}
+
+export class TokenStore {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = TOKEN_TTL_MS,
+  ) {}
+
+  issue(tool: string, args: Record<string, unknown>, session: string): { token: string; expiresAt: string } {
+    this.sweep();
+    const token = `ct_${randomBytes(18).toString('base64url')}`;
+    const expiresAt = this.now() + this.ttlMs;
+    this.pending.set(token, { tool, argsHash: argsDigest(args), session, expiresAt });
+    return { token, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  /** Redeem a token: undefined when valid; otherwise why it was refused. A token is used up by any attempt. */
+  redeem(token: string, tool: string, args: Record<string, unknown>, session: string): string | undefined {
+    const p = this.pending.get(token);
+    if (!p) return 'it is unknown or was already used (tokens are single use)';
+    this.pending.delete(token);
+    if (p.session !== session) return 'it was issued to another session';
+    if (this.now() > p.expiresAt) return 'it has expired (tokens last 2 minutes)';
+    if (p.tool !== tool) return `it was issued for ${p.tool}, not ${tool}`;
+    if (p.argsHash !== argsDigest(args)) return 'the arguments differ from the ones it was issued for';
+    return undefined;
+  }
+
+  private sweep(): void {
+    const t = this.now();
+    for (const [k, p] of this.pending) if (t > p.expiresAt) this.pending.delete(k);
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+}
+
+/** The elicitation form: one boolean and nothing else (never a password, PIN or token). */
+export const CONFIRM_SCHEMA = {
+  type: 'object',
+  properties: {
+    confirm: {
+      type: 'boolean',
+      title: 'Confirm',
+      description: 'Check to carry out the action described above',
+      default: false,
+    },
+  },
+  required: ['confirm'],
+} as const;

@@ -1,0 +1,184 @@
+/**
+ * The dial policy: every number any tool would dial (a call, a transfer target, a forwarding destination)
+ * passes here before a backend is touched. It normalizes the number, refuses anything that is not plainly a
+ * phone number, and applies the configured rules. Numbers are classified with libphonenumber-js (max
+ * metadata); emergency and short codes come from Google's short-number metadata.
+ */
+import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
+import lpn from 'google-libphonenumber';
+import type { Dialable } from '../backends/backend.js';
+import { BackendError } from '../backends/errors.js';
+import type { DialPolicyConfig } from '../config.js';
+import type { CheckedNumber, DialUse } from '../tools/define.js';
+
+/** A refusal by the policy: kind invalid (or rate_limited), `code` names the rule. */
+export class PolicyError extends BackendError {
+  constructor(
+    readonly rule: string,
+    message: string,
+    hint?: string,
+    kind: 'invalid' | 'rate_limited' = 'invalid',
+  ) {
+    super(kind, `Refused by the dial policy (rule: ${rule}): ${message}`, {
+      code: `policy.${rule}`,
+      hint: hint ?? 'Nothing was dialled.',
+    });
+    this.name = 'PolicyError';
+  }
+}
+
+/** Emergency numbers refused whatever the configured country. */
+export const UNIVERSAL_EMERGENCY = ['112', '911', '999', '000', '110', '118', '119', '08'];
+
+const shortInfo = lpn.ShortNumberInfo.getInstance();
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+const TYPE_WORDS: Record<string, string> = {
+  PREMIUM_RATE: 'premium rate',
+  SHARED_COST: 'shared cost',
+  PERSONAL_NUMBER: 'personal number',
+  UAN: 'universal access number',
+  VOIP: 'VoIP',
+  TOLL_FREE: 'toll free',
+  MOBILE: 'mobile',
+  FIXED_LINE: 'fixed line',
+  FIXED_LINE_OR_MOBILE: 'fixed line or mobile',
+  PAGER: 'pager',
+  VOICEMAIL: 'voicemail',
+};
+
+/**
+ * Strip the separators people write (spaces, dots, dashes, parentheses), turn a leading 00 into +, and refuse
+ * everything else: letters, other separators, control characters, a + anywhere but first.
+ */
+export function normalizeNumber(raw: string): string {
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(raw)) {
+    throw new PolicyError('malformed', 'the number contains control characters');
+  }
+  const trimmed = raw.trim();
+  if (/\p{L}/u.test(trimmed)) {
+    throw new PolicyError('malformed', 'the number contains letters; give digits only (with an optional leading +)');
+  }
+  const bad = trimmed.match(/[^0-9+\s.()-]/);
+  if (bad) {
+    throw new PolicyError(
+      'malformed',
+      `the number contains "${bad[0] === '"' ? 'a quote' : bad[0]}", which is not part of a phone number (only digits, a leading +, spaces, dots, dashes and parentheses)`,
+    );
+  }
+  let n = trimmed.replace(/[\s.()-]/g, '');
+  if (n.startsWith('00')) n = `+${n.slice(2)}`;
+  if (!/^\+?[0-9]{1,20}$/.test(n)) {
+    throw new PolicyError('malformed', n.length === 0 ? 'the number is empty' : 'a + may only start the number, followed by digits');
+  }
+  return n;
+}
+
+function globToRegExp(p: string): RegExp {
+  if (p.startsWith('^')) return new RegExp(p);
+  const body = p.replace(/[+]/g, '\\+').replace(/\*/g, '[0-9]*').replace(/\?/g, '[0-9]');
+  return new RegExp(`^${body}$`);
+}
+
+export class DialPolicy {
+  private readonly allow: RegExp[];
+  private readonly deny: RegExp[];
+  private readonly noConfirm: RegExp[];
+  private readonly internal: RegExp;
+  private readonly country: CountryCode | undefined;
+  private readonly allowedRegions: Set<string>;
+  private readonly allowedCallingCodes: Set<string>;
+
+  constructor(private readonly cfg: DialPolicyConfig) {
+    this.allow = cfg.allow.map(globToRegExp);
+    this.deny = cfg.deny.map(globToRegExp);
+    this.noConfirm = cfg.noConfirm.map(globToRegExp);
+    this.internal = globToRegExp(cfg.internalPattern);
+    this.country = cfg.defaultCountry as CountryCode | undefined;
+    this.allowedRegions = new Set(cfg.allowedCountryCodes.filter((c) => /^[A-Z]{2}$/.test(c)));
+    this.allowedCallingCodes = new Set(cfg.allowedCountryCodes.filter((c) => !/^[A-Z]{2}$/.test(c)).map((c) => c.replace('+', '')));
+  }
+
+  private isEmergency(n: string): boolean {
+    if (UNIVERSAL_EMERGENCY.includes(n)) return true;
+    if (this.country && !n.startsWith('+') && shortInfo.connectsToEmergencyNumber(n, this.country)) return true;
+    if (n.startsWith('+')) {
+      // +39 112 and the like: the national part of an international number can still be an emergency code.
+      const p = parsePhoneNumberFromString(n);
+      if (p?.country && shortInfo.connectsToEmergencyNumber(String(p.nationalNumber), p.country)) return true;
+      if (p && UNIVERSAL_EMERGENCY.includes(String(p.nationalNumber))) return true;
+    }
+    return false;
+  }
+
+  /** Check a number for `use`. Returns the normalized number, or throws a PolicyError naming the rule. */
+  check(raw: string, use: DialUse): CheckedNumber {
+    const n = normalizeNumber(raw);
+    const what = use === 'call' ? 'call' : use === 'transfer' ? 'transfer to' : 'forward to';
+    if (this.isEmergency(n)) {
+      throw new PolicyError(
+        'emergency',
+        `${n} is an emergency number; telephony-mcp never dials one`,
+        'Emergency calls must be made by a person, from a handset. Nothing was dialled.',
+      );
+    }
+    const denied = this.deny.find((re) => re.test(n));
+    if (denied) throw new PolicyError('deny', `${n} matches the deny pattern ${this.cfg.deny[this.deny.indexOf(denied)]}`);
+    const internal = this.internal.test(n);
+    if (internal) {
+      return {
+        number: n as Dialable,
+        internal: true,
+        display: `extension ${n}`,
+        noConfirm: !this.cfg.confirmInternal || this.noConfirm.some((re) => re.test(n)),
+      };
+    }
+    if (this.allow.length && !this.allow.some((re) => re.test(n))) {
+      throw new PolicyError('allow', `${n} matches none of the allowed patterns (${this.cfg.allow.join(', ')})`);
+    }
+    if (!n.startsWith('+') && !this.country) {
+      throw new PolicyError(
+        'no_default_country',
+        `${n} is a national number and no default country is configured to read it`,
+        'Give the number in international form (+ and country code), or set safety.dialPolicy.defaultCountry in the config.',
+      );
+    }
+    const p = parsePhoneNumberFromString(n, this.country);
+    if (!p || !p.isValid()) {
+      throw new PolicyError(
+        'invalid_number',
+        `${n} is not a valid phone number${this.country && !n.startsWith('+') ? ` in ${regionNames.of(this.country)}` : ''}`,
+        'Check the number. Nothing was dialled.',
+      );
+    }
+    const type: NumberType = p.getType();
+    const typeWord = type ? (TYPE_WORDS[type] ?? type.toLowerCase()) : undefined;
+    if (type && (this.cfg.blockedTypes as string[]).includes(type)) {
+      throw new PolicyError(
+        'number_type',
+        `${p.formatInternational()} is a ${typeWord} number, which this server does not ${what}`,
+        'Such numbers can cost a lot; an administrator can change safety.dialPolicy.blockedTypes. Nothing was dialled.',
+      );
+    }
+    const region = p.country;
+    const domestic = this.country !== undefined && region === this.country;
+    if (!domestic && !this.cfg.allowInternational) {
+      const allowed = (region && this.allowedRegions.has(region)) || this.allowedCallingCodes.has(String(p.countryCallingCode));
+      if (!allowed) {
+        const where = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
+        throw new PolicyError(
+          'international',
+          `${p.formatInternational()} is an international number (${where}) and international calls are not allowed`,
+          'An administrator can set safety.dialPolicy.allowInternational or allowedCountryCodes. Nothing was dialled.',
+        );
+      }
+    }
+    const place = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
+    return {
+      number: n as Dialable,
+      internal: false,
+      display: `${p.formatInternational()} (${[place, typeWord].filter(Boolean).join(', ')})`,
+      noConfirm: this.noConfirm.some((re) => re.test(n)),
+    };
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Secrets never leave the process: every known secret (passwords, their hashes, tokens) is registered here at
+ * start-up, and every log line, error text and audit line passes through `redact` on its way out.
+ */
+const secrets = new Set<string>();
+let pattern: RegExp | undefined;
+
+const MIN_SECRET_LENGTH = 4;
+
+/** Register a secret value; occurrences are replaced with *** wherever text leaves the process. */
+export function addSecret(value: string | undefined): void {
+  if (!value || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
+  secrets.add(value);
+  // Longest first, so a secret that contains another is masked whole.
+  const alternatives = [...secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  pattern = new RegExp(alternatives.join('|'), 'g');
+}
+
+/** Credentials in well-known textual forms, masked even when not registered. */
+const FORMS: [RegExp, string][] = [
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 ***'],
+  [/(<pwd_md5>)[^<]*(<)/gi, '$1***$2'],
+  [/("(?:password|passwordMd5|pwd_md5|token|secret|confirm_token)"\s*:\s*")[^"]*(")/gi, '$1***$2'],
+  [/\b(https?:\/\/)[^/\s:@]+:[^/\s@]+@/gi, '$1***:***@'],
+];
+
+export function redact(text: string): string {
+  let out = pattern ? text.replace(pattern, '***') : text;
+  for (const [re, rep] of FORMS) out = out.replace(re, rep);
+  return out;
+}
+
+/** Keys whose values are secrets wherever they appear in a config or in tool arguments. */
+export const SECRET_KEY = /pass(word)?|pwd|secret|token|api[-_]?key|credential/i;
+
+/** Register every string under a secret-looking key, anywhere in `value`. */
+export function addSecretsFrom(value: unknown): void {
+  const walk = (v: unknown, key: string | undefined) => {
+    if (typeof v === 'string') {
+      if (key !== undefined && SECRET_KEY.test(key)) addSecret(v);
+    } else if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  walk(value, undefined);
+}
+
+/** A deep copy of `value` with values under secret-looking keys replaced (for audit lines). */
+export function redactValue(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== undefined && v !== null ? '***' : redactValue(v)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,84 @@
+/**
+ * Finding the call an action means, and describing it to a person. Actions resolve the call before asking for
+ * confirmation and then act on that exact call id, so what was confirmed is what happens.
+ */
+import { BackendError } from '../backends/errors.js';
+import type { Call, Party } from '../backends/model.js';
+import type { PbxHandle } from '../backends/registry.js';
+import { cleanText } from '../safety/sanitize.js';
+
+/** "201 (Alice)": a party as a person reads it, with the name cleaned and bounded (it comes from the PBX). */
+export function partyLabel(p: Party): string {
+  const name = p.name ? cleanText(p.name, 40) : '';
+  return name && name !== p.number ? `${p.number} (${name})` : p.number || 'an unknown party';
+}
+
+function minutes(s: number): string {
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  return `${m} min`;
+}
+
+/** "the call between 201 (Alice) and 625 (Giuseppe Test), connected 3 min" */
+export function describeCall(c: Call): string {
+  const parties = c.participants?.length
+    ? `the conference of ${c.participants.map(partyLabel).join(', ')}`
+    : `the call between ${partyLabel(c.from)} and ${partyLabel(c.to)}`;
+  const state =
+    c.state === 'connected'
+      ? `connected ${minutes(c.durationSeconds)}`
+      : c.state === 'on_hold'
+        ? 'on hold'
+        : c.state === 'parked'
+          ? `parked in slot ${c.parkedSlot ?? '?'}`
+          : c.state === 'queued'
+            ? `waiting in queue ${c.queue ?? ''}`.trim()
+            : c.state;
+  return `${parties}, ${state}`;
+}
+
+const RANK: Record<string, number> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2, queued: 3, parked: 4, unknown: 5 };
+
+/** The call a user means by "my current call": connected first, then ringing, then held. */
+export function currentCall(calls: Call[]): Call | undefined {
+  return [...calls].sort((a, b) => (RANK[a.state] ?? 9) - (RANK[b.state] ?? 9) || b.startedAt.localeCompare(a.startedAt))[0];
+}
+
+/**
+ * The call `callId` (or the user's current call) as the PBX reports it, or undefined when the PBX cannot list
+ * calls. Throws not_found when it can and the call is not there.
+ */
+export async function resolveCall(pbx: PbxHandle, user: string | undefined, callId: string | undefined): Promise<Call | undefined> {
+  if (!pbx.can('activeCalls')) return undefined;
+  const calls = await pbx.op('activeCalls')({ user });
+  if (callId !== undefined) {
+    const c = calls.find((x) => x.id === callId);
+    if (!c) {
+      throw new BackendError('not_found', `there is no active call with id ${callId}${user ? ` for ${user}` : ''}`, {
+        pbx: pbx.name,
+        pbxType: pbx.type,
+        hint: 'Use get_active_call to see the current calls and their ids.',
+      });
+    }
+    return c;
+  }
+  const c = currentCall(calls.filter((x) => x.state !== 'parked' && x.state !== 'queued'));
+  if (!c) {
+    throw new BackendError('not_found', `${user ?? 'this user'} has no active call`, {
+      pbx: pbx.name,
+      pbxType: pbx.type,
+      hint: 'Nothing to act on; get_active_call shows the current calls.',
+    });
+  }
+  return c;
+}
+
+/** "alice" or "the agent logged in to the desktop client" */
+export function whoLabel(pbx: PbxHandle, user: string | undefined): string {
+  return user ?? (pbx.backend.userModel === 'self' ? 'the agent logged in at this desktop client' : 'the default user');
+}
+
+/** A PBX-supplied number for a one-line summary: shown only if it looks like a number (summaries carry no PBX text). */
+export function safeNumber(s: string): string {
+  return /^\+?[0-9*#]{1,20}$/.test(s) ? s : '(withheld)';
+}

@@ -1,0 +1,136 @@
+/**
+ * The one shape every tool has: name, title, a description written for a model, zod input and output schemas,
+ * all four annotations, the capabilities it needs, and a handler that works on the telephony model only (no
+ * SDK types). server.ts turns these into registrations; runner.ts runs them through the guard.
+ */
+import { z } from 'zod';
+import type { Capability, Dialable } from '../backends/backend.js';
+import type { PbxHandle } from '../backends/registry.js';
+import type { Logger } from '../log.js';
+
+export interface Annotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface SessionInfo {
+  id: string;
+  clientName?: string | undefined;
+  clientVersion?: string | undefined;
+}
+
+/** What a number is being checked for; the dial policy applies to all of them. */
+export type DialUse = 'call' | 'transfer' | 'forward';
+
+export interface CheckedNumber {
+  number: Dialable;
+  /** Matches the internal pattern (an extension). */
+  internal: boolean;
+  /** How a person would read it: "+39 06 1234 5678 (Italy, fixed line)". */
+  display: string;
+  /** The policy exempts this number from confirmation (place_call). */
+  noConfirm: boolean;
+}
+
+export interface ToolContext {
+  readonly tool: string;
+  readonly session: SessionInfo;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** The PBX named by the tool's `pbx` argument, or the default one. */
+  pbx(name?: string): PbxHandle;
+  /** Normalize a number and apply the dial policy. Throws a policy error (nothing reaches a backend). */
+  checkNumber(raw: string, use: DialUse, pbx: PbxHandle): CheckedNumber;
+  /**
+   * Ask the person to confirm `action` (a sentence naming the real parties). Returns only if confirmed or if
+   * confirmation does not apply; otherwise ends the tool call with a not-confirmed or token-request result.
+   * A guarded tool must call this before any action on a PBX.
+   */
+  confirm(action: string, opts?: { skip?: boolean }): Promise<void>;
+  /** Count a call placed by (pbx, user) against the rate and concurrency limits; throws when over a limit. */
+  admitCall(pbx: PbxHandle, user: string | undefined): Promise<void>;
+  /** Report progress of long work to the client, when it asked for it. */
+  progress(done: number, total?: number, message?: string): void;
+}
+
+/** What a handler returns: for action tools, the runner adds `status: "done"`. */
+export type RunResult<T> = T extends { status: unknown } ? Omit<T, 'status'> : T;
+
+export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: Annotations;
+  /** The tool is offered when some configured PBX has at least one of these. */
+  needs: readonly Capability[];
+  /** Asks for confirmation (subject to `safety.confirm`): adds the `confirm_token` argument. */
+  guarded?: boolean;
+  run(ctx: ToolContext, args: z.infer<I>): Promise<RunResult<z.infer<O>>>;
+  /** One line for the text content; PBX-supplied names stay out of it (they are in the structured result). */
+  summarize(result: z.infer<O>, args: z.infer<I>): string;
+}
+
+/** Identity with inference: gives every tool one checked shape. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
+  return def;
+}
+
+/** A tool of any schema, as lists hold them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTool = ToolDef<any, any>;
+
+// ------------------------------------------------------------------ shared argument and result pieces
+
+export const pbxArg = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,40}$/)
+  .optional()
+  .describe('Which configured PBX to use (see the pbx://{pbx}/capabilities resources); default: the default PBX');
+
+export const userArg = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^\u0000-\u001f/\\?#&;,]+$/, 'a user login or extension number')
+  .optional()
+  .describe("Act for this PBX user (login or extension); default: the PBX's default user");
+
+export const callIdArg = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'a call id as returned by get_active_call');
+
+/** A number as a person or model writes it; the dial policy normalizes and checks it. */
+export const numberArg = z.string().min(1).max(40);
+
+export const confirmTokenArg = z
+  .string()
+  .min(8)
+  .max(200)
+  .optional()
+  .describe(
+    'Only when a previous call of this tool returned status "confirmation_required": the confirm_token it gave, sent after the user agreed, with the same other arguments',
+  );
+
+export const ACTION_STATUSES = ['done', 'confirmation_required', 'not_confirmed'] as const;
+
+/** Output of a state-changing tool: a status, a message, and the tool's own fields when done. */
+export function actionOutput<S extends z.ZodRawShape>(shape: S) {
+  return z.object({
+    status: z
+      .enum(ACTION_STATUSES)
+      .describe(
+        'done: carried out. confirmation_required: nothing happened yet; ask the user, then call again with confirm_token. not_confirmed: the user declined; nothing happened',
+      ),
+    message: z.string().describe('What happened, in words'),
+    confirm_token: z.string().optional().describe('With confirmation_required: pass it back to carry out the action'),
+    expires_at: z.string().optional().describe('With confirmation_required: when the token expires (ISO 8601)'),
+    pbx: z.string().optional(),
+    ...shape,
+  });
+}

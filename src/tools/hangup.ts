@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { callIdArg, actionOutput, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { describeCall, resolveCall, whoLabel } from './calls.js';
+
+export const hangup = defineTool({
+  name: 'hangup',
+  title: 'Hang up a call',
+  description:
+    "End a call. Without call_id it ends the user's current call (connected first, else ringing, else held). " +
+    'Get call ids from get_active_call. In a conference only this user leaves. Hanging up the consultation call of an ' +
+    'attended transfer completes that transfer (on PBXs that work that way; the transfer result says so). Needs the ' +
+    "user's confirmation: on status \"confirmation_required\" ask the user and call again with the confirm_token. " +
+    'Do not retry after an "outcome unknown" error: check get_active_call instead.',
+  input: z.object({
+    call_id: callIdArg.optional().describe("The call to end; default: the user's current call"),
+    user: userArg,
+    pbx: pbxArg,
+    confirm_token: confirmTokenArg,
+  }),
+  output: actionOutput({ call_id: z.string().optional() }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  needs: ['hangup'],
+  guarded: true,
+  async run(ctx, args) {
+    const pbx = ctx.pbx(args.pbx);
+    const hang = pbx.op('hangup');
+    const user = pbx.actingUser(args.user);
+    const call = await resolveCall(pbx, user, args.call_id);
+    const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
+    await ctx.confirm(`Hang up ${what}?`);
+    const callId = call?.id ?? args.call_id;
+    await hang({ user, callId }, { signal: ctx.signal });
+    return { message: `Hung up ${what}.`, pbx: pbx.name, ...(callId ? { call_id: callId } : {}) };
+  },
+  summarize: (r) => (r.status === 'done' ? `Hung up${r.call_id ? ` call ${r.call_id}` : ' the current call'}.` : r.message),
+});

@@ -1,0 +1,275 @@
+/**
+ * Runs one tool call through the guard, without any SDK type: builds the call's context (PBX routing, dial
+ * policy, confirmation, call limits), runs the handler, sanitizes and checks the result, turns every error
+ * into an outcome a model can act on, and writes the audit line. server.ts only maps outcomes to MCP results.
+ */
+import type { Capability } from '../backends/backend.js';
+import { BackendError, describeError, isBackendError } from '../backends/errors.js';
+import type { PbxHandle, PbxRouter } from '../backends/registry.js';
+import type { SafetyConfig } from '../config.js';
+import { GUARDED_TOOLS } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Audit, AuditEntry } from '../safety/audit.js';
+import { type ConfirmOutcome, ConfirmationStop, type TokenStore } from '../safety/confirm.js';
+import type { CallLimiter } from '../safety/limits.js';
+import type { DialPolicy } from '../safety/policy.js';
+import { redact } from '../safety/redact.js';
+import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
+import type { AnyTool, SessionInfo, ToolContext } from './define.js';
+
+export type ElicitAnswer = 'accept' | 'decline' | 'cancel' | 'timeout' | 'failed';
+
+/** What the transport glue provides for one call. */
+export interface CallEnv {
+  session: SessionInfo;
+  signal: AbortSignal;
+  /** Present when the client declared elicitation: asks the person, resolves to their answer. */
+  elicit?: ((message: string, timeoutMs: number) => Promise<{ answer: ElicitAnswer; confirm?: boolean }>) | undefined;
+  progress?: ((done: number, total?: number, message?: string) => void) | undefined;
+}
+
+export interface ToolError {
+  kind: string;
+  retryable: boolean;
+  pbx?: string | undefined;
+  rule?: string | undefined;
+}
+
+export type ToolOutcome =
+  | { ok: true; structured: Record<string, unknown>; summary: string }
+  | { ok: false; message: string; error: ToolError };
+
+export interface RunnerDeps {
+  pbxes: PbxRouter;
+  policy: DialPolicy;
+  limiter: CallLimiter;
+  tokens: TokenStore;
+  audit: Audit;
+  safety: SafetyConfig;
+  readOnly: boolean;
+  log: Logger;
+}
+
+/** A guarded tool tried an action before asking: a bug in the tool, never shipped (tests catch it). */
+class UnguardedActionError extends Error {}
+
+export class ToolRunner {
+  private readonly confirmTools: ReadonlySet<string>;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.confirmTools = new Set(deps.safety.confirmTools ?? GUARDED_TOOLS);
+  }
+
+  /** Whether calls of `tool` ask for confirmation under the current config. */
+  confirms(tool: AnyTool): boolean {
+    return !!tool.guarded && this.deps.safety.confirm !== 'off' && this.confirmTools.has(tool.name);
+  }
+
+  async run(tool: AnyTool, args: Record<string, unknown>, env: CallEnv): Promise<ToolOutcome> {
+    const started = Date.now();
+    const isAction = !tool.annotations.readOnlyHint;
+    const state: { confirmCalled: boolean; confirmation: ConfirmOutcome; pbx?: string; user?: string } = {
+      confirmCalled: false,
+      confirmation: 'not_required',
+    };
+    const log = this.deps.log.child({ tool: tool.name, session: env.session.id });
+    const ctx = this.context(tool, args, env, state, log);
+    let outcome: ToolOutcome;
+    try {
+      if (this.deps.readOnly && isAction) {
+        throw new BackendError('unsupported', `${tool.name} changes state, and this server runs read-only`, {
+          hint: 'Only tools that read are available (readOnly in the config, or --read-only).',
+        });
+      }
+      const raw = await tool.run(ctx, args);
+      const result = sanitizeDeep(isAction ? { status: 'done', ...raw } : raw) as Record<string, unknown>;
+      const checked = tool.output.safeParse(result);
+      if (!checked.success) {
+        log.error('tool result does not match its output schema', { issues: checked.error.issues.slice(0, 5) });
+        throw new Error('result does not match the output schema');
+      }
+      outcome = { ok: true, structured: result, summary: cleanText(tool.summarize(result, args), 400) };
+    } catch (e) {
+      outcome = this.failure(e, tool, state, log);
+    }
+    if (isAction) this.auditCall(tool, args, env, state, outcome);
+    log.debug('tool call', { ms: Date.now() - started, ok: outcome.ok });
+    return outcome;
+  }
+
+  private context(
+    tool: AnyTool,
+    args: Record<string, unknown>,
+    env: CallEnv,
+    state: { confirmCalled: boolean; confirmation: ConfirmOutcome; pbx?: string; user?: string },
+    log: Logger,
+  ): ToolContext {
+    const { pbxes, policy, limiter, tokens, safety } = this.deps;
+    const guarded = !!tool.guarded;
+    const gate = (cap: Capability | string, isRead: boolean) => {
+      if (guarded && !isRead && !state.confirmCalled) {
+        throw new UnguardedActionError(`${tool.name} attempted ${cap} before asking for confirmation`);
+      }
+    };
+    return {
+      tool: tool.name,
+      session: env.session,
+      signal: env.signal,
+      log,
+      pbx: (name?: string): PbxHandle => {
+        const h = pbxes.get(name);
+        state.pbx = h.name;
+        const requested = typeof args.user === 'string' ? args.user : undefined;
+        state.user = requested ?? h.backend.defaultUser;
+        return h.gated(gate);
+      },
+      checkNumber: (raw, use, pbx) => {
+        try {
+          return policy.check(raw, use);
+        } catch (e) {
+          if (isBackendError(e)) e.at(pbx.name, pbx.type);
+          throw e;
+        }
+      },
+      confirm: async (action, opts = {}) => {
+        state.confirmCalled = true;
+        if (opts.skip || !this.confirms(tool)) {
+          state.confirmation = 'not_required';
+          return;
+        }
+        const token = args.confirm_token;
+        if (typeof token === 'string') {
+          const why = tokens.redeem(token, tool.name, args, env.session.id);
+          if (why) {
+            state.confirmation = 'token_refused';
+            throw new BackendError('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
+              hint: `Call ${tool.name} again without confirm_token to get a new confirmation request, and ask the user again.`,
+            });
+          }
+          state.confirmation = 'token';
+          return;
+        }
+        if (safety.confirm === 'auto' && env.elicit) {
+          const timeoutMs = safety.confirmTimeoutSeconds * 1000;
+          const r = await env.elicit(`${action}${state.pbx ? ` (PBX ${state.pbx})` : ''}`, timeoutMs);
+          if (r.answer === 'accept' && r.confirm === true) {
+            state.confirmation = 'accepted';
+            return;
+          }
+          const outcome: ConfirmOutcome =
+            r.answer === 'accept' || r.answer === 'decline' ? 'declined' : r.answer === 'cancel' ? 'cancelled' : r.answer;
+          state.confirmation = outcome;
+          throw new ConfirmationStop(outcome as ConfirmationStop['outcome'], action);
+        }
+        const issued = tokens.issue(tool.name, args, env.session.id);
+        state.confirmation = 'token_issued';
+        throw new ConfirmationStop('token_issued', action, issued);
+      },
+      admitCall: async (pbx, user) => {
+        let active: number | undefined;
+        if (pbx.can('activeCalls')) {
+          const calls = await pbx.op('activeCalls')({ user });
+          active = calls.filter((c) => c.state !== 'parked').length;
+        }
+        try {
+          limiter.admit(`${pbx.name}\u0000${user ?? ''}`, active);
+        } catch (e) {
+          if (isBackendError(e)) e.at(pbx.name, pbx.type);
+          throw e;
+        }
+      },
+      progress: (done, total, message) => env.progress?.(done, total, message),
+    };
+  }
+
+  private failure(
+    e: unknown,
+    tool: AnyTool,
+    state: { confirmation: ConfirmOutcome; pbx?: string },
+    log: Logger,
+  ): ToolOutcome {
+    if (e instanceof ConfirmationStop) {
+      if (e.token) {
+        return {
+          ok: true,
+          structured: {
+            status: 'confirmation_required',
+            message:
+              `Confirmation needed: ${e.action} Nothing has been done yet. Ask the user; only if they agree, call ${tool.name} ` +
+              `again with exactly the same arguments plus confirm_token (single use, valid until ${e.token.expiresAt}).`,
+            confirm_token: e.token.token,
+            expires_at: e.token.expiresAt,
+            ...(state.pbx ? { pbx: state.pbx } : {}),
+          },
+          summary: `Confirmation required before ${tool.name}: nothing has been done yet.`,
+        };
+      }
+      const why =
+        e.outcome === 'declined'
+          ? 'declined'
+          : e.outcome === 'cancelled'
+            ? 'cancelled the request'
+            : e.outcome === 'timeout'
+              ? 'did not answer in time'
+              : 'could not be asked (the confirmation request failed)';
+      return {
+        ok: true,
+        structured: {
+          status: 'not_confirmed',
+          message: `The user ${why}, so nothing was done (${cleanText(e.action, 300)}). Do not retry unless the user asks again.`,
+          ...(state.pbx ? { pbx: state.pbx } : {}),
+        },
+        summary: `Not confirmed by the user: ${tool.name} did nothing.`,
+      };
+    }
+    if (isBackendError(e)) {
+      if (e.cause !== undefined) log.warn('backend error', { kind: e.kind, code: e.code, cause: e.cause });
+      return {
+        ok: false,
+        message: cleanText(redact(describeError(e)), 2000),
+        error: { kind: e.kind, retryable: e.retryable, pbx: e.pbx, ...(e.code?.startsWith('policy.') ? { rule: e.code.slice(7) } : {}) },
+      };
+    }
+    log.error('internal error in tool', { error: e instanceof Error ? e : String(e) });
+    const action = !tool.annotations.readOnlyHint;
+    return {
+      ok: false,
+      message:
+        e instanceof UnguardedActionError
+          ? `telephony-mcp refused to run ${tool.name}: it tried to act without confirmation (a bug; nothing was done). Please report it.`
+          : `telephony-mcp hit an internal error while running ${tool.name}.${
+              action ? ' The action may or may not have happened: check the current state before trying again.' : ''
+            } Details are in the server log.`,
+      error: { kind: e instanceof UnguardedActionError ? 'invalid' : 'internal', retryable: false, pbx: state.pbx },
+    };
+  }
+
+  private auditCall(
+    tool: AnyTool,
+    args: Record<string, unknown>,
+    env: CallEnv,
+    state: { confirmation: ConfirmOutcome; pbx?: string; user?: string },
+    outcome: ToolOutcome,
+  ): void {
+    let result: AuditEntry['outcome'];
+    if (outcome.ok) {
+      const status = outcome.structured.status;
+      result = status === 'confirmation_required' ? 'confirmation_required' : status === 'not_confirmed' ? 'not_confirmed' : 'done';
+    } else {
+      result = outcome.error.rule || outcome.error.kind === 'unsupported' || state.confirmation === 'token_refused' ? 'refused' : 'error';
+    }
+    const { confirm_token: _t, ...rest } = args;
+    this.deps.audit.record({
+      session: env.session.id,
+      client: env.session.clientName,
+      tool: tool.name,
+      pbx: state.pbx ?? (typeof args.pbx === 'string' ? args.pbx : undefined),
+      user: state.user ?? (typeof args.user === 'string' ? args.user : undefined),
+      args: { ...rest, ...(typeof _t === 'string' ? { confirm_token: '***' } : {}) },
+      confirmation: state.confirmation,
+      outcome: result,
+      ...(outcome.ok ? { result: outcome.summary } : { error: { kind: outcome.error.kind, message: outcome.message } }),
+    });
+  }
+}
+

@@ -1,0 +1,267 @@
+/**
+ * Streamable HTTP at /mcp with sessions (one McpServer per session), GET /healthz, DNS-rebinding protection
+ * (Host and Origin must be ours: 403 otherwise), an optional bearer token (401 without it), a cap on sessions
+ * and reaping of idle ones.
+ */
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { App } from '../app.js';
+import { createMcpServer, type ServerOptions } from '../server.js';
+
+export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+const MAX_BODY = 4 * 1024 * 1024;
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  token?: string | undefined;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+  maxSessions?: number;
+  sessionIdleMinutes?: number;
+  path?: string;
+  server?: ServerOptions;
+}
+
+export interface RunningHttp {
+  url: string;
+  port: number;
+  sessions(): number;
+  close(): Promise<void>;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  lastSeen: number;
+  inFlight: number;
+}
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_HOSTS.includes(host.toLowerCase());
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(Object.assign(new Error('body too large'), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHttp> {
+  const path = opts.path ?? '/mcp';
+  if (!isLoopback(opts.host) && !opts.token) {
+    throw new Error(
+      `refusing to serve HTTP on ${opts.host} without a token: set http.token in the config or TELEPHONY_MCP_TOKEN, or bind 127.0.0.1`,
+    );
+  }
+  const sessions = new Map<string, Session>();
+  const maxSessions = opts.maxSessions ?? 2000;
+  const idleMs = (opts.sessionIdleMinutes ?? 30) * 60_000;
+  const tokenDigest = opts.token ? digest(opts.token) : undefined;
+  let port = opts.port;
+  const log = app.log.child({ part: 'http' });
+
+  const allowedHosts = () => {
+    const names = new Set(LOOPBACK_HOSTS);
+    if (!['0.0.0.0', '::'].includes(opts.host)) names.add(opts.host.toLowerCase());
+    const set = new Set<string>();
+    for (const n of names) set.add(`${n.includes(':') && !n.startsWith('[') ? `[${n}]` : n}:${port}`);
+    for (const h of opts.allowedHosts ?? []) set.add(h.toLowerCase());
+    return set;
+  };
+  const allowedOrigins = () => {
+    const set = new Set<string>();
+    for (const n of ['127.0.0.1', 'localhost', '[::1]']) {
+      set.add(`http://${n}:${port}`);
+      set.add(`https://${n}:${port}`);
+    }
+    for (const o of opts.allowedOrigins ?? []) set.add(new URL(o).origin);
+    return set;
+  };
+  let hostSet = allowedHosts();
+  let originSet = allowedOrigins();
+
+  const corsHeaders = (origin: string | undefined): Record<string, string> =>
+    origin
+      ? {
+          'access-control-allow-origin': origin,
+          'access-control-expose-headers': 'mcp-session-id, mcp-protocol-version, www-authenticate',
+          vary: 'Origin',
+        }
+      : {};
+
+  const closeSession = async (id: string) => {
+    const s = sessions.get(id);
+    if (!s) return;
+    sessions.delete(id);
+    await s.server.close().catch(() => {});
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!hostSet.has(host)) {
+      log.warn('refused a request with a foreign Host header', { host });
+      return jsonRpcError(res, 403, -32000, 'Forbidden: Host header not allowed');
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originSet.has(origin)) {
+      log.warn('refused a request with a foreign Origin header', { origin });
+      return jsonRpcError(res, 403, -32000, 'Forbidden: Origin not allowed');
+    }
+    const cors = corsHeaders(origin);
+    if (url.pathname === '/healthz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return jsonRpcError(res, 405, -32000, 'Method not allowed', { allow: 'GET' });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors });
+      res.end(JSON.stringify({ status: 'ok', sessions: sessions.size }));
+      return;
+    }
+    if (url.pathname !== path) return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is ${path}`);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...cors,
+        'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+        'access-control-allow-headers': 'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
+    if (tokenDigest) {
+      const auth = req.headers.authorization ?? '';
+      const m = /^Bearer\s+(.+)$/i.exec(auth);
+      if (!m || !timingSafeEqual(digest(m[1]!.trim()), tokenDigest)) {
+        return jsonRpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <token>', {
+          'www-authenticate': 'Bearer realm="telephony-mcp"',
+          ...cors,
+        });
+      }
+    }
+    for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req);
+      } catch (e) {
+        const status = (e as { status?: number }).status ?? 400;
+        return jsonRpcError(res, status, -32700, status === 413 ? 'Request body too large' : 'Could not read the request body');
+      }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return jsonRpcError(res, 400, -32700, 'Parse error: the body is not JSON');
+      }
+    }
+
+    const sid = req.headers['mcp-session-id'];
+    const sessionId = Array.isArray(sid) ? sid[0] : sid;
+    if (sessionId) {
+      const s = sessions.get(sessionId);
+      if (!s) return jsonRpcError(res, 404, -32001, 'Session not found: start a new session (initialize)');
+      s.lastSeen = Date.now();
+      s.inFlight++;
+      res.on('close', () => {
+        s.inFlight--;
+        s.lastSeen = Date.now();
+      });
+      await s.transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
+      return jsonRpcError(res, 400, -32000, 'Bad request: no mcp-session-id header, and this is not an initialize request');
+    }
+    if (sessions.size >= maxSessions) {
+      return jsonRpcError(res, 503, -32000, `Too many sessions (limit ${maxSessions}); close idle sessions or try later`, { 'retry-after': '5' });
+    }
+    const server = createMcpServer(app, opts.server);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server, lastSeen: Date.now(), inFlight: 0 });
+      },
+      onsessionclosed: (id) => void closeSession(id),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  };
+
+  const http: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      log.error('HTTP request failed', { error: e as Error });
+      jsonRpcError(res, 500, -32603, 'Internal error in telephony-mcp; see the server log');
+    });
+  });
+  http.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  port = (http.address() as AddressInfo).port;
+  hostSet = allowedHosts();
+  originSet = allowedOrigins();
+  if (['0.0.0.0', '::'].includes(opts.host) && !(opts.allowedHosts ?? []).length) {
+    log.warn('bound to all interfaces: only loopback Host names are accepted until http.allowedHosts lists the names clients use');
+  }
+
+  const reaper = setInterval(() => {
+    const now = Date.now();
+    for (const [id, s] of sessions) {
+      if (s.inFlight === 0 && now - s.lastSeen > idleMs) {
+        log.info('closing an idle session', { session: id });
+        void closeSession(id);
+      }
+    }
+  }, Math.min(60_000, idleMs)).unref();
+
+  const displayHost = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
+  const urlText = `http://${['0.0.0.0', '::'].includes(opts.host) ? '127.0.0.1' : displayHost}:${port}${path}`;
+  return {
+    url: urlText,
+    port,
+    sessions: () => sessions.size,
+    async close() {
+      clearInterval(reaper);
+      await Promise.allSettled([...sessions.keys()].map(closeSession));
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeIdleConnections();
+        setTimeout(() => http.closeAllConnections(), 2000).unref();
+      });
+    },
+  };
+}
