@@ -51,6 +51,8 @@ function digest(s: string): Buffer {
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
+  // Drain an unread body so the client can finish writing and read this answer (instead of a reset).
+  res.req.resume();
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
@@ -125,6 +127,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Only a POST to the endpoint has a body we read; drain any other so a kept-alive socket stays in sync.
+    if (req.method !== 'POST') req.resume();
     const host = (req.headers.host ?? '').toLowerCase();
     if (!hostSet.has(host)) {
       log.warn('refused a request with a foreign Host header', { host });

@@ -23,12 +23,9 @@ export function toModelCall(v: CallView): Call {
   return call;
 }
 
-function mapEngineError(e: unknown): never {
-  if (e instanceof EngineError) {
-    const kind = e.code === 'busy' ? 'conflict' : e.code;
-    throw new BackendError(kind, e.message);
-  }
-  throw e;
+function mapEngineError(e: unknown): unknown {
+  if (e instanceof EngineError) return new BackendError(e.code === 'busy' ? 'conflict' : e.code, e.message);
+  return e;
 }
 
 /** Run an engine call, mapping its errors to backend errors. */

@@ -16,7 +16,7 @@ import type { Scenario, ScenarioExternal, ScenarioUser } from './scenario.js';
 
 export { EngineError } from './errors.js';
 
-type AnswerMode = 'auto' | 'manual' | 'never' | 'busy';
+export type AnswerMode = 'auto' | 'manual' | 'never' | 'busy';
 
 interface UserRec {
   id: string;
@@ -915,6 +915,13 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
       this.touch({ topic: 'extensions' });
       if (!enabled) this.dispatchAll();
     });
+  }
+
+  /** How a user's phone answers from now on (tests and simulators set up ringing calls with it). */
+  setAnswerMode(user: string, mode: AnswerMode, afterMs?: number): void {
+    const u = this.requireUser(user);
+    u.answer = mode;
+    if (afterMs !== undefined) u.answerAfterMs = afterMs;
   }
 
   setOnline(user: string, online: boolean): void {

@@ -1,0 +1,259 @@
+/**
+ * The HTTP client every vendor adapter speaks through: one keep-alive pool per PBX, a deadline on every
+ * request, bounded retries with jitter for reads only (never for actions), a cap on response size, a circuit
+ * breaker per PBX, and errors classified by what a model may do next. The rule for actions: once the request
+ * may have left, a failure is `outcome_unknown` ("do not retry"); before it left, `unavailable`.
+ */
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { BackendError } from './errors.js';
+import type { Logger } from '../log.js';
+
+export interface VendorHttpOptions {
+  pbx: string;
+  pbxType: string;
+  /** Base URL; request paths are appended to it. */
+  baseUrl: string;
+  timeoutMs: number;
+  log: Logger;
+  /** TLS: a CA to trust (PEM), or false to skip verification (callers allow this only on loopback). */
+  ca?: string | Buffer | undefined;
+  rejectUnauthorized?: boolean;
+  /** Headers sent with every request (e.g. Authorization: Basic). */
+  headers?: Record<string, string>;
+  /** Retries of a failed read (default 2). Actions are never retried. */
+  readRetries?: number;
+  /** Largest response body accepted (default 5 MB). */
+  maxBodyBytes?: number;
+  /** Consecutive unavailable-class failures that open the circuit (default 5), and how long it stays open. */
+  breakAfter?: number;
+  breakForMs?: number;
+  /** Keep-alive pool size (default 8). */
+  connections?: number;
+}
+
+export interface VendorRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path (and query) relative to the base URL; the caller has already encoded every value in it. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer | Uint8Array | FormData;
+  /** true for reads (safe to retry); false for actions (never retried, failures after sending are outcome_unknown). */
+  read: boolean;
+  /** What the request does, for messages: "place the call", "read the active calls". */
+  what: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface VendorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Failures that happen before a request could reach the server: nothing was done. */
+const BEFORE_SEND = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_INVALID_URL',
+]);
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
+
+class BodyTooLarge extends Error {}
+
+function errorCode(e: unknown): string {
+  const err = e as { code?: string; cause?: { code?: string } };
+  return err?.cause?.code ?? err?.code ?? '';
+}
+
+function jitter(attempt: number): number {
+  return Math.round(100 * 2 ** attempt * (0.5 + Math.random()));
+}
+
+export class VendorHttp {
+  private readonly agent: Agent;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly base: URL;
+
+  constructor(private readonly o: VendorHttpOptions) {
+    this.base = new URL(o.baseUrl);
+    this.agent = new Agent({
+      connections: o.connections ?? 8,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 120_000,
+      connect: {
+        timeout: Math.min(o.timeoutMs, 10_000),
+        ...(o.ca !== undefined ? { ca: o.ca } : {}),
+        ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+      },
+    });
+    this.breaker = circuitBreaker(
+      handleWhen((e) => e instanceof BackendError && (e.kind === 'unavailable' || e.kind === 'outcome_unknown')),
+      { halfOpenAfter: o.breakForMs ?? 10_000, breaker: new ConsecutiveBreaker(o.breakAfter ?? 5) },
+    );
+    this.breaker.onBreak(() => o.log.warn('circuit open: failing fast for a while after repeated failures', { pbx: o.pbx }));
+    this.breaker.onReset(() => o.log.info('circuit closed: the PBX answers again', { pbx: o.pbx }));
+  }
+
+  private err(kind: BackendError['kind'], message: string, hint?: string, cause?: unknown): BackendError {
+    return new BackendError(kind, message, { pbx: this.o.pbx, pbxType: this.o.pbxType, ...(hint ? { hint } : {}), cause });
+  }
+
+  /** Send a request. Resolves with any HTTP status (the caller maps vendor errors); throws BackendError on transport failure. */
+  async request(req: VendorRequest): Promise<VendorResponse> {
+    const deadline = Date.now() + this.o.timeoutMs;
+    const attempts = req.read ? 1 + (this.o.readRetries ?? 2) : 1;
+    let last: BackendError | undefined;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      try {
+        const res = await this.breaker.execute(() => this.once(req, remaining));
+        // A server error on a read may be passing: try again. The caller sees the final answer.
+        if (req.read && res.status >= 500 && attempt + 1 < attempts) {
+          last = this.err('unavailable', `the PBX answered HTTP ${res.status} when asked to ${req.what}`);
+          await this.pause(jitter(attempt), deadline, req.signal);
+          continue;
+        }
+        return res;
+      } catch (e) {
+        if (e instanceof BrokenCircuitError) {
+          throw this.err(
+            'unavailable',
+            `the PBX failed several times in a row, so telephony-mcp is not contacting it for a few seconds; nothing was done (${req.what})`,
+            'Try again in about 10 seconds; check that the PBX is running and reachable.',
+          );
+        }
+        const be = e as BackendError;
+        if (!req.read || be.kind !== 'unavailable' || req.signal?.aborted) throw be;
+        last = be;
+        if (attempt + 1 < attempts) await this.pause(jitter(attempt), deadline, req.signal);
+      }
+    }
+    throw last ?? this.err('unavailable', `no answer from the PBX within ${this.o.timeoutMs} ms when asked to ${req.what}`);
+  }
+
+  private pause(ms: number, deadline: number, signal?: AbortSignal): Promise<void> {
+    const wait = Math.max(0, Math.min(ms, deadline - Date.now() - 50));
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, wait);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private async once(req: VendorRequest, timeoutMs: number): Promise<VendorResponse> {
+    const url = new URL(req.path.replace(/^\//, ''), this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`));
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+    const started = Date.now();
+    let sent = false;
+    try {
+      const res: Dispatcher.ResponseData = await undiciRequest(url, {
+        method: req.method,
+        headers: { ...this.o.headers, ...req.headers },
+        body: req.body as Dispatcher.DispatchOptions['body'],
+        dispatcher: this.agent,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      sent = true;
+      const body = await this.readCapped(res);
+      // Let undici put the socket back in the pool before the caller sends its next request; without this
+      // tick a request sent right after opens a second connection.
+      await new Promise((r) => setImmediate(r));
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
+      this.o.log.debug('pbx request', { method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - started });
+      return { status: res.statusCode, headers, body };
+    } catch (e) {
+      throw this.classify(e, req, sent, timeout.aborted, timeoutMs);
+    }
+  }
+
+  private async readCapped(res: Dispatcher.ResponseData): Promise<string> {
+    const max = this.o.maxBodyBytes ?? 5 * 1024 * 1024;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > max) {
+        res.body.destroy();
+        throw new BodyTooLarge(`response larger than ${max} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private classify(e: unknown, req: VendorRequest, gotHeaders: boolean, timedOut: boolean, timeoutMs: number): BackendError {
+    if (e instanceof BackendError) return e;
+    const code = errorCode(e);
+    const what = req.what;
+    if (e instanceof BodyTooLarge) {
+      return req.read
+        ? this.err('unavailable', `the PBX sent an oversized answer when asked to ${what}`, undefined, e)
+        : this.unknown(`the PBX sent an oversized answer when asked to ${what}`, e);
+    }
+    if (TLS_CODES.test(code)) {
+      return this.err(
+        'unavailable',
+        `the PBX's TLS certificate is not trusted (${code}); nothing was sent`,
+        'Set caFile to the PBX certificate in the config, or insecureTls: true for a loopback URL.',
+        e,
+      );
+    }
+    if (BEFORE_SEND.has(code)) {
+      return this.err(
+        'unavailable',
+        `cannot connect to the PBX at ${this.base.host} (${code}); nothing was done`,
+        'Check that the PBX (or its desktop client) is running and that the url in the config is right.',
+        e,
+      );
+    }
+    if (req.signal?.aborted && !timedOut) {
+      return req.read
+        ? this.err('unavailable', `the request to ${what} was cancelled`, undefined, e)
+        : this.unknown(`the request to ${what} was cancelled after it was sent`, e);
+    }
+    const reason = timedOut ? `no answer within ${timeoutMs} ms` : `the connection failed (${code || (e as Error).message})`;
+    if (req.read) return this.err('unavailable', `${reason} when asked to ${what}`, undefined, e);
+    return this.unknown(`${reason}${gotHeaders ? ' while reading the answer' : ''} after the request to ${what} was sent`, e);
+  }
+
+  private unknown(message: string, cause: unknown): BackendError {
+    return this.err(
+      'outcome_unknown',
+      `${message}: it may or may not have happened`,
+      'Do not retry: check the current state (get_active_call) first, then decide.',
+      cause,
+    );
+  }
+
+  /** An HTTP status the adapter did not expect, as a typed error. */
+  statusError(res: VendorResponse, req: Pick<VendorRequest, 'read' | 'what'>): BackendError {
+    const s = res.status;
+    if (s === 401 || s === 403) {
+      return this.err('auth', `the PBX refused our credentials (HTTP ${s}) when asked to ${req.what}`, 'Check the credentials of this PBX in the telephony-mcp config.');
+    }
+    if (s === 404) return this.err('not_found', `the PBX has no such resource (HTTP 404) when asked to ${req.what}`);
+    if (s === 429) return this.err('rate_limited', `the PBX is throttling requests (HTTP 429) when asked to ${req.what}`);
+    if (s >= 500) {
+      return req.read
+        ? this.err('unavailable', `the PBX failed (HTTP ${s}) when asked to ${req.what}`)
+        : this.unknown(`the PBX answered HTTP ${s} to the request to ${req.what}`, undefined);
+    }
+    return this.err('invalid', `the PBX rejected the request to ${req.what} (HTTP ${s})`);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => {});
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * The adapter contract: one suite every backend runs, over real HTTP against its simulator, asserting on the
+ * sim engine's state. Each case runs only for the capabilities the backend declares, and the declared set must
+ * match exactly, so a capability cannot be claimed without passing its case. Fault cases run when the harness
+ * exposes its simulator's server.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Backend, type Capability, CAPABILITIES, unsafeDialable } from '../../src/backends/backend.js';
+import { BackendError } from '../../src/backends/errors.js';
+import type { ManualClock } from '../../src/backends/sim/clock.js';
+import type { PbxEngine } from '../../src/backends/sim/engine.js';
+import type { SimServer } from '../../src/backends/simkit.js';
+
+export interface Harness {
+  backend: Backend;
+  engine: PbxEngine;
+  clock: ManualClock;
+  /** The engine user the backend acts as (desktop clients) or for. */
+  user: string;
+  /** The simulator's HTTP server, for fault injection and request counting. */
+  sim?: SimServer;
+  /** Build another backend on the same simulator with wrong credentials (to check auth errors). */
+  withBadCredentials?: () => Promise<Backend>;
+  /** Build another backend with a short deadline (to check stalls). */
+  withDeadline?: (ms: number) => Promise<Backend>;
+  close(): Promise<void>;
+}
+
+export interface ContractOptions {
+  name: string;
+  /** Exactly the capabilities the backend must declare. */
+  capabilities: readonly Capability[];
+  setup(): Promise<Harness>;
+  /** Vendor limits the contract must respect. */
+  quirks?: {
+    /** activeCalls reports at most the current call (Kalliope). */
+    singleActiveCall?: boolean;
+    /** listQueue reports counts only, no per-call rows (Kalliope). */
+    queueCountsOnly?: boolean;
+    /** The number of the queue to test with listQueue (default: support). */
+    queue?: string;
+  };
+}
+
+/** Expect a BackendError (never a raw error) whose kind is one of `kinds`. */
+export async function expectBackendError(p: Promise<unknown>, kinds: BackendError['kind'][]): Promise<BackendError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected the operation to fail').toBeInstanceOf(BackendError);
+  const be = caught as BackendError;
+  expect(kinds, `kind ${be.kind}: ${be.message}`).toContain(be.kind);
+  expect(be.message).not.toMatch(/\n\s+at /);
+  return be;
+}
+
+export function runBackendContract(opts: ContractOptions): void {
+  const caps = new Set(opts.capabilities);
+  const has = (c: Capability) => caps.has(c);
+  const queue = opts.quirks?.queue ?? 'support';
+
+  describe(`backend contract: ${opts.name}`, () => {
+    let h: Harness;
+    let b: Backend;
+    let userArg: string | undefined;
+    let ext: string;
+
+    beforeEach(async () => {
+      h = await opts.setup();
+      b = h.backend;
+      userArg = b.userModel === 'self' ? undefined : h.user;
+      ext = h.engine.user(h.user).extension;
+    });
+    afterEach(async () => {
+      await h.backend.close();
+      await h.close();
+    });
+
+    /** An outside caller rings the user; `answer` connects it. */
+    const inbound = (answer = true) => {
+      const c = h.engine.inboundCall('+390612345678', ext);
+      if (answer) h.clock.advance(h.engine.answerAfterMs + 10_000);
+      return c;
+    };
+
+    it('declares exactly its capabilities, each implemented', () => {
+      expect([...b.capabilities].sort()).toEqual([...caps].sort());
+      for (const c of CAPABILITIES) {
+        if (!caps.has(c)) continue;
+        expect(c === 'contacts' ? typeof b.contacts : typeof b[c], c).toBe(c === 'contacts' ? 'object' : 'function');
+      }
+    });
+
+    it.runIf(has('activeCalls'))('activeCalls: none, then a ringing call, then connected', async () => {
+      expect(await b.activeCalls!({ user: userArg })).toEqual([]);
+      h.engine.setAnswerMode(h.user, 'manual');
+      const c = h.engine.inboundCall('+390612345678', ext);
+      const ringing = await b.activeCalls!({ user: userArg });
+      expect(ringing).toHaveLength(1);
+      expect(ringing[0]).toMatchObject({ state: 'ringing', answered: false });
+      expect(JSON.stringify(ringing[0])).toContain('390612345678');
+      h.engine.answer(h.user, c.id);
+      const connected = await b.activeCalls!({ user: userArg });
+      expect(connected[0]).toMatchObject({ state: 'connected', answered: true });
+      expect(connected[0]!.id).toBe(ringing[0]!.id);
+    });
+
+    it.runIf(has('placeCall'))('placeCall: exactly one call leaves the user for the number', async () => {
+      h.sim?.resetStats();
+      await b.placeCall!({ user: userArg, to: unsafeDialable('202') });
+      const calls = h.engine.listCalls(h.user);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ fromUser: h.user, to: { number: '202' } });
+      if (h.sim) expect(h.sim.stats.handled).toBe(1);
+    });
+
+    it.runIf(has('placeCall'))('placeCall: a number the PBX refuses is a typed error', async () => {
+      h.engine.setDnd('bob', true);
+      await expectBackendError(b.placeCall!({ user: userArg, to: unsafeDialable('202') }), ['conflict', 'invalid', 'not_found', 'unavailable']);
+      expect(h.engine.listCalls(h.user)).toEqual([]);
+    });
+
+    it.runIf(has('hangup'))('hangup: the current call ends', async () => {
+      const c = inbound();
+      await b.hangup!({ user: userArg, callId: c.id });
+      expect(h.engine.listCalls(h.user)).toEqual([]);
+    });
+
+    it.runIf(has('answer'))('answer: a ringing call is connected', async () => {
+      h.engine.setAnswerMode(h.user, 'manual');
+      const c = inbound(false);
+      await b.answer!({ user: userArg, callId: c.id });
+      expect(h.engine.call(c.id).state).toBe('connected');
+    });
+
+    it.runIf(has('hold'))('hold: the call goes on hold', async () => {
+      const c = inbound();
+      await b.hold!({ user: userArg, callId: c.id, on: true });
+      expect(h.engine.call(c.id).state).toBe('on_hold');
+    });
+
+    it.runIf(has('transferBlind'))('transferBlind: the caller moves to the target and the user leaves', async () => {
+      const c = inbound();
+      await b.transferBlind!({ user: userArg, callId: c.id, to: unsafeDialable('203') });
+      expect(h.engine.call(c.id)).toMatchObject({ from: { number: '+390612345678' }, to: { number: '203' } });
+      expect(h.engine.listCalls(h.user)).toEqual([]);
+    });
+
+    it.runIf(has('transferAttended'))('transferAttended: the call is held and the target consulted', async () => {
+      const c = inbound();
+      await b.transferAttended!({ user: userArg, callId: c.id, to: unsafeDialable('203') });
+      expect(h.engine.call(c.id).state).toBe('on_hold');
+      const consult = h.engine.listCalls(h.user).find((x) => x.consultFor === c.id);
+      expect(consult?.to.number).toBe('203');
+    });
+
+    it.runIf(has('conference'))('conference: a held call joins the current one', async () => {
+      const a = inbound();
+      h.engine.hold(h.user, a.id, true);
+      h.engine.placeCall(h.user, '202');
+      h.clock.advance(h.engine.answerAfterMs + 10_000);
+      await b.conference!({ user: userArg, callId: a.id });
+      expect(h.engine.call(a.id).participants).toHaveLength(3);
+    });
+
+    it.runIf(has('setDnd'))('setDnd: on and off', async () => {
+      await b.setDnd!({ user: userArg, enabled: true });
+      expect(h.engine.user(h.user).dnd).toBe(true);
+      await b.setDnd!({ user: userArg, enabled: false });
+      expect(h.engine.user(h.user).dnd).toBe(false);
+    });
+
+    it.runIf(has('setForward'))('setForward: on with a destination, then off', async () => {
+      await b.setForward!({ user: userArg, kind: 'busy', destination: unsafeDialable('203'), enabled: true });
+      expect(h.engine.user(h.user).forward).toEqual({ busy: '203' });
+      await b.setForward!({ user: userArg, kind: 'busy', enabled: false });
+      expect(h.engine.user(h.user).forward).toEqual({});
+    });
+
+    it.runIf(has('pauseQueues'))('pauseQueues: paused in all queues, then back', async () => {
+      await b.pauseQueues!({ user: userArg, paused: true });
+      expect(h.engine.user(h.user).queues.every((q) => q.paused)).toBe(true);
+      await b.pauseQueues!({ user: userArg, paused: false });
+      expect(h.engine.user(h.user).queues.some((q) => q.paused)).toBe(false);
+    });
+
+    it.runIf(has('listQueue'))('listQueue: a waiting call is counted; an unknown queue is not_found', async () => {
+      for (const m of h.engine.listUsers()) if (m.queues.length) h.engine.pauseQueues(m.id, true);
+      h.engine.inboundCall('+393471234567', h.engine.findQueue(queue)!.number);
+      h.clock.advance(5000);
+      const q = await b.listQueue!({ queue });
+      expect(q.waitingCount).toBe(1);
+      expect(q.oldestArrival).toBeTruthy();
+      if (!opts.quirks?.queueCountsOnly) expect(q.calls[0]).toMatchObject({ caller: '+393471234567', status: 'waiting' });
+      await expectBackendError(b.listQueue!({ queue: 'no-such-queue' }), ['not_found']);
+    });
+
+    it.runIf(has('listQueues'))('listQueues: names the queues', async () => {
+      expect(await b.listQueues!()).toEqual(expect.arrayContaining([queue]));
+    });
+
+    it.runIf(has('listExtensions'))('listExtensions: users and queues with numbers', async () => {
+      const list = await b.listExtensions!();
+      expect(list).toEqual(expect.arrayContaining([expect.objectContaining({ number: '201', kind: 'user' })]));
+    });
+
+    it.runIf(has('history'))('history: a finished call is listed', async () => {
+      h.engine.placeCall(h.user, '202');
+      h.clock.advance(5000);
+      h.engine.hangup(h.user);
+      const entries = await b.history!({ user: userArg, size: 10 });
+      expect(entries[0]).toMatchObject({ to: '202' });
+    });
+
+    it.runIf(has('contacts'))('contacts: create, get, update, list, export, import, delete', async () => {
+      const store = b.contacts!;
+      const c = await store.create({ user: userArg, contact: { firstname: 'Ada', lastname: 'Lovelace', number: '+441234567890' } });
+      expect(await store.get({ user: userArg, id: c.id })).toMatchObject({ lastname: 'Lovelace' });
+      expect(await store.update({ user: userArg, id: c.id, contact: { company: 'Engines' } })).toMatchObject({ company: 'Engines' });
+      const list = await store.list({ user: userArg });
+      expect(list.map((x) => x.lastname)).toContain('Lovelace');
+      const csv = await store.exportCsv({ user: userArg });
+      expect(csv).toMatch(/Lovelace/);
+      const imported = await store.importCsv({ user: userArg, csv: 'firstname,lastname\nGrace,Hopper\n,\n' });
+      expect(imported.created).toHaveLength(1);
+      await store.delete({ user: userArg, id: c.id });
+      await expectBackendError(store.get({ user: userArg, id: c.id }), ['not_found']);
+      await store.deleteAll({ user: userArg });
+      expect(await store.list({ user: userArg })).toEqual([]);
+    });
+
+    it.runIf(has('parkCall'))('parkCall: the call waits in a slot that parkingInfo lists', async () => {
+      const c = inbound();
+      const { slot } = await b.parkCall!({ user: userArg, callId: c.id });
+      expect(h.engine.call(c.id)).toMatchObject({ state: 'parked', parkedSlot: slot });
+      if (has('parkingInfo')) expect((await b.parkingInfo!()).parked).toContainEqual({ slot, callId: c.id });
+    });
+
+    describe('faults', () => {
+      const action = (): (() => Promise<unknown>) | undefined => {
+        if (has('setDnd')) return () => b.setDnd!({ user: userArg, enabled: true });
+        if (has('placeCall')) return () => b.placeCall!({ user: userArg, to: unsafeDialable('202') });
+        if (has('hangup')) return () => b.hangup!({ user: userArg, callId: inbound().id });
+        return undefined;
+      };
+      const read = (): (() => Promise<unknown>) | undefined => {
+        if (has('activeCalls')) return () => b.activeCalls!({ user: userArg });
+        if (has('listQueue')) return () => b.listQueue!({ queue });
+        if (has('history')) return () => b.history!({ user: userArg });
+        return undefined;
+      };
+
+      it('an action whose connection drops after it was carried out is outcome_unknown, sent once', async ({ skip }) => {
+        const act = action();
+        if (!h.sim || !act) return skip();
+        const go = act;
+        h.sim.resetStats();
+        h.sim.inject({ kind: 'reset_after' });
+        const e = await expectBackendError(go(), ['outcome_unknown']);
+        expect(e.message + (e.hint ?? '')).toMatch(/retry/i);
+        expect(h.sim.stats.handled).toBe(1);
+        expect(h.sim.stats.requests).toBe(1);
+      });
+
+      it('an action that gets no answer before the deadline is outcome_unknown, sent once', async ({ skip }) => {
+        if (!h.sim || !h.withDeadline || !action()) return skip();
+        const short = await h.withDeadline(300);
+        const saved = b;
+        b = short;
+        try {
+          h.sim.resetStats();
+          h.sim.inject({ kind: 'stall' });
+          const started = Date.now();
+          await expectBackendError(action()!(), ['outcome_unknown']);
+          expect(Date.now() - started).toBeLessThan(3000);
+          expect(h.sim.stats.requests).toBe(1);
+        } finally {
+          b = saved;
+          await short.close();
+        }
+      });
+
+      it('a read that meets server errors is retried a bounded number of times, then unavailable', async ({ skip }) => {
+        const rd = read();
+        if (!h.sim || !rd) return skip();
+        h.sim.resetStats();
+        h.sim.inject({ kind: 'status', status: 503, times: Infinity });
+        await expectBackendError(rd(), ['unavailable']);
+        expect(h.sim.stats.requests).toBeGreaterThanOrEqual(1);
+        expect(h.sim.stats.requests).toBeLessThanOrEqual(4);
+        h.sim.clearFaults();
+        await rd();
+      });
+
+      it('garbage, truncated or oversized answers are typed errors, and the next call works', async ({ skip }) => {
+        const rd = read();
+        if (!h.sim || !rd) return skip();
+        for (const kind of ['garbage', 'truncate', 'huge'] as const) {
+          h.sim.inject({ kind, times: 5 });
+          await expectBackendError(rd(), ['unavailable', 'invalid']);
+          h.sim.clearFaults();
+        }
+        await rd();
+      });
+
+      it('wrong credentials are an auth error, not retried in a loop', async ({ skip }) => {
+        const rd = read();
+        if (!h.sim || !h.withBadCredentials || !rd) return skip();
+        const bad = await h.withBadCredentials();
+        try {
+          h.sim.resetStats();
+          const saved = b;
+          b = bad;
+          try {
+            await expectBackendError(read()!(), ['auth']);
+          } finally {
+            b = saved;
+          }
+          expect(h.sim.stats.requests).toBeLessThanOrEqual(3);
+        } finally {
+          await bad.close();
+        }
+      });
+
+      it('sequential requests reuse one connection (keep-alive)', async ({ skip }) => {
+        const rd = read();
+        if (!h.sim || !rd) return skip();
+        await rd();
+        h.sim.resetStats();
+        for (let i = 0; i < 20; i++) await rd();
+        expect(h.sim.stats.connections).toBeLessThanOrEqual(1);
+      });
+    });
+  });
+}
