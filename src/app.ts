@@ -52,7 +52,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const logs = opts.logs ?? new LogHub({ level: config.log.level, format: config.log.format });
   const log = logs.logger();
   const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });
-  const pbxes = new PbxRouter(backends, config.defaultPbx);
+  const pbxes = new PbxRouter(backends, config.defaultPbx, config.pbxes as Record<string, { ownedNumbers?: string[]; label?: string }>);
   const audit = new Audit(config.audit.file, config.audit.recent, log.child({ part: 'audit' }));
   const runner = new ToolRunner({
     pbxes,

@@ -70,15 +70,23 @@ type OpFn = (...args: never[]) => Promise<unknown>;
 export type OpGate = (op: string, isRead: boolean) => void;
 
 /** A configured PBX as tools see it. */
+/** Settings from a PBX's config entry that tools and the guard need. */
+export interface PbxSettings {
+  /** Numbers that belong to this PBX: the only caller IDs a tool may choose. */
+  ownedNumbers: readonly string[];
+  label?: string | undefined;
+}
+
 export class PbxHandle {
   constructor(
     readonly backend: Backend,
+    readonly settings: PbxSettings = { ownedNumbers: [] },
     private readonly gate?: OpGate,
   ) {}
 
   /** The same PBX, with every operation passed through `gate` first (the runner's confirmation check). */
   gated(gate: OpGate): PbxHandle {
-    return new PbxHandle(this.backend, gate);
+    return new PbxHandle(this.backend, this.settings, gate);
   }
 
   get name(): string {
@@ -181,8 +189,12 @@ export class PbxRouter {
   constructor(
     backends: Backend[],
     readonly defaultPbx: string,
+    settings: Record<string, Partial<PbxSettings>> = {},
   ) {
-    for (const b of backends) this.handles.set(b.name, new PbxHandle(b));
+    for (const b of backends) {
+      const s = settings[b.name];
+      this.handles.set(b.name, new PbxHandle(b, { ownedNumbers: s?.ownedNumbers ?? [], label: s?.label }));
+    }
     if (!this.handles.has(defaultPbx)) throw new Error(`defaultPbx "${defaultPbx}" is not one of the configured PBXs`);
   }
 

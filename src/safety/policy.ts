@@ -80,6 +80,21 @@ function globToRegExp(p: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/** A caller ID must be one of the numbers the PBX entry lists as its own. */
+export function checkCallerId(raw: string, owned: readonly string[]): Dialable {
+  const n = normalizeNumber(raw);
+  if (!owned.some((o) => normalizeNumber(o) === n)) {
+    throw new PolicyError(
+      'caller_id',
+      owned.length
+        ? `${n} is not one of this PBX's own numbers (${owned.join(', ')}), so it cannot be used as caller ID`
+        : `this PBX lists no numbers of its own (ownedNumbers), so no caller ID can be chosen`,
+      'Use one of the ownedNumbers of this PBX entry, or leave the caller ID out. Nothing was dialled.',
+    );
+  }
+  return n as Dialable;
+}
+
 export class DialPolicy {
   private readonly allow: RegExp[];
   private readonly deny: RegExp[];

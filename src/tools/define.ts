@@ -44,6 +44,11 @@ export interface ToolContext {
   /** Normalize a number and apply the dial policy. Throws a policy error (nothing reaches a backend). */
   checkNumber(raw: string, use: DialUse, pbx: PbxHandle): CheckedNumber;
   /**
+   * A caller ID a tool lets the caller choose: it must be one of the PBX's `ownedNumbers` (after normalizing).
+   * Returns it normalized, or throws a policy error naming the rule.
+   */
+  checkCallerId(raw: string, pbx: PbxHandle): Dialable;
+  /**
    * Ask the person to confirm `action` (a sentence naming the real parties). Returns only if confirmed or if
    * confirmation does not apply; otherwise ends the tool call with a not-confirmed or token-request result.
    * A guarded tool must call this before any action on a PBX.

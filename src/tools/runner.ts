@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type ConfirmOutcome, ConfirmationStop, type TokenStore } from '../safety/confirm.js';
 import type { CallLimiter } from '../safety/limits.js';
-import type { DialPolicy } from '../safety/policy.js';
+import { checkCallerId, type DialPolicy } from '../safety/policy.js';
 import { redact } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
 import type { AnyTool, SessionInfo, ToolContext } from './define.js';
@@ -126,6 +126,14 @@ export class ToolRunner {
       checkNumber: (raw, use, pbx) => {
         try {
           return policy.check(raw, use);
+        } catch (e) {
+          if (isBackendError(e)) e.at(pbx.name, pbx.type);
+          throw e;
+        }
+      },
+      checkCallerId: (raw, pbx) => {
+        try {
+          return checkCallerId(raw, pbx.settings.ownedNumbers);
         } catch (e) {
           if (isBackendError(e)) e.at(pbx.name, pbx.type);
           throw e;

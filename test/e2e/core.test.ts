@@ -20,6 +20,11 @@ import {
 
 const CORE_TOOLS = ['get_active_call', 'hangup', 'list_queue', 'manage_contacts', 'park_call', 'pause_queues', 'place_call', 'set_dnd', 'transfer'];
 
+/** The text of a resource content (JSON resources are text). */
+function text(c: unknown): string {
+  return (c as { text: string }).text;
+}
+
 type Call = { id: string; state: string; to: { number: string }; from: { number: string } };
 
 async function activeCalls(client: Client, user?: string): Promise<Call[]> {
@@ -98,7 +103,7 @@ function coreSuite(transport: 'stdio' | 'http') {
       // Newest first: the picked-up call (Giuseppe -> alice), then alice's leg before she transferred it.
       expect(entries[0]).toMatchObject({ from: '+390612345678', to: '201', status: 'answered' });
       expect(entries[1]).toMatchObject({ from: '201', to: '+390612345678', status: 'emitted' });
-      const bob = JSON.parse((await client.readResource({ uri: 'pbx://office/history/bob' })).contents[0]!.text as string);
+      const bob = JSON.parse(text((await client.readResource({ uri: 'pbx://office/history/bob' })).contents[0]));
       expect(bob.entries[0]).toMatchObject({ from: '+390612345678', to: '202', status: 'answered' });
     });
 
@@ -108,7 +113,7 @@ function coreSuite(transport: 'stdio' | 'http') {
       await client.subscribeResource({ uri: 'pbx://office/calls' });
       await call(client, 'place_call', { to: '203' });
       await eventually(async () => updates.includes('pbx://office/calls'), 3000, 'a resources/updated notification');
-      const body = JSON.parse((await client.readResource({ uri: 'pbx://office/calls' })).contents[0]!.text as string);
+      const body = JSON.parse(text((await client.readResource({ uri: 'pbx://office/calls' })).contents[0]));
       expect(body.calls.length).toBeGreaterThan(0);
       await client.unsubscribeResource({ uri: 'pbx://office/calls' });
       await call(client, 'hangup', {});
