@@ -40,6 +40,8 @@ export interface AppOptions {
   /** Tools to consider instead of ALL_TOOLS (the conformance fixtures add theirs). */
   tools?: readonly AnyTool[];
   pollMs?: number;
+  /** Wall clock for confirm tokens and call limits (tests move it). */
+  now?: () => number;
 }
 
 /** Which of `tools` a server with these PBXs and this mode offers. */
@@ -57,8 +59,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const runner = new ToolRunner({
     pbxes,
     policy: new DialPolicy(config.safety.dialPolicy),
-    limiter: new CallLimiter(config.safety.dialPolicy.maxCallsPerMinute, config.safety.dialPolicy.maxConcurrentCalls),
-    tokens: new TokenStore(),
+    limiter: new CallLimiter(config.safety.dialPolicy.maxCallsPerMinute, config.safety.dialPolicy.maxConcurrentCalls, opts.now),
+    tokens: new TokenStore(opts.now),
     audit,
     safety: config.safety,
     readOnly: config.readOnly,

@@ -97,7 +97,7 @@ export const SafetyConfig = z.strictObject({
     .array(z.string().regex(/^[a-z_]+$/))
     .optional()
     .describe('Tools whose actions need confirmation (default: every destructive or costly action)'),
-  confirmTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
+  confirmTimeoutSeconds: z.number().int().min(1).max(3600).default(300).describe('How long a confirmation request waits for the person'),
   dialPolicy: DialPolicyConfig.prefault({}),
 });
 export type SafetyConfig = z.infer<typeof SafetyConfig>;

@@ -31,6 +31,18 @@ export class PolicyError extends BackendError {
 export const UNIVERSAL_EMERGENCY = ['112', '911', '999', '000', '110', '118', '119', '08'];
 
 const shortInfo = lpn.ShortNumberInfo.getInstance();
+const phoneUtil = lpn.PhoneNumberUtil.getInstance();
+
+/** The country calling code and national part of a +number, even one too short to be valid (+39 112). */
+function splitInternational(n: string): { regions: lpn.RegionCode[]; national: string } | undefined {
+  try {
+    const p = phoneUtil.parse(n, 'ZZ');
+    // The main region of the calling code: regions sharing a code share their emergency numbers (+1: 911).
+    return { regions: [phoneUtil.getRegionCodeForCountryCode(p.getCountryCodeOrDefault()) as lpn.RegionCode], national: phoneUtil.getNationalSignificantNumber(p) };
+  } catch {
+    return undefined;
+  }
+}
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
 const TYPE_WORDS: Record<string, string> = {
@@ -66,8 +78,9 @@ export function normalizeNumber(raw: string): string {
       `the number contains "${bad[0] === '"' ? 'a quote' : bad[0]}", which is not part of a phone number (only digits, a leading +, spaces, dots, dashes and parentheses)`,
     );
   }
-  let n = trimmed.replace(/[\s.()-]/g, '');
-  if (n.startsWith('00')) n = `+${n.slice(2)}`;
+  const digits = trimmed.replace(/[\s.()-]/g, '');
+  // 000 is an emergency number (Australia), not an international prefix with nothing after it.
+  const n = digits.startsWith('00') && !UNIVERSAL_EMERGENCY.includes(digits) ? `+${digits.slice(2)}` : digits;
   if (!/^\+?[0-9]{1,20}$/.test(n)) {
     throw new PolicyError('malformed', n.length === 0 ? 'the number is empty' : 'a + may only start the number, followed by digits');
   }
@@ -116,12 +129,12 @@ export class DialPolicy {
 
   private isEmergency(n: string): boolean {
     if (UNIVERSAL_EMERGENCY.includes(n)) return true;
-    if (this.country && !n.startsWith('+') && shortInfo.connectsToEmergencyNumber(n, this.country)) return true;
+    if (this.country && !n.startsWith('+') && shortInfo.connectsToEmergencyNumber(n, this.country as lpn.RegionCode)) return true;
     if (n.startsWith('+')) {
       // +39 112 and the like: the national part of an international number can still be an emergency code.
-      const p = parsePhoneNumberFromString(n);
-      if (p?.country && shortInfo.connectsToEmergencyNumber(String(p.nationalNumber), p.country)) return true;
-      if (p && UNIVERSAL_EMERGENCY.includes(String(p.nationalNumber))) return true;
+      const split = splitInternational(n);
+      if (split && UNIVERSAL_EMERGENCY.includes(split.national)) return true;
+      if (split?.regions.some((r) => shortInfo.connectsToEmergencyNumber(split.national, r))) return true;
     }
     return false;
   }

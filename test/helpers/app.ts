@@ -20,7 +20,7 @@ export interface TestApp {
 }
 
 /** An app with one sim PBX `office` on the test scenario (or `config` as given), audit to a temp file. */
-export async function testApp(config: Record<string, unknown> = {}, opts: { logs?: LogHub } = {}): Promise<TestApp> {
+export async function testApp(config: Record<string, unknown> = {}, opts: { logs?: LogHub; now?: () => number } = {}): Promise<TestApp> {
   const tmp = writeConfig({}, TEST_SCENARIO);
   const raw = {
     defaultPbx: 'office',
@@ -33,6 +33,7 @@ export async function testApp(config: Record<string, unknown> = {}, opts: { logs
   const app = await createApp(parseConfig(raw, { baseDir: tmp.dir, env: {} }), {
     clock,
     logs: opts.logs ?? new LogHub({ level: 'error', write: () => {} }),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   return {
     app,
@@ -50,12 +51,16 @@ export function env(opts: Partial<CallEnv> = {}): CallEnv {
 /** The real server glue in-process, with an SDK Client (optionally declaring elicitation). */
 export async function inMemoryClient(
   app: App,
-  elicit?: (message: string) => ElicitResult | Promise<ElicitResult>,
+  elicit?: (message: string, requestedSchema: unknown) => ElicitResult | Promise<ElicitResult>,
 ): Promise<{ client: Client; close(): Promise<void> }> {
   const server = createMcpServer(app);
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'in-memory', version: '1' }, { capabilities: elicit ? { elicitation: { form: {} } } : {} });
-  if (elicit) client.setRequestHandler(ElicitRequestSchema, (req) => elicit(req.params.message));
+  if (elicit) {
+    client.setRequestHandler(ElicitRequestSchema, (req) =>
+      elicit(req.params.message, req.params.mode === 'url' ? undefined : req.params.requestedSchema),
+    );
+  }
   await server.connect(a);
   await client.connect(b);
   return {

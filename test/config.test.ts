@@ -1,0 +1,60 @@
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEMO_CONFIG, expandEnv, loadConfig, parseConfig } from '../src/config.js';
+import { writeConfig } from './helpers/mcp.js';
+
+const base = { pbxes: { office: { type: 'sim' } } };
+const errorOf = (raw: unknown, env: NodeJS.ProcessEnv = {}) => {
+  try {
+    parseConfig(raw, { env });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a config error');
+};
+
+describe('config', () => {
+  it('uses the demo PBX when no config is given', () => {
+    const c = loadConfig(undefined, {});
+    expect(c).toMatchObject({ defaultPbx: 'demo', pbxes: { demo: { type: 'sim', defaultUser: 'alice' } }, source: 'built-in demo config' });
+    expect(DEMO_CONFIG.safety.dialPolicy.defaultCountry).toBe('IT');
+  });
+
+  it('fills defaults: first PBX is the default, http on loopback 3000, confirm auto', () => {
+    const c = parseConfig(base, { env: {} });
+    expect(c.defaultPbx).toBe('office');
+    expect(c.http).toMatchObject({ host: '127.0.0.1', port: 3000 });
+    expect(c.safety.confirm).toBe('auto');
+    expect(c.readOnly).toBe(false);
+    expect(c.pbxes.office).toMatchObject({ type: 'sim' });
+  });
+
+  it('replaces ${VAR} and ${VAR:-default} from the environment; $${ is literal', () => {
+    expect(expandEnv({ a: ['${X}', 'p-${Y:-dflt}', '$${X}'] }, { X: 'x' })).toEqual({ a: ['x', 'p-dflt', '${X}'] });
+    const c = parseConfig({ ...base, http: { token: '${TOKEN}' } }, { env: { TOKEN: 'a-very-long-token-value' } });
+    expect(c.http.token).toBe('a-very-long-token-value');
+  });
+
+  it('names the key path of an unset variable, an unknown key, a wrong type, an unknown PBX type', () => {
+    expect(errorOf({ ...base, http: { token: '${NOPE}' } })).toMatch(/http\.token: environment variable NOPE is not set/);
+    expect(errorOf({ ...base, htpp: {} })).toMatch(/htpp: unknown key/);
+    expect(errorOf({ ...base, http: { port: 'x' } })).toMatch(/http\.port: .*number/);
+    expect(errorOf({ pbxes: { office: { type: 'asterisk' } } })).toMatch(/pbxes\.office\.type: unknown PBX type "asterisk"; use one of: sim/);
+    expect(errorOf({ pbxes: { office: {} } })).toMatch(/pbxes\.office\.type: missing/);
+    expect(errorOf({ pbxes: { office: { type: 'sim', scenery: 'x' } } })).toMatch(/pbxes\.office.*scenery/);
+    expect(errorOf({ pbxes: {} })).toMatch(/configure at least one PBX/);
+    expect(errorOf({ ...base, defaultPbx: 'lab' })).toMatch(/defaultPbx: "lab" is not one of pbxes \(office\)/);
+    expect(errorOf({ ...base, safety: { confirmTools: ['get_active_call'] } })).toMatch(/confirmTools: get_active_call cannot be confirmed/);
+    expect(errorOf({ ...base, http: { token: 'short' } })).toMatch(/http\.token: at least 16 characters/);
+  });
+
+  it('reads a file, resolving relative paths against it, and reports missing and malformed files', () => {
+    const t = writeConfig(base);
+    expect(loadConfig(t.path, {}).baseDir).toBe(t.dir);
+    expect(() => loadConfig(`${t.dir}/nope.json`, {})).toThrow(/does not exist \(check --config or TELEPHONY_MCP_CONFIG\)/);
+    const bad = writeConfig({});
+    writeFileSync(bad.path, '{ not json');
+    expect(() => loadConfig(bad.path, {})).toThrow(/is not valid JSON/);
+  });
+});

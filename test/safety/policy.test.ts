@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { DialPolicyConfig } from '../../src/config.js';
+import { DialPolicy, PolicyError, checkCallerId, normalizeNumber } from '../../src/safety/policy.js';
+
+const policy = (cfg: Partial<DialPolicyConfig> = {}) => new DialPolicy(DialPolicyConfig.parse({ defaultCountry: 'IT', ...cfg }));
+
+function rule(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof PolicyError) return e.rule;
+    throw e;
+  }
+  return undefined;
+}
+
+describe('normalizing numbers', () => {
+  it('strips spaces, dots, dashes and parentheses, and turns 00 into +', () => {
+    expect(normalizeNumber(' +39 (06) 1234-5678 ')).toBe('+390612345678');
+    expect(normalizeNumber('0039.06.1234.5678')).toBe('+390612345678');
+    expect(normalizeNumber('201')).toBe('201');
+  });
+
+  it('refuses letters, separators, control characters and a misplaced +', () => {
+    for (const bad of ['20a', 'tel:201', '201&202', '201,202', '201;202', '201/1', '201\n', '20\u00001', '2+01', '', '  ', '*72+39061', '201#', '"201"', 'ｆ201']) {
+      expect(rule(() => normalizeNumber(bad)), JSON.stringify(bad)).toBe('malformed');
+    }
+  });
+});
+
+describe('dial policy rules', () => {
+  it('lets internal extensions through without classification, exempt from confirmation by default', () => {
+    expect(policy().check('202', 'call')).toMatchObject({ number: '202', internal: true, noConfirm: true, display: 'extension 202' });
+    expect(policy({ confirmInternal: true }).check('202', 'call').noConfirm).toBe(false);
+    expect(policy({ internalPattern: '^9[0-9]{3}$' }).check('9001', 'call').internal).toBe(true);
+  });
+
+  it('refuses emergency numbers: the universal ones and the configured country short codes, in any form', () => {
+    for (const n of ['112', '911', '999', '000', '110', '118', '08']) expect(rule(() => policy().check(n, 'call')), n).toBe('emergency');
+    for (const n of ['113', '115', '+39 112', '0039113']) expect(rule(() => policy().check(n, 'transfer')), n).toBe('emergency');
+    expect(rule(() => policy({ defaultCountry: 'FR' }).check('15', 'call'))).toBe('emergency');
+    expect(rule(() => policy({ defaultCountry: 'CH' }).check('144', 'call'))).toBe('emergency');
+    // 113 is an emergency number in Italy, not in the US: there it is just a short extension.
+    expect(policy({ defaultCountry: 'US' }).check('113', 'call').internal).toBe(true);
+    const e = (() => {
+      try {
+        policy().check('112', 'call');
+      } catch (err) {
+        return err as PolicyError;
+      }
+    })();
+    expect(e?.hint).toMatch(/from a handset/);
+  });
+
+  it('blocks premium rate, shared cost and personal numbers by default, classified by libphonenumber', () => {
+    expect(rule(() => policy().check('899 123 456', 'call'))).toBe('number_type');
+    expect(rule(() => policy({ allowInternational: true }).check('+1 900 555 0100', 'call'))).toBe('number_type');
+    expect(rule(() => policy({ allowInternational: true }).check('+44 844 567 8901', 'call'))).toBe('number_type');
+    expect(rule(() => policy({ allowInternational: true }).check('+44 70 1234 5678', 'call'))).toBe('number_type');
+    expect(policy({ blockedTypes: [] }).check('899123456', 'call').display).toMatch(/premium rate/);
+  });
+
+  it('refuses international numbers by default; allowInternational and allowedCountryCodes open them', () => {
+    expect(rule(() => policy().check('+41 44 668 18 00', 'call'))).toBe('international');
+    expect(policy({ allowInternational: true }).check('+41 44 668 18 00', 'call').display).toMatch(/Switzerland, fixed line/);
+    expect(policy({ allowedCountryCodes: ['CH'] }).check('+41 44 668 18 00', 'call').internal).toBe(false);
+    expect(policy({ allowedCountryCodes: ['+41'] }).check('+41446681800', 'call').number).toBe('+41446681800');
+    expect(rule(() => policy({ allowedCountryCodes: ['CH'] }).check('+33 1 42 68 53 00', 'call'))).toBe('international');
+  });
+
+  it('accepts domestic numbers in national and international form, and classifies them', () => {
+    expect(policy().check('06 1234 5678', 'call')).toMatchObject({ number: '0612345678', display: '+39 06 1234 5678 (Italy, fixed line)', noConfirm: false });
+    expect(policy().check('+39 347 123 4567', 'forward').display).toMatch(/Italy, mobile/);
+  });
+
+  it('refuses invalid numbers and national numbers without a default country', () => {
+    expect(rule(() => policy().check('+39 1', 'call'))).toBe('invalid_number');
+    expect(rule(() => new DialPolicy(DialPolicyConfig.parse({})).check('0612345678', 'call'))).toBe('no_default_country');
+    expect(rule(() => new DialPolicy(DialPolicyConfig.parse({})).check('+390612345678', 'call'))).toBe('international');
+  });
+
+  it('applies deny over allow, and allow only narrows', () => {
+    const p = policy({ allow: ['+3906*', '06*'], deny: ['+39061234*'] });
+    expect(rule(() => p.check('+39 06 1234 5678', 'call'))).toBe('deny');
+    expect(p.check('+39 06 9999 9999', 'call').number).toBe('+390699999999');
+    expect(rule(() => p.check('+39 347 123 4567', 'call'))).toBe('allow');
+    expect(p.check('202', 'call').internal).toBe(true);
+    expect(rule(() => policy({ deny: ['2??'] }).check('202', 'call'))).toBe('deny');
+    expect(rule(() => policy({ deny: ['^\\+39347'] }).check('+393471234567', 'call'))).toBe('deny');
+  });
+
+  it('exempts numbers matching noConfirm from confirmation', () => {
+    expect(policy({ noConfirm: ['+3906*'] }).check('+39 06 1234 5678', 'call').noConfirm).toBe(true);
+    expect(policy().check('+39 06 1234 5678', 'call').noConfirm).toBe(false);
+  });
+});
+
+describe('caller ID', () => {
+  it("must be one of the PBX's own numbers", () => {
+    expect(checkCallerId('+39 06 1111 2222', ['+390611112222'])).toBe('+390611112222');
+    expect(rule(() => checkCallerId('+390699999999', ['+390611112222']))).toBe('caller_id');
+    expect(rule(() => checkCallerId('+390611112222', []))).toBe('caller_id');
+    expect(rule(() => checkCallerId('+39 06 x', ['+390611112222']))).toBe('malformed');
+  });
+});
+
+describe('policy config', () => {
+  it('has the documented defaults', () => {
+    expect(DialPolicyConfig.parse({})).toEqual({
+      allow: [],
+      deny: [],
+      internalPattern: '^[0-9]{2,5}$',
+      allowInternational: false,
+      allowedCountryCodes: [],
+      blockedTypes: ['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER'],
+      maxCallsPerMinute: 10,
+      maxConcurrentCalls: 5,
+      noConfirm: [],
+      confirmInternal: false,
+    });
+  });
+
+  it('refuses bad patterns and country codes', () => {
+    expect(DialPolicyConfig.safeParse({ deny: ['+39 06*'] }).success).toBe(false);
+    expect(DialPolicyConfig.safeParse({ deny: ['^(unclosed'] }).success).toBe(false);
+    expect(DialPolicyConfig.safeParse({ defaultCountry: 'Italy' }).success).toBe(false);
+    expect(DialPolicyConfig.safeParse({ allowedCountryCodes: ['+1234'] }).success).toBe(false);
+  });
+});
