@@ -30,7 +30,8 @@ export const parkCall = defineTool({
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const park = pbx.op('parkCall');
-    const user = pbx.user(args.user);
+    // Any call can be parked by its id; `user` only says who parks it when the PBX needs to know.
+    const user = args.user === undefined ? undefined : pbx.user(args.user);
     const slot = args.slot === undefined ? undefined : String(args.slot);
     const call = await resolveCall(pbx, undefined, args.call_id);
     const what = call ? describeCall(call) : `call ${args.call_id}`;
