@@ -6,15 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
+import { z } from 'zod';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   type CallToolResult,
   type ElicitRequestFormParams,
   ErrorCode,
+  type LoggingLevel,
   McpError,
   type ReadResourceResult,
   type ServerNotification,
   type ServerRequest,
+  SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -27,6 +31,8 @@ import { CONFIRM_SCHEMA } from './safety/confirm.js';
 import { redact } from './safety/redact.js';
 import { sanitizeDeep } from './safety/sanitize.js';
 import type { AnyTool } from './tools/define.js';
+import { ALL_PROMPTS, type PromptDef } from './prompts/index.js';
+import type { Level, LogRecord } from './log.js';
 import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/runner.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -100,10 +106,72 @@ export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
 
   for (const tool of app.tools) registerTool(app, server, tool, session);
   for (const def of app.resources) registerResource(app, server, def);
+  const offered = new Set(app.tools.map((t) => t.name));
+  for (const prompt of ALL_PROMPTS) if (prompt.needsTools.every((t) => offered.has(t))) registerPrompt(app, server, prompt);
   registerAudit(app, server);
   registerSubscriptions(app, server);
+  registerLogging(app, server, () => server.server.transport?.sessionId ?? localSession);
   opts.extend?.(server);
   return server;
+}
+
+/** Completion values for a PBX name, a queue or a user, drawn from the PBXs. */
+async function completionsFor(app: App, kind: 'pbx' | 'queue' | 'user', value: string, pbxName?: string): Promise<string[]> {
+  if (kind === 'pbx') return app.pbxes.names().filter((n) => n.startsWith(value));
+  const pbx = app.pbxes.all().find((p) => p.name === (pbxName ?? app.pbxes.defaultPbx));
+  if (!pbx) return [];
+  let values: string[] = [];
+  if (kind === 'queue' && pbx.can('listQueues')) values = await pbx.op('listQueues')().catch(() => []);
+  if (kind === 'user' && pbx.backend.knownUsers) values = await pbx.backend.knownUsers().catch(() => []);
+  return sanitizeDeep(values.filter((v) => v.startsWith(value)).slice(0, 100));
+}
+
+function registerPrompt(app: App, server: McpServer, prompt: PromptDef): void {
+  const shape: Record<string, z.ZodType<string | undefined>> = {};
+  for (const arg of prompt.args) {
+    const base = z.string().max(200).describe(arg.description);
+    const schema = arg.required ? base : base.optional();
+    const kind = arg.complete;
+    shape[arg.name] = kind ? completable(schema, (value, context) => completionsFor(app, kind, value ?? '', context?.arguments?.pbx)) : schema;
+  }
+  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: shape }, (args) => ({
+    description: prompt.description,
+    messages: [{ role: 'user', content: { type: 'text', text: prompt.render(args as Record<string, string | undefined>) } }],
+  }));
+}
+
+const MCP_LEVEL: Record<Level, LoggingLevel> = { debug: 'debug', info: 'info', warn: 'warning', error: 'error' };
+const SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+/** Fields a client may see in a log notification; everything else (errors, causes) stays in the server log. */
+const SHARED_FIELDS = ['tool', 'pbx', 'kind', 'code', 'uri', 'part'];
+
+/**
+ * MCP logging: this session's log records (and process-wide ones) as notifications/message, from `info` up
+ * unless the client sets another level. Another session's records are never sent.
+ */
+function registerLogging(app: App, server: McpServer, sessionId: () => string): void {
+  let floor: LoggingLevel = 'info';
+  server.server.setRequestHandler(SetLevelRequestSchema, (req) => {
+    floor = req.params.level;
+    return {};
+  });
+  const remove = app.logs.addSink((r: LogRecord) => {
+    const level = MCP_LEVEL[r.level];
+    if (SEVERITY.indexOf(level) < SEVERITY.indexOf(floor)) return;
+    const owner = r.fields.session;
+    if (owner !== undefined && owner !== sessionId()) return;
+    if (!server.isConnected()) return;
+    const data: Record<string, unknown> = { message: r.msg };
+    for (const k of SHARED_FIELDS) if (typeof r.fields[k] === 'string') data[k] = r.fields[k];
+    void server.server
+      .sendLoggingMessage({ level, logger: SERVER_NAME, data: sanitizeDeep(JSON.parse(redact(JSON.stringify(data)))) })
+      .catch(() => {});
+  });
+  const prior = server.server.onclose;
+  server.server.onclose = () => {
+    remove();
+    prior?.();
+  };
 }
 
 function callEnv(server: McpServer, extra: Extra, session: CallEnv['session']): CallEnv {
@@ -184,19 +252,8 @@ function registerResource(app: App, server: McpServer, def: ResourceDef): void {
   const complete: Record<string, (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>> = {
     pbx: (value) => Promise.resolve(pbxNames().filter((n) => n.startsWith(value))),
   };
-  if (def.template.includes('{queue}')) {
-    complete.queue = async (value, context) => {
-      const pbx = app.pbxes.all().find((p) => p.name === (context?.arguments?.pbx ?? app.pbxes.defaultPbx));
-      if (!pbx?.can('listQueues')) return [];
-      return (await pbx.op('listQueues')().catch(() => [])).filter((q) => q.startsWith(value)).slice(0, 100);
-    };
-  }
-  if (def.template.includes('{user}')) {
-    complete.user = async (value, context) => {
-      const pbx = app.pbxes.all().find((p) => p.name === (context?.arguments?.pbx ?? app.pbxes.defaultPbx));
-      const users = pbx?.backend.knownUsers ? await pbx.backend.knownUsers().catch(() => []) : [];
-      return users.filter((u) => u.startsWith(value)).slice(0, 100);
-    };
+  for (const kind of ['queue', 'user'] as const) {
+    if (def.template.includes(`{${kind}}`)) complete[kind] = (value, context) => completionsFor(app, kind, value, context?.arguments?.pbx);
   }
   server.registerResource(
     def.name,
