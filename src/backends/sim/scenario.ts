@@ -2,7 +2,7 @@
  * A scenario seeds the sim PBX: its users, queues, the outside numbers it can reach, parking, contacts,
  * history and calls already in progress. The demo scenario ships in scenarios/demo.json; tests pass their own.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ContactFields, HistoryEntry } from '../model.js';
@@ -77,7 +77,11 @@ export type ScenarioInput = z.input<typeof Scenario>;
 export type ScenarioUser = z.infer<typeof ScenarioUser>;
 export type ScenarioExternal = z.infer<typeof ScenarioExternal>;
 
-export const DEMO_SCENARIO_PATH = fileURLToPath(new URL('../../../scenarios/demo.json', import.meta.url));
+/** The shipped demo: beside the package (dist/backends/sim -> scenarios/), or beside a single-file bundle. */
+export const DEMO_SCENARIO_PATH = ((): string => {
+  const candidates = ['../../../scenarios/demo.json', '../scenarios/demo.json'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+})();
 
 /** Validate a scenario object; errors name the offending key path. */
 export function parseScenario(input: unknown, source = 'scenario'): Scenario {

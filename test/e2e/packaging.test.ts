@@ -1,0 +1,75 @@
+/**
+ * Installing where users are: the MCP Bundle (manifest validated by the official CLI, the .mcpb starts and
+ * answers initialize) and the npm package (`npx telephony-mcp` from the packed tarball).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ALL_PROMPTS } from '../../src/prompts/index.js';
+import { ALL_TOOLS } from '../../src/tools/index.js';
+import { REPO } from '../helpers/mcp.js';
+
+const MCPB = join(REPO, 'node_modules', '.bin', 'mcpb');
+const manifest = JSON.parse(readFileSync(join(REPO, 'manifest.json'), 'utf8')) as {
+  version: string;
+  tools: { name: string }[];
+  prompts: { name: string }[];
+  server: { entry_point: string };
+};
+const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string; name: string };
+
+async function initialize(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({ command, args, cwd, stderr: 'pipe', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+  const client = new Client({ name: 'packaging-test', version: '1' });
+  await client.connect(transport);
+  const info = client.getServerVersion();
+  const tools = (await client.listTools()).tools.map((t) => t.name);
+  await client.close();
+  return { info, tools };
+}
+
+describe('MCP Bundle', () => {
+  it('has a manifest that the official mcpb CLI validates', () => {
+    const out = execFileSync(MCPB, ['validate', join(REPO, 'manifest.json')], { encoding: 'utf8' });
+    expect(out).toMatch(/validation passes/);
+  });
+
+  it('lists exactly the tools and prompts the server has, at the package version', () => {
+    expect(manifest.tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS.map((t) => t.name).sort());
+    expect(manifest.prompts.map((p) => p.name).sort()).toEqual(ALL_PROMPTS.map((p) => p.name).sort());
+    expect(manifest.version).toBe(pkg.version);
+  });
+
+  it('builds a .mcpb that starts and answers initialize', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tmcp-bundle-'));
+    const file = join(dir, 'telephony-mcp.mcpb');
+    execFileSync(process.execPath, [join(REPO, 'scripts', 'bundle.mjs'), file], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(MCPB, ['unpack', file, join(dir, 'unpacked')], { stdio: 'pipe' });
+    const { info, tools } = await initialize(process.execPath, [join(dir, 'unpacked', manifest.server.entry_point)], dir, {
+      TELEPHONY_MCP_CONFIG: '',
+    });
+    expect(info).toMatchObject({ name: 'telephony-mcp', version: pkg.version });
+    expect(tools).toContain('place_call');
+  }, 60_000);
+});
+
+describe('npm package', () => {
+  it('runs with npx telephony-mcp after installing the packed tarball', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tmcp-pack-'));
+    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')
+      .at(-1)!;
+    const project = join(dir, 'project');
+    execFileSync('mkdir', ['-p', project]);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'try-telephony-mcp', version: '1.0.0', private: true }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed)], { cwd: project, stdio: 'ignore' });
+    const { info, tools } = await initialize('npx', ['--no-install', 'telephony-mcp'], project);
+    expect(info).toMatchObject({ name: 'telephony-mcp', version: pkg.version });
+    expect(tools.length).toBeGreaterThan(5);
+  }, 180_000);
+});
