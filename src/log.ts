@@ -24,6 +24,11 @@ export interface Logger {
 }
 
 type Sink = (r: LogRecord) => void;
+interface SinkEntry {
+  sink: Sink;
+  /** The least level this sink wants now (it may change: a client sets its logging level). */
+  wants: () => Level;
+}
 
 const rank = (l: Level) => LEVELS.indexOf(l);
 
@@ -36,7 +41,7 @@ function formatValue(v: unknown): string {
 export class LogHub {
   level: Level;
   format: 'text' | 'json';
-  private readonly sinks = new Set<Sink>();
+  private readonly sinks = new Set<SinkEntry>();
   private readonly write: (line: string) => void;
 
   constructor(opts: { level?: Level; format?: 'text' | 'json'; write?: (line: string) => void } = {}) {
@@ -45,14 +50,21 @@ export class LogHub {
     this.write = opts.write ?? ((line) => process.stderr.write(line));
   }
 
-  addSink(sink: Sink): () => void {
-    this.sinks.add(sink);
-    return () => this.sinks.delete(sink);
+  addSink(sink: Sink, wants: () => Level = () => 'debug'): () => void {
+    const entry = { sink, wants };
+    this.sinks.add(entry);
+    return () => this.sinks.delete(entry);
   }
 
   emit(level: Level, msg: string, fields: Fields): void {
+    const r = rank(level);
+    const write = r >= rank(this.level);
+    let forSinks: SinkEntry[] | undefined;
+    for (const e of this.sinks) if (r >= rank(e.wants())) (forSinks ??= []).push(e);
+    // The common case on a busy server: a debug line nobody wants costs nothing more.
+    if (!write && !forSinks) return;
     const record: LogRecord = { level, msg: redact(msg), fields, time: new Date().toISOString() };
-    if (rank(level) >= rank(this.level)) {
+    if (write) {
       let line: string;
       if (this.format === 'json') {
         line = JSON.stringify({ time: record.time, level, msg: record.msg, ...fields }, (_k, v: unknown) =>
@@ -67,9 +79,9 @@ export class LogHub {
       }
       this.write(`${redact(line)}\n`);
     }
-    for (const sink of this.sinks) {
+    for (const e of forSinks ?? []) {
       try {
-        sink(record);
+        e.sink(record);
       } catch {
         // a broken sink (a closed session) must never break logging
       }

@@ -155,6 +155,7 @@ function registerLogging(app: App, server: McpServer, sessionId: () => string): 
     floor = req.params.level;
     return {};
   });
+  const wants = (): Level => (floor === 'debug' ? 'debug' : floor === 'info' || floor === 'notice' ? 'info' : floor === 'warning' ? 'warn' : 'error');
   const remove = app.logs.addSink((r: LogRecord) => {
     const level = MCP_LEVEL[r.level];
     if (SEVERITY.indexOf(level) < SEVERITY.indexOf(floor)) return;
@@ -166,7 +167,7 @@ function registerLogging(app: App, server: McpServer, sessionId: () => string): 
     void server.server
       .sendLoggingMessage({ level, logger: SERVER_NAME, data: sanitizeDeep(JSON.parse(redact(JSON.stringify(data)))) })
       .catch(() => {});
-  });
+  }, wants);
   const prior = server.server.onclose;
   server.server.onclose = () => {
     remove();

@@ -14,9 +14,12 @@ const CONTROL_MULTI = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export const DEFAULT_MAX_LENGTH = 256;
+const PLAIN = /^(?! )(?:[!-~]| (?=[!-~]))*$/;
 
 /** Clean one string: no controls or invisible characters, whitespace collapsed, at most `max` characters. */
 export function cleanText(s: string, max = DEFAULT_MAX_LENGTH, multiline = false): string {
+  // Plain printable ASCII without runs of spaces needs none of the work below (most PBX data).
+  if (s.length <= max && PLAIN.test(s)) return s;
   let out = s.normalize('NFC').replace(INVISIBLE, '').replace(LONE_SURROGATE, '\uFFFD');
   if (multiline) {
     out = out.replace(CONTROL_MULTI, '');

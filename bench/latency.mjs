@@ -1,0 +1,41 @@
+// 1. Tool-call latency, ours (get_active_call on the sim PBX) vs the floor (bare SDK, one no-op tool), on stdio
+// and on streamable HTTP. Rounds alternate between the two so machine noise hits both alike.
+import { benchConfig, callOf, httpClient, ms, ratio, startHttp, stats, stdioClient, timeCalls } from './lib.mjs';
+
+export async function latency({ rounds = 5, perRound = 400, warmup = 300 } = {}) {
+  const config = benchConfig();
+  const rows = [];
+  for (const transport of ['stdio', 'http']) {
+    const clients = {};
+    const servers = [];
+    for (const kind of ['floor', 'ours']) {
+      if (transport === 'stdio') clients[kind] = await stdioClient(kind, config);
+      else {
+        const s = await startHttp(kind, config);
+        servers.push(s);
+        clients[kind] = await httpClient(s.url);
+      }
+      await timeCalls(clients[kind], callOf(kind), warmup);
+    }
+    const samples = { floor: [], ours: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const kind of r % 2 ? ['ours', 'floor'] : ['floor', 'ours']) samples[kind].push(...(await timeCalls(clients[kind], callOf(kind), perRound)));
+    }
+    for (const c of Object.values(clients)) await c.close();
+    for (const s of servers) await s.stop();
+    const f = stats(samples.floor);
+    const o = stats(samples.ours);
+    rows.push({ transport, floor: f, ours: o, p50ratio: o.p50 / f.p50, p99ratio: o.p99 / f.p99 });
+  }
+  return {
+    title: '1. Tool-call latency: get_active_call on the sim PBX vs a bare SDK server with one no-op tool (target p50 within 1.2x)',
+    header: ['transport', 'calls', 'floor p50 ms', 'ours p50 ms', 'p50 ratio', 'floor p99 ms', 'ours p99 ms', 'p99 ratio'],
+    rows: rows.map((r) => [r.transport, r.ours.n, ms(r.floor.p50), ms(r.ours.p50), ratio(r.ours.p50, r.floor.p50), ms(r.floor.p99), ms(r.ours.p99), ratio(r.ours.p99, r.floor.p99)]),
+    data: rows,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await latency();
+  console.table(r.rows.map((row) => Object.fromEntries(r.header.map((h, i) => [h, row[i]]))));
+}

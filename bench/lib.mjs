@@ -1,0 +1,91 @@
+// Shared pieces of the benchmarks: statistics, starting servers (ours and the floor), connecting SDK clients.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = join(ROOT, 'dist', 'cli.js');
+export const FLOOR = join(ROOT, 'bench', 'floor-server.mjs');
+
+export function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { n: s.length, p50: q(0.5), p99: q(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+export const ms = (x) => (x < 1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(1));
+export const ratio = (a, b) => (a / b).toFixed(2);
+
+/** A config for a sim PBX on the demo scenario without demo traffic, audit in a temp dir. */
+export function benchConfig(extra = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tmcp-bench-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      defaultPbx: 'demo',
+      pbxes: { demo: { type: 'sim', defaultUser: 'alice', traffic: false } },
+      safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 10000, maxConcurrentCalls: 10000 } },
+      audit: { file: join(dir, 'audit.jsonl') },
+      log: { level: 'warn' },
+      http: { maxSessions: 5000 },
+      ...extra,
+    }),
+  );
+  return { dir, path };
+}
+
+/** Ours or the floor over stdio, with a connected client. */
+export async function stdioClient(kind, config) {
+  const args = kind === 'ours' ? [CLI, '--config', config.path] : [FLOOR, 'stdio'];
+  const transport = new StdioClientTransport({ command: process.execPath, args, cwd: ROOT, stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } });
+  let err = '';
+  transport.stderr?.on('data', (d) => (err += d));
+  const client = new Client({ name: 'bench', version: '1' });
+  try {
+    await client.connect(transport);
+  } catch (e) {
+    throw new Error(`${kind} server failed to start: ${err || e.message}`);
+  }
+  return client;
+}
+
+/** Start ours or the floor over HTTP; resolves with its endpoint and the child. */
+export function startHttp(kind, config) {
+  const args = kind === 'ours' ? [CLI, '--transport', 'http', '--port', '0', '--config', config.path] : [FLOOR, 'http', '0'];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  let err = '';
+  return new Promise((res, rej) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /endpoint: (http:\/\/\S+)/.exec(err);
+      if (m) res({ url: m[1], child, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+    });
+    child.once('exit', (c) => rej(new Error(`server exited ${c}: ${err}`)));
+  });
+}
+
+export async function httpClient(url) {
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** The tool each side calls: get_active_call on ours, the no-op on the floor. */
+export const callOf = (kind) => (kind === 'ours' ? { name: 'get_active_call', arguments: {} } : { name: 'noop', arguments: {} });
+
+export async function timeCalls(client, call, n) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    const r = await client.callTool(call);
+    out.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (r.isError) throw new Error(`tool failed: ${JSON.stringify(r.content)}`);
+  }
+  return out;
+}
