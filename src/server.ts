@@ -75,6 +75,11 @@ export function toCallToolResult(o: ToolOutcome): CallToolResult {
 export interface ServerOptions {
   /** Extra registrations on the same server (the conformance fixtures use it; the shipped server does not). */
   extend?: (server: McpServer) => void;
+  /**
+   * Subscriptions to resources that `extend` registered, which the app's resolver does not know: the
+   * unsubscribe function, or undefined when `uri` is not one of them either.
+   */
+  subscribe?: (uri: string, notify: () => void) => (() => void) | undefined;
 }
 
 export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
@@ -101,7 +106,7 @@ export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
   for (const tool of app.tools) registerTool(app, server, tool, session);
   for (const def of app.resources) registerResource(app, server, def);
   registerAudit(app, server);
-  registerSubscriptions(app, server);
+  registerSubscriptions(app, server, opts.subscribe);
   opts.extend?.(server);
   return server;
 }
@@ -241,7 +246,7 @@ function registerAudit(app: App, server: McpServer): void {
   );
 }
 
-function registerSubscriptions(app: App, server: McpServer): void {
+function registerSubscriptions(app: App, server: McpServer, subscribeExtended: ServerOptions['subscribe']): void {
   const subs = new Map<string, () => void>();
   server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
     const uri = req.params.uri;
@@ -249,6 +254,11 @@ function registerSubscriptions(app: App, server: McpServer): void {
     const notify = () => void server.server.sendResourceUpdated({ uri }).catch(() => {});
     if (uri === AUDIT_URI) {
       subs.set(uri, app.audit.onRecord(notify));
+      return {};
+    }
+    const extended = subscribeExtended?.(uri, notify);
+    if (extended) {
+      subs.set(uri, extended);
       return {};
     }
     const resolved = resolveResource(app, uri);
