@@ -60,7 +60,9 @@ describe('conformance fixtures', () => {
     const plain = await offered(shipped.client);
     const withFixtures = await offered(extended.client);
     expect(plain.filter((n) => n.startsWith('test_') || n.startsWith('test://'))).toEqual([]);
-    expect(withFixtures).toEqual(expect.arrayContaining(['test_simple_text', 'test_simple_prompt', 'test://static-text', 'test://template/{id}/data']));
+    expect(withFixtures).toEqual(
+      expect.arrayContaining(['test_simple_text', 'test_simple_prompt', 'test://static-text', 'test://template/{id}/data']),
+    );
     // The same server underneath: everything the shipped one offers is still there.
     expect(withFixtures).toEqual(expect.arrayContaining(plain));
   });

@@ -60,9 +60,10 @@ function log(extra: Extra, level: LoggingLevel, data: string): Promise<void> {
   return extra.sendNotification({ method: 'notifications/message', params: { level, logger: 'conformance', data } });
 }
 
-async function elicit(extra: Extra, params: ElicitRequestFormParams): Promise<CallToolResult> {
+/** Ask the client's user (on the tool call's own stream) and report the answer as the scenarios word it. */
+async function elicit(extra: Extra, params: ElicitRequestFormParams, prefix = 'Elicitation completed:'): Promise<CallToolResult> {
   const r = await extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema);
-  return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+  return text(`${prefix} action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
 }
 
 function registerTools(server: McpServer): void {
@@ -142,26 +143,22 @@ function registerTools(server: McpServer): void {
   server.registerTool(
     'test_elicitation',
     { description: 'Asks the user for a name and an e-mail address (conformance fixture)', inputSchema: { message: z.string() } },
-    async ({ message }, extra) => {
-      const r = await extra.sendRequest(
+    ({ message }, extra) =>
+      elicit(
+        extra,
         {
-          method: 'elicitation/create',
-          params: {
-            message,
-            requestedSchema: {
-              type: 'object',
-              properties: {
-                username: { type: 'string', description: "User's response" },
-                email: { type: 'string', description: "User's email address" },
-              },
-              required: ['username', 'email'],
+          message,
+          requestedSchema: {
+            type: 'object',
+            properties: {
+              username: { type: 'string', description: "User's response" },
+              email: { type: 'string', description: "User's email address" },
             },
+            required: ['username', 'email'],
           },
         },
-        ElicitResultSchema,
-      );
-      return text(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
-    },
+        'User response:',
+      ),
   );
   server.registerTool(
     'test_elicitation_sep1034_defaults',
@@ -294,10 +291,16 @@ function registerPrompts(server: McpServer): void {
   );
   server.registerPrompt(
     'test_prompt_with_embedded_resource',
-    { description: 'A prompt that embeds a resource (conformance fixture)', argsSchema: { resourceUri: z.string().describe('URI of the resource to embed') } },
+    {
+      description: 'A prompt that embeds a resource (conformance fixture)',
+      argsSchema: { resourceUri: z.string().describe('URI of the resource to embed') },
+    },
     ({ resourceUri }) => ({
       messages: [
-        { role: 'user', content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },
+        {
+          role: 'user',
+          content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } },
+        },
         { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
       ],
     }),
