@@ -81,6 +81,11 @@ export function toCallToolResult(o: ToolOutcome): CallToolResult {
 export interface ServerOptions {
   /** Extra registrations on the same server (the conformance fixtures use it; the shipped server does not). */
   extend?: (server: McpServer) => void;
+  /**
+   * Subscriptions to resources that `extend` registered, which the app's resolver does not know: the
+   * unsubscribe function, or undefined when `uri` is not one of them either.
+   */
+  subscribe?: (uri: string, notify: () => void) => (() => void) | undefined;
 }
 
 export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
@@ -109,7 +114,7 @@ export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
   const offered = new Set(app.tools.map((t) => t.name));
   for (const prompt of ALL_PROMPTS) if (prompt.needsTools.every((t) => offered.has(t))) registerPrompt(app, server, prompt);
   registerAudit(app, server);
-  registerSubscriptions(app, server);
+  registerSubscriptions(app, server, opts.subscribe);
   registerLogging(app, server, () => server.server.transport?.sessionId ?? localSession);
   opts.extend?.(server);
   return server;
@@ -299,7 +304,7 @@ function registerAudit(app: App, server: McpServer): void {
   );
 }
 
-function registerSubscriptions(app: App, server: McpServer): void {
+function registerSubscriptions(app: App, server: McpServer, subscribeExtended: ServerOptions['subscribe']): void {
   const subs = new Map<string, () => void>();
   server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
     const uri = req.params.uri;
@@ -307,6 +312,11 @@ function registerSubscriptions(app: App, server: McpServer): void {
     const notify = () => void server.server.sendResourceUpdated({ uri }).catch(() => {});
     if (uri === AUDIT_URI) {
       subs.set(uri, app.audit.onRecord(notify));
+      return {};
+    }
+    const extended = subscribeExtended?.(uri, notify);
+    if (extended) {
+      subs.set(uri, extended);
       return {};
     }
     const resolved = resolveResource(app, uri);

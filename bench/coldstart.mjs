@@ -1,0 +1,53 @@
+// 4. Cold start: spawn to first tools/list answered over stdio; ours vs the bare SDK server vs
+// @modelcontextprotocol/server-everything (installed into a temp dir from the npm registry on first use).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI, FLOOR, ROOT, benchConfig, ms, ratio, stats } from './lib.mjs';
+
+const EVERYTHING = '2026.8.31';
+
+function everythingEntry() {
+  const dir = join(tmpdir(), `tmcp-bench-everything-${EVERYTHING}`);
+  const entry = join(dir, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
+  if (!existsSync(entry)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', `@modelcontextprotocol/server-everything@${EVERYTHING}`], { stdio: 'ignore' });
+  }
+  return entry;
+}
+
+async function once(args) {
+  const t = process.hrtime.bigint();
+  const transport = new StdioClientTransport({ command: process.execPath, args, cwd: ROOT, stderr: 'ignore', env: { PATH: process.env.PATH ?? '' } });
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(transport);
+  await client.listTools();
+  const elapsed = Number(process.hrtime.bigint() - t) / 1e6;
+  await client.close();
+  return elapsed;
+}
+
+export async function coldstart({ runs = 12 } = {}) {
+  const config = benchConfig();
+  const subjects = { floor: [FLOOR, 'stdio'], ours: [CLI, '--config', config.path], everything: [everythingEntry(), 'stdio'] };
+  const samples = { floor: [], ours: [], everything: [] };
+  await once(subjects.floor); // warm the file cache
+  for (let i = 0; i < runs; i++) for (const k of Object.keys(subjects)) samples[k].push(await once(subjects[k]));
+  const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stats(v)]));
+  return {
+    title: `4. Cold start, spawn to first tools/list answered over stdio, ${runs} runs each (target within 1.2x of the bare server)`,
+    header: ['server', 'p50 ms', 'ratio to bare SDK', 'ratio to server-everything'],
+    rows: [
+      ['bare SDK server', ms(s.floor.p50), '1.00', ratio(s.floor.p50, s.everything.p50)],
+      ['telephony-mcp', ms(s.ours.p50), ratio(s.ours.p50, s.floor.p50), ratio(s.ours.p50, s.everything.p50)],
+      [`server-everything ${EVERYTHING}`, ms(s.everything.p50), ratio(s.everything.p50, s.floor.p50), '1.00'],
+    ],
+    data: s,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.table((await coldstart()).rows);

@@ -1,0 +1,46 @@
+// 3. Throughput over streamable HTTP with 50 concurrent sessions: each SDK client calls its tool in a loop for
+// a fixed time; ours (get_active_call on the sim PBX) vs the floor (bare SDK, no-op tool). Errors are counted.
+import { benchConfig, callOf, httpClient, ratio, startHttp } from './lib.mjs';
+
+async function run(kind, config, sessions, seconds) {
+  const server = await startHttp(kind, config);
+  const clients = await Promise.all(Array.from({ length: sessions }, () => httpClient(server.url)));
+  const call = callOf(kind);
+  for (const c of clients) await c.callTool(call);
+  let calls = 0;
+  let errors = 0;
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (Date.now() < end) {
+        try {
+          const r = await c.callTool(call);
+          if (r.isError) errors++;
+          else calls++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  for (const c of clients) await c.close();
+  await server.stop();
+  return { perSecond: calls / seconds, errors };
+}
+
+export async function throughput({ sessions = 50, seconds = 6 } = {}) {
+  const config = benchConfig();
+  const floor = await run('floor', config, sessions, seconds);
+  const ours = await run('ours', config, sessions, seconds);
+  return {
+    title: `3. Throughput over streamable HTTP, ${sessions} concurrent sessions for ${seconds} s each (target at least 0.8x the floor, zero errors)`,
+    header: ['server', 'calls/s', 'errors', 'ratio to floor'],
+    rows: [
+      ['floor', floor.perSecond.toFixed(0), floor.errors, '1.00'],
+      ['ours', ours.perSecond.toFixed(0), ours.errors, ratio(ours.perSecond, floor.perSecond)],
+    ],
+    data: { floor, ours },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.table((await throughput()).rows);

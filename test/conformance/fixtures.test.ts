@@ -1,0 +1,133 @@
+/**
+ * The conformance entry's own guarantees, which the official suite does not check: the fixtures exist only
+ * where the entry adds them, subscriptions to a fixture resource deliver updates and stop on unsubscribe, and
+ * the runner glue turns failures into a failing verdict.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createMcpServer, type ServerOptions } from '../../src/server.js';
+import { testApp, type TestApp } from '../helpers/app.js';
+import { eventually } from '../helpers/mcp.js';
+import { conformanceFixtures, WATCHED_URI } from './fixtures.js';
+import { judge, loadBaseline, parseSummary } from './runner.js';
+
+async function connect(t: TestApp, opts?: ServerOptions): Promise<{ client: Client; close(): Promise<void> }> {
+  const server = createMcpServer(t.app, opts);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'fixtures-test', version: '1' });
+  await server.connect(a);
+  await client.connect(b);
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+/** Everything a server offers by name: tools, prompts, resources and resource templates. */
+async function offered(client: Client): Promise<string[]> {
+  const caps = client.getServerCapabilities() ?? {};
+  const names: string[] = [];
+  if (caps.tools) names.push(...(await client.listTools()).tools.map((t) => t.name));
+  if (caps.prompts) names.push(...(await client.listPrompts()).prompts.map((p) => p.name));
+  if (caps.resources) {
+    names.push(...(await client.listResources()).resources.map((r) => r.uri));
+    names.push(...(await client.listResourceTemplates()).resourceTemplates.map((r) => r.uriTemplate));
+  }
+  return names;
+}
+
+describe('conformance fixtures', () => {
+  let t: TestApp | undefined;
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0)) await c();
+    await t?.close();
+  });
+
+  it('appear only on a server built with them, never on the shipped one', async () => {
+    t = await testApp();
+    const shipped = await connect(t);
+    closers.push(shipped.close);
+    const fixtures = conformanceFixtures();
+    const extended = await connect(t, { extend: fixtures.extend, subscribe: fixtures.subscribe });
+    closers.push(extended.close);
+
+    const plain = await offered(shipped.client);
+    const withFixtures = await offered(extended.client);
+    expect(plain.filter((n) => n.startsWith('test_') || n.startsWith('test://'))).toEqual([]);
+    expect(withFixtures).toEqual(
+      expect.arrayContaining(['test_simple_text', 'test_simple_prompt', 'test://static-text', 'test://template/{id}/data']),
+    );
+    // The same server underneath: everything the shipped one offers is still there.
+    expect(withFixtures).toEqual(expect.arrayContaining(plain));
+  });
+
+  it('deliver updates of the watched resource to subscribers until they unsubscribe', async () => {
+    t = await testApp();
+    const fixtures = conformanceFixtures();
+    const { client, close } = await connect(t, { extend: fixtures.extend, subscribe: fixtures.subscribe });
+    closers.push(close);
+    const updates: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+
+    await client.subscribeResource({ uri: WATCHED_URI });
+    expect(fixtures.watchedSubscribers()).toBe(1);
+    fixtures.touchWatched();
+    await eventually(async () => updates.length > 0, 2000, 'a resource update');
+    expect(updates).toEqual([WATCHED_URI]);
+    const read = await client.readResource({ uri: WATCHED_URI });
+    expect(read.contents[0]).toMatchObject({ text: expect.stringContaining('version 2') });
+
+    await client.unsubscribeResource({ uri: WATCHED_URI });
+    expect(fixtures.watchedSubscribers()).toBe(0);
+    fixtures.touchWatched();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(updates).toEqual([WATCHED_URI]);
+  });
+
+  it('still refuse subscriptions to resources nobody serves', async () => {
+    t = await testApp();
+    const fixtures = conformanceFixtures();
+    const { client, close } = await connect(t, { extend: fixtures.extend, subscribe: fixtures.subscribe });
+    closers.push(close);
+    await expect(client.subscribeResource({ uri: 'test://nobody-serves-this' })).rejects.toThrow(/Resource not found/);
+  });
+});
+
+describe('conformance verdicts', () => {
+  const SAMPLE = [
+    'Running active suite (3 scenarios) against http://127.0.0.1:1/mcp',
+    '=== Running scenario: ping ===',
+    '✓ this line is not in the summary: 9 passed, 9 failed',
+    '',
+    '=== SUMMARY ===',
+    '✓ ping: 1 passed, 0 failed',
+    '✗ resources-subscribe: 0 passed, 1 failed',
+    '✓ dns-rebinding-protection: 2 passed, 0 failed',
+    '',
+    'Total: 3 passed, 1 failed',
+  ].join('\n');
+
+  it('reads the summary of the runner', () => {
+    const { announced, results } = parseSummary(SAMPLE);
+    expect(announced).toBe(3);
+    expect([...results.keys()]).toEqual(['ping', 'resources-subscribe', 'dns-rebinding-protection']);
+    expect(results.get('resources-subscribe')).toEqual({ passed: 0, failed: 1 });
+  });
+
+  it('fails on a failure the baseline does not list, and on a baseline entry that passes', () => {
+    const { results } = parseSummary(SAMPLE);
+    expect(judge(results, new Map())).toEqual({ unexpected: ['resources-subscribe'], stale: [] });
+    expect(judge(results, new Map([['resources-subscribe', 'why']]))).toEqual({ unexpected: [], stale: [] });
+    expect(judge(results, new Map([['resources-subscribe', 'why'], ['ping', 'why']]))).toEqual({ unexpected: [], stale: ['ping'] });
+  });
+
+  it('has a baseline whose entries all give a reason', () => {
+    for (const reason of loadBaseline().values()) expect(reason.trim()).not.toBe('');
+  });
+});
