@@ -56,9 +56,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });
   const pbxes = new PbxRouter(backends, config.defaultPbx, config.pbxes as Record<string, { ownedNumbers?: string[]; label?: string }>);
   const audit = new Audit(config.audit.file, config.audit.recent, log.child({ part: 'audit' }));
+  const policy = new DialPolicy(config.safety.dialPolicy);
+  // Load the numbering plan soon, but after start-up: the first call then rarely waits for it.
+  setTimeout(() => void policy.ready(), 2000).unref();
   const runner = new ToolRunner({
     pbxes,
-    policy: new DialPolicy(config.safety.dialPolicy),
+    policy,
     limiter: new CallLimiter(config.safety.dialPolicy.maxCallsPerMinute, config.safety.dialPolicy.maxConcurrentCalls, opts.now),
     tokens: new TokenStore(opts.now),
     audit,

@@ -12,8 +12,6 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { LEVELS, LogHub, type Level } from './log.js';
 import { VERSION } from './server.js';
-import { startHttp } from './transports/http.js';
-import { startStdio } from './transports/stdio.js';
 import { SIMULATORS, runSimulator } from './simulators.js';
 
 const USAGE = `telephony-mcp ${VERSION}: an MCP server for phone systems (PBXs)
@@ -124,6 +122,8 @@ async function serve(argv: string[]): Promise<void> {
     const token = config.http.token ?? (process.env.TELEPHONY_MCP_TOKEN || undefined);
     let running;
     try {
+      // Each transport is loaded only when used: the HTTP one pulls in a web framework stdio never needs.
+      const { startHttp } = await import('./transports/http.js');
       running = await startHttp(app, {
         host: values.host ?? config.http.host,
         port: port ?? config.http.port,
@@ -146,6 +146,7 @@ async function serve(argv: string[]): Promise<void> {
     if (process.stdin.isTTY) {
       process.stderr.write('telephony-mcp: speaking MCP over stdio; an MCP client starts it. For a demo run: npm start\n');
     }
+    const { startStdio } = await import('./transports/stdio.js');
     const running = await startStdio(app);
     stop = () => running.close();
     void running.closed.then(() => shutdown('stdin closed'));

@@ -4,8 +4,8 @@
  * phone number, and applies the configured rules. Numbers are classified with libphonenumber-js (max
  * metadata); emergency and short codes come from Google's short-number metadata.
  */
-import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
-import lpn from 'google-libphonenumber';
+import type { CountryCode, NumberType, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type lpn from 'google-libphonenumber';
 import type { Dialable } from '../backends/backend.js';
 import { BackendError } from '../backends/errors.js';
 import type { DialPolicyConfig } from '../config.js';
@@ -30,11 +30,35 @@ export class PolicyError extends BackendError {
 /** Emergency numbers refused whatever the configured country. */
 export const UNIVERSAL_EMERGENCY = ['112', '911', '999', '000', '110', '118', '119', '08'];
 
-const shortInfo = lpn.ShortNumberInfo.getInstance();
-const phoneUtil = lpn.PhoneNumberUtil.getInstance();
+interface NumberingPlan {
+  parse: typeof parsePhoneNumberFromString;
+  shortInfo: lpn.ShortNumberInfo;
+  phoneUtil: lpn.PhoneNumberUtil;
+}
+let plan: NumberingPlan | undefined;
+let loading: Promise<NumberingPlan> | undefined;
+
+/**
+ * The numbering-plan metadata is large (a few hundred ms to load): it is loaded on first need, not at start-up,
+ * so starting the server and listing tools never wait for it.
+ */
+export function loadNumberingPlan(): Promise<NumberingPlan> {
+  loading ??= Promise.all([import('libphonenumber-js/max'), import('google-libphonenumber')]).then(([js, google]) => {
+    const g = (google as unknown as { default?: typeof lpn }).default ?? (google as unknown as typeof lpn);
+    plan = { parse: js.parsePhoneNumberFromString, shortInfo: g.ShortNumberInfo.getInstance(), phoneUtil: g.PhoneNumberUtil.getInstance() };
+    return plan;
+  });
+  return loading;
+}
+
+function loaded(): NumberingPlan {
+  if (!plan) throw new Error('numbering plan not loaded: await DialPolicy.ready() first');
+  return plan;
+}
 
 /** The country calling code and national part of a +number, even one too short to be valid (+39 112). */
 function splitInternational(n: string): { regions: lpn.RegionCode[]; national: string } | undefined {
+  const { phoneUtil } = loaded();
   try {
     const p = phoneUtil.parse(n, 'ZZ');
     // The main region of the calling code: regions sharing a code share their emergency numbers (+1: 911).
@@ -127,7 +151,13 @@ export class DialPolicy {
     this.allowedCallingCodes = new Set(cfg.allowedCountryCodes.filter((c) => !/^[A-Z]{2}$/.test(c)).map((c) => c.replace('+', '')));
   }
 
+  /** Resolves once the policy can check numbers (the numbering plan is loaded). */
+  ready(): Promise<unknown> {
+    return loadNumberingPlan();
+  }
+
   private isEmergency(n: string): boolean {
+    const { shortInfo } = loaded();
     if (UNIVERSAL_EMERGENCY.includes(n)) return true;
     if (this.country && !n.startsWith('+') && shortInfo.connectsToEmergencyNumber(n, this.country as lpn.RegionCode)) return true;
     if (n.startsWith('+')) {
@@ -171,7 +201,7 @@ export class DialPolicy {
         'Give the number in international form (+ and country code), or set safety.dialPolicy.defaultCountry in the config.',
       );
     }
-    const p = parsePhoneNumberFromString(n, this.country);
+    const p = loaded().parse(n, this.country);
     if (!p || !p.isValid()) {
       throw new PolicyError(
         'invalid_number',

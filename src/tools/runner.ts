@@ -81,6 +81,8 @@ export class ToolRunner {
           hint: 'Only tools that read are available (readOnly in the config, or --read-only).',
         });
       }
+      // Only actions dial; reads never wait for the numbering plan.
+      if (isAction) await this.deps.policy.ready();
       const raw = await tool.run(ctx, args);
       const result = sanitizeDeep(isAction ? { status: 'done', ...raw } : raw) as Record<string, unknown>;
       const checked = tool.output.safeParse(result);

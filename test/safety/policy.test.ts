@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DialPolicyConfig } from '../../src/config.js';
-import { DialPolicy, PolicyError, checkCallerId, normalizeNumber } from '../../src/safety/policy.js';
+import { DialPolicy, PolicyError, checkCallerId, loadNumberingPlan, normalizeNumber } from '../../src/safety/policy.js';
+
+beforeAll(() => loadNumberingPlan());
 
 const policy = (cfg: Partial<DialPolicyConfig> = {}) => new DialPolicy(DialPolicyConfig.parse({ defaultCountry: 'IT', ...cfg }));
 
