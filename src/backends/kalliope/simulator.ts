@@ -21,6 +21,8 @@ export interface KalliopeSimOptions extends SimulatorOptions {
   /** Credentials the client accepts (default: the agent's id, and "kalliope"). */
   username?: string;
   password?: string;
+  /** Or the MD5 of the password only (e.g. the doc samples' 353f9bfab2d01dbb1db343fdaf9ab02e). */
+  passwordMd5?: string;
   /** 'doc' (default): answers exactly like the vendor doc's samples; 'wellformed': proper XML. */
   style?: ResponseStyle;
   /** Commands this client version lacks (answered with code 12), e.g. queuedCallsInfo for an old client. */
@@ -34,7 +36,8 @@ export interface RunningKalliopeSimulator extends RunningSimulator {
   certPem: string;
   agent: string;
   username: string;
-  password: string;
+  /** Undefined when the simulator was given only the MD5. */
+  password: string | undefined;
   style: ResponseStyle;
 }
 
@@ -98,8 +101,18 @@ function activeCallData(engine: PbxEngine, agent: string, c: CallView): [string,
   ];
 }
 
-export function kalliopeHandler(engine: PbxEngine, o: { agent: string; username: string; password: string; style: ResponseStyle; without: readonly string[]; timeZone?: string | undefined }) {
-  const expectedMd5 = md5Hex(o.password);
+export interface KalliopeHandlerOptions {
+  agent: string;
+  username: string;
+  pwdMd5: string;
+  style: ResponseStyle;
+  without: readonly string[];
+  timeZone?: string | undefined;
+}
+
+/** The client's request handler over `engine` (exported so tests can wrap it). */
+export function kalliopeHandler(engine: PbxEngine, o: KalliopeHandlerOptions) {
+  const expectedMd5 = o.pwdMd5.toLowerCase();
   const answer = (a: SimAnswer): SimResponse => ({
     status: 200,
     headers: { 'content-type': 'application/xml' },
@@ -204,7 +217,8 @@ export async function startKalliopeSimulator(opts: KalliopeSimOptions): Promise<
   }
   const host = opts.host ?? '127.0.0.1';
   const username = opts.username ?? agent;
-  const password = opts.password ?? DEFAULT_SIM_PASSWORD;
+  const password = opts.passwordMd5 !== undefined ? opts.password : (opts.password ?? DEFAULT_SIM_PASSWORD);
+  const pwdMd5 = opts.passwordMd5 ?? md5Hex(password!);
   const style = opts.style ?? 'doc';
   const altNames = ['127.0.0.1', '::1', 'localhost'];
   if (!altNames.includes(host) && host !== '0.0.0.0' && host !== '::') altNames.push(host);
@@ -213,7 +227,7 @@ export async function startKalliopeSimulator(opts: KalliopeSimOptions): Promise<
     host,
     port: opts.port ?? 0,
     tls,
-    handle: kalliopeHandler(engine, { agent, username, password, style, without: opts.without ?? [], timeZone: opts.timeZone }),
+    handle: kalliopeHandler(engine, { agent, username, pwdMd5, style, without: opts.without ?? [], timeZone: opts.timeZone }),
   });
   // On loopback insecureTls is allowed and survives a restart (a new certificate); elsewhere trust the certificate.
   let certDir: string | undefined;
@@ -231,7 +245,7 @@ export async function startKalliopeSimulator(opts: KalliopeSimOptions): Promise<
     username,
     password,
     style,
-    configExample: { type: 'kalliope', url: server.url, username, password, ...trust },
+    configExample: { type: 'kalliope', url: server.url, username, ...(password !== undefined ? { password } : { passwordMd5: pwdMd5 }), ...trust },
     async close() {
       await server.close();
       if (certDir) rmSync(certDir, { recursive: true, force: true });

@@ -62,7 +62,7 @@ export async function kalliopeHarness(opts: KalliopeHarnessOptions = {}): Promis
   });
   const dir = mkdtempSync(join(tmpdir(), 'kalliope-test-'));
   writeFileSync(join(dir, 'sim.pem'), running.certPem);
-  const entry: KalliopeEntry = { url: running.server.url, username: running.username, password: running.password, caFile: 'sim.pem' };
+  const entry: KalliopeEntry = { url: running.server.url, username: running.username, password: running.password!, caFile: 'sim.pem' };
   const built: Backend[] = [];
   const make = async (over: KalliopeEntry = {}) => {
     const merged = Object.fromEntries(Object.entries({ ...entry, ...over }).filter(([, v]) => v !== undefined));
