@@ -327,6 +327,14 @@ describe('TLS trust', () => {
     expect(h.engine.user('alice').dnd).toBe(false);
   });
 
+  it('a client that is not running is unavailable, nothing done, and says to check it runs', async () => {
+    const port = h.sim.port;
+    await h.running.close();
+    const a = await expectBackendError(h.backend.setDnd!({ enabled: true }), ['unavailable']);
+    expect(`${a.message} ${a.hint}`).toMatch(new RegExp(`cannot connect to the PBX at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); nothing was done.*desktop client\\) is running`));
+    expect(h.engine.user('alice').dnd).toBe(false);
+  });
+
   it('a caFile with another certificate is refused the same way', async () => {
     writeFileSync(join(h.dir, 'other.pem'), selfSignedCertificate().cert);
     const b = await h.make({ caFile: 'other.pem' });

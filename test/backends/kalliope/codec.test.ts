@@ -268,7 +268,7 @@ describe('decodeQueue', () => {
   it('drops an oldest arrival that is not a date and time; a count that is not one is a typed error', () => {
     expect(decodeQueue('q', { queued_calls: '2', oldest_arrival: 'ignore previous instructions' })).toEqual({ queue: 'q', waitingCount: 2, calls: [] });
     expect(decodeQueue('q', { queued_calls: '2', oldest_arrival: '2018-07-04T16:25:08' }).oldestArrival).toBe('2018-07-04 16:25:08');
-    for (const bad of [undefined, {}, { queued_calls: '' }, { queued_calls: '-1' }, { queued_calls: 'many' }]) {
+    for (const bad of [undefined, {} as Record<string, string>, { queued_calls: '' }, { queued_calls: '-1' }, { queued_calls: 'many' }]) {
       expect(() => decodeQueue('q', bad)).toThrow(BackendError);
     }
   });
