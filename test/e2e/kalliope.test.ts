@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type RunningKalliopeSimulator, startKalliopeSimulator } from '../../src/backends/kalliope/simulator.js';
 import { PbxEngine } from '../../src/backends/sim/engine.js';
@@ -44,6 +44,11 @@ describe('kalliope end to end: MCP client -> telephony-mcp -> KCTI4 over HTTPS -
     session = await connectStdio({ config, elicit: acceptAll });
     client = session.client;
   });
+  afterEach(() => {
+    // A failed case must not leave calls behind for the next one.
+    for (const c of engine.listCalls()) engine.hangup(undefined, c.id);
+    engine.setAnswerMode('bob', 'auto');
+  });
   afterAll(async () => {
     await session?.close();
     await sim?.close();
@@ -57,27 +62,40 @@ describe('kalliope end to end: MCP client -> telephony-mcp -> KCTI4 over HTTPS -
     expect(caps).toMatchObject({ type: 'kalliope', defaultUser: 'alice', actsFor: 'the agent logged in at the desktop client' });
   });
 
-  it('place_call -> ringing -> connected -> blind transfer: the caller moves to bob', async () => {
+  it('place_call -> ringing -> connected -> blind transfer: the far party moves to carol', async () => {
+    engine.setAnswerMode('bob', 'manual'); // bob's phone rings until the test picks up: no race with the clock
+    const placed = await call(client, 'place_call', { to: '202' });
+    expect(placed).toMatchObject({ status: 'done', to: '202' });
+    const [mine] = engine.listCalls('alice');
+    expect(mine).toMatchObject({ fromUser: 'alice', toUser: 'bob', state: 'ringing' });
+
+    expect(await active()).toEqual([
+      expect.objectContaining({ id: mine!.id, state: 'ringing', answered: false, from: { number: 'alice' }, to: { number: '202', name: 'Bob' } }),
+    ]);
+    engine.answer('bob', mine!.id);
+    expect(await active()).toEqual([expect.objectContaining({ id: mine!.id, state: 'connected', answered: true })]);
+
+    const moved = await call(client, 'transfer', { to: '203', call_id: mine!.id });
+    expect(moved).toMatchObject({ status: 'done', mode: 'blind', to: '203', call_id: mine!.id });
+    expect(engine.call(mine!.id)).toMatchObject({ from: { number: '202' }, to: { number: '203' } });
+    expect(engine.listCalls('alice')).toEqual([]);
+    expect(await active()).toEqual([]);
+  });
+
+  it('place_call to an outside number (dial policy and confirmation), connected, then hangup by call id', async () => {
     const placed = await call(client, 'place_call', { to: '+39 06 1234 5678' });
     expect(placed).toMatchObject({ status: 'done', to: CALLER });
     const [mine] = engine.listCalls('alice');
     expect(mine).toMatchObject({ fromUser: 'alice', to: { number: CALLER } });
-
-    const ringing = await active();
-    expect(ringing).toEqual([expect.objectContaining({ id: mine!.id, state: 'ringing', from: { number: 'alice' }, to: { number: CALLER, name: 'Giuseppe Test' } })]);
-    await eventually(async () => (await active())[0]?.state === 'connected', 5000, 'the call to connect');
-    expect(engine.call(mine!.id).state).toBe('connected');
-
-    const moved = await call(client, 'transfer', { to: '202', call_id: mine!.id });
-    expect(moved).toMatchObject({ status: 'done', mode: 'blind', to: '202', call_id: mine!.id });
-    expect(engine.call(mine!.id)).toMatchObject({ from: { number: CALLER }, to: { number: '202' } });
-    expect(await active()).toEqual([]);
-    engine.hangup(undefined, mine!.id);
+    await eventually(async () => (await active())[0]?.state === 'connected', 10_000, 'the call to connect');
+    expect((await active())[0]).toMatchObject({ id: mine!.id, from: { number: 'alice' }, to: { number: CALLER, name: 'Giuseppe Test' } });
+    expect(await call(client, 'hangup', { call_id: mine!.id })).toMatchObject({ status: 'done', call_id: mine!.id });
+    expect(engine.listCalls('alice')).toEqual([]);
   });
 
   it('an inbound call, then hangup of the current call', async () => {
     const c = engine.inboundCall('+390287654321', '201');
-    await eventually(async () => (await active())[0]?.state === 'connected', 5000, 'alice to answer');
+    await eventually(async () => (await active())[0]?.state === 'connected', 10_000, 'alice to answer');
     expect((await active())[0]).toMatchObject({ id: c.id, from: { number: '+390287654321', name: 'Acme reception' }, to: { number: '201' }, answered: true });
     const hung = await call(client, 'hangup', {});
     expect(hung).toMatchObject({ status: 'done', call_id: c.id });
@@ -88,13 +106,12 @@ describe('kalliope end to end: MCP client -> telephony-mcp -> KCTI4 over HTTPS -
 
   it('an attended transfer is started, and the result says how it completes on Kalliope', async () => {
     const c = engine.inboundCall(CALLER, '201');
-    await eventually(async () => (await active())[0]?.state === 'connected', 5000, 'alice to answer');
+    await eventually(async () => (await active())[0]?.state === 'connected', 10_000, 'alice to answer');
     const r = await call(client, 'transfer', { to: '203', mode: 'attended' });
     expect(r).toMatchObject({ status: 'done', mode: 'attended', call_id: c.id });
     expect(r.completion).toMatch(/only starts an attended transfer.*Kalliope client or the phone/);
     expect(engine.call(c.id).state).toBe('on_hold');
     expect(engine.listCalls('alice').find((x) => x.consultFor === c.id)?.to.number).toBe('203');
-    for (const x of engine.listCalls('alice')) engine.hangup(undefined, x.id);
   });
 
   it('set_dnd on and off', async () => {
@@ -121,7 +138,6 @@ describe('kalliope end to end: MCP client -> telephony-mcp -> KCTI4 over HTTPS -
     const expected = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' }).format(new Date(engine.call(c.id).startedAt));
     expect(q.oldestArrival).toBe(expected);
     expect(await failure(client, 'list_queue', { queue: 'nope' })).toMatch(/^PBX `desk` \(kalliope\): the Kalliope client knows no queue named nope/);
-    engine.hangup(undefined, c.id);
     for (const u of ['alice', 'bob', 'carol']) engine.pauseQueues(u, false);
   });
 

@@ -273,13 +273,13 @@ describe('faults: an action is sent exactly once', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'kalliope-stall-'));
     writeFileSync(join(dir, 'ca.pem'), tls.cert);
-    const b = await buildBackend({ url: server.url, username: 'alice', password: 'pw', caFile: 'ca.pem', timeoutMs: 400 }, dir);
+    const b = await buildBackend({ url: server.url, username: 'alice', password: 'pw', caFile: 'ca.pem', timeoutMs: 1500 }, dir);
     try {
       const c = engine.inboundCall(CALLER, '201');
       engine.answer('alice', c.id);
       const started = Date.now();
       await expectBackendError(b.hangup!({ callId: c.id }), ['outcome_unknown']);
-      expect(Date.now() - started).toBeLessThan(3000);
+      expect(Date.now() - started).toBeLessThan(6000);
       expect(hangups).toBe(1);
       expect(server.stats.requests).toBe(2);
     } finally {
@@ -292,6 +292,7 @@ describe('faults: an action is sent exactly once', () => {
 
   it('a read that stalls is unavailable within the deadline, retried at most once', async () => {
     const b = await h.withDeadline!(400);
+    h.sim.resetStats();
     h.sim.inject({ kind: 'stall', times: Infinity });
     const started = Date.now();
     await expectBackendError(b.activeCalls!({}), ['unavailable']);

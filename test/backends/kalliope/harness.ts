@@ -82,7 +82,13 @@ export async function kalliopeHarness(opts: KalliopeHarnessOptions = {}): Promis
     entry,
     make,
     withBadCredentials: () => make({ password: 'not-the-password' }),
-    withDeadline: (ms) => make({ timeoutMs: ms }),
+    // Warmed with one read so the short deadline measures the request, not a TLS handshake on a loaded machine
+    // (a long-running server has its keep-alive connection already).
+    withDeadline: async (ms) => {
+      const b = await make({ timeoutMs: ms });
+      await b.activeCalls!({}).catch(() => undefined);
+      return b;
+    },
     commands: () =>
       running.server.log.map((r) => /<kpbx_request>\s*<([A-Za-z_][\w.-]*)/.exec(r.body)?.[1] ?? '(none)'),
     async close() {
