@@ -1,0 +1,261 @@
+/**
+ * A Kalliope KCTI4 desktop client over the sim engine: HTTPS with a certificate generated at start, acting for
+ * one engine user (the agent logged in to the "client"), checking username and pwd_md5 on every request, and
+ * answering every command of the vendor doc, in the doc's own (malformed) style or as well-formed XML.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { EngineError, type CallView, type PbxEngine } from '../sim/engine.js';
+import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../simkit.js';
+import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
+import { selfSignedCertificate } from '../../util/selfsigned.js';
+import { COMMANDS, type KctiCommand, decodeEntities, md5Hex } from './codec.js';
+import { isLoopbackUrl } from './config.js';
+import { type ResponseStyle, type SimAnswer, renderAnswer } from './simwire.js';
+
+export interface KalliopeSimOptions extends SimulatorOptions {
+  /** The engine user logged in to this client (default: the scenario's first user). */
+  agent?: string;
+  /** Credentials the client accepts (default: the agent's id, and "kalliope"). */
+  username?: string;
+  password?: string;
+  /** Or the MD5 of the password only (e.g. the doc samples' 353f9bfab2d01dbb1db343fdaf9ab02e). */
+  passwordMd5?: string;
+  /** 'doc' (default): answers exactly like the vendor doc's samples; 'wellformed': proper XML. */
+  style?: ResponseStyle;
+  /** Commands this client version lacks (answered with code 12), e.g. queuedCallsInfo for an old client. */
+  without?: KctiCommand[];
+  /** Time zone of oldest_arrival (the PBX's local time; default: this machine's). */
+  timeZone?: string;
+}
+
+export interface RunningKalliopeSimulator extends RunningSimulator {
+  /** The generated certificate (PEM), for a caFile. */
+  certPem: string;
+  agent: string;
+  username: string;
+  /** Undefined when the simulator was given only the MD5. */
+  password: string | undefined;
+  style: ResponseStyle;
+}
+
+export const DEFAULT_SIM_PASSWORD = 'kalliope';
+
+const MESSAGES = {
+  0: 'Success',
+  10: 'Error \u2013 Authentication failed',
+  11: 'Invalid request',
+  12: 'Unknown command',
+} as const;
+
+const requestParser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  processEntities: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+type Node = string | Node[] | { [k: string]: Node };
+
+/** "YYYY-MM-DD HH:MM:SS" in `timeZone`, as the Kalliope client writes oldest_arrival. */
+export function localTime(iso: string, timeZone?: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso));
+  const p = (t: Intl.DateTimeFormatPartTypes) => parts.find((x) => x.type === t)?.value ?? '00';
+  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')}`;
+}
+
+const RANK: Record<string, number> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2 };
+
+/** The agent's current call as the client shows it: connected first, then ringing, then held; newest first. */
+function currentCall(engine: PbxEngine, agent: string): CallView | undefined {
+  return engine
+    .listCalls(agent)
+    .filter((c) => RANK[c.state] !== undefined)
+    .sort((a, b) => RANK[a.state]! - RANK[b.state]! || b.startedAt.localeCompare(a.startedAt))[0];
+}
+
+/** activeCallInfo's fields for a call of `agent`: the remote party, and the number that was called. */
+function activeCallData(engine: PbxEngine, agent: string, c: CallView): [string, string][] {
+  const outbound = c.fromUser === agent;
+  const remote = outbound ? c.to : c.from;
+  const called = outbound ? c.to.number : c.queue ? (engine.findQueue(c.queue)?.number ?? c.to.number) : c.to.number;
+  return [
+    ['uid', c.id],
+    ['remote_num', remote.number],
+    ['remote_name', remote.name ?? ''],
+    ['called_num', called],
+    ['is_answered', c.answered ? '1' : '0'],
+  ];
+}
+
+export interface KalliopeHandlerOptions {
+  agent: string;
+  username: string;
+  pwdMd5: string;
+  style: ResponseStyle;
+  without: readonly string[];
+  timeZone?: string | undefined;
+}
+
+/** The client's request handler over `engine` (exported so tests can wrap it). */
+export function kalliopeHandler(engine: PbxEngine, o: KalliopeHandlerOptions) {
+  const expectedMd5 = o.pwdMd5.toLowerCase();
+  const answer = (a: SimAnswer): SimResponse => ({
+    status: 200,
+    headers: { 'content-type': 'application/xml' },
+    body: renderAnswer(a, o.style),
+  });
+  const fixed = (command: string | undefined, code: 10 | 11 | 12, message: string = MESSAGES[code]) => answer({ command, code, message });
+
+  return (req: SimRequest): SimResponse => {
+    if (req.path !== '/') return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
+    if (req.method !== 'POST') return { status: 405, headers: { 'content-type': 'text/plain', allow: 'POST' }, body: 'Method Not Allowed' };
+    if (!/^(application|text)\/xml\b/i.test(req.headers['content-type'] ?? '')) return fixed(undefined, 11);
+    if (XMLValidator.validate(req.body) !== true) return fixed(undefined, 11);
+    const doc = requestParser.parse(req.body) as Record<string, Node>;
+    const root = doc.kpbx_request;
+    if (typeof root !== 'object' || Array.isArray(root) || Object.keys(doc).length !== 1) return fixed(undefined, 11);
+    const names = Object.keys(root);
+    const command = names[0];
+    const node = command === undefined ? undefined : root[command];
+    if (names.length !== 1 || typeof node !== 'object' || Array.isArray(node)) return fixed(command, 11);
+    const field = (k: string): string | undefined => {
+      const v = node[k];
+      return typeof v === 'string' ? decodeEntities(v) : undefined;
+    };
+    const username = field('username');
+    const pwd = field('pwd_md5');
+    if (username === undefined || pwd === undefined) return fixed(command, 11);
+    if (username !== o.username || pwd.toLowerCase() !== expectedMd5) return fixed(command, 10);
+    if (!(COMMANDS as readonly string[]).includes(command!) || o.without.includes(command!)) return fixed(command, 12);
+    const cmd = command as KctiCommand;
+
+    const flag = (k: string) => (field(k) === '1' ? true : field(k) === '0' ? false : undefined);
+    const need = (k: string) => {
+      const v = field(k)?.trim();
+      return v ? v : undefined;
+    };
+    const ok = (data?: [string, string][], sample?: SimAnswer['sample']) => answer({ command, code: 0, message: MESSAGES[0], data, sample });
+    try {
+      switch (cmd) {
+        case 'pauseQueues': {
+          const paused = flag('paused');
+          if (paused === undefined) return fixed(command, 11);
+          engine.pauseQueues(o.agent, paused);
+          return ok();
+        }
+        case 'setDND': {
+          const on = flag('DND');
+          if (on === undefined) return fixed(command, 11);
+          engine.setDnd(o.agent, on);
+          return ok();
+        }
+        case 'click2call': {
+          const n = need('number_to_call');
+          if (!n) return fixed(command, 11);
+          engine.placeCall(o.agent, n);
+          return ok();
+        }
+        case 'hangupcall': {
+          const cur = currentCall(engine, o.agent);
+          if (!cur) return answer({ command, code: 1, message: 'No active calls' });
+          engine.hangup(o.agent, cur.id);
+          return ok();
+        }
+        case 'transfercall':
+        case 'attendedTransferCall': {
+          const to = need('xferTo');
+          if (!to) return fixed(command, 11);
+          const cur = currentCall(engine, o.agent);
+          if (!cur) return answer({ command, code: 1, message: 'No active calls' });
+          if (cmd === 'transfercall') engine.transferBlind(o.agent, cur.id, to);
+          else engine.transferAttended(o.agent, cur.id, to);
+          return ok();
+        }
+        case 'activeCallInfo': {
+          const cur = currentCall(engine, o.agent);
+          if (!cur) return answer({ command, code: 1, message: 'No active calls', sample: 'noActiveCall' });
+          return ok(activeCallData(engine, o.agent, cur), 'activeCall');
+        }
+        case 'queuedCallsInfo': {
+          const name = need('queue_name');
+          if (!name) return fixed(command, 11);
+          const q = engine.findQueue(name);
+          if (!q) return answer({ command, code: 1, message: 'No such queue', sample: 'noSuchQueue' });
+          const s = engine.queueStatus(q.name);
+          const oldest = s.oldestArrival ? localTime(s.oldestArrival, o.timeZone) : '';
+          return ok([['queued_calls', String(s.waitingCount)], ['oldest_arrival', oldest]], 'queue');
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof EngineError)) throw e;
+      // The doc defines no codes for a refused action: 11 for a bad value, else the command-specific 1.
+      if (e.code === 'invalid') return fixed(command, 11, `${MESSAGES[11]}: ${e.message}`);
+      return answer({ command, code: 1, message: e.message });
+    }
+  };
+}
+
+export async function startKalliopeSimulator(opts: KalliopeSimOptions): Promise<RunningKalliopeSimulator> {
+  const { engine } = opts;
+  const agent = opts.agent ?? engine.listUsers()[0]?.id;
+  if (agent === undefined || !engine.findUser(agent)) {
+    throw new Error(`kalliope simulator: agent "${agent ?? ''}" is not a user of the scenario (users: ${engine.listUsers().map((u) => u.id).join(', ')})`);
+  }
+  const host = opts.host ?? '127.0.0.1';
+  const username = opts.username ?? agent;
+  const password = opts.passwordMd5 !== undefined ? opts.password : (opts.password ?? DEFAULT_SIM_PASSWORD);
+  const pwdMd5 = opts.passwordMd5 ?? md5Hex(password!);
+  const style = opts.style ?? 'doc';
+  const altNames = ['127.0.0.1', '::1', 'localhost'];
+  if (!altNames.includes(host) && host !== '0.0.0.0' && host !== '::') altNames.push(host);
+  const tls = selfSignedCertificate({ commonName: 'Kalliope KCTI4 simulator', altNames });
+  const server: SimServer = await startSimServer({
+    host,
+    port: opts.port ?? 0,
+    tls,
+    handle: kalliopeHandler(engine, { agent, username, pwdMd5, style, without: opts.without ?? [], timeZone: opts.timeZone }),
+  });
+  // On loopback insecureTls is allowed and survives a restart (a new certificate); elsewhere trust the certificate.
+  let certDir: string | undefined;
+  const trust: Record<string, unknown> = {};
+  if (isLoopbackUrl(server.url)) trust.insecureTls = true;
+  else {
+    certDir = mkdtempSync(join(tmpdir(), 'kalliope-sim-'));
+    trust.caFile = join(certDir, 'kalliope-sim.pem');
+    writeFileSync(trust.caFile as string, tls.cert);
+  }
+  return {
+    server,
+    certPem: tls.cert,
+    agent,
+    username,
+    password,
+    style,
+    configExample: { type: 'kalliope', url: server.url, username, ...(password !== undefined ? { password } : { passwordMd5: pwdMd5 }), ...trust },
+    async close() {
+      await server.close();
+      if (certDir) rmSync(certDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const kalliopeSimulator: SimulatorDef = {
+  vendor: 'kalliope',
+  description: 'Kalliope KCTI4 desktop client API',
+  defaultPort: 5039,
+  start: (opts) => startKalliopeSimulator(opts),
+};
