@@ -117,7 +117,7 @@ export function ipbxHandler(o: IpbxSimOptions): (req: SimRequest) => SimResponse
   });
   const error = (what: string): SimResponse => ({
     status: o.errorStatus ?? 200,
-    headers: { ...HTML, ...(o.errorStatus === 401 ? { 'www-authenticate': 'Basic realm="IPPS"' } : {}) },
+    headers: { ...HTML, ...(o.errorStatus === 401 && what === 'AUTHENTICATION FAILED' ? { 'www-authenticate': 'Basic realm="IPPS"' } : {}) },
     body: `ERROR: ${what}`,
   });
 
