@@ -18,7 +18,7 @@ import type { Logger } from '../../log.js';
 import { PollCache, type CacheClock } from './cache.js';
 import { IppsClient } from './client.js';
 import {
-  callKey,
+  callKeys,
   channelResource,
   channelRowsToCalls,
   parseChannelInfo,
@@ -186,9 +186,10 @@ export class IpbxBackend implements Backend {
     // Calls without a unique id keep the time they were first seen; forget those that are gone.
     const now = this.clock.now();
     const keys = new Set<string>();
+    const all = callKeys(rows);
     rows.forEach((r, i) => {
       if (r.uniqueId !== undefined || r.state === 'down') return;
-      const k = callKey(r, i);
+      const k = all[i]!;
       keys.add(k);
       if (!this.firstSeen.has(k)) this.firstSeen.set(k, now);
     });

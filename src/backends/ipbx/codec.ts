@@ -272,9 +272,19 @@ export interface CallsOptions {
   firstSeen?: ReadonlyMap<string, number>;
 }
 
-/** The id a row's call goes by: the unique id, or (when the PBX left it out) one made from the channel. */
-export function callKey(r: ChannelRow, index: number): string {
-  return r.uniqueId ?? `${r.channel ?? 'channel'}#${index}`;
+/**
+ * The id each row's call goes by: its unique id, or (when the PBX left it out) one made from the channel and
+ * how many id-less rows of that channel came before, which stays put while the rows keep their order.
+ */
+export function callKeys(rows: readonly ChannelRow[]): string[] {
+  const seen = new Map<string, number>();
+  return rows.map((r) => {
+    if (r.uniqueId !== undefined) return r.uniqueId;
+    const ch = r.channel ?? 'channel';
+    const n = seen.get(ch) ?? 0;
+    seen.set(ch, n + 1);
+    return `${ch}#${n}`;
+  });
 }
 
 /**
@@ -283,10 +293,11 @@ export function callKey(r: ChannelRow, index: number): string {
  */
 export function channelRowsToCalls(rows: readonly ChannelRow[], o: CallsOptions): Call[] {
   const groups = new Map<string, { rows: ChannelRow[]; views: RowView[] }>();
+  const keys = callKeys(rows);
   rows.forEach((r, i) => {
     const v = rowView(r);
     if (!v.state) return;
-    const key = callKey(r, i);
+    const key = keys[i]!;
     const g = groups.get(key) ?? { rows: [], views: [] };
     g.rows.push(r);
     g.views.push(v);

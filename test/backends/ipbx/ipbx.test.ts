@@ -92,6 +92,20 @@ describe('requests on the wire', () => {
     expect(doc.seen.map((s) => s.url)).toEqual(['/pbx/ipps/queueactive.php?queue_name=MC&res_cc=1', '/ipps/queueactive.php?queue_name=MC&res_cc=1']);
   });
 
+  it('a call the PBX lists without a unique id keeps the time it was first seen, poll after poll', async () => {
+    const doc = await docServer(() => ({ body: 'SIP/4003,down,,,,\nSIP/5011,up,0612345678,Rossi\n' }));
+    const clock = new ManualClock();
+    const config = IpbxConfig.parse({ type: 'ipbx', url: doc.url, channels: ['SIP/4003', 'SIP/5011'] });
+    const b = (await ipbxType.create('office', config, { log: quietLog(), baseDir: process.cwd(), clock })) as IpbxBackend;
+    cleanups.push(() => b.close());
+    const first = await b.activeCalls({});
+    expect(first).toEqual([expect.objectContaining({ id: 'SIP/5011#0', state: 'connected', startedAt: new Date(clock.now()).toISOString(), durationSeconds: 0 })]);
+    clock.advance(7000);
+    const later = await b.activeCalls({ user: '5011' });
+    expect(doc.seen).toHaveLength(2);
+    expect(later).toEqual([expect.objectContaining({ id: 'SIP/5011#0', startedAt: first[0]!.startedAt, durationSeconds: 7 })]);
+  });
+
   it('splits a very long channel list over several requests and merges the answers', async () => {
     const channels = Array.from({ length: 300 }, (_, i) => `SIP/${1000 + i}`);
     const doc = await docServer((req) => {
