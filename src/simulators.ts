@@ -7,6 +7,7 @@ import { PbxEngine } from './backends/sim/engine.js';
 import { DEMO_SCENARIO_PATH, loadScenario } from './backends/sim/scenario.js';
 import type { SimServer } from './backends/simkit.js';
 import { kalliopeSimulator } from './backends/kalliope/simulator.js';
+import { ipbxSimulator } from './backends/ipbx/simulator.js';
 
 export interface SimulatorOptions {
   engine: PbxEngine;
@@ -28,7 +29,7 @@ export interface SimulatorDef {
   start(opts: SimulatorOptions): Promise<RunningSimulator>;
 }
 
-export const SIMULATORS: Record<string, SimulatorDef> = { kalliope: kalliopeSimulator };
+export const SIMULATORS: Record<string, SimulatorDef> = { kalliope: kalliopeSimulator, ipbx: ipbxSimulator };
 
 export async function runSimulator(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({

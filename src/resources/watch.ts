@@ -11,6 +11,12 @@ import type { ResourceDef } from './define.js';
 export const DEFAULT_POLL_MS = 2000;
 const MAX_BACKOFF_MS = 60_000;
 
+/**
+ * A polled call's duration grows with every poll although nothing happened on the PBX; compared as is, every
+ * call in progress would notify subscribers at every interval. Content is compared without it.
+ */
+const withoutVolatile = (key: string, value: unknown): unknown => (key === 'durationSeconds' ? undefined : value);
+
 export interface ResolvedResource {
   def: ResourceDef;
   pbx: PbxHandle;
@@ -106,7 +112,7 @@ export class ResourceWatcher {
     const tick = async () => {
       if (stopped) return;
       try {
-        const body = JSON.stringify(await def.read(pbx, vars));
+        const body = JSON.stringify(await def.read(pbx, vars), withoutVolatile);
         failures = 0;
         if (last !== undefined && body !== last) this.notify(w);
         last = body;

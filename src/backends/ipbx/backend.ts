@@ -1,0 +1,280 @@
+/**
+ * The `ipbx` backend: Taridium ipbx over its IPPS interfaces, read-only and polled. It reads the states of the
+ * configured channels (one merged channelinfo query for all of them) and the calls of each configured queue
+ * (one queueactive query per queue). Every query is cached for `pollIntervalMs` and concurrent reads share one
+ * fetch, so any number of sessions, tool calls and subscribers cost one request per query per interval; the
+ * resource watcher polls no faster than that either (minPollIntervalMs). Everything else is unsupported: IPPS
+ * only reads, and Taridium's URL Control module (click-to-call, forwarding) has undocumented replies.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Backend, Capability, Operations } from '../backend.js';
+import { BackendError } from '../errors.js';
+import type { QueueStatus } from '../model.js';
+import type { Clock } from '../sim/clock.js';
+import { systemClock } from '../sim/clock.js';
+import { PbxBase, resolvePath, type BackendType, type BackendDeps } from '../types.js';
+import type { Logger } from '../../log.js';
+import { PollCache, type CacheClock } from './cache.js';
+import { IppsClient } from './client.js';
+import {
+  callKeys,
+  channelResource,
+  channelRowsToCalls,
+  parseChannelInfo,
+  parseQueueActive,
+  queueRowsToStatus,
+  type ChannelRow,
+} from './codec.js';
+
+/** The vendor's floor: "poll this dataset no more than every 3 seconds". */
+export const IPPS_MIN_POLL_MS = 3000;
+
+const Channel = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,20}\/[^,\s]{1,80}$/, 'a channel as Technology/Resource, e.g. "SIP/4003" (no commas or spaces)')
+  .describe('A channel as configured on the ipbx, e.g. SIP/4003');
+const QueueName = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[^,\u0000-\u001f/\\?#&;]+$/, 'a queue name as configured on the ipbx (no commas, slashes or control characters)');
+
+export const IpbxConfig = PbxBase.extend({
+  type: z.literal('ipbx'),
+  url: z
+    .url({ protocol: /^https?$/, error: 'an http:// or https:// URL of the ipbx, e.g. http://pbx.example' })
+    .describe('Base URL of the ipbx; requests go to <url>/ipps/...'),
+  username: z.string().min(1).max(128).optional().describe('IPPSUser, when the ipbx sets one (sent as HTTP Basic)'),
+  password: z.string().max(256).optional().describe('IPPSPassword (use ${VAR} to read it from the environment)'),
+  channels: z.array(Channel).max(1000).default([]).describe('The channels to watch (technology/name), e.g. ["SIP/4003", "SIP/5011"]'),
+  queues: z.array(QueueName).max(200).default([]).describe('Queue names to offer (list_queue and the queue resources)'),
+  userChannels: z
+    .record(z.string().min(1).max(64), z.union([Channel, z.array(Channel).min(1).max(20)]))
+    .default({})
+    .describe('Which channel(s) each user has, so `user` works: {"alice": "SIP/4003"}'),
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(IPPS_MIN_POLL_MS, `must be at least ${IPPS_MIN_POLL_MS} (ms): the vendor asks for no more than one poll every 3 seconds`)
+    .max(600_000)
+    .default(IPPS_MIN_POLL_MS)
+    .describe('How long a reading is shared before the PBX is asked again (ms, at least 3000)'),
+  caFile: z.string().optional().describe('PEM certificate to trust for an https url (relative to the config file)'),
+  insecureTls: z.boolean().default(false).describe('Skip TLS verification (allowed only for a loopback url)'),
+}).superRefine((c, ctx) => {
+  const u = URL.canParse(c.url) ? new URL(c.url) : undefined;
+  if (u && (u.username || u.password)) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'put the credentials in `username` and `password`, not in the url' });
+  }
+  if (u && (u.search || u.hash)) ctx.addIssue({ code: 'custom', path: ['url'], message: 'the base URL of the ipbx, without ?query or #fragment' });
+  if (c.password !== undefined && c.username === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['username'], message: 'a password needs a username (IPPSUser)' });
+  }
+  if (c.channels.length === 0 && Object.keys(c.userChannels).length === 0 && c.queues.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['channels'], message: 'list the channels to watch (or userChannels), and/or the queues' });
+  }
+  if (c.insecureTls && u && !isLoopback(u.hostname)) {
+    ctx.addIssue({ code: 'custom', path: ['insecureTls'], message: 'allowed only for a loopback url (127.0.0.1, ::1, localhost)' });
+  }
+});
+export type IpbxConfig = z.infer<typeof IpbxConfig>;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The base URL the client appends /ipps/... to (a url given down to /ipps is accepted too). */
+export function ippsBase(url: string): string {
+  const u = new URL(url);
+  u.pathname = u.pathname.replace(/\/+$/, '').replace(/\/ipps$/i, '') || '/';
+  return u.href;
+}
+
+/** A query string stays well under common URL limits (8 KB): more channels go in more requests. */
+const MAX_CHANNEL_QUERY = 1800;
+
+function channelGroups(channels: readonly string[]): string[][] {
+  const groups: string[][] = [];
+  let cur: string[] = [];
+  let len = 0;
+  for (const c of channels) {
+    const n = encodeURIComponent(c).length + 1;
+    if (cur.length && len + n > MAX_CHANNEL_QUERY) {
+      groups.push(cur);
+      cur = [];
+      len = 0;
+    }
+    cur.push(c);
+    len += n;
+  }
+  if (cur.length) groups.push(cur);
+  return groups;
+}
+
+interface ChannelSnapshot {
+  rows: ChannelRow[];
+}
+
+export class IpbxBackend implements Backend {
+  readonly type = 'ipbx';
+  readonly userModel = 'many' as const;
+  readonly capabilities: ReadonlySet<Capability>;
+  readonly minPollIntervalMs: number;
+  readonly defaultUser: string | undefined;
+  private readonly watched: string[];
+  private readonly groups: string[][];
+  private readonly userMap: Map<string, string[]>;
+  private readonly internal: Set<string>;
+  private readonly queues: string[];
+  private readonly channelCache: PollCache<ChannelSnapshot>;
+  private readonly queueCache: PollCache<QueueStatus>;
+  /** Calls the PBX listed without a unique id: when each was first seen, for a stable startedAt. */
+  private readonly firstSeen = new Map<string, number>();
+  private readonly closing = new AbortController();
+
+  constructor(
+    readonly name: string,
+    config: IpbxConfig,
+    private readonly client: IppsClient,
+    private readonly clock: CacheClock,
+    private readonly log: Logger,
+  ) {
+    this.defaultUser = config.defaultUser;
+    this.userMap = new Map(Object.entries(config.userChannels).map(([u, c]) => [u, typeof c === 'string' ? [c] : [...new Set(c)]]));
+    this.watched = [...new Set([...config.channels, ...[...this.userMap.values()].flat()])];
+    this.groups = channelGroups(this.watched);
+    this.internal = new Set(this.watched.map(channelResource));
+    this.queues = [...new Set(config.queues)];
+    const caps: Capability[] = [];
+    if (this.watched.length) caps.push('activeCalls');
+    if (this.queues.length) caps.push('listQueue', 'listQueues');
+    this.capabilities = new Set(caps);
+    this.minPollIntervalMs = config.pollIntervalMs;
+    this.channelCache = new PollCache(clock, config.pollIntervalMs);
+    this.queueCache = new PollCache(clock, config.pollIntervalMs);
+  }
+
+  /** The channels of `user`: a userChannels entry, a watched channel named as such, or its resource ("4003"). */
+  private channelsOf(user: string): string[] {
+    const mapped = this.userMap.get(user);
+    if (mapped) return mapped;
+    const direct = this.watched.filter((c) => c.toLowerCase() === user.toLowerCase() || channelResource(c) === user);
+    if (direct.length) return direct;
+    const known = [...this.userMap.keys()];
+    throw new BackendError('not_found', `no channel is configured for user "${user}"`, {
+      hint: known.length
+        ? `Known users: ${known.slice(0, 20).join(', ')}. Map more users to channels in \`userChannels\` in the telephony-mcp config, or leave out \`user\` to see every watched call.`
+        : 'Map users to channels in `userChannels` in the telephony-mcp config, or leave out `user` to see every watched call.',
+    });
+  }
+
+  private readChannels(signal?: AbortSignal): Promise<ChannelSnapshot> {
+    return this.channelCache.get('channels', () => this.fetchChannels(), signal);
+  }
+
+  private async fetchChannels(): Promise<ChannelSnapshot> {
+    const signal = this.closing.signal;
+    const parts = await Promise.all(
+      this.groups.map(async (g) => {
+        const parsed = parseChannelInfo(await this.client.channelInfo(g, signal), g);
+        if (parsed.malformed) this.log.warn('ignored IPPS channel lines that are not channel rows', { lines: parsed.malformed });
+        return parsed.rows;
+      }),
+    );
+    const rows = parts.flat();
+    // Calls without a unique id keep the time they were first seen; forget those that are gone.
+    const now = this.clock.now();
+    const keys = new Set<string>();
+    const all = callKeys(rows);
+    rows.forEach((r, i) => {
+      if (r.uniqueId !== undefined || r.state === 'down') return;
+      const k = all[i]!;
+      keys.add(k);
+      if (!this.firstSeen.has(k)) this.firstSeen.set(k, now);
+    });
+    for (const k of this.firstSeen.keys()) if (!keys.has(k)) this.firstSeen.delete(k);
+    return { rows };
+  }
+
+  activeCalls: Operations['activeCalls'] = async (a, o) => {
+    const perspective = a.user === undefined ? undefined : new Set(this.channelsOf(a.user));
+    const snap = await this.readChannels(o?.signal);
+    return channelRowsToCalls(snap.rows, { now: this.clock.now(), perspective, internal: this.internal, firstSeen: this.firstSeen });
+  };
+
+  listQueue: Operations['listQueue'] = (a, o) => {
+    if (!this.queues.includes(a.queue)) {
+      return Promise.reject(
+        new BackendError('not_found', `queue "${a.queue}" is not one of the queues configured for this PBX`, {
+          hint: `Configured queues: ${this.queues.join(', ')}. Add it to \`queues\` in the telephony-mcp config if it exists on the ipbx.`,
+        }),
+      );
+    }
+    return this.queueCache.get(
+      a.queue,
+      async () => {
+        const parsed = parseQueueActive(await this.client.queueActive(a.queue, this.closing.signal));
+        if (parsed.malformed) this.log.warn('ignored IPPS queue lines that are not queue rows', { queue: a.queue, lines: parsed.malformed });
+        return queueRowsToStatus(a.queue, parsed.rows);
+      },
+      o?.signal,
+    );
+  };
+
+  listQueues: Operations['listQueues'] = () => Promise.resolve([...this.queues]);
+
+  knownUsers(): Promise<string[]> {
+    return Promise.resolve([...this.userMap.keys()]);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    this.channelCache.clear();
+    this.queueCache.clear();
+    await this.client.close();
+  }
+}
+
+function cacheClock(deps: BackendDeps): CacheClock {
+  const c = deps.clock as Partial<Clock> | undefined;
+  return c && typeof c.now === 'function' ? (c as CacheClock) : systemClock;
+}
+
+export const ipbxType: BackendType<typeof IpbxConfig> = {
+  type: 'ipbx',
+  config: IpbxConfig,
+  create(name, config, deps) {
+    if (config.defaultUser !== undefined && !(config.defaultUser in config.userChannels)) {
+      const inChannels = [...config.channels, ...Object.values(config.userChannels).flat()].some(
+        (c) => c === config.defaultUser || channelResource(c) === config.defaultUser,
+      );
+      if (!inChannels) {
+        throw new Error(
+          `pbxes.${name}.defaultUser: "${config.defaultUser}" has no channel: map it in userChannels ` +
+            `(users: ${Object.keys(config.userChannels).join(', ') || 'none'})`,
+        );
+      }
+    }
+    let ca: string | undefined;
+    if (config.caFile) {
+      const path = resolvePath(deps.baseDir, config.caFile);
+      try {
+        ca = readFileSync(path, 'utf8');
+      } catch (e) {
+        throw new Error(`pbxes.${name}.caFile: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    const client = new IppsClient({
+      pbx: name,
+      baseUrl: ippsBase(config.url),
+      timeoutMs: config.timeoutMs,
+      log: deps.log,
+      username: config.username,
+      password: config.password,
+      ca,
+      rejectUnauthorized: config.insecureTls ? false : undefined,
+    });
+    return new IpbxBackend(name, config, client, cacheClock(deps), deps.log);
+  },
+};

@@ -1,0 +1,86 @@
+/**
+ * The IPPS transport: two read-only GETs over VendorHttp, HTTP Basic in the Authorization header (never in the
+ * URL: the doc's examples put it there, and many clients drop it), every query value percent-encoded, and the
+ * answer checked for ERROR lines and web pages before anyone parses rows.
+ */
+import { VendorHttp } from '../http.js';
+import type { Logger } from '../../log.js';
+import { addSecret } from '../../safety/redact.js';
+import { classifyAnswer } from './codec.js';
+
+export interface IppsClientOptions {
+  pbx: string;
+  baseUrl: string;
+  timeoutMs: number;
+  log: Logger;
+  username?: string | undefined;
+  password?: string | undefined;
+  ca?: string | Buffer | undefined;
+  rejectUnauthorized?: boolean | undefined;
+}
+
+export const CHANNEL_PATH = '/ipps/channelinfo.php';
+export const QUEUE_PATH = '/ipps/queueactive.php';
+
+/** The Authorization header value for HTTP Basic (RFC 7617, UTF-8). */
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+export class IppsClient {
+  private readonly http: VendorHttp;
+
+  constructor(o: IppsClientOptions) {
+    const headers: Record<string, string> = {
+      accept: 'text/plain, text/csv;q=0.9, */*;q=0.1',
+      // A proxy must not answer a poll from its cache: the data is live.
+      'cache-control': 'no-cache',
+    };
+    if (o.username !== undefined) {
+      const auth = basicAuth(o.username, o.password ?? '');
+      addSecret(o.password);
+      addSecret(auth);
+      addSecret(auth.slice('Basic '.length));
+      headers.authorization = auth;
+    }
+    this.http = new VendorHttp({
+      pbx: o.pbx,
+      pbxType: 'ipbx',
+      baseUrl: o.baseUrl,
+      timeoutMs: o.timeoutMs,
+      log: o.log,
+      headers,
+      // One retry covers a keep-alive socket the PBX closed between polls; more would hammer a PBX that asks
+      // for one poll every 3 seconds.
+      readRetries: 1,
+      connections: 4,
+      ...(o.ca !== undefined ? { ca: o.ca } : {}),
+      ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+    });
+  }
+
+  /** channelinfo.php for `channels` (merged), always with useid=1 so every row starts with its channel. */
+  channelInfo(channels: readonly string[], signal?: AbortSignal): Promise<string> {
+    const path = `${CHANNEL_PATH}?channel=${channels.map(encodeURIComponent).join(',')}&useid=1`;
+    return this.get(path, 'read the channel states', signal);
+  }
+
+  /** queueactive.php for ONE queue (merged output would not say which queue a row is in), with res_cc=1. */
+  queueActive(queue: string, signal?: AbortSignal): Promise<string> {
+    const path = `${QUEUE_PATH}?queue_name=${encodeURIComponent(queue)}&res_cc=1`;
+    return this.get(path, `read queue ${queue}`, signal);
+  }
+
+  private async get(path: string, what: string, signal?: AbortSignal): Promise<string> {
+    const req = { method: 'GET' as const, path, read: true, what, signal };
+    const res = await this.http.request(req);
+    const answer = classifyAnswer(res.status, res.body);
+    if (answer.kind === 'data') return answer.body;
+    if (answer.kind === 'error') throw answer.error;
+    throw this.http.statusError(res, req);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
