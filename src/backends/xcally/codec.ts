@@ -82,15 +82,20 @@ function malformed(what: string, why: string): BackendError {
 
 // ------------------------------------------------------------------ rows
 
-/** "6", 6, "6.4", "00:01:05", "01:05" -> whole seconds; anything else -> undefined. */
+/** No call lasts a year: a longer "duration" is not one. */
+const MAX_SECONDS = 366 * 86_400;
+
+/** "6", 6, "6.4", "00:01:05", "01:05" -> whole seconds; anything else (or absurdly long) -> undefined. */
 export function toSeconds(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined;
-  if (typeof v !== 'string') return undefined;
-  const s = v.trim();
-  if (/^[0-9]{1,12}(\.[0-9]+)?$/.test(s)) return Math.floor(Number(s));
-  const hms = /^(?:([0-9]{1,6}):)?([0-9]{1,2}):([0-9]{1,2})$/.exec(s);
-  if (hms) return Number(hms[1] ?? 0) * 3600 + Number(hms[2]) * 60 + Number(hms[3]);
-  return undefined;
+  let n: number | undefined;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string') {
+    const s = v.trim();
+    const hms = /^(?:([0-9]{1,6}):)?([0-9]{1,2}):([0-9]{1,2})$/.exec(s);
+    if (/^[0-9]{1,12}(\.[0-9]+)?$/.test(s)) n = Number(s);
+    else if (hms) n = Number(hms[1] ?? 0) * 3600 + Number(hms[2]) * 60 + Number(hms[3]);
+  }
+  return n !== undefined && Number.isFinite(n) && n >= 0 && n <= MAX_SECONDS ? Math.floor(n) : undefined;
 }
 
 /** A row of either dialect as the shared row shape; nested values (undocumented) are left out. */

@@ -74,12 +74,12 @@ export function jsonAnswer(method: string, ok: boolean, rows: Row[]): string {
   return JSON.stringify({ method, response: ok ? 'true' : 'false', rows });
 }
 
-/** JSON as the vendor's sample writes it: “ after "{", ” everywhere else, ″ closing a string of digits. */
+/** JSON as the vendor's sample writes it: “ after "{", ” everywhere else, ″ closing a number written as a string. */
 export function typographic(json: string): string {
   return json
     .replace(/"/g, '\u201D')
     .replace(/\{\u201D/g, '{\u201C')
-    .replace(/(:\u201D[0-9]+)\u201D/g, '$1\u2033');
+    .replace(/(:\u201D\+?[0-9][0-9.]*)\u201D/g, '$1\u2033');
 }
 
 type Param = 'none' | 'required' | 'optional';
