@@ -14,7 +14,7 @@ import { BackendError } from '../errors.js';
 import type { CallState, HistoryEntry, Party } from '../model.js';
 import { VendorHttp } from '../http.js';
 import { PbxBase, type BackendType } from '../types.js';
-import { type ChannelCall, pathNumber, rowToHistory, rowsToCalls } from './codec.js';
+import { type ChannelCall, type XcRow, pathNumber, rowToHistory, rowsToCalls } from './codec.js';
 import { XcallyClient } from './client.js';
 
 export const XcallyConfig = PbxBase.extend({
@@ -43,7 +43,7 @@ export const XCALLY_CAPABILITIES: readonly Capability[] = [
   'history',
 ];
 
-/** How long a number this adapter dialled marks calls to it as outbound while it is not (yet) in channels. */
+/** How long a number this adapter dialled waits to show up in channels as the agent's outbound call. */
 const PLACED_GRACE_MS = 15_000;
 
 const RANK: Partial<Record<CallState, number>> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2, unknown: 3 };
@@ -60,8 +60,12 @@ export class XcallyBackend implements Backend {
   readonly capabilities: ReadonlySet<Capability> = new Set(XCALLY_CAPABILITIES);
   readonly defaultUser: string | undefined;
   private readonly agent: Party;
-  /** Numbers this adapter dialled (originate, atxfer), and when: the API does not report a call's direction. */
+  /**
+   * The API does not report a call's direction. Numbers this adapter dialled (originate, atxfer), and when, until
+   * a call to them shows up in channels; then that call's id, for as long as it lasts.
+   */
   private readonly placed = new Map<string, number>();
+  private readonly outboundIds = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -80,10 +84,24 @@ export class XcallyBackend implements Backend {
   private async channels(what: string, signal?: AbortSignal): Promise<ChannelCall[]> {
     const a = await this.client.readRows('channels', undefined, what, signal);
     const now = Date.now();
-    const calls = rowsToCalls(a.rows, { agent: this.agent, now, placedTo: (n) => this.placed.has(n) });
-    const present = new Set(calls.flatMap((c) => c.numbers));
-    for (const [n, at] of this.placed) if (!present.has(n) && now - at > PLACED_GRACE_MS) this.placed.delete(n);
+    const calls = this.toCalls(a.rows, now);
+    const ids = new Set(calls.map((c) => c.call.id));
+    for (const id of this.outboundIds) if (!ids.has(id)) this.outboundIds.delete(id);
+    for (const [n, at] of this.placed) if (now - at > PLACED_GRACE_MS) this.placed.delete(n);
     return calls;
+  }
+
+  private toCalls(rows: XcRow[], now = Date.now()): ChannelCall[] {
+    return rowsToCalls(rows, {
+      agent: this.agent,
+      now,
+      outbound: (id, n) => {
+        if (this.outboundIds.has(id)) return true;
+        if (!this.placed.delete(n)) return false;
+        this.outboundIds.add(id);
+        return true;
+      },
+    });
   }
 
   /** The call `callId`, or the agent's current call by `rank`; not_found when there is none. */
@@ -114,11 +132,20 @@ export class XcallyBackend implements Backend {
     return pathNumber(c.numbers[0] ?? '', 'call');
   }
 
+  /** Send a request that dials `n`, remembering n (from before it leaves: with an unknown outcome it may ring). */
+  private async dialling(n: string, send: () => Promise<unknown>): Promise<void> {
+    this.placed.set(n, Date.now());
+    try {
+      await send();
+    } catch (e) {
+      if (!(e instanceof BackendError) || e.kind !== 'outcome_unknown') this.placed.delete(n);
+      throw e;
+    }
+  }
+
   placeCall: Operations['placeCall'] = async (a, o) => {
     const n = pathNumber(a.to, 'destination');
-    // Remembered before sending: if the outcome is unknown, a call to n may still show up.
-    this.placed.set(n, Date.now());
-    await this.client.act('originate', n, `call ${n}`, o?.signal);
+    await this.dialling(n, () => this.client.act('originate', n, `call ${n}`, o?.signal));
     return {};
   };
 
@@ -149,7 +176,7 @@ export class XcallyBackend implements Backend {
       const n = this.numberOf(target);
       const now = await this.client.read('channel', n, `read call ${target.call.id} after answering it`, o?.signal);
       if (!now.ok) return undefined;
-      const calls = rowsToCalls(now.rows, { agent: this.agent, now: Date.now(), placedTo: (x) => this.placed.has(x) });
+      const calls = this.toCalls(now.rows);
       return calls.find((c) => c.call.id === target.call.id)?.call;
     } catch {
       return undefined;
@@ -222,8 +249,7 @@ export class XcallyBackend implements Backend {
   transferAttended: Operations['transferAttended'] = async (a, o) => {
     const n = pathNumber(a.to, 'destination');
     await this.checkActive(a.callId, o?.signal);
-    this.placed.set(n, Date.now());
-    await this.client.act('atxfer', n, `start an attended transfer of the active call to ${n}`, o?.signal);
+    await this.dialling(n, () => this.client.act('atxfer', n, `start an attended transfer of the active call to ${n}`, o?.signal));
     const result: AttendedTransferResult = { completion: ATTENDED_COMPLETION };
     try {
       const calls = await this.channels('read the active calls (to find the consultation call)', o?.signal);

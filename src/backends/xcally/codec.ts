@@ -229,14 +229,14 @@ export interface ChannelContext {
   agent: Party;
   /** Now (ms since the epoch), to turn durations into start times. */
   now: number;
-  /** Calls this adapter placed to `number` (the API does not report direction). */
-  placedTo(number: string): boolean;
+  /** Whether the call `id` with the other party `number` is one the agent placed (the API does not say). */
+  outbound(id: string, number: string): boolean;
 }
 
 /**
  * Channel rows as calls. Rows that share a non-empty uniqueid are legs of one call (a conference). The API
- * reports only the other party's number, not the direction: calls this adapter placed are outbound (agent ->
- * number); the others are shown from the other party to the agent, direction unknown.
+ * reports only the other party's number, not the direction: calls `ctx.outbound` knows the agent placed are
+ * outbound (agent -> number); the others are shown from the other party to the agent, direction unknown.
  */
 export function rowsToCalls(rows: XcRow[], ctx: ChannelContext): ChannelCall[] {
   const groups = new Map<string, XcRow[]>();
@@ -274,7 +274,7 @@ export function rowsToCalls(rows: XcRow[], ctx: ChannelContext): ChannelCall[] {
     let call: Call;
     if (far.length > 1) {
       call = { ...base, from: ctx.agent, to: far[0]!, participants: [ctx.agent, ...far] };
-    } else if (numbers[0] !== undefined && ctx.placedTo(numbers[0])) {
+    } else if (ctx.outbound(id, numbers[0] ?? '')) {
       call = { ...base, direction: 'outbound', from: ctx.agent, to: far[0]! };
     } else {
       call = { ...base, from: far[0]!, to: ctx.agent };

@@ -345,6 +345,22 @@ describe('active calls and history', () => {
     ]);
   });
 
+  it('keeps the outbound mark on the call placed, not on its number: a call back from it is incoming', async () => {
+    await b.placeCall({ to: unsafeDialable(CALLER) });
+    const [out] = await b.activeCalls({});
+    expect(out).toMatchObject({ direction: 'outbound' });
+    await b.hangup({ callId: out!.id });
+    const back = inbound(CALLER, true);
+    expect((await b.activeCalls({}))[0]).toMatchObject({ id: back.id, from: { number: CALLER }, to: { number: '201' } });
+    expect((await b.activeCalls({}))[0]!.direction).toBeUndefined();
+    h.engine.hangup(undefined, back.id);
+    h.engine.setDnd('bob', true);
+    await expectBackendError(b.placeCall({ to: unsafeDialable('202') }), ['conflict']);
+    h.engine.setDnd('bob', false);
+    h.engine.inboundCall('202', '201');
+    expect((await b.activeCalls({}))[0]).toMatchObject({ from: { number: '202' }, to: { number: '201' } });
+  });
+
   it('maps recents to history, newest first, bounded by size', async () => {
     h.engine.placeCall('alice', '202');
     h.clock.advance(5000);

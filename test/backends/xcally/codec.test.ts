@@ -27,7 +27,7 @@ const DOC_XML = '<root xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xml
 const ctx = (placed: string[] = []): ChannelContext => ({
   agent: { number: '201' },
   now: Date.parse('2026-01-02T10:00:00Z'),
-  placedTo: (n) => placed.includes(n),
+  outbound: (_id, n) => placed.includes(n),
 });
 
 function thrown(fn: () => unknown): unknown {
@@ -202,7 +202,7 @@ describe('garbage never escapes as anything but a BackendError', () => {
           }
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 
