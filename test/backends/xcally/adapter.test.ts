@@ -520,3 +520,23 @@ describe('against a fake phone bar that answers exactly the vendor doc sample', 
     expect(fake.log.filter((r) => r.path.includes('/holding'))).toEqual([]);
   });
 });
+
+describe('config', () => {
+  const parse = (v: Record<string, unknown>) => xcallyType.config.safeParse({ type: 'xcally', ...v });
+
+  it('defaults to the documented local URL, and names the agent for messages', async () => {
+    const c = parse({});
+    expect(c.success && c.data).toMatchObject({ url: 'http://localhost:9888', timeoutMs: 10_000 });
+    const named = await xcallyType.create('desk', xcallyType.config.parse({ type: 'xcally', agent: '201' }), { log: silentLogger, baseDir: '.' });
+    expect(named).toMatchObject({ defaultUser: '201', userModel: 'self', type: 'xcally' });
+    await named.close();
+  });
+
+  it('refuses unknown keys (there is no authentication to configure), other schemes and odd agent names', () => {
+    expect(parse({ password: 'x' }).success).toBe(false);
+    expect(parse({ url: 'ftp://localhost:9888' }).success).toBe(false);
+    expect(parse({ url: 'not a url' }).success).toBe(false);
+    expect(parse({ agent: '201/../x' }).success).toBe(false);
+    expect(parse({ url: 'https://agent-pc.example:9888', agent: 'alice' }).success).toBe(true);
+  });
+});
