@@ -3,17 +3,13 @@ import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { Call, type Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
-import { partyLabel, whoLabel } from './calls.js';
+import { minutes, partyLabel, whoLabel } from './calls.js';
 import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
 
 /** "+39 06 1234 5678 (Giuseppe Test)": international numbers grouped as a person reads them. */
 function spoken(p: Party): string {
   const intl = p.number.startsWith('+') ? parsePhoneNumberFromString(p.number)?.formatInternational() : undefined;
   return partyLabel(intl ? { ...p, number: intl } : p);
-}
-
-function seconds(s: number): string {
-  return s < 60 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
 /**
@@ -76,7 +72,7 @@ export const answerCall = defineTool({
     const user = pbx.actingUser(args.user);
     const call = await ringingCall(pbx, user, args.call_id);
     const what = call
-      ? `the call from ${spoken(call.from)} ringing for ${seconds(call.durationSeconds)}`
+      ? `the call from ${spoken(call.from)} ringing for ${minutes(call.durationSeconds)}`
       : args.call_id
         ? `call ${args.call_id}`
         : `the call ringing for ${whoLabel(pbx, user)}`;
