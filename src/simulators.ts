@@ -8,6 +8,7 @@ import { DEMO_SCENARIO_PATH, loadScenario } from './backends/sim/scenario.js';
 import type { SimServer } from './backends/simkit.js';
 import { kalliopeSimulator } from './backends/kalliope/simulator.js';
 import { ipbxSimulator } from './backends/ipbx/simulator.js';
+import { xcallySimulator } from './backends/xcally/simulator.js';
 
 export interface SimulatorOptions {
   engine: PbxEngine;
@@ -29,7 +30,7 @@ export interface SimulatorDef {
   start(opts: SimulatorOptions): Promise<RunningSimulator>;
 }
 
-export const SIMULATORS: Record<string, SimulatorDef> = { kalliope: kalliopeSimulator, ipbx: ipbxSimulator };
+export const SIMULATORS: Record<string, SimulatorDef> = { kalliope: kalliopeSimulator, ipbx: ipbxSimulator, xcally: xcallySimulator };
 
 export async function runSimulator(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({

@@ -17,9 +17,10 @@ import type { BackendDeps, BackendType } from './types.js';
 import { simType } from './sim/backend.js';
 import { kalliopeType } from './kalliope/backend.js';
 import { ipbxType } from './ipbx/backend.js';
+import { xcallyType } from './xcally/backend.js';
 
 /** Every backend type the server knows. A vendor module adds itself here. */
-export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType, kalliopeType, ipbxType];
+export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType, kalliopeType, ipbxType, xcallyType];
 
 /** Human wording of each capability, for "this PBX can: ..." messages and the README table. */
 export const CAPABILITY_LABELS: Record<Capability, string> = {

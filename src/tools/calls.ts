@@ -13,7 +13,8 @@ export function partyLabel(p: Party): string {
   return name && name !== p.number ? `${p.number} (${name})` : p.number || 'an unknown party';
 }
 
-function minutes(s: number): string {
+/** "45 s", "3 min": a duration as a person says it. */
+export function minutes(s: number): string {
   if (s < 60) return `${s} s`;
   const m = Math.round(s / 60);
   return `${m} min`;

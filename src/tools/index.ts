@@ -1,7 +1,10 @@
 /** Every tool the server knows. Which are offered depends on the configured PBXs' capabilities and readOnly. */
 import type { AnyTool } from './define.js';
+import { answerCall } from './answer_call.js';
+import { conference } from './conference.js';
 import { getActiveCall } from './get_active_call.js';
 import { hangup } from './hangup.js';
+import { holdCall } from './hold_call.js';
 import { listQueue } from './list_queue.js';
 import { manageContacts } from './manage_contacts.js';
 import { parkCall } from './park_call.js';
@@ -20,4 +23,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   getActiveCall,
   listQueue,
   manageContacts,
+  answerCall,
+  holdCall,
+  conference,
 ];

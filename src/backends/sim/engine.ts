@@ -809,6 +809,28 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
     });
   }
 
+  /**
+   * One party of a conference, named by number, is hung up (the host drops them); with two parties left the
+   * conference becomes a plain call again. For vendor APIs that hang up a conference leg by its number.
+   */
+  dropParticipant(callId: string, number: string): CallView {
+    return this.op(() => {
+      const rec = this.requireCall(callId);
+      const n = normalizeDialString(number);
+      const gone = rec.participants?.find((p) => normalizeDialString(p.number) === n);
+      if (!rec.participants || !gone) throw new EngineError('not_found', `${number} is not a party of conference call ${callId}`);
+      if (gone.user) this.writeHistoryFor(gone.user, rec, 'answered');
+      rec.participants = rec.participants.filter((p) => p !== gone);
+      if (rec.participants.length === 2) {
+        [rec.from, rec.to] = rec.participants as [Endpoint, Endpoint];
+        rec.participants = undefined;
+      }
+      this.touchCall(rec);
+      this.dispatchAll();
+      return this.view(rec);
+    });
+  }
+
   /** Park a call: its far party waits in `slot` (or the first free one). Returns the slot. */
   park(callId: string, slot?: string, user?: string): string {
     return this.op(() => {

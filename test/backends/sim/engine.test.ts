@@ -353,6 +353,24 @@ describe('conference', () => {
     expect(after.participants).toBeUndefined();
     expect([after.from.number, after.to.number].sort()).toEqual(['+390612345678', '201']);
   });
+
+  it('drops one party of a conference by number, leaving a plain call, and refuses a number not in it', () => {
+    const { engine: e, clock } = engine();
+    const a = e.inboundCall('+390612345678', '201');
+    clock.advance(1000);
+    e.hold('alice', a.id, true);
+    e.placeCall('alice', '202');
+    clock.advance(1000);
+    e.conference('alice', a.id);
+    expect(codeOf(() => e.dropParticipant(a.id, '203'))).toBe('not_found');
+    const left = e.dropParticipant(a.id, '+390612345678');
+    expect(left.participants).toBeUndefined();
+    expect([left.from.number, left.to.number].sort()).toEqual(['201', '202']);
+    expect(codeOf(() => e.dropParticipant(a.id, '202'))).toBe('not_found');
+    e.hangup('alice', a.id);
+    expect(e.listCalls()).toEqual([]);
+    expect(e.history('bob')[0]).toMatchObject({ status: 'answered' });
+  });
 });
 
 describe('history', () => {

@@ -1,0 +1,106 @@
+/**
+ * Transport to the xCALLY phone bar: plain HTTP GETs on the agent's machine (no authentication is documented,
+ * so there is no secret to register). Every request goes through VendorHttp. State-changing methods are GETs
+ * too, so they carry `Cache-Control: no-cache` and are never retried; reads may be.
+ */
+import { BackendError } from '../errors.js';
+import type { VendorHttp, VendorResponse } from '../http.js';
+import { MALFORMED, decodeJson, svcPath, type XcAnswer, type XcMethod } from './codec.js';
+
+export type XcAction = Extract<XcMethod, 'originate' | 'answer' | 'hangup' | 'holding' | 'transfer' | 'atxfer' | 'conference'>;
+export type XcRead = Extract<XcMethod, 'channels' | 'channel' | 'recents'>;
+
+/** What a refused action means for a person, per method. */
+const REFUSED_HINT: Record<XcAction, string> = {
+  originate: "Check the number, and that the agent's phone at the phone bar is registered and free.",
+  answer: 'No call may be ringing any more: check get_active_call.',
+  hangup: 'The call may already have ended: check get_active_call.',
+  holding: 'The call may have ended or changed state: check get_active_call.',
+  transfer: 'The phone bar transfers its active (connected) call: check get_active_call and the number.',
+  atxfer: 'The phone bar transfers its active (connected) call: check get_active_call and the number.',
+  conference: 'The call must be on hold and another call connected (answer A, hold A, call B, then conference A).',
+};
+
+const HEADERS = { accept: 'application/json', 'cache-control': 'no-cache' };
+
+export class XcallyClient {
+  constructor(
+    private readonly http: VendorHttp,
+    private readonly ctx: { pbx: string; pbxType: string },
+  ) {}
+
+  private error(kind: BackendError['kind'], message: string, hint: string, code: string): BackendError {
+    return new BackendError(kind, message, { pbx: this.ctx.pbx, pbxType: this.ctx.pbxType, hint, code });
+  }
+
+  /** A read (retried by VendorHttp on transport failures). Non-200 is a typed error; `ok` is left to the caller. */
+  async read(method: XcRead, param: string | undefined, what: string, signal?: AbortSignal): Promise<XcAnswer> {
+    const req = { method: 'GET' as const, path: svcPath(method, param), headers: HEADERS, read: true, what, signal };
+    const res = await this.http.request(req);
+    this.checkStatus(res, req);
+    try {
+      return decodeJson(res.body, what);
+    } catch (e) {
+      throw this.attributed(e);
+    }
+  }
+
+  /** A read whose `response` must be true. */
+  async readRows(method: XcRead, param: string | undefined, what: string, signal?: AbortSignal): Promise<XcAnswer> {
+    const a = await this.read(method, param, what, signal);
+    if (!a.ok) {
+      throw this.error(
+        'unavailable',
+        `the phone bar answered response "false" when asked to ${what} (${method})`,
+        'Check that the agent is logged in to the xCALLY phone bar, then try again.',
+        'xcally.refused',
+      );
+    }
+    return a;
+  }
+
+  /**
+   * An action: sent once, never retried. response "true" is success; anything else is a refusal. An answer that
+   * cannot be read means the action may or may not have happened.
+   */
+  async act(method: XcAction, param: string | undefined, what: string, signal?: AbortSignal): Promise<XcAnswer> {
+    const req = { method: 'GET' as const, path: svcPath(method, param), headers: HEADERS, read: false, what, signal };
+    const res = await this.http.request(req);
+    this.checkStatus(res, req);
+    let a: XcAnswer;
+    try {
+      a = decodeJson(res.body, what);
+    } catch (e) {
+      if (e instanceof BackendError && e.code === MALFORMED) {
+        throw this.error(
+          'outcome_unknown',
+          `the phone bar's answer to the request to ${what} (${method}) could not be read: it may or may not have happened`,
+          'Do not retry: check the current state (get_active_call) first, then decide.',
+          MALFORMED,
+        );
+      }
+      throw this.attributed(e);
+    }
+    if (!a.ok) {
+      throw this.error(
+        'conflict',
+        `the phone bar refused to ${what}: ${method} answered response "false", so it reports it did not do it`,
+        REFUSED_HINT[method],
+        'xcally.refused',
+      );
+    }
+    return a;
+  }
+
+  private checkStatus(res: VendorResponse, req: { read: boolean; what: string }): void {
+    if (res.status !== 200) throw this.http.statusError(res, req);
+  }
+
+  private attributed(e: unknown): unknown {
+    return e instanceof BackendError ? e.at(this.ctx.pbx, this.ctx.pbxType) : e;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

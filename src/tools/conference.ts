@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { BackendError } from '../backends/errors.js';
+import type { Call } from '../backends/model.js';
+import { currentCall, describeCall } from './calls.js';
+import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+
+const RECIPE =
+  'answer or connect call A, put A on hold (hold_call), call B (place_call) and wait until get_active_call shows B connected, then conference with call_id = A';
+
+export const conference = defineTool({
+  name: 'conference',
+  title: 'Join a held call into a conference',
+  description:
+    "Join a call that is on hold with the user's current connected call into one three-way conference (the user and both " +
+    'other parties). call_id is the HELD call. The recipe, step by step: (1) have call A connected (answer_call if it is ' +
+    'ringing); (2) put A on hold with hold_call and A\'s call_id; (3) call B with place_call and wait until get_active_call ' +
+    'shows B connected; (4) call conference with call_id = A\'s call_id. Afterwards hangup ends the user\'s part (on some ' +
+    'PBXs each other party is hung up in turn). Needs the user\'s confirmation: on status "confirmation_required" ask the ' +
+    'user and call again with the same arguments and the confirm_token. Do not retry after an "outcome unknown" error: ' +
+    'check get_active_call instead.',
+  input: z.object({
+    call_id: callIdArg.describe('The call on hold (A) to join with the current call (B)'),
+    user: userArg,
+    pbx: pbxArg,
+    confirm_token: confirmTokenArg,
+  }),
+  output: actionOutput({
+    call_id: z.string().optional().describe('The held call that was joined'),
+    joined_call_id: z.string().optional().describe('The current call it was joined with'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  needs: ['conference'],
+  guarded: true,
+  async run(ctx, args) {
+    const pbx = ctx.pbx(args.pbx);
+    const join = pbx.op('conference');
+    const user = pbx.actingUser(args.user);
+    const err = (kind: BackendError['kind'], message: string) =>
+      new BackendError(kind, `${message}; nothing was done`, { pbx: pbx.name, pbxType: pbx.type, hint: `The recipe: ${RECIPE}.` });
+    let held: Call | undefined;
+    let current: Call | undefined;
+    if (pbx.can('activeCalls')) {
+      const calls = await pbx.op('activeCalls')({ user });
+      held = calls.find((c) => c.id === args.call_id);
+      if (!held) throw err('not_found', `there is no active call with id ${args.call_id}`);
+      if (held.state !== 'on_hold') throw err('conflict', `call ${args.call_id} is ${held.state}, not on hold`);
+      current = currentCall(calls.filter((c) => c.id !== held!.id && c.state === 'connected'));
+      if (!current) throw err('conflict', `there is no other connected call to join call ${args.call_id} with`);
+    }
+    const what = held && current ? `${describeCall(held)} with ${describeCall(current)}` : `held call ${args.call_id} with the current call`;
+    await ctx.confirm(`Join ${what} into a three-way conference?`);
+    await join({ user, callId: args.call_id }, { signal: ctx.signal });
+    return {
+      message: `Joined ${what} into a conference. get_active_call shows it; hangup ends the user's part.`,
+      pbx: pbx.name,
+      call_id: args.call_id,
+      ...(current ? { joined_call_id: current.id } : {}),
+    };
+  },
+  summarize: (r) => (r.status === 'done' ? `Call ${r.call_id} joined into a conference${r.joined_call_id ? ` with call ${r.joined_call_id}` : ''}.` : r.message),
+});

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { BackendError } from '../backends/errors.js';
+import type { Call } from '../backends/model.js';
+import type { PbxHandle } from '../backends/registry.js';
+import { describeCall, resolveCall, whoLabel } from './calls.js';
+import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+
+/** The call to hold (default: the current call) or to resume (default: the one call on hold). */
+async function holdTarget(pbx: PbxHandle, user: string | undefined, callId: string | undefined, on: boolean): Promise<Call | undefined> {
+  if (callId !== undefined || on) return resolveCall(pbx, user, callId);
+  if (!pbx.can('activeCalls')) return undefined;
+  const held = (await pbx.op('activeCalls')({ user })).filter((c) => c.state === 'on_hold');
+  if (held.length === 1) return held[0];
+  throw new BackendError(
+    held.length ? 'invalid' : 'not_found',
+    held.length ? `${held.length} calls are on hold (${held.map((c) => c.id).join(', ')}); nothing was done` : `${whoLabel(pbx, user)} has no call on hold; nothing was done`,
+    { pbx: pbx.name, pbxType: pbx.type, hint: held.length ? 'Pass call_id to say which one to resume.' : 'get_active_call shows the current calls.' },
+  );
+}
+
+export const holdCall = defineTool({
+  name: 'hold_call',
+  title: 'Hold or resume a call',
+  description:
+    "Put a call on hold (on: true, the default) or take it off hold (on: false). Without call_id it holds the user's " +
+    'current call, or resumes the one call on hold. If the call is already in the requested state nothing is done. ' +
+    'Some PBXs only toggle hold (xCALLY): there the current state is read first so that holding never resumes a held ' +
+    'call, but if the state cannot be read the request is refused rather than guessed. Holding is also step 2 of a ' +
+    'conference (see the conference tool). Needs the user\'s confirmation: on status "confirmation_required" ask the user ' +
+    'and call again with the same arguments and the confirm_token. Do not retry after an "outcome unknown" error: check ' +
+    'get_active_call instead.',
+  input: z.object({
+    call_id: callIdArg.optional().describe("The call; default: the user's current call (to hold) or the held call (to resume)"),
+    on: z.boolean().default(true).describe('true (default): put on hold; false: take off hold'),
+    user: userArg,
+    pbx: pbxArg,
+    confirm_token: confirmTokenArg,
+  }),
+  output: actionOutput({
+    call_id: z.string().optional(),
+    on_hold: z.boolean().optional().describe('Whether the call is now on hold'),
+    changed: z.boolean().optional().describe('false when the call already was in the requested state'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  needs: ['hold'],
+  guarded: true,
+  async run(ctx, args) {
+    const pbx = ctx.pbx(args.pbx);
+    const hold = pbx.op('hold');
+    const user = pbx.actingUser(args.user);
+    const on = args.on;
+    const call = await holdTarget(pbx, user, args.call_id, on);
+    const callId = call?.id ?? args.call_id;
+    const base = { pbx: pbx.name, on_hold: on, ...(callId ? { call_id: callId } : {}) };
+    if (call && call.state === (on ? 'on_hold' : 'connected')) {
+      return { ...base, changed: false, message: `${describeCall(call)}: already ${on ? 'on hold' : 'off hold'}, so nothing was done.` };
+    }
+    const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
+    await ctx.confirm(on ? `Put ${what} on hold?` : `Take ${what} off hold?`);
+    await hold({ user, callId, on }, { signal: ctx.signal });
+    return { ...base, changed: true, message: on ? `Put ${what} on hold.` : `Took ${what} off hold.` };
+  },
+  summarize: (r) =>
+    r.status === 'done'
+      ? `${r.call_id ? `Call ${r.call_id}` : 'The call'} is ${r.on_hold ? 'on hold' : 'off hold'}${r.changed === false ? ' (unchanged)' : ''}.`
+      : r.message,
+});
