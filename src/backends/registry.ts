@@ -39,6 +39,10 @@ export const CAPABILITY_LABELS: Record<Capability, string> = {
   contacts: 'keep contacts',
   parkCall: 'park calls',
   parkingInfo: 'read the parking lot',
+  getFavorites: 'read operator favorites',
+  setFavorites: 'set operator favorites',
+  readNotes: 'read notes',
+  writeNotes: 'keep notes',
 };
 
 export function backendType(type: string): BackendType<z.ZodObject> | undefined {
