@@ -1,13 +1,16 @@
 /** Every tool the server knows. Which are offered depends on the configured PBXs' capabilities and readOnly. */
 import type { AnyTool } from './define.js';
 import { getActiveCall } from './get_active_call.js';
+import { getParking } from './get_parking.js';
 import { hangup } from './hangup.js';
 import { listQueue } from './list_queue.js';
 import { manageContacts } from './manage_contacts.js';
 import { parkCall } from './park_call.js';
 import { pauseQueues } from './pause_queues.js';
+import { pbxNotes } from './pbx_notes.js';
 import { placeCall } from './place_call.js';
 import { setDnd } from './set_dnd.js';
+import { setFavorites } from './set_favorites.js';
 import { transfer } from './transfer.js';
 
 export const ALL_TOOLS: readonly AnyTool[] = [
@@ -20,4 +23,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   getActiveCall,
   listQueue,
   manageContacts,
+  getParking,
+  setFavorites,
+  pbxNotes,
 ];

@@ -18,7 +18,20 @@ import {
   type HttpServerProcess,
 } from '../helpers/mcp.js';
 
-const CORE_TOOLS = ['get_active_call', 'hangup', 'list_queue', 'manage_contacts', 'park_call', 'pause_queues', 'place_call', 'set_dnd', 'transfer'];
+const CORE_TOOLS = [
+  'get_active_call',
+  'get_parking',
+  'hangup',
+  'list_queue',
+  'manage_contacts',
+  'park_call',
+  'pause_queues',
+  'pbx_notes',
+  'place_call',
+  'set_dnd',
+  'set_favorites',
+  'transfer',
+];
 
 /** The text of a resource content (JSON resources are text). */
 function text(c: unknown): string {
@@ -153,6 +166,9 @@ function coreSuite(transport: 'stdio' | 'http') {
         get_active_call: { user: 7 },
         list_queue: {},
         manage_contacts: { action: 'explode' },
+        get_parking: { pbx: 'not a pbx name!' },
+        set_favorites: { favorites: [{ id: 'alice', slot: -1 }] },
+        pbx_notes: { action: 'set', key: 'no spaces allowed' },
       };
       for (const [name, args] of Object.entries(bad)) {
         const r = await client.callTool({ name, arguments: args as Record<string, unknown> });
