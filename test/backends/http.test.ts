@@ -104,6 +104,19 @@ describe('VendorHttp', () => {
     expect(sim.stats.requests).toBe(0);
   });
 
+  it('counts a read that failed after its retries as one failure of the circuit, not one per attempt', async () => {
+    await http.close();
+    http = client({ breakAfter: 2, breakForMs: 60_000, readRetries: 2 });
+    sim.inject({ kind: 'reset_before', times: Infinity });
+    await expectBackendError(read(), ['unavailable']);
+    expect(sim.stats.requests).toBe(3);
+    await expectBackendError(read(), ['unavailable']);
+    expect(sim.stats.requests).toBe(6);
+    const e = await expectBackendError(read(), ['unavailable']);
+    expect(e.message).toMatch(/not contacting it/);
+    expect(sim.stats.requests).toBe(6);
+  });
+
   it('maps unexpected statuses to typed errors', () => {
     const res = (status: number) => ({ status, headers: {}, body: '' });
     expect(http.statusError(res(401), { read: true, what: 'x' }).kind).toBe('auth');
