@@ -438,7 +438,7 @@ export function noteText(v: XmlRpcValue): string {
 // ------------------------------------------------------------------ faults
 
 const NOT_FOUND = /no such|not found|does ?n[o']t exist|unknown (call|key|extension|slot|queue|attendant|entity)|keyerror|no (call|key|extension|slot)\b/i;
-const CONFLICT = /busy|taken|occupied|in use|already|full|not (answered|connected)|conflict/i;
+const CONFLICT = /busy|taken|occupied|in use|already|full|not (answered|connected)|only an? (answered|connected)|conflict/i;
 const DENIED = /permission|denied|not allowed|forbidden|access|admin group/i;
 
 /** Longest fault text shown; the PBX's words are data, bounded and cleaned. */

@@ -129,8 +129,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** The content of one <value> element. */
 function decodeValue(nodes: XNode[], depth: number): XmlRpcValue {
   if (depth > MAX_DEPTH) throw malformed('nesting too deep');
+  if (nodes.every(isText)) return textOf(nodes, 'value'); // an untyped value is a string
   const els = elements(nodes, 'value');
-  if (els.length === 0) return textOf(nodes, 'value'); // an untyped value is a string
   if (els.length > 1) throw malformed('a <value> with more than one type');
   const el = els[0]!;
   const tag = tagOf(el);
