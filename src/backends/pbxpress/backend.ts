@@ -2,9 +2,13 @@
  * The PBXpress backend (XML-RPC, guide v2.1.2). It logs in as one self-care user and works the calls,
  * extensions and favorites of that user's admin group, like the operator console the API was made for.
  *
- * userModel 'many': the login is a switchboard, not one agent's phone. get_calls returns every call of the
- * admin group, so `user` (an extension number) selects whose calls a tool reads or means by "the current call";
- * actions address a call by id, and the PBX itself limits them to the admin group.
+ * userModel 'self': the login is the actor. No method takes a user; every transfer, drop and park is done by
+ * the login, on any call of its admin group. So the PBX acts as its login, and a tool's `user` cannot pick
+ * someone else. Without `defaultUser` (the switchboard view) get_active_call lists every call of the admin
+ * group and an action may take any of them (parked calls and calls waiting in a queue included, which no
+ * extension is a party to); with `defaultUser` set to an extension number, "my calls" and "the current call"
+ * mean that extension's. ('many' was the alternative: it would make `user` an extension filter, but the core
+ * resolves an action's call among that user's calls only, which leaves parked and queued calls out of reach.)
  */
 import { z } from 'zod';
 import type { Backend, Capability, NotesResult, Operations, OpOptions } from '../backend.js';
@@ -88,7 +92,7 @@ const RANK: Partial<Record<Call['state'], number>> = { connected: 0, ringing: 1,
 
 export class PbxpressBackend implements Backend {
   readonly type = PBX_TYPE;
-  readonly userModel = 'many' as const;
+  readonly userModel = 'self' as const;
   readonly capabilities: ReadonlySet<Capability> = new Set(PBXPRESS_CAPABILITIES);
   private readonly started = new Map<string, string>();
 

@@ -360,7 +360,7 @@ export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<Pbxpre
     username,
     password,
     settings,
-    configExample: { type: 'pbxpress', url: endpoint, username, password, defaultUser: username },
+    configExample: { type: 'pbxpress', url: endpoint, username, password },
     favorites: () => favorites.map((f) => ({ ...f })),
     storage,
     close: () => server.close(),
