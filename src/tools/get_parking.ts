@@ -7,8 +7,9 @@ export const getParking = defineTool({
   title: 'Read the parking lot',
   description:
     'Read the parking lot of a PBX: the first slot number, how many slots there are, how many are free, and which call ' +
-    'waits in which slot (slot and call id). Dial a slot (place_call) to pick its call up; park_call parks a call. An ' +
-    'empty lot is an empty list, not an error. The same data is in the pbx://{pbx}/parking resource.',
+    'waits in which slot (slot and call id). To pick a call up, dial its slot (place_call), or transfer it by its call ' +
+    'id to an extension where the PBX allows that; park_call parks a call. An empty lot is an empty list, not an error. ' +
+    'The same data is in the pbx://{pbx}/parking resource.',
   input: z.object({ pbx: pbxArg }),
   output: ParkingInfo.extend({
     pbx: z.string(),

@@ -8,7 +8,8 @@
  *
  * The login works its admin group: here, the whole engine. For transfer and park, which do not say which party
  * leaves the call, the login's own extension leaves if it is in the call, else the call's one extension, else
- * the called extension.
+ * the called extension. A parked call transferred to an extension is picked up there. A call still waiting in
+ * a queue cannot be transferred here (the engine moves calls only from an extension): a fault says so.
  */
 import { type CallView, EngineError, type PbxEngine } from '../sim/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../simkit.js';
@@ -263,8 +264,15 @@ export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<Pbxpre
     transfer: ([callid, destination]) => {
       const c = callOf(callid);
       const dest = str(destination, 'destination');
+      if (c.state === 'parked' && c.parkedSlot) {
+        // Transferring a parked call sends it to the destination's phone: the engine's pick-up from the slot.
+        const target = engine.findUser(dest);
+        if (!target) throw new Fault(FAULT.invalid, `a parked call can only be transferred to an extension, not '${dest}'`);
+        engine.placeCall(target.id, c.parkedSlot);
+        return none();
+      }
       const user = actor(c);
-      if (!user) throw new Fault(FAULT.conflict, `call '${c.id}' has no extension to transfer it from`);
+      if (!user) throw new Fault(FAULT.conflict, `call '${c.id}' is not answered by an extension yet`);
       engine.transferBlind(user, c.id, dest);
       return none();
     },

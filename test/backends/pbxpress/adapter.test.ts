@@ -255,6 +255,19 @@ describe('calls', () => {
     expect(after.startedAt).toBe(before.startedAt);
   });
 
+  it('a parked call transferred to an extension is picked up there; one waiting in a queue cannot be moved here', async () => {
+    const c = inbound();
+    const { slot } = await s.backend.parkCall!({ callId: c.id });
+    await s.backend.transferBlind!({ callId: c.id, to: unsafeDialable('203') });
+    expect(s.engine.call(c.id)).toMatchObject({ state: 'connected', from: { number: '+390612345678' }, to: { number: '203' } });
+    expect((await s.backend.parkingInfo!()).parked).toEqual([]);
+    expect(slot).toBe('701');
+    s.engine.pauseQueues('bob', true);
+    s.engine.pauseQueues('carol', true);
+    const waiting = s.engine.inboundCall('+393471234567', '600');
+    await expectBackendError(s.backend.transferBlind!({ callId: waiting.id, to: unsafeDialable('204') }), ['conflict']);
+  });
+
   it('hangup and transfer without a call id act on the user\'s current call; with neither, they ask which', async () => {
     const c = inbound();
     await s.backend.transferBlind!({ user: '201', to: unsafeDialable('203') });
