@@ -10,11 +10,12 @@
  * mean that extension's. ('many' was the alternative: it would make `user` an extension filter, but the core
  * resolves an action's call among that user's calls only, which leaves parked and queued calls out of reach.)
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Backend, Capability, NotesResult, Operations, OpOptions } from '../backend.js';
 import { BackendError, isBackendError } from '../errors.js';
 import type { Call, Extension } from '../model.js';
-import { PbxBase, type BackendType } from '../types.js';
+import { PbxBase, resolvePath, type BackendType } from '../types.js';
 import { PBX_TYPE, PbxpressClient } from './client.js';
 import {
   decodeCalls,
@@ -58,6 +59,7 @@ export const PbxpressConfig = PbxBase.extend({
     .regex(/^[^:\u0000-\u001f]+$/, 'a self-care login without colons')
     .describe('Self-care login (usually an extension number) whose admin group telephony-mcp works'),
   password: z.string().min(1).max(256).describe('Self-care password (sent as HTTP Basic)'),
+  caFile: z.string().min(1).optional().describe("For an https url: PEM file of the PBX's certificate (or its CA) to trust, relative to the config file"),
   notesPrefix: z
     .string()
     .max(40)
@@ -299,6 +301,19 @@ export class PbxpressBackend implements Backend {
   }
 }
 
+function readCa(name: string, path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`pbxes.${name}.caFile: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error(`pbxes.${name}.caFile: ${path} is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  }
+  return pem;
+}
+
 export const pbxpressType: BackendType<typeof PbxpressConfig> = {
   type: PBX_TYPE,
   config: PbxpressConfig,
@@ -316,6 +331,7 @@ export const pbxpressType: BackendType<typeof PbxpressConfig> = {
       password: config.password,
       timeoutMs: config.timeoutMs,
       log: deps.log,
+      ...(config.caFile !== undefined ? { ca: readCa(name, resolvePath(deps.baseDir, config.caFile)) } : {}),
     });
     return new PbxpressBackend(name, client, config.defaultUser, config.notesPrefix);
   },

@@ -22,6 +22,8 @@ export interface PbxpressClientOptions {
   timeoutMs: number;
   log: Logger;
   readRetries?: number;
+  /** PEM certificate(s) to trust for an https url. */
+  ca?: string;
 }
 
 export interface RpcOptions {
@@ -63,6 +65,7 @@ export class PbxpressClient {
       timeoutMs: o.timeoutMs,
       log: o.log,
       headers: { authorization: auth },
+      ...(o.ca !== undefined ? { ca: o.ca } : {}),
       ...(o.readRetries !== undefined ? { readRetries: o.readRetries } : {}),
     });
   }

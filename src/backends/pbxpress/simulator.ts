@@ -36,6 +36,8 @@ export interface PbxpressSimOptions {
   password?: string;
   parkingShape?: ParkingShape;
   noneStyle?: NoneStyle;
+  /** Serve https with this key and certificate. */
+  tls?: { key: string; cert: string };
 }
 
 export interface PbxpressSim extends RunningSimulator {
@@ -360,7 +362,12 @@ export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<Pbxpre
     }
   };
 
-  const server: SimServer = await startSimServer({ handle, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  const server: SimServer = await startSimServer({
+    handle,
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
+  });
   const endpoint = `${server.url}/RPC2`;
   return {
     server,

@@ -12,6 +12,7 @@ import type { NoneStyle } from '../../../src/backends/pbxpress/simulator.js';
 import { startSimServer } from '../../../src/backends/simkit.js';
 import { LogHub } from '../../../src/log.js';
 import { redact } from '../../../src/safety/redact.js';
+import { SIMULATORS } from '../../../src/simulators.js';
 import { expectBackendError } from '../contract.js';
 import { backendFor, simSetup, type SimSetup } from './harness.js';
 
@@ -90,6 +91,21 @@ describe('wire format', () => {
     expect(splitEndpoint('http://pbx.example:8080')).toEqual({ baseUrl: 'http://pbx.example:8080/', path: 'RPC2' });
     expect(splitEndpoint('https://pbx.example/api/xmlrpc?x=1')).toEqual({ baseUrl: 'https://pbx.example/api/', path: 'xmlrpc?x=1' });
     expect(splitEndpoint('http://pbx.example/')).toEqual({ baseUrl: 'http://pbx.example/', path: '' });
+  });
+});
+
+describe('telephony-mcp simulate pbxpress', () => {
+  it('is registered on the guide\'s port, and its config example works as a PBX entry', async () => {
+    const def = SIMULATORS.pbxpress!;
+    expect(def.defaultPort).toBe(3339);
+    const running = await def.start({ engine: s.engine, port: 0 });
+    const b = await pbxpressType.create('demo', PbxpressConfig.parse(running.configExample), { log: new LogHub({ level: 'error', write: () => {} }).logger(), baseDir: '.' });
+    try {
+      expect((await b.listExtensions!()).map((e) => e.number)).toContain('201');
+    } finally {
+      await b.close();
+      await running.close();
+    }
   });
 });
 
