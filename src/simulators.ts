@@ -9,6 +9,7 @@ import type { SimServer } from './backends/simkit.js';
 import { kalliopeSimulator } from './backends/kalliope/simulator.js';
 import { ipbxSimulator } from './backends/ipbx/simulator.js';
 import { xcallySimulator } from './backends/xcally/simulator.js';
+import { pbxpressSimulator } from './backends/pbxpress/simulator.js';
 
 export interface SimulatorOptions {
   engine: PbxEngine;
@@ -30,7 +31,12 @@ export interface SimulatorDef {
   start(opts: SimulatorOptions): Promise<RunningSimulator>;
 }
 
-export const SIMULATORS: Record<string, SimulatorDef> = { kalliope: kalliopeSimulator, ipbx: ipbxSimulator, xcally: xcallySimulator };
+export const SIMULATORS: Record<string, SimulatorDef> = {
+  kalliope: kalliopeSimulator,
+  ipbx: ipbxSimulator,
+  xcally: xcallySimulator,
+  pbxpress: pbxpressSimulator,
+};
 
 export async function runSimulator(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({

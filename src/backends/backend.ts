@@ -9,6 +9,7 @@ import type {
   ContactFields,
   ContactImportResult,
   Extension,
+  Favorite,
   ForwardKind,
   HistoryEntry,
   ParkingInfo,
@@ -64,6 +65,29 @@ export interface ContactStore {
   readonly listHasIds: boolean;
 }
 
+/** Reading the small notes an assistant keeps on a PBX (PBXpress: the dict_* storage of the login user). */
+export type NotesQuery = { op: 'get'; key: string } | { op: 'get_json'; key: string } | { op: 'list' };
+
+export interface NotesResult {
+  /** get, get_json: whether the note exists. list: always true. */
+  found: boolean;
+  /** get: the text. */
+  value?: string;
+  /** get_json: the stored array or object. */
+  json?: unknown;
+  /** list: every note, key and text. */
+  notes?: { key: string; value: string }[];
+}
+
+/** A JSON note: an array or an object (PBXpress stores only those serialized). */
+export type NoteJson = unknown[] | Record<string, unknown>;
+
+export type NotesChange =
+  | { op: 'set'; key: string; value: string }
+  | { op: 'set_many'; entries: { key: string; value: string }[] }
+  | { op: 'set_json'; key: string; json: NoteJson }
+  | { op: 'delete'; key: string };
+
 export interface Operations {
   placeCall(a: UserScoped & { to: Dialable }, o?: OpOptions): Promise<PlaceCallResult>;
   answer(a: UserScoped & { callId?: string | undefined }, o?: OpOptions): Promise<Call | undefined>;
@@ -96,6 +120,12 @@ export interface Operations {
   contacts: ContactStore;
   parkCall(a: UserScoped & { callId: string; slot?: string | undefined }, o?: OpOptions): Promise<{ slot: string }>;
   parkingInfo(o?: OpOptions): Promise<ParkingInfo>;
+  /** The operator console's favorites, in slot order. */
+  getFavorites(o?: OpOptions): Promise<Favorite[]>;
+  /** Replace the whole list of favorites (number and name of each entry are ignored). */
+  setFavorites(a: { favorites: Favorite[] }, o?: OpOptions): Promise<void>;
+  readNotes(a: NotesQuery, o?: OpOptions): Promise<NotesResult>;
+  writeNotes(a: NotesChange, o?: OpOptions): Promise<void>;
 }
 
 export type Capability = keyof Operations;
@@ -119,6 +149,10 @@ export const CAPABILITIES = [
   'contacts',
   'parkCall',
   'parkingInfo',
+  'getFavorites',
+  'setFavorites',
+  'readNotes',
+  'writeNotes',
 ] as const satisfies readonly Capability[];
 
 /** Operations that only read. Everything else changes state on the PBX and is never retried. */
@@ -129,6 +163,8 @@ export const READ_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'listExtensions',
   'history',
   'parkingInfo',
+  'getFavorites',
+  'readNotes',
 ]);
 
 /** What changed on a PBX; resources map these to URIs for subscribers. */
@@ -136,6 +172,7 @@ export type Change =
   | { topic: 'calls' }
   | { topic: 'extensions' }
   | { topic: 'parking' }
+  | { topic: 'favorites' }
   | { topic: 'queue'; queue: string }
   | { topic: 'history'; user: string }
   | { topic: 'contacts'; user: string };

@@ -18,9 +18,10 @@ import { simType } from './sim/backend.js';
 import { kalliopeType } from './kalliope/backend.js';
 import { ipbxType } from './ipbx/backend.js';
 import { xcallyType } from './xcally/backend.js';
+import { pbxpressType } from './pbxpress/backend.js';
 
 /** Every backend type the server knows. A vendor module adds itself here. */
-export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType, kalliopeType, ipbxType, xcallyType];
+export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType, kalliopeType, ipbxType, xcallyType, pbxpressType];
 
 /** Human wording of each capability, for "this PBX can: ..." messages and the README table. */
 export const CAPABILITY_LABELS: Record<Capability, string> = {
@@ -42,6 +43,10 @@ export const CAPABILITY_LABELS: Record<Capability, string> = {
   contacts: 'keep contacts',
   parkCall: 'park calls',
   parkingInfo: 'read the parking lot',
+  getFavorites: 'read operator favorites',
+  setFavorites: 'set operator favorites',
+  readNotes: 'read notes',
+  writeNotes: 'keep notes',
 };
 
 export function backendType(type: string): BackendType<z.ZodObject> | undefined {

@@ -1,6 +1,8 @@
-/** The per-PBX resources: calls, extensions, history of a user, a queue, and the PBX's capabilities. */
+/** The per-PBX resources: calls, extensions, history of a user, a queue, parking, favorites, and the PBX's capabilities. */
 import { CAPABILITY_LABELS } from '../backends/registry.js';
 import { fillTemplate, type ResourceDef } from './define.js';
+import { favoritesResource } from './favorites.js';
+import { parkingResource } from './parking.js';
 
 /** Listing every user or queue of a big PBX would flood resources/list; templates still reach the rest. */
 const LIST_CAP = 100;
@@ -102,5 +104,7 @@ export const PBX_RESOURCES: readonly ResourceDef[] = [
   extensionsResource,
   historyResource,
   queueResource,
+  parkingResource,
+  favoritesResource,
   capabilitiesResource,
 ];

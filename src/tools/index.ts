@@ -3,14 +3,17 @@ import type { AnyTool } from './define.js';
 import { answerCall } from './answer_call.js';
 import { conference } from './conference.js';
 import { getActiveCall } from './get_active_call.js';
+import { getParking } from './get_parking.js';
 import { hangup } from './hangup.js';
 import { holdCall } from './hold_call.js';
 import { listQueue } from './list_queue.js';
 import { manageContacts } from './manage_contacts.js';
 import { parkCall } from './park_call.js';
 import { pauseQueues } from './pause_queues.js';
+import { pbxNotes } from './pbx_notes.js';
 import { placeCall } from './place_call.js';
 import { setDnd } from './set_dnd.js';
+import { setFavorites } from './set_favorites.js';
 import { transfer } from './transfer.js';
 
 export const ALL_TOOLS: readonly AnyTool[] = [
@@ -26,4 +29,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   answerCall,
   holdCall,
   conference,
+  getParking,
+  setFavorites,
+  pbxNotes,
 ];

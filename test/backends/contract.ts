@@ -239,6 +239,50 @@ export function runBackendContract(opts: ContractOptions): void {
       if (has('parkingInfo')) expect((await b.parkingInfo!()).parked).toContainEqual({ slot, callId: c.id });
     });
 
+    it.runIf(has('getFavorites') && has('setFavorites') && has('listExtensions'))(
+      'favorites: set, read back keyed on (id, kind), replaced, cleared; an unknown entity is refused',
+      async () => {
+        const exts = await b.listExtensions!();
+        const user = exts.find((e) => e.kind === 'user' && e.number === ext)!;
+        const queueExt = exts.find((e) => e.kind === 'queue')!;
+        await b.setFavorites!({
+          favorites: [
+            { id: queueExt.id, kind: 'queue', slot: 2, size: 'double' },
+            { id: user.id, kind: 'user', slot: 1, size: 'single' },
+          ],
+        });
+        expect(await b.getFavorites!()).toEqual([
+          expect.objectContaining({ id: user.id, kind: 'user', slot: 1, size: 'single', number: ext }),
+          expect.objectContaining({ id: queueExt.id, kind: 'queue', slot: 2, size: 'double' }),
+        ]);
+        await b.setFavorites!({ favorites: [{ id: user.id, kind: 'user', slot: 5, size: 'double' }] });
+        expect(await b.getFavorites!()).toEqual([expect.objectContaining({ id: user.id, kind: 'user', slot: 5, size: 'double' })]);
+        // The same id under another kind is another entity.
+        await expectBackendError(b.setFavorites!({ favorites: [{ id: user.id, kind: 'attendant', slot: 1, size: 'single' }] }), [
+          'not_found',
+          'invalid',
+        ]);
+        await b.setFavorites!({ favorites: [] });
+        expect(await b.getFavorites!()).toEqual([]);
+      },
+    );
+
+    it.runIf(has('readNotes') && has('writeNotes'))('notes: set, get, set_many, set_json, get_json, list, delete', async () => {
+      expect(await b.readNotes!({ op: 'get', key: 'contract.a' })).toMatchObject({ found: false });
+      await b.writeNotes!({ op: 'set', key: 'contract.a', value: 'Prefers Italian, callback after 3 pm' });
+      expect(await b.readNotes!({ op: 'get', key: 'contract.a' })).toEqual({ found: true, value: 'Prefers Italian, callback after 3 pm' });
+      await b.writeNotes!({ op: 'set_many', entries: [{ key: 'contract.b', value: 'x' }, { key: 'contract.c', value: 'y <&> "z"' }] });
+      expect(await b.readNotes!({ op: 'get', key: 'contract.c' })).toEqual({ found: true, value: 'y <&> "z"' });
+      const json = { vip: ['+390612345678'], level: 3, tags: { lang: 'it' } };
+      await b.writeNotes!({ op: 'set_json', key: 'contract.j', json });
+      expect(await b.readNotes!({ op: 'get_json', key: 'contract.j' })).toEqual({ found: true, json });
+      const list = await b.readNotes!({ op: 'list' });
+      expect(list.notes).toEqual(expect.arrayContaining([{ key: 'contract.a', value: 'Prefers Italian, callback after 3 pm' }, { key: 'contract.b', value: 'x' }]));
+      await b.writeNotes!({ op: 'delete', key: 'contract.a' });
+      expect(await b.readNotes!({ op: 'get', key: 'contract.a' })).toMatchObject({ found: false });
+      await expectBackendError(b.writeNotes!({ op: 'delete', key: 'contract.a' }), ['not_found']);
+    });
+
     describe('faults', () => {
       const action = (): (() => Promise<unknown>) | undefined => {
         if (has('setDnd')) return () => b.setDnd!({ user: userArg, enabled: true });

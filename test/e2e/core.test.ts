@@ -22,14 +22,17 @@ const CORE_TOOLS = [
   'answer_call',
   'conference',
   'get_active_call',
+  'get_parking',
   'hangup',
   'hold_call',
   'list_queue',
   'manage_contacts',
   'park_call',
   'pause_queues',
+  'pbx_notes',
   'place_call',
   'set_dnd',
+  'set_favorites',
   'transfer',
 ];
 
@@ -169,6 +172,9 @@ function coreSuite(transport: 'stdio' | 'http') {
         answer_call: { call_id: 'no spaces allowed' },
         hold_call: { on: 'yes' },
         conference: {},
+        get_parking: { pbx: 'not a pbx name!' },
+        set_favorites: { favorites: [{ id: 'alice', slot: -1 }] },
+        pbx_notes: { action: 'set', key: 'no spaces allowed' },
       };
       for (const [name, args] of Object.entries(bad)) {
         const r = await client.callTool({ name, arguments: args as Record<string, unknown> });

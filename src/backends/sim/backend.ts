@@ -7,6 +7,7 @@ import type { Call } from '../model.js';
 import { type CallView, PbxEngine } from './engine.js';
 import { EngineError } from './errors.js';
 import { DEMO_SCENARIO_PATH, loadScenario } from './scenario.js';
+import { FavoritesStore, NotesStore } from './stores.js';
 import type { Clock } from './clock.js';
 import { PbxBase, resolvePath, type BackendType } from '../types.js';
 
@@ -42,12 +43,15 @@ export class SimBackend implements Backend {
   readonly userModel = 'many' as const;
   readonly capabilities: ReadonlySet<Capability> = new Set(CAPABILITIES);
   readonly contacts: ContactStore;
+  private readonly favorites: FavoritesStore;
+  private readonly notes = new NotesStore();
 
   constructor(
     readonly name: string,
     readonly engine: PbxEngine,
     readonly defaultUser: string | undefined,
   ) {
+    this.favorites = new FavoritesStore(() => engine.extensions());
     const user = (u: string | undefined) => this.need(u);
     this.contacts = {
       listHasIds: true,
@@ -120,6 +124,18 @@ export class SimBackend implements Backend {
       const p = this.engine.parkingInfo();
       return { firstSlot: String(p.firstSlot), slots: p.slots, parked: p.parked };
     });
+
+  getFavorites: Operations['getFavorites'] = () => run(() => this.favorites.get());
+
+  setFavorites: Operations['setFavorites'] = (a) =>
+    run(() => {
+      this.favorites.set(a.favorites);
+      this.engine.emit('change', { topic: 'favorites' });
+    });
+
+  readNotes: Operations['readNotes'] = (a) => run(() => this.notes.read(a));
+
+  writeNotes: Operations['writeNotes'] = (a) => run(() => this.notes.write(a));
 
   knownUsers(): Promise<string[]> {
     return Promise.resolve(this.engine.listUsers().map((u) => u.id));
