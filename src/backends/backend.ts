@@ -187,7 +187,7 @@ export interface Backend extends Partial<Operations> {
   readonly defaultUser?: string | undefined;
   /**
    * 'many': the PBX serves many users and `user` picks one.
-   * 'self': a desktop client that acts only for the one agent logged in there; `user` is ignored.
+   * 'self': acts only as one login (the agent logged in at a desktop client, or the PBX login); another `user` is refused.
    */
   readonly userModel: 'many' | 'self';
   /** The users this PBX knows, for resource listing and completions (optional). */

@@ -124,12 +124,14 @@ export class PbxHandle {
   /** The user a tool acts for: the one named, or the PBX's default. Undefined when neither exists. */
   user(requested?: string): string | undefined {
     if (this.backend.userModel === 'self') {
+      // A desktop client (the agent logged in there) or a PBX login: it cannot act for anyone else, so a
+      // different user is refused rather than silently ignored.
       const self = this.backend.defaultUser;
-      if (requested !== undefined && self !== undefined && requested !== self) {
+      if (requested !== undefined && requested !== self) {
         throw new BackendError(
           'invalid',
-          `this PBX is a desktop client that acts only for the agent logged in there (${self}), not for ${requested}`,
-          { pbx: this.name, pbxType: this.type, hint: 'Leave out `user`, or use a PBX entry for that user.' },
+          `this PBX acts only as its own login${self ? ` (${self})` : ''}, so it cannot act for ${requested}`,
+          { pbx: this.name, pbxType: this.type, hint: 'Leave out `user`, or use a PBX entry configured for that user.' },
         );
       }
       return self;

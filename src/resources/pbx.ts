@@ -91,7 +91,7 @@ export const capabilitiesResource: ResourceDef = {
       pbx: pbx.name,
       type: b.type,
       ...(b.defaultUser ? { defaultUser: b.defaultUser } : {}),
-      actsFor: b.userModel === 'self' ? 'the agent logged in at the desktop client' : 'any user of the PBX',
+      actsFor: b.userModel === 'self' ? `only its own login${b.defaultUser ? ` (${b.defaultUser})` : ''}` : 'any user of the PBX',
       capabilities: [...b.capabilities],
       can: [...b.capabilities].map((c) => CAPABILITY_LABELS[c]),
     });

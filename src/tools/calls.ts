@@ -74,9 +74,9 @@ export async function resolveCall(pbx: PbxHandle, user: string | undefined, call
   return c;
 }
 
-/** "alice" or "the agent logged in to the desktop client" */
+/** "alice", or what a PBX that acts as one login calls itself */
 export function whoLabel(pbx: PbxHandle, user: string | undefined): string {
-  return user ?? (pbx.backend.userModel === 'self' ? 'the agent logged in at this desktop client' : 'the default user');
+  return user ?? (pbx.backend.userModel === 'self' ? "this PBX's own login" : 'the default user');
 }
 
 /** A PBX-supplied number for a one-line summary: shown only if it looks like a number (summaries carry no PBX text). */

@@ -59,7 +59,7 @@ describe('kalliope end to end: MCP client -> telephony-mcp -> KCTI4 over HTTPS -
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(['get_active_call', 'hangup', 'list_queue', 'pause_queues', 'place_call', 'set_dnd', 'transfer']);
     const caps = JSON.parse(((await client.readResource({ uri: 'pbx://desk/capabilities' })).contents[0] as { text: string }).text);
-    expect(caps).toMatchObject({ type: 'kalliope', defaultUser: 'alice', actsFor: 'the agent logged in at the desktop client' });
+    expect(caps).toMatchObject({ type: 'kalliope', defaultUser: 'alice', actsFor: 'only its own login (alice)' });
   });
 
   it('place_call -> ringing -> connected -> blind transfer: the far party moves to carol', async () => {

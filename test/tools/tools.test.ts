@@ -111,6 +111,6 @@ describe('core tools on the sim PBX', () => {
     expect(r.message).toBe('PBX `desk` (fake): this PBX cannot park calls. It can: read active calls, set do-not-disturb.');
     expect(r.error.kind).toBe('unsupported');
     const other = await fail('set_dnd', { enabled: true, pbx: 'desk', user: 'bob' });
-    expect(other.message).toMatch(/acts only for the agent logged in there \(agent7\), not for bob/);
+    expect(other.message).toMatch(/acts only as its own login \(agent7\), so it cannot act for bob/);
   });
 });
