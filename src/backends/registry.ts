@@ -39,6 +39,12 @@ export const CAPABILITY_LABELS: Record<Capability, string> = {
   contacts: 'keep contacts',
   parkCall: 'park calls',
   parkingInfo: 'read the parking lot',
+  dialUser: 'call a user by login',
+  dialFromQueue: 'dial from a queue',
+  dialToQueue: 'dial a number into a queue',
+  listQualifications: 'list call qualification options',
+  recordQualification: 'record call qualifications',
+  exportQualifications: 'export call qualifications',
 };
 
 export function backendType(type: string): BackendType<z.ZodObject> | undefined {
@@ -105,8 +111,9 @@ export class PbxHandle {
     return [...this.backend.capabilities].map((c) => CAPABILITY_LABELS[c]).join(', ');
   }
 
-  unsupported(what: string): BackendError {
-    return new BackendError('unsupported', `this PBX cannot ${what}`, {
+  unsupported(what: string, cap?: Capability): BackendError {
+    const why = cap ? this.backend.whyUnsupported?.(cap) : undefined;
+    return new BackendError('unsupported', `this PBX cannot ${what}${why ? `: ${why}` : ''}`, {
       pbx: this.name,
       pbxType: this.type,
       hint: `It can: ${this.describeCapabilities()}.`,
@@ -145,13 +152,13 @@ export class PbxHandle {
   /** The operation, wrapped so its errors are typed and attributed. Throws `unsupported` if the PBX lacks it. */
   op<C extends Exclude<Capability, 'contacts'>>(cap: C, what: string = CAPABILITY_LABELS[cap]): Operations[C] {
     const fn = this.backend[cap] as OpFn | undefined;
-    if (!this.can(cap) || typeof fn !== 'function') throw this.unsupported(what);
+    if (!this.can(cap) || typeof fn !== 'function') throw this.unsupported(what, cap);
     return this.wrap(fn.bind(this.backend) as OpFn, cap, READ_CAPABILITIES.has(cap)) as unknown as Operations[C];
   }
 
   contacts(): ContactStore {
     const store = this.backend.contacts;
-    if (!this.can('contacts') || !store) throw this.unsupported('keep contacts');
+    if (!this.can('contacts') || !store) throw this.unsupported('keep contacts', 'contacts');
     const reads = new Set(['list', 'get', 'exportCsv']);
     const wrapped = { listHasIds: store.listHasIds } as Record<string, unknown>;
     for (const k of ['list', 'get', 'create', 'update', 'delete', 'deleteAll', 'exportCsv', 'importCsv'] as const) {
