@@ -105,6 +105,22 @@ export class VendorHttp {
 
   /** Send a request. Resolves with any HTTP status (the caller maps vendor errors); throws BackendError on transport failure. */
   async request(req: VendorRequest): Promise<VendorResponse> {
+    try {
+      // The breaker counts requests, not attempts: one read that fails after its retries is one failure.
+      return await this.breaker.execute(() => this.attempts(req));
+    } catch (e) {
+      if (e instanceof BrokenCircuitError) {
+        throw this.err(
+          'unavailable',
+          `the PBX failed several times in a row, so telephony-mcp is not contacting it for a few seconds; nothing was done (${req.what})`,
+          'Try again in about 10 seconds; check that the PBX is running and reachable.',
+        );
+      }
+      throw e;
+    }
+  }
+
+  private async attempts(req: VendorRequest): Promise<VendorResponse> {
     const deadline = Date.now() + this.o.timeoutMs;
     const attempts = req.read ? 1 + (this.o.readRetries ?? 2) : 1;
     let last: BackendError | undefined;
@@ -112,7 +128,7 @@ export class VendorHttp {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       try {
-        const res = await this.breaker.execute(() => this.once(req, remaining));
+        const res = await this.once(req, remaining);
         // A server error on a read may be passing: try again. The caller sees the final answer.
         if (req.read && res.status >= 500 && attempt + 1 < attempts) {
           last = this.err('unavailable', `the PBX answered HTTP ${res.status} when asked to ${req.what}`);
@@ -121,13 +137,6 @@ export class VendorHttp {
         }
         return res;
       } catch (e) {
-        if (e instanceof BrokenCircuitError) {
-          throw this.err(
-            'unavailable',
-            `the PBX failed several times in a row, so telephony-mcp is not contacting it for a few seconds; nothing was done (${req.what})`,
-            'Try again in about 10 seconds; check that the PBX is running and reachable.',
-          );
-        }
         const be = e as BackendError;
         if (!req.read || be.kind !== 'unavailable' || req.signal?.aborted) throw be;
         last = be;
