@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { PbxEngine } from './backends/sim/engine.js';
 import { DEMO_SCENARIO_PATH, loadScenario } from './backends/sim/scenario.js';
 import type { SimServer } from './backends/simkit.js';
+import { xivoSimulator } from './backends/xivo/simulator.js';
 
 export interface SimulatorOptions {
   engine: PbxEngine;
@@ -27,7 +28,9 @@ export interface SimulatorDef {
   start(opts: SimulatorOptions): Promise<RunningSimulator>;
 }
 
-export const SIMULATORS: Record<string, SimulatorDef> = {};
+export const SIMULATORS: Record<string, SimulatorDef> = {
+  xivo: xivoSimulator,
+};
 
 export async function runSimulator(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({

@@ -15,9 +15,10 @@ import {
 import { BackendError, isBackendError } from './errors.js';
 import type { BackendDeps, BackendType } from './types.js';
 import { simType } from './sim/backend.js';
+import { xivoType } from './xivo/backend.js';
 
 /** Every backend type the server knows. A vendor module adds itself here. */
-export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType];
+export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType, xivoType];
 
 /** Human wording of each capability, for "this PBX can: ..." messages and the README table. */
 export const CAPABILITY_LABELS: Record<Capability, string> = {
