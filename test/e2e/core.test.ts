@@ -18,7 +18,20 @@ import {
   type HttpServerProcess,
 } from '../helpers/mcp.js';
 
-const CORE_TOOLS = ['get_active_call', 'hangup', 'list_queue', 'manage_contacts', 'park_call', 'pause_queues', 'place_call', 'set_dnd', 'transfer'];
+const CORE_TOOLS = [
+  'call_history',
+  'dial_user',
+  'get_active_call',
+  'hangup',
+  'list_queue',
+  'manage_contacts',
+  'park_call',
+  'pause_queues',
+  'place_call',
+  'set_dnd',
+  'set_forward',
+  'transfer',
+];
 
 /** The text of a resource content (JSON resources are text). */
 function text(c: unknown): string {
@@ -153,6 +166,9 @@ function coreSuite(transport: 'stdio' | 'http') {
         get_active_call: { user: 7 },
         list_queue: {},
         manage_contacts: { action: 'explode' },
+        dial_user: { username: 'a/b' },
+        set_forward: { kind: 'sometimes', enabled: true },
+        call_history: { size: 0 },
       };
       for (const [name, args] of Object.entries(bad)) {
         const r = await client.callTool({ name, arguments: args as Record<string, unknown> });
