@@ -10,6 +10,8 @@ const WHICH: Record<ForwardKind, string> = {
   busy: 'calls that arrive while busy',
 };
 
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 export const setForward = defineTool({
   name: 'set_forward',
   title: 'Set call forwarding',
@@ -53,7 +55,7 @@ export const setForward = defineTool({
     else await ctx.confirm('', { skip: true });
     await set({ user, kind: args.kind, destination: n?.number, enabled: args.enabled }, { signal: ctx.signal });
     return {
-      message: args.enabled ? `${WHICH[args.kind]} of ${who} now go to ${n!.display}.` : `The ${args.kind} forward of ${who} is off.`,
+      message: args.enabled ? `${cap(WHICH[args.kind])} of ${who} now go to ${n!.display}.` : `The ${args.kind} forward of ${who} is off.`,
       pbx: pbx.name,
       kind: args.kind,
       enabled: args.enabled,

@@ -186,7 +186,7 @@ export class XivoBackend implements Backend {
 
   dialUser: Operations['dialUser'] = async (a, o) => {
     const user = this.need(a.user);
-    await this.action({ method: 'POST', path: `dial/user/${seg(user)}`, body: dialUserBody(a.username), what: `call user ${a.username} for ${user}`, user, signal: o?.signal });
+    await this.action({ method: 'POST', path: `dial/user/${seg(user)}`, body: dialUserBody(a.username), what: `call user ${a.username} for ${user}`, user, otherUser: a.username, signal: o?.signal });
     return {};
   };
 

@@ -45,8 +45,9 @@ export interface XucRequest {
   read: boolean;
   /** What the request does, for messages: "set do-not-disturb for alice". */
   what: string;
-  /** The XUC user in the path, and the contact id, for error messages. */
+  /** The XUC user in the path, another user the body names, and the contact id, for error messages. */
   user?: string | undefined;
+  otherUser?: string | undefined;
   id?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -115,7 +116,7 @@ export class XucClient {
       if (ok(res)) return res;
       err = parseError(res.status, res.body);
     }
-    throw this.attribute(errorFor(err, { what: req.what, read: req.read, user: req.user, id: req.id, login: this.o.login }));
+    throw this.attribute(errorFor(err, { what: req.what, read: req.read, user: req.user, otherUser: req.otherUser, id: req.id, login: this.o.login }));
   }
 
   /**

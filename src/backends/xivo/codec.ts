@@ -152,6 +152,8 @@ export interface ErrorContext {
   read: boolean;
   /** The XUC user in the path, if any. */
   user?: string | undefined;
+  /** Another user the request names (dial by username), if any. */
+  otherUser?: string | undefined;
   /** The contact id in the path, if any. */
   id?: string | undefined;
   /** The login telephony-mcp uses, for permission messages. */
@@ -173,7 +175,9 @@ export function errorFor(e: XucError, ctx: ErrorContext): BackendError {
     case 'UserNotFound':
       return mk(
         'not_found',
-        ctx.user !== undefined ? `XUC has no user "${ctx.user}" (${tag}) ${at}` : `XUC does not know the user (${tag}) ${at}`,
+        ctx.user === undefined
+          ? `XUC does not know the user (${tag}) ${at}`
+          : `XUC has no user "${ctx.user}"${ctx.otherUser !== undefined ? ` or no user "${ctx.otherUser}"` : ''} (${tag}) ${at}`,
         'Use the XiVO login (username) of the user, not the extension number. Nothing was done.',
       );
     case 'ContactNotFound':

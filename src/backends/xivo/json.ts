@@ -9,15 +9,21 @@
 export class JsonReadError extends Error {}
 
 const MAX_DEPTH = 64;
+const NOT_JSON = Symbol('not JSON');
 const BARE = /\$\{[^}\s]*\}|[^\s,:[\]{}"']+/y;
 
 /** Parse `text` as JSON, else as a relaxed JavaScript-like literal. Throws JsonReadError. */
 export function readJson(text: string): unknown {
   const t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let parsed: unknown;
   try {
-    return JSON.parse(t);
+    parsed = JSON.parse(t);
   } catch {
-    // fall through to the relaxed reading
+    parsed = NOT_JSON;
+  }
+  if (parsed !== NOT_JSON) {
+    if (typeof parsed !== 'object' || parsed === null) throw new JsonReadError('not a JSON object or array');
+    return parsed;
   }
   const trimmed = t.trim();
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) throw new JsonReadError('not a JSON object or array');
