@@ -4,11 +4,9 @@ import { FORWARD_KINDS, type ForwardKind } from '../backends/model.js';
 import { whoLabel } from './calls.js';
 import { actionOutput, confirmTokenArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
 
-const WHICH: Record<ForwardKind, string> = {
-  unconditional: 'all calls',
-  noanswer: 'unanswered calls',
-  busy: 'calls that arrive while busy',
-};
+/** "all calls of alice", "the calls alice does not answer", "the calls that reach alice while busy" */
+const which = (kind: ForwardKind, who: string): string =>
+  kind === 'unconditional' ? `all calls of ${who}` : kind === 'noanswer' ? `the calls ${who} does not answer` : `the calls that reach ${who} while busy`;
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -51,11 +49,11 @@ export const setForward = defineTool({
     }
     const n = args.destination !== undefined ? ctx.checkNumber(args.destination, 'forward', pbx) : undefined;
     const who = whoLabel(pbx, user);
-    if (args.enabled) await ctx.confirm(`Forward ${WHICH[args.kind]} of ${who} to ${n!.display}?`);
+    if (args.enabled) await ctx.confirm(`Forward ${which(args.kind, who)} to ${n!.display}?`);
     else await ctx.confirm('', { skip: true });
     await set({ user, kind: args.kind, destination: n?.number, enabled: args.enabled }, { signal: ctx.signal });
     return {
-      message: args.enabled ? `${cap(WHICH[args.kind])} of ${who} now go to ${n!.display}.` : `The ${args.kind} forward of ${who} is off.`,
+      message: args.enabled ? `${cap(which(args.kind, who))} now go to ${n!.display}.` : `The ${args.kind} forward of ${who} is off.`,
       pbx: pbx.name,
       kind: args.kind,
       enabled: args.enabled,

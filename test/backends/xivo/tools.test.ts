@@ -149,8 +149,8 @@ describe('set_forward', () => {
   it('turning a forward on needs a destination; on is confirmed with the parties, off is not', async () => {
     expect((await refused('set_forward', { pbx: 'xws', kind: 'busy', enabled: true })).message).toMatch(/needs a destination/);
     const on = await ok('set_forward', { pbx: 'xws', kind: 'noanswer', enabled: true, destination: '203' });
-    expect(asked).toEqual(['Forward unanswered calls of alice to extension 203? (PBX xws)']);
-    expect(on).toMatchObject({ status: 'done', kind: 'noanswer', enabled: true, destination: '203', user: 'alice', message: 'Unanswered calls of alice now go to extension 203.' });
+    expect(asked).toEqual(['Forward the calls alice does not answer to extension 203? (PBX xws)']);
+    expect(on).toMatchObject({ status: 'done', kind: 'noanswer', enabled: true, destination: '203', user: 'alice', message: 'The calls alice does not answer now go to extension 203.' });
     expect(r.engine.user('alice').forward).toEqual({ noanswer: '203' });
     asked.length = 0;
     await ok('set_forward', { pbx: 'xws', kind: 'noanswer', enabled: false });
