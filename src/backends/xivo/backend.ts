@@ -13,6 +13,7 @@ import { BackendError } from '../errors.js';
 import { CONTACT_FIELDS, type ContactField, type ContactFields } from '../model.js';
 import { PbxBase, resolvePath, type BackendType } from '../types.js';
 import {
+  contactAnswer,
   contactBody,
   dialFromQueueBody,
   dialNumberBody,
@@ -298,7 +299,7 @@ export class XivoBackend implements Backend {
         this.self(a.user);
         const req = { what: 'create a personal contact', read: false } as const;
         const res = await c.send({ method: 'POST', path: 'contact/personal', body: contactBody(a.contact), ...req, signal: o?.signal });
-        return c.decode(res, req, (b) => parseContact(b, 'the new contact'));
+        return contactAnswer(res.body, a.contact, '');
       },
       update: async (a, o) => {
         this.self(a.user);
@@ -314,7 +315,7 @@ export class XivoBackend implements Backend {
         }
         const req = { what: `update personal contact ${a.id}`, read: false } as const;
         const res = await c.send({ method: 'PUT', path: `contact/personal/${seg(a.id)}`, body: contactBody(merged, cleared), ...req, id: a.id, signal: o?.signal });
-        return c.decode(res, req, (b) => parseContact(b, 'the updated contact'));
+        return contactAnswer(res.body, merged, a.id);
       },
       delete: async (a, o) => {
         this.self(a.user);

@@ -303,6 +303,21 @@ export function parseContact(body: string, what: string): Contact {
 }
 
 /**
+ * The contact a 2xx create/update answer describes. XUC sends the contact; an answer without one (empty, a
+ * bare {"res":"success"}) still means it was done, so the fields sent stand in, with `id` when known.
+ */
+export function contactAnswer(body: string, sent: ContactFields, id: string): Contact {
+  let c: Contact | undefined;
+  try {
+    c = contactFromObject(readJson(body));
+  } catch {
+    c = undefined;
+  }
+  if (c && (c.id || CONTACT_FIELDS.some((k) => c[k] !== undefined))) return c.id ? c : { ...c, id };
+  return contactFrom((k) => sent[k], id);
+}
+
+/**
  * A contact as the create/update body: each documented key once, in the doc's order. `clear` lists fields to
  * send as "" (update: the person cleared them).
  */

@@ -552,9 +552,13 @@ function notFound(): SimResponse {
   return { status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>Action not found</h1></body></html>' };
 }
 
+/** `telephony-mcp simulate xivo` reads the token TTL from XUC_SIM_TOKEN_TTL_SECONDS (to watch renewals live). */
 export const xivoSimulator: SimulatorDef = {
   vendor: 'xivo',
   description: 'XiVO XUC REST API 2.0',
   defaultPort: 8090,
-  start: (opts) => startXucSimulator(opts),
+  start: (opts) => {
+    const ttl = Number(process.env.XUC_SIM_TOKEN_TTL_SECONDS);
+    return startXucSimulator({ ...opts, ...(Number.isInteger(ttl) && ttl > 0 ? { tokenTtlSeconds: ttl } : {}) });
+  },
 };

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendError } from '../../../src/backends/errors.js';
 import {
   apiBaseUrl,
+  contactAnswer,
   contactBody,
   decodeJwt,
   dialFromQueueBody,
@@ -374,6 +375,13 @@ describe('contacts', () => {
       company: 'corp',
     });
     unreadable(() => parseContact('[1,2]', 'the contact'));
+  });
+  it('a create/update answer without a contact still means done: the fields sent stand in', () => {
+    const sent = { firstname: 'Ada', lastname: 'Lovelace' };
+    expect(contactAnswer(CONTACT_GET, sent, '')).toMatchObject({ id: '28079dc0-2c6b-4332-9075-61da9229389f', lastname: 'john' });
+    expect(contactAnswer('', sent, '')).toEqual({ id: '', firstname: 'Ada', lastname: 'Lovelace' });
+    expect(contactAnswer(DIAL_SUCCESS, sent, 'c-1')).toEqual({ id: 'c-1', firstname: 'Ada', lastname: 'Lovelace' });
+    expect(contactAnswer('{"lastname":"Byron"}', sent, 'c-1')).toEqual({ id: 'c-1', lastname: 'Byron' });
   });
   it('sends each key once (the doc example repeats keys), cleared fields as ""', () => {
     const body = contactBody({ firstname: 'doe', lastname: 'john', number: '1111', mobile: '2222', fax: '3333', email: 'j.doe@my.corp' });

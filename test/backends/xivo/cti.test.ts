@@ -126,6 +126,36 @@ describe('contacts', () => {
   });
 });
 
+describe('faults on the CTI entry (the contract has no CTI action or read to run them with)', () => {
+  it('an action whose connection drops after XUC acted is outcome_unknown, sent once', async () => {
+    r.sim.server.inject({ kind: 'reset_after', match: 'contact/personal' });
+    const e = await store()
+      .create({ contact: { lastname: 'Hopper' } })
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ kind: 'outcome_unknown', hint: expect.stringMatching(/retry/i) });
+    expect(requests('contact/personal')).toHaveLength(1);
+    expect(r.engine.book('alice').list()).toHaveLength(1);
+  });
+
+  it('reads that meet server errors are retried (bounded), then unavailable; garbage is a typed error', async () => {
+    r.sim.server.inject({ kind: 'status', status: 502, times: Infinity });
+    await expect(store().list({})).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(requests('contact/personal')).toHaveLength(3);
+    r.sim.server.clearFaults();
+    r.sim.server.inject({ kind: 'garbage' });
+    await expect(store().list({})).rejects.toMatchObject({ kind: 'unavailable', code: 'unreadable' });
+    r.sim.server.inject({ kind: 'garbage' });
+    await expect(b.listQualifications!({ queueId: 1 })).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(await store().list({})).toEqual([]);
+  });
+
+  it('an answer XUC sends without the contact still reports the created contact', async () => {
+    r.sim.server.inject({ kind: 'garbage', match: 'contact/personal' });
+    expect(await store().create({ contact: { firstname: 'Ada', lastname: 'Lovelace' } })).toEqual({ id: '', firstname: 'Ada', lastname: 'Lovelace' });
+    expect(r.engine.book('alice').list()).toHaveLength(1);
+  });
+});
+
 describe('call qualification', () => {
   it('lists the options of a queue (doc shape), and none for an unknown queue', async () => {
     expect(await b.listQualifications!({ queueId: r.sim.queueId('support')! })).toEqual([
