@@ -7,15 +7,16 @@
  * the 1.0 fields. Where the engine decides more than a real XUC could at request time (a busy or unknown
  * destination), the simulator answers as XUC does: the dial is accepted and the call simply fails.
  */
-import { CONTACT_FIELDS, type ContactFields } from '../model.js';
-import { EngineError, type PbxEngine } from '../sim/engine.js';
-import { CSV_COLUMNS } from '../sim/contacts.js';
+import type { Qualification } from '../model.js';
 import { startSimServer, type SimRequest, type SimResponse } from '../simkit.js';
 import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
-import { parseCsv, toCsv } from '../../util/csv.js';
 import { API_BASE_PATH } from './codec.js';
+import { ctiRoutes } from './sim-cti.js';
+import { body, fail, isObj, json, type QualificationRecord, type XucSimState } from './sim-common.js';
 import { JwtSigner, type XucClaims } from './sim-jwt.js';
-import { multipartField } from './sim-multipart.js';
+import { webserviceRoutes } from './sim-webservice.js';
+
+export type { QualificationRecord } from './sim-common.js';
 
 export const WEBSERVICE_ACLS = [
   'xuc.rest.dial.number.*.create',
@@ -47,12 +48,6 @@ export const CTI_ACLS = [
   'xuc.rest.mobile.push.register.create',
 ];
 
-export interface XucAccount {
-  login: string;
-  password: string;
-  userType: 'cti' | 'webservice';
-}
-
 export interface XucSimOptions extends SimulatorOptions {
   /** Token lifetime in seconds (default 3600); tests use a few seconds. */
   tokenTtlSeconds?: number;
@@ -64,18 +59,6 @@ export interface XucSimOptions extends SimulatorOptions {
   historyShape?: 'array' | 'wrapped';
   /** What the contact import accepts: multipart `file` (the doc's curl, default), a raw CSV body, or both. */
   importAccepts?: 'multipart' | 'raw' | 'both';
-}
-
-export interface QualificationRecord {
-  sub_qualification_id: number;
-  time: string;
-  callid: string;
-  agent: number;
-  queue: number;
-  first_name: string;
-  last_name: string;
-  comment: string;
-  custom_data: string;
 }
 
 export interface XucSimulator extends RunningSimulator {
@@ -95,65 +78,32 @@ export interface XucSimulator extends RunningSimulator {
 }
 
 /** Qualification options every queue starts with (the doc's sample). */
-const SEED_QUALIFICATIONS = [
+const SEED_QUALIFICATIONS: Qualification[] = [
   { id: 6, name: 'General Questions', subQualifications: [{ id: 14, name: 'Common' }, { id: 15, name: 'Technical' }] },
   { id: 5, name: 'Support', subQualifications: [{ id: 12, name: 'Technical' }, { id: 13, name: 'General' }] },
 ];
-const QUALIFICATION_COLUMNS = ['sub_qualification_id', 'time', 'callid', 'agent', 'queue', 'first_name', 'last_name', 'comment', 'custom_data'] as const;
-
-const JSON_TYPE = { 'content-type': 'application/json' };
-
-function json(status: number, body: unknown): SimResponse {
-  return { status, headers: JSON_TYPE, body: JSON.stringify(body) };
-}
-
-function fail(status: number, error: string, message: string): SimResponse {
-  return json(status, { error, message });
-}
-
-const SUCCESS = (): SimResponse => json(200, { res: 'success' });
-
-/** A request body read as JSON: undefined for an empty body, `bad` when it is not JSON. */
-function body(req: SimRequest): unknown {
-  if (req.body.trim() === '') return undefined;
-  try {
-    return JSON.parse(req.body);
-  } catch {
-    return BAD;
-  }
-}
-const BAD = Symbol('bad json');
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** ISO time -> "YYYY-MM-DD HH:MM:SS" (the simulated XUC runs on UTC). */
-function xucTime(iso: string): string {
-  return iso.slice(0, 19).replace('T', ' ');
-}
-
-function hms(seconds: number): string {
-  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
-}
 
 export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulator> {
-  const engine: PbxEngine = opts.engine;
+  const engine = opts.engine;
   const signer = new JwtSigner();
   const stats = { logins: 0, checks: 0, refusedLogins: 0 };
   const ws = opts.webservice ?? { login: 'xuc-ws', password: 'xuc-ws-pa55' };
   const ctiPassword = opts.ctiPassword ?? 'cti-pa55';
   const issued = new Set<string>();
   const expired = new Set<string>();
-  const answers: QualificationRecord[] = [];
-  const qualifications = new Map<number, typeof SEED_QUALIFICATIONS>();
   const queueIds = new Map<string, number>(engine.queueNames().map((q, i) => [q, i + 1]));
-  for (const id of queueIds.values()) qualifications.set(id, structuredClone(SEED_QUALIFICATIONS));
-  let unreachable = false;
-
-  const sim = {
-    tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
+  const st: XucSimState = {
+    engine,
+    queueIds,
+    qualifications: new Map([...queueIds.values()].map((id) => [id, structuredClone(SEED_QUALIFICATIONS)])),
+    answers: [] as QualificationRecord[],
+    unreachable: false,
     importAccepts: opts.importAccepts ?? 'multipart',
+    historyShape: opts.historyShape ?? 'array',
   };
+  const webservice = webserviceRoutes(st);
+  const cti = ctiRoutes(st);
+  let ttlSeconds = opts.tokenTtlSeconds ?? 3600;
 
   const account = (login: string, password: string, userType: 'cti' | 'webservice'): boolean => {
     if (userType === 'webservice') return login === ws.login && password === ws.password;
@@ -163,7 +113,7 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
 
   const issue = (login: string, userType: 'cti' | 'webservice'): SimResponse => {
     const now = Date.now();
-    const ttl = sim.tokenTtlSeconds;
+    const ttl = ttlSeconds;
     const token = signer.sign({ login, issuedAt: now, expiresAt: now + ttl * 1000, userType, acls: userType === 'cti' ? CTI_ACLS : WEBSERVICE_ACLS });
     issued.add(token);
     if (issued.size > 10_000) issued.delete(issued.values().next().value!);
@@ -193,289 +143,6 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
     }
     stats.logins++;
     return issue(b.login, userType);
-  };
-
-  // ---------------------------------------------------------------- web-service endpoints
-
-  const userNotFound = (u: string) => fail(400, 'UserNotFound', `User ${u} not found`);
-  const knownUser = (u: string) => {
-    const rec = engine.findUser(u);
-    return rec && rec.id === u ? rec : undefined;
-  };
-
-  /**
-   * Dial from `user`. XUC answers before the destination is routed: a busy, absent or unknown destination is
-   * still "success" (the call fails afterwards, and the user's history shows it).
-   */
-  const dial = (user: string, destination: string): SimResponse => {
-    try {
-      engine.placeCall(user, destination);
-    } catch (e) {
-      if (!(e instanceof EngineError)) throw e;
-      if (e.code === 'invalid') return fail(400, 'BadRequest', e.message);
-      if (e.code === 'conflict') return fail(500, 'NotHandledError', `user ${user} is not connected`);
-    }
-    return SUCCESS();
-  };
-
-  const webservice = (req: SimRequest, seg: string[], claims: XucClaims): SimResponse | undefined => {
-    const [a, b, c] = seg;
-    const post = req.method === 'POST';
-    // Dial endpoints: BadRequest for a missing or invalid body.
-    if (a === 'dial' && post) {
-      if (!need(claims, b === 'toqueue' ? 'xuc.rest.dial.toqueue.create' : b === 'fromqueue' ? 'xuc.rest.dial.fromqueue.create' : `xuc.rest.dial.${b}.*.create`)) {
-        return forbidden(claims);
-      }
-      const payload = body(req);
-      if (!isObj(payload)) return fail(400, 'BadRequest', 'The body is missing or is invalid');
-      if (b === 'toqueue' && seg.length === 2) {
-        const { destination, queueName, callerIdNumber } = payload;
-        if (typeof destination !== 'string' || typeof queueName !== 'string' || typeof callerIdNumber !== 'string') {
-          return fail(400, 'BadRequest', 'destination, queueName and callerIdNumber are required');
-        }
-        const q = engine.findQueue(queueName);
-        if (!q || q.name !== queueName) return fail(400, 'BadRequest', `unknown queue ${queueName}`);
-        try {
-          // The simulated destination answers at once and waits in the queue.
-          engine.inboundCall(destination, q.number);
-        } catch (e) {
-          if (!(e instanceof EngineError)) throw e;
-          if (e.code === 'invalid') return fail(400, 'BadRequest', e.message);
-        }
-        return SUCCESS();
-      }
-      if (c === undefined || seg.length !== 3) return undefined;
-      if (!knownUser(c)) return userNotFound(c);
-      if (b === 'number') {
-        if (typeof payload.destination !== 'string') return fail(400, 'BadRequest', 'destination is required');
-        return dial(c, payload.destination);
-      }
-      if (b === 'user') {
-        if (typeof payload.username !== 'string') return fail(400, 'BadRequest', 'username is required');
-        const target = knownUser(payload.username);
-        if (!target) return userNotFound(payload.username);
-        return dial(c, target.extension);
-      }
-      if (b === 'fromqueue') {
-        const { destination, queueId } = payload;
-        if (typeof destination !== 'string' || typeof queueId !== 'number' || !Number.isInteger(queueId)) {
-          return fail(400, 'BadRequest', 'destination and an integer queueId are required');
-        }
-        if (![...queueIds.values()].includes(queueId)) return fail(400, 'BadRequest', `unknown queue ${queueId}`);
-        return dial(c, destination);
-      }
-      return undefined;
-    }
-    // DND and forward: JsonBodyNotFound / JsonErrorDecoding / UserNotFound.
-    if ((a === 'dnd' && post && seg.length === 2) || (a === 'forward' && post && seg.length === 3)) {
-      const kind = a === 'forward' ? b! : undefined;
-      if (kind !== undefined && !['unconditional', 'noanswer', 'busy'].includes(kind)) return undefined;
-      const user = (kind ? c : b)!;
-      if (!need(claims, kind ? `xuc.rest.forward.${kind}.*.create` : 'xuc.rest.dnd.*.create')) return forbidden(claims);
-      const payload = body(req);
-      if (payload === undefined) return fail(400, 'JsonBodyNotFound', 'No JSON body');
-      if (!isObj(payload)) return fail(400, 'JsonErrorDecoding', 'Request sent to API is not JSON valid');
-      if (!knownUser(user)) return userNotFound(user);
-      if (!kind) {
-        if (typeof payload.state !== 'boolean') return fail(400, 'JsonErrorDecoding', 'state must be a boolean');
-        engine.setDnd(user, payload.state);
-        return SUCCESS();
-      }
-      const { destination, enabled } = payload;
-      if (typeof enabled !== 'boolean' || (destination !== undefined && typeof destination !== 'string')) {
-        return fail(400, 'JsonErrorDecoding', 'destination must be a string and enabled a boolean');
-      }
-      if (enabled && !destination) return fail(400, 'JsonErrorDecoding', 'an enabled forward needs a destination');
-      try {
-        engine.setForward(user, kind as 'unconditional', enabled ? destination : undefined, enabled);
-      } catch (e) {
-        if (!(e instanceof EngineError)) throw e;
-        return fail(500, 'NotHandledError', e.message);
-      }
-      return SUCCESS();
-    }
-    if (a === 'history' && req.method === 'GET') {
-      const byDays = b === 'days' && seg.length === 3;
-      if (!byDays && seg.length !== 2) return undefined;
-      const user = (byDays ? c : b)!;
-      if (!need(claims, byDays ? 'xuc.rest.history.days.*.read' : 'xuc.rest.history.*.read')) return forbidden(claims);
-      const param = req.query.get(byDays ? 'days' : 'size');
-      if (param !== null && !/^[1-9]\d{0,5}$/.test(param)) return fail(400, 'JsonErrorDecoding', `${byDays ? 'days' : 'size'} must be a positive integer`);
-      if (!knownUser(user)) return userNotFound(user);
-      const entries = engine.history(user, byDays ? { days: Number(param ?? 7), size: 500 } : { size: param === null ? undefined : Number(param) });
-      const byNumber = (n: string) => engine.listUsers().find((u) => u.extension === n)?.id ?? n;
-      const records = entries.map((e) => ({
-        start: xucTime(e.start),
-        duration: hms(e.durationSeconds),
-        srcUsername: byNumber(e.from),
-        dstUsername: byNumber(e.to),
-        status: e.status,
-      }));
-      return json(200, { res: 'success', data: opts.historyShape === 'wrapped' ? { history: records } : records });
-    }
-    return undefined;
-  };
-
-  // ---------------------------------------------------------------- CTI endpoints
-
-  const need = (claims: XucClaims, acl: string) => claims.acls.includes(acl);
-  const forbidden = (claims: XucClaims) => fail(403, 'Forbidden', `${claims.userType} user ${claims.login} may not use this endpoint`);
-  const contactNotFound = (id: string) => fail(404, 'ContactNotFound', `Personal contact ${id} does not exist`);
-
-  /** A contact body: every field a string, or the documented InvalidContact. */
-  const contactFields = (req: SimRequest): ContactFields | SimResponse => {
-    const b = body(req);
-    if (b === BAD) return fail(500, 'JsonParsingError', 'Personal Contact sent to API is not JSON valid');
-    if (!isObj(b)) return fail(400, 'InvalidContact', 'Personal contact has bad format');
-    const out: ContactFields = {};
-    for (const k of CONTACT_FIELDS) {
-      const v = b[k];
-      if (v === undefined || v === null) continue;
-      if (typeof v !== 'string') return fail(400, 'InvalidContact', `${k} must be a string`);
-      out[k] = v;
-    }
-    return out;
-  };
-
-  const engineContactError = (e: unknown, id?: string): SimResponse => {
-    if (!(e instanceof EngineError)) throw e;
-    if (e.code === 'not_found') return contactNotFound(id ?? '?');
-    if (e.code === 'conflict') return fail(409, 'DuplicateContact', 'Personal contact already exists');
-    return fail(400, 'InvalidContact', e.message);
-  };
-
-  /** The doc's import: a header row, then one contact per line; bad lines are reported, good ones created. */
-  const importCsv = (user: string, csv: string): SimResponse => {
-    let rows: string[][];
-    try {
-      rows = parseCsv(csv);
-    } catch (e) {
-      return fail(400, 'InvalidContact', `the CSV cannot be read: ${(e as Error).message}`);
-    }
-    const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
-    if (!header.some((h) => (CSV_COLUMNS as readonly string[]).includes(h))) {
-      return fail(400, 'InvalidContact', `the first line must name fields among ${CSV_COLUMNS.join(',')}`);
-    }
-    const created: { id: string; lastname?: string }[] = [];
-    const failed: { line: number; errors: string[] }[] = [];
-    rows.forEach((row, i) => {
-      const line = i + 2;
-      if (row.length > header.length) return void failed.push({ line, errors: ['too many fields'] });
-      const fields: ContactFields = {};
-      header.forEach((h, j) => {
-        if ((CONTACT_FIELDS as readonly string[]).includes(h) && row[j]) fields[h as keyof ContactFields] = row[j];
-      });
-      try {
-        const c = engine.withContacts(user, (book) => book.create(fields));
-        created.push({ id: c.id, ...(c.lastname ? { lastname: c.lastname } : {}) });
-      } catch (e) {
-        if (!(e instanceof EngineError)) throw e;
-        failed.push({ line, errors: [e.message] });
-      }
-    });
-    return json(201, { created, failed });
-  };
-
-  const contactStatus = (n: string | undefined): number => {
-    const u = n ? engine.listUsers().find((x) => x.extension === n) : undefined;
-    return u ? (u.online && !u.dnd ? 0 : 1) : -2;
-  };
-
-  const cti = (req: SimRequest, seg: string[], claims: XucClaims): SimResponse | undefined => {
-    const [a, b, c, d, e] = seg;
-    const user = claims.login;
-    const m = req.method;
-    if (a === 'contact' || a === 'call_qualification') {
-      const acl = aclFor(m, seg);
-      if (!acl) return undefined;
-      if (!need(claims, acl)) return forbidden(claims);
-      if (!knownUser(user)) return fail(400, 'UserNotFound', `User ${user} not found`);
-      if (unreachable) {
-        return fail(503, 'Unreachable', a === 'contact' ? 'Directory server is not reachable' : 'Config management server is not available');
-      }
-    }
-    if (a === 'contact' && b === 'personal' && seg.length === 2) {
-      if (m === 'GET') {
-        const list = engine.book(user).list();
-        return json(200, {
-          entries: list.map((x) => ({ status: contactStatus(x.number), entry: [x.firstname ?? '', x.lastname ?? '', x.number ?? '', x.mobile ?? '', 'false'] })),
-          headers: ['Firstname', 'Lastname', 'Number', 'Mobile', 'Favorite'],
-        });
-      }
-      if (m === 'POST') {
-        const f = contactFields(req);
-        if ('status' in f) return f as SimResponse;
-        try {
-          return json(201, engine.withContacts(user, (book) => book.create(f as ContactFields)));
-        } catch (err) {
-          return engineContactError(err);
-        }
-      }
-      if (m === 'DELETE') {
-        engine.withContacts(user, (book) => book.deleteAll());
-        return { status: 204, body: '' };
-      }
-    }
-    if (a === 'contact' && b === 'personal' && seg.length === 3) {
-      const id = c!;
-      try {
-        if (m === 'GET') return json(200, engine.book(user).get(id));
-        if (m === 'PUT') {
-          const f = contactFields(req);
-          if ('status' in f) return f as SimResponse;
-          return json(200, engine.withContacts(user, (book) => book.update(id, f as ContactFields)));
-        }
-        if (m === 'DELETE') {
-          engine.withContacts(user, (book) => book.delete(id));
-          return { status: 204, body: '' };
-        }
-      } catch (err) {
-        return engineContactError(err, id);
-      }
-    }
-    if (a === 'contact' && b === 'export' && c === 'personal' && seg.length === 3 && m === 'GET') {
-      return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: engine.book(user).exportCsv() };
-    }
-    if (a === 'contact' && b === 'import' && c === 'personal' && seg.length === 3 && m === 'POST') {
-      const type = req.headers['content-type'];
-      const isMultipart = /^multipart\/form-data/i.test(type ?? '');
-      if (isMultipart) {
-        if (sim.importAccepts === 'raw') return fail(400, 'InvalidContact', 'the CSV must be the body of the request');
-        const file = multipartField(type, req.body, 'file');
-        if (file === undefined) return fail(400, 'InvalidContact', 'no file field in the form');
-        return importCsv(user, file);
-      }
-      if (sim.importAccepts === 'multipart') return { status: 415, headers: { 'content-type': 'text/plain' }, body: 'Unsupported Media Type' };
-      return importCsv(user, req.body);
-    }
-    if (a === 'call_qualification' && b === 'queue' && seg.length === 3 && m === 'GET') {
-      if (!/^\d+$/.test(c!)) return fail(400, 'JsonErrorDecoding', 'the queue id must be an integer');
-      return json(200, qualifications.get(Number(c)) ?? []);
-    }
-    if (a === 'call_qualification' && seg.length === 1 && m === 'POST') {
-      const p = body(req);
-      if (p === undefined) return fail(400, 'JsonBodyNotFound', 'Qualification answer sent to API is not found');
-      if (!isObj(p)) return fail(400, 'JsonErrorDecoding', 'Qualification answer sent to API is not JSON valid');
-      const ints = ['sub_qualification_id', 'agent', 'queue'] as const;
-      const strs = ['time', 'callid', 'first_name', 'last_name', 'comment', 'custom_data'] as const;
-      if (ints.some((k) => !Number.isInteger(p[k])) || strs.some((k) => typeof p[k] !== 'string')) {
-        return fail(400, 'JsonErrorDecoding', 'Qualification answer sent to API is not JSON valid');
-      }
-      const record = Object.fromEntries(QUALIFICATION_COLUMNS.map((k) => [k, p[k]])) as unknown as QualificationRecord;
-      answers.push(record);
-      return json(201, record);
-    }
-    if (a === 'call_qualification' && b === 'csv' && seg.length === 5 && m === 'GET') {
-      const [queue, from, to] = [c!, d!, e!];
-      if (!/^\d+$/.test(queue) || !/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to)) {
-        return fail(400, 'JsonErrorDecoding', 'expected /csv/{queueId}/{YYYY-MM-DD}/{YYYY-MM-DD}');
-      }
-      const rows = answers
-        .filter((r) => r.queue === Number(queue) && r.time.slice(0, 10) >= from && r.time.slice(0, 10) <= to)
-        .map((r) => QUALIFICATION_COLUMNS.map((k) => String(r[k])));
-      return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: toCsv([[...QUALIFICATION_COLUMNS], ...rows]) };
-    }
-    return undefined;
   };
 
   const handle = (req: SimRequest): SimResponse => {
@@ -508,16 +175,16 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
     server,
     stats,
     get tokenTtlSeconds() {
-      return sim.tokenTtlSeconds;
+      return ttlSeconds;
     },
     set tokenTtlSeconds(v: number) {
-      sim.tokenTtlSeconds = v;
+      ttlSeconds = v;
     },
     get importAccepts() {
-      return sim.importAccepts;
+      return st.importAccepts;
     },
     set importAccepts(v) {
-      sim.importAccepts = v;
+      st.importAccepts = v;
     },
     configExample: { type: 'xivo', url: server.url, login: ws.login, password: ws.password, userType: 'webservice', defaultUser: engine.listUsers()[0]?.id },
     expireTokens: () => {
@@ -525,27 +192,12 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
     },
     revokeTokens: () => signer.rotate(),
     setUnreachable: (on) => {
-      unreachable = on;
+      st.unreachable = on;
     },
     queueId: (name) => queueIds.get(name),
-    qualificationAnswers: answers,
+    qualificationAnswers: st.answers,
     close: () => server.close(),
   };
-}
-
-/** The ACL an endpoint of the CTI user set requires (as the doc's alias.ctiuser writes it). */
-function aclFor(method: string, seg: string[]): string | undefined {
-  const [a, b, c] = seg;
-  const op = method === 'GET' ? 'read' : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : undefined;
-  if (!op) return undefined;
-  if (a === 'contact' && b === 'personal') return seg.length === 2 ? `xuc.rest.contact.personal.${op}` : `xuc.rest.contact.personal.*.${op}`;
-  if (a === 'contact' && (b === 'export' || b === 'import') && c === 'personal') return `xuc.rest.contact.${b}.personal.${op}`;
-  if (a === 'call_qualification') {
-    if (b === 'queue') return `xuc.rest.call_qualification.queue.*.${op}`;
-    if (b === 'csv') return `xuc.rest.call_qualification.csv.#.${op}`;
-    return `xuc.rest.call_qualification.${op}`;
-  }
-  return undefined;
 }
 
 function notFound(): SimResponse {
