@@ -181,13 +181,28 @@ export class XivoBackend implements Backend {
 
   placeCall: Operations['placeCall'] = async (a, o) => {
     const user = this.need(a.user);
-    await this.action({ method: 'POST', path: `dial/number/${seg(user)}`, body: dialNumberBody(a.to), what: `dial ${a.to} for ${user}`, user, signal: o?.signal });
+    await this.action({
+      method: 'POST',
+      path: `dial/number/${seg(user)}`,
+      body: dialNumberBody(a.to),
+      what: `dial ${a.to} for ${user}`,
+      user,
+      signal: o?.signal,
+    });
     return {};
   };
 
   dialUser: Operations['dialUser'] = async (a, o) => {
     const user = this.need(a.user);
-    await this.action({ method: 'POST', path: `dial/user/${seg(user)}`, body: dialUserBody(a.username), what: `call user ${a.username} for ${user}`, user, otherUser: a.username, signal: o?.signal });
+    await this.action({
+      method: 'POST',
+      path: `dial/user/${seg(user)}`,
+      body: dialUserBody(a.username),
+      what: `call user ${a.username} for ${user}`,
+      user,
+      otherUser: a.username,
+      signal: o?.signal,
+    });
     return {};
   };
 
@@ -217,7 +232,14 @@ export class XivoBackend implements Backend {
 
   setDnd: Operations['setDnd'] = async (a, o) => {
     const user = this.need(a.user);
-    await this.action({ method: 'POST', path: `dnd/${seg(user)}`, body: dndBody(a.enabled), what: `set do-not-disturb for ${user}`, user, signal: o?.signal });
+    await this.action({
+      method: 'POST',
+      path: `dnd/${seg(user)}`,
+      body: dndBody(a.enabled),
+      what: `set do-not-disturb for ${user}`,
+      user,
+      signal: o?.signal,
+    });
   };
 
   setForward: Operations['setForward'] = async (a, o) => {
@@ -366,6 +388,15 @@ export const xivoType: BackendType<typeof XivoConfig> = {
   type: 'xivo',
   config: XivoConfig,
   create(name, config, deps) {
+    let ca: Buffer | undefined;
+    if (config.caFile) {
+      const path = resolvePath(deps.baseDir, config.caFile);
+      try {
+        ca = readFileSync(path);
+      } catch (e) {
+        throw new Error(`pbxes.${name}.caFile: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
     const client = new XucClient({
       pbx: name,
       url: config.url,
@@ -374,7 +405,7 @@ export const xivoType: BackendType<typeof XivoConfig> = {
       userType: config.userType as XucUserType,
       timeoutMs: config.timeoutMs,
       log: deps.log,
-      ca: config.caFile ? readFileSync(resolvePath(deps.baseDir, config.caFile)) : undefined,
+      ca,
       rejectUnauthorized: config.insecureTls ? false : undefined,
     });
     return new XivoBackend(name, client, { defaultUser: config.defaultUser, timeZone: config.timeZone });
