@@ -10,6 +10,7 @@ import { kalliopeSimulator } from './backends/kalliope/simulator.js';
 import { ipbxSimulator } from './backends/ipbx/simulator.js';
 import { xcallySimulator } from './backends/xcally/simulator.js';
 import { pbxpressSimulator } from './backends/pbxpress/simulator.js';
+import { xivoSimulator } from './backends/xivo/simulator.js';
 
 export interface SimulatorOptions {
   engine: PbxEngine;
@@ -36,6 +37,7 @@ export const SIMULATORS: Record<string, SimulatorDef> = {
   ipbx: ipbxSimulator,
   xcally: xcallySimulator,
   pbxpress: pbxpressSimulator,
+  xivo: xivoSimulator,
 };
 
 export async function runSimulator(argv: string[]): Promise<void> {

@@ -13,6 +13,8 @@ import type {
   ForwardKind,
   HistoryEntry,
   ParkingInfo,
+  Qualification,
+  QualificationAnswer,
   QueueStatus,
 } from './model.js';
 
@@ -126,6 +128,19 @@ export interface Operations {
   setFavorites(a: { favorites: Favorite[] }, o?: OpOptions): Promise<void>;
   readNotes(a: NotesQuery, o?: OpOptions): Promise<NotesResult>;
   writeNotes(a: NotesChange, o?: OpOptions): Promise<void>;
+  // Dial variants and call qualification (XiVO XUC).
+  /** Call another PBX user by login, from the user's phone. */
+  dialUser(a: UserScoped & { username: string }, o?: OpOptions): Promise<PlaceCallResult>;
+  /** Call `to` from the user's phone through a queue (the queue presents the call). */
+  dialFromQueue(a: UserScoped & { to: Dialable; queueId: number }, o?: OpOptions): Promise<PlaceCallResult>;
+  /** Call `to` showing `callerId`, then put the call into `queue`. No user's phone takes part. */
+  dialToQueue(a: { to: Dialable; queue: string; callerId: Dialable }, o?: OpOptions): Promise<PlaceCallResult>;
+  /** The qualification options (with sub-qualifications) of a queue. */
+  listQualifications(a: { queueId: number }, o?: OpOptions): Promise<Qualification[]>;
+  /** Record the qualification of a call. */
+  recordQualification(a: { answer: QualificationAnswer }, o?: OpOptions): Promise<void>;
+  /** The qualifications recorded in a queue between two dates (YYYY-MM-DD), as CSV. */
+  exportQualifications(a: { queueId: number; from: string; to: string }, o?: OpOptions): Promise<string>;
 }
 
 export type Capability = keyof Operations;
@@ -153,6 +168,13 @@ export const CAPABILITIES = [
   'setFavorites',
   'readNotes',
   'writeNotes',
+  // Dial variants and call qualification (XiVO XUC).
+  'dialUser',
+  'dialFromQueue',
+  'dialToQueue',
+  'listQualifications',
+  'recordQualification',
+  'exportQualifications',
 ] as const satisfies readonly Capability[];
 
 /** Operations that only read. Everything else changes state on the PBX and is never retried. */
@@ -165,6 +187,8 @@ export const READ_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'parkingInfo',
   'getFavorites',
   'readNotes',
+  'listQualifications',
+  'exportQualifications',
 ]);
 
 /** What changed on a PBX; resources map these to URIs for subscribers. */
@@ -194,6 +218,11 @@ export interface Backend extends Partial<Operations> {
   knownUsers?(): Promise<string[]>;
   /** Push notifications of changes. Backends without it are polled by the resource watcher. */
   watch?(listener: (change: Change) => void): () => void;
+  /**
+   * Why this PBX lacks `cap`, when there is more to say than the list of what it can do (e.g. "the vendor's
+   * API has no call control"; "another user type of this PBX can"). Shown in the unsupported error.
+   */
+  whyUnsupported?(cap: Capability): string | undefined;
   /** Least interval (ms) between two polls of the same read on this PBX. */
   readonly minPollIntervalMs?: number;
   close(): Promise<void>;

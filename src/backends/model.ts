@@ -121,5 +121,32 @@ export const Favorite = z.object({
 });
 export type Favorite = z.infer<typeof Favorite>;
 
+/** A call qualification option of a queue (XiVO), with the sub-qualifications an answer records. */
+export const Qualification = z.object({
+  id: z.number().int().describe('Qualification id'),
+  name: z.string(),
+  subQualifications: z
+    .array(z.object({ id: z.number().int().describe('Pass it as sub_qualification_id to record an answer'), name: z.string() }))
+    .describe('The choices of this qualification'),
+});
+export type Qualification = z.infer<typeof Qualification>;
+
+/**
+ * The qualification of one call. Ids are integers here, unlike the model's other identifiers, because the one
+ * API that has qualifications (XUC) takes them as integers.
+ */
+export const QualificationAnswer = z.object({
+  subQualificationId: z.number().int().nonnegative(),
+  callId: z.string().describe("The PBX's id of the qualified call"),
+  agent: z.number().int().nonnegative().describe('Agent id'),
+  queue: z.number().int().nonnegative().describe('Queue id'),
+  time: z.string().optional().describe('When (YYYY-MM-DD HH:MM:SS, PBX local time); default: now'),
+  firstName: z.string().max(100).optional(),
+  lastName: z.string().max(100).optional(),
+  comment: z.string().max(1000).optional(),
+  customData: z.string().max(1000).optional(),
+});
+export type QualificationAnswer = z.infer<typeof QualificationAnswer>;
+
 export const FORWARD_KINDS = ['unconditional', 'noanswer', 'busy'] as const;
 export type ForwardKind = (typeof FORWARD_KINDS)[number];

@@ -19,9 +19,10 @@ import { kalliopeType } from './kalliope/backend.js';
 import { ipbxType } from './ipbx/backend.js';
 import { xcallyType } from './xcally/backend.js';
 import { pbxpressType } from './pbxpress/backend.js';
+import { xivoType } from './xivo/backend.js';
 
 /** Every backend type the server knows. A vendor module adds itself here. */
-export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType, kalliopeType, ipbxType, xcallyType, pbxpressType];
+export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType, kalliopeType, ipbxType, xcallyType, pbxpressType, xivoType];
 
 /** Human wording of each capability, for "this PBX can: ..." messages and the README table. */
 export const CAPABILITY_LABELS: Record<Capability, string> = {
@@ -47,6 +48,12 @@ export const CAPABILITY_LABELS: Record<Capability, string> = {
   setFavorites: 'set operator favorites',
   readNotes: 'read notes',
   writeNotes: 'keep notes',
+  dialUser: 'call a user by login',
+  dialFromQueue: 'dial from a queue',
+  dialToQueue: 'dial a number into a queue',
+  listQualifications: 'list call qualification options',
+  recordQualification: 'record call qualifications',
+  exportQualifications: 'export call qualifications',
 };
 
 export function backendType(type: string): BackendType<z.ZodObject> | undefined {
@@ -113,8 +120,9 @@ export class PbxHandle {
     return [...this.backend.capabilities].map((c) => CAPABILITY_LABELS[c]).join(', ');
   }
 
-  unsupported(what: string): BackendError {
-    return new BackendError('unsupported', `this PBX cannot ${what}`, {
+  unsupported(what: string, cap?: Capability): BackendError {
+    const why = cap ? this.backend.whyUnsupported?.(cap) : undefined;
+    return new BackendError('unsupported', `this PBX cannot ${what}${why ? `: ${why}` : ''}`, {
       pbx: this.name,
       pbxType: this.type,
       hint: `It can: ${this.describeCapabilities()}.`,
@@ -155,13 +163,13 @@ export class PbxHandle {
   /** The operation, wrapped so its errors are typed and attributed. Throws `unsupported` if the PBX lacks it. */
   op<C extends Exclude<Capability, 'contacts'>>(cap: C, what: string = CAPABILITY_LABELS[cap]): Operations[C] {
     const fn = this.backend[cap] as OpFn | undefined;
-    if (!this.can(cap) || typeof fn !== 'function') throw this.unsupported(what);
+    if (!this.can(cap) || typeof fn !== 'function') throw this.unsupported(what, cap);
     return this.wrap(fn.bind(this.backend) as OpFn, cap, READ_CAPABILITIES.has(cap)) as unknown as Operations[C];
   }
 
   contacts(): ContactStore {
     const store = this.backend.contacts;
-    if (!this.can('contacts') || !store) throw this.unsupported('keep contacts');
+    if (!this.can('contacts') || !store) throw this.unsupported('keep contacts', 'contacts');
     const reads = new Set(['list', 'get', 'exportCsv']);
     const wrapped = { listHasIds: store.listHasIds } as Record<string, unknown>;
     for (const k of ['list', 'get', 'create', 'update', 'delete', 'deleteAll', 'exportCsv', 'importCsv'] as const) {

@@ -2,6 +2,8 @@
 import type { AnyTool } from './define.js';
 import { answerCall } from './answer_call.js';
 import { conference } from './conference.js';
+import { callHistory } from './call_history.js';
+import { dialUser } from './dial_user.js';
 import { getActiveCall } from './get_active_call.js';
 import { getParking } from './get_parking.js';
 import { hangup } from './hangup.js';
@@ -12,8 +14,10 @@ import { parkCall } from './park_call.js';
 import { pauseQueues } from './pause_queues.js';
 import { pbxNotes } from './pbx_notes.js';
 import { placeCall } from './place_call.js';
+import { qualifyCall } from './qualify_call.js';
 import { setDnd } from './set_dnd.js';
 import { setFavorites } from './set_favorites.js';
+import { setForward } from './set_forward.js';
 import { transfer } from './transfer.js';
 
 export const ALL_TOOLS: readonly AnyTool[] = [
@@ -32,4 +36,8 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   getParking,
   setFavorites,
   pbxNotes,
+  dialUser,
+  setForward,
+  callHistory,
+  qualifyCall,
 ];

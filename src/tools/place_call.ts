@@ -1,9 +1,17 @@
 import { z } from 'zod';
+import type { PlaceCallResult } from '../backends/backend.js';
+import { BackendError } from '../backends/errors.js';
 import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
-import type { ToolContext } from './define.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, confirmTokenArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
+import { actionOutput, confirmTokenArg, defineTool, numberArg, pbxArg, userArg, type ToolContext } from './define.js';
+
+/** A queue name as a person writes it (no separators that could reach a URL or a dial string). */
+const queueNameArg = z.string().min(1).max(64).regex(/^[^\u0000-\u001f/\\?#&;,]+$/, 'a queue name');
+
+function invalid(pbx: PbxHandle, message: string, hint?: string): BackendError {
+  return new BackendError('invalid', message, { pbx: pbx.name, pbxType: pbx.type, ...(hint ? { hint } : {}) });
+}
 
 export const placeCall = defineTool({
   name: 'place_call',
@@ -15,11 +23,25 @@ export const placeCall = defineTool({
     'leading + are accepted. Outside numbers are checked against the dial policy (premium-rate, emergency and, by default, ' +
     'international numbers are refused) and usually need the user\'s confirmation: if the result has status ' +
     '"confirmation_required", ask the user and call again with the same arguments and the confirm_token. Returns the new ' +
-    'call (id and state, usually "ringing"); follow it with get_active_call. Never retry after an error that says the ' +
+    'call (id and state, usually "ringing") when the PBX reports it; follow it with get_active_call where available. ' +
+    'Queue variants, only on PBXs that can do them (see pbx://{pbx}/capabilities): from_queue_id calls from the user\'s ' +
+    'phone through a queue (numeric queue id); to_queue calls `to` and puts the answered call into that queue, showing ' +
+    'caller_id (one of the PBX\'s own numbers), with no user phone involved. Never retry after an error that says the ' +
     'outcome is unknown: the phone may already be ringing.',
   input: z.object({
     to: numberArg.describe('The number to call: an extension or an outside number (international form preferred)'),
     user: userArg,
+    from_queue_id: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000_000)
+      .optional()
+      .describe('Call through this queue (its numeric id on the PBX), so the call comes from the queue'),
+    to_queue: queueNameArg
+      .optional()
+      .describe('Call `to` and put the answered call into this queue (by name); needs caller_id; leave out user'),
+    caller_id: numberArg.optional().describe("With to_queue: the caller ID to show; must be one of this PBX's own numbers"),
     wait_seconds: z
       .number()
       .int()
@@ -36,30 +58,74 @@ export const placeCall = defineTool({
     to: z.string().optional().describe('The number dialled, normalized'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['placeCall'],
+  needs: ['placeCall', 'dialToQueue'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
-    const place = pbx.op('placeCall');
-    const user = pbx.actingUser(args.user);
-    const n = ctx.checkNumber(args.to, 'call', pbx);
-    await ctx.confirm(`Call ${n.display} from ${whoLabel(pbx, user)}?`, { skip: n.noConfirm });
-    await ctx.admitCall(pbx, user);
-    const r = await place({ user, to: n.number }, { signal: ctx.signal });
+    if (args.from_queue_id !== undefined && args.to_queue !== undefined) {
+      throw invalid(pbx, 'from_queue_id and to_queue cannot be combined', 'Use from_queue_id to call from a queue, or to_queue to call into one.');
+    }
+    if (args.caller_id !== undefined && args.to_queue === undefined) {
+      throw invalid(pbx, 'caller_id is only used with to_queue', 'Leave out caller_id: a normal call shows the caller ID the PBX gives the user.');
+    }
+    let r: PlaceCallResult;
+    let display: string;
+    let to: string;
+    let caller: string | undefined;
+    if (args.to_queue !== undefined) {
+      const dial = pbx.op('dialToQueue', 'dial a number into a queue (to_queue)');
+      if (args.user !== undefined) {
+        throw invalid(pbx, 'to_queue calls the number straight into the queue: no user phone takes part', 'Leave out user.');
+      }
+      if (args.caller_id === undefined) {
+        const owned = pbx.settings.ownedNumbers;
+        throw invalid(
+          pbx,
+          'to_queue needs caller_id, the number the called party sees',
+          owned.length ? `Use one of this PBX's own numbers: ${owned.join(', ')}.` : 'This PBX entry lists no ownedNumbers, so it cannot dial into a queue.',
+        );
+      }
+      const n = ctx.checkNumber(args.to, 'call', pbx);
+      const callerId = ctx.checkCallerId(args.caller_id, pbx);
+      await ctx.confirm(`Call ${n.display} showing caller ID ${callerId}, and put the call into queue ${args.to_queue} once answered?`, {
+        skip: n.noConfirm,
+      });
+      await ctx.admitCall(pbx, undefined);
+      r = await dial({ to: n.number, queue: args.to_queue, callerId }, { signal: ctx.signal });
+      display = `${n.display} into queue ${args.to_queue}`;
+      to = n.number;
+    } else {
+      const fromQueue = args.from_queue_id;
+      const dial = fromQueue !== undefined ? pbx.op('dialFromQueue', 'dial from a queue (from_queue_id)') : undefined;
+      const place = fromQueue === undefined ? pbx.op('placeCall') : undefined;
+      const user = pbx.actingUser(args.user);
+      const n = ctx.checkNumber(args.to, 'call', pbx);
+      const via = fromQueue !== undefined ? ` through queue ${fromQueue}` : '';
+      await ctx.confirm(`Call ${n.display} from ${whoLabel(pbx, user)}${via}?`, { skip: n.noConfirm });
+      await ctx.admitCall(pbx, user);
+      r = dial
+        ? await dial({ user, to: n.number, queueId: fromQueue! }, { signal: ctx.signal })
+        : await place!({ user, to: n.number }, { signal: ctx.signal });
+      display = `${n.display} for ${whoLabel(pbx, user)}${via}`;
+      to = n.number;
+      caller = user;
+    }
     const id = r.call?.id ?? r.callId;
     let call = r.call;
-    let note = ' Use get_active_call to follow it.';
+    let follow = pbx.can('activeCalls')
+      ? ' Use get_active_call to follow it.'
+      : ' This PBX does not report calls back: ask the user, or look at the call history later.';
     if (args.wait_seconds && pbx.can('activeCalls')) {
-      const waited = await waitForAnswer(ctx, pbx, user, id, n.number, args.wait_seconds);
+      const waited = await waitForAnswer(ctx, pbx, caller, id, to, args.wait_seconds);
       call = waited.call ?? call;
-      note = ` ${waited.note}`;
+      follow = ` ${waited.note}`;
     }
     return {
-      message: `Calling ${n.display} for ${whoLabel(pbx, user)}${id ? ` (call ${id})` : ''}.${note}`,
+      message: `Calling ${display}${id ? ` (call ${id})` : ''}.${follow}`,
       pbx: pbx.name,
       ...(call ? { call } : {}),
       ...(id ? { call_id: id } : {}),
-      to: n.number,
+      to,
     };
   },
   summarize: (r) =>

@@ -20,7 +20,9 @@ import {
 
 const CORE_TOOLS = [
   'answer_call',
+  'call_history',
   'conference',
+  'dial_user',
   'get_active_call',
   'get_parking',
   'hangup',
@@ -33,6 +35,7 @@ const CORE_TOOLS = [
   'place_call',
   'set_dnd',
   'set_favorites',
+  'set_forward',
   'transfer',
 ];
 
@@ -175,6 +178,9 @@ function coreSuite(transport: 'stdio' | 'http') {
         get_parking: { pbx: 'not a pbx name!' },
         set_favorites: { favorites: [{ id: 'alice', slot: -1 }] },
         pbx_notes: { action: 'set', key: 'no spaces allowed' },
+        dial_user: { username: 'a/b' },
+        set_forward: { kind: 'sometimes', enabled: true },
+        call_history: { size: 0 },
       };
       for (const [name, args] of Object.entries(bad)) {
         const r = await client.callTool({ name, arguments: args as Record<string, unknown> });

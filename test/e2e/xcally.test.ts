@@ -12,7 +12,7 @@ import { E2E_SCENARIO, acceptAll, call, connectStdio, eventually, writeConfig, t
 
 const GIUSEPPE = '+390612345678';
 const ACME = '+390287654321';
-const XCALLY_TOOLS = ['answer_call', 'conference', 'get_active_call', 'hangup', 'hold_call', 'place_call', 'transfer'];
+const XCALLY_TOOLS = ['answer_call', 'call_history', 'conference', 'get_active_call', 'hangup', 'hold_call', 'place_call', 'transfer'];
 
 type Call = { id: string; state: string; direction?: string; from: { number: string }; to: { number: string }; participants?: { number: string }[] };
 

@@ -159,7 +159,7 @@ describe('offered only where a PBX can do it', () => {
     expect(names(t.app.pbxes)).toEqual(expect.arrayContaining(NEW_TOOLS));
     const xc = await xcallyType.create('desk', xcallyType.config.parse({ type: 'xcally' }), { log: silentLogger, baseDir: '.' });
     try {
-      expect(names(new PbxRouter([xc], 'desk')).sort()).toEqual(['answer_call', 'conference', 'get_active_call', 'hangup', 'hold_call', 'place_call', 'transfer']);
+      expect(names(new PbxRouter([xc], 'desk')).sort()).toEqual(['answer_call', 'call_history', 'conference', 'get_active_call', 'hangup', 'hold_call', 'place_call', 'transfer']);
     } finally {
       await xc.close();
     }

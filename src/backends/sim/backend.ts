@@ -1,4 +1,7 @@
-/** The `sim` backend: the Backend interface straight over the in-memory engine. It supports every operation. */
+/**
+ * The `sim` backend: the Backend interface straight over the in-memory engine. It supports every operation the
+ * engine can honestly model; see SIM_UNSUPPORTED for the rest.
+ */
 import { z } from 'zod';
 import type { Backend, Capability, Change, ContactStore, Operations } from '../backend.js';
 import { CAPABILITIES } from '../backend.js';
@@ -38,10 +41,23 @@ function run<T>(fn: () => T): Promise<T> {
   }
 }
 
+/**
+ * Capabilities the engine has no model for: dialing through a queue's identity or into a queue from outside
+ * (no caller-ID or originate-then-queue in the engine), and call qualification (vendor data, not PBX state).
+ */
+export const SIM_UNSUPPORTED: ReadonlySet<Capability> = new Set<Capability>([
+  'dialFromQueue',
+  'dialToQueue',
+  'listQualifications',
+  'recordQualification',
+  'exportQualifications',
+]);
+export const SIM_CAPABILITIES: readonly Capability[] = CAPABILITIES.filter((c) => !SIM_UNSUPPORTED.has(c));
+
 export class SimBackend implements Backend {
   readonly type = 'sim';
   readonly userModel = 'many' as const;
-  readonly capabilities: ReadonlySet<Capability> = new Set(CAPABILITIES);
+  readonly capabilities: ReadonlySet<Capability> = new Set(SIM_CAPABILITIES);
   readonly contacts: ContactStore;
   private readonly favorites: FavoritesStore;
   private readonly notes = new NotesStore();
@@ -76,6 +92,14 @@ export class SimBackend implements Backend {
   placeCall: Operations['placeCall'] = (a) =>
     run(() => {
       const call = toModelCall(this.engine.placeCall(this.need(a.user), a.to));
+      return { call, callId: call.id };
+    });
+
+  dialUser: Operations['dialUser'] = (a) =>
+    run(() => {
+      const target = this.engine.findUser(a.username);
+      if (!target || target.id !== a.username) throw new EngineError('not_found', `no user with login "${a.username}" on this PBX`);
+      const call = toModelCall(this.engine.placeCall(this.need(a.user), target.extension));
       return { call, callId: call.id };
     });
 

@@ -1,11 +1,10 @@
-import { CAPABILITIES } from '../../../src/backends/backend.js';
-import { SimBackend } from '../../../src/backends/sim/backend.js';
+import { SIM_CAPABILITIES, SimBackend } from '../../../src/backends/sim/backend.js';
 import { engine } from '../../helpers/scenario.js';
 import { runBackendContract } from '../contract.js';
 
 runBackendContract({
   name: 'sim',
-  capabilities: CAPABILITIES,
+  capabilities: SIM_CAPABILITIES,
   async setup() {
     const { engine: e, clock } = engine();
     return { backend: new SimBackend('office', e, 'alice'), engine: e, clock, user: 'alice', close: async () => e.close() };

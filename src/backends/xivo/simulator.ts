@@ -1,0 +1,216 @@
+/**
+ * `telephony-mcp simulate xivo`: XiVO's XUC REST API 2.0 over the sim engine, at /xuc/api/2.0, as the vendor
+ * doc specifies it: JWT login for CTI and web-service users (HS256, XUC's claims, a TTL configurable down to
+ * seconds), /auth/check renewal, the dial, DND, forward and history endpoints for web-service users, and the
+ * personal contacts and call qualification endpoints for CTI users, with the documented statuses and error
+ * codes. Contacts are listed as the doc shows them (headers, no ids, Favorite "false"); history records have
+ * the 1.0 fields. Where the engine decides more than a real XUC could at request time (a busy or unknown
+ * destination), the simulator answers as XUC does: the dial is accepted and the call simply fails.
+ */
+import type { Qualification } from '../model.js';
+import { startSimServer, type SimRequest, type SimResponse } from '../simkit.js';
+import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
+import { API_BASE_PATH } from './codec.js';
+import { ctiRoutes } from './sim-cti.js';
+import { body, fail, isObj, json, type QualificationRecord, type XucSimState } from './sim-common.js';
+import { JwtSigner, type XucClaims } from './sim-jwt.js';
+import { webserviceRoutes } from './sim-webservice.js';
+
+export type { QualificationRecord } from './sim-common.js';
+
+export const WEBSERVICE_ACLS = [
+  'xuc.rest.dial.number.*.create',
+  'xuc.rest.dial.user.*.create',
+  'xuc.rest.dial.fromqueue.create',
+  'xuc.rest.dial.toqueue.create',
+  'xuc.rest.dnd.*.create',
+  'xuc.rest.forward.unconditional.*.create',
+  'xuc.rest.forward.noanswer.*.create',
+  'xuc.rest.forward.busy.*.create',
+  'xuc.rest.history.*.read',
+  'xuc.rest.history.days.*.read',
+];
+
+/** alias.ctiuser, as the doc lists it. */
+export const CTI_ACLS = [
+  'xuc.rest.contact.personal.read',
+  'xuc.rest.contact.personal.create',
+  'xuc.rest.contact.personal.delete',
+  'xuc.rest.contact.personal.*.read',
+  'xuc.rest.contact.personal.*.update',
+  'xuc.rest.contact.personal.*.delete',
+  'xuc.rest.contact.export.personal.read',
+  'xuc.rest.contact.import.personal.create',
+  'xuc.rest.contact.display.personal.read',
+  'xuc.rest.call_qualification.queue.*.read',
+  'xuc.rest.call_qualification.csv.#.read',
+  'xuc.rest.call_qualification.create',
+  'xuc.rest.mobile.push.register.create',
+];
+
+export interface XucSimOptions extends SimulatorOptions {
+  /** Token lifetime in seconds (default 3600); tests use a few seconds. */
+  tokenTtlSeconds?: number;
+  /** The web-service user (default xuc-ws / xuc-ws-pa55). */
+  webservice?: { login: string; password: string };
+  /** Password of every engine user as a CTI user (default cti-pa55). */
+  ctiPassword?: string;
+  /** History `data` as a bare array (default) or wrapped in an object ({history: [...]}). */
+  historyShape?: 'array' | 'wrapped';
+  /** What the contact import accepts: multipart `file` (the doc's curl, default), a raw CSV body, or both. */
+  importAccepts?: 'multipart' | 'raw' | 'both';
+}
+
+export interface XucSimulator extends RunningSimulator {
+  /** Logins (POST /auth/login or /auth/webservice) and renewals (GET /auth/check) answered with a token. */
+  readonly stats: { logins: number; checks: number; refusedLogins: number };
+  tokenTtlSeconds: number;
+  /** Every token issued so far expires now (TokenExpired). */
+  expireTokens(): void;
+  /** Every token issued so far stops being XUC's (InvalidToken). */
+  revokeTokens(): void;
+  /** The directory and configuration servers are unreachable: contacts and qualification answer 503 Unreachable. */
+  setUnreachable(on: boolean): void;
+  /** The numeric id XUC gives each queue of the engine (1, 2, ... in the scenario's order). */
+  queueId(name: string): number | undefined;
+  readonly qualificationAnswers: QualificationRecord[];
+  importAccepts: 'multipart' | 'raw' | 'both';
+}
+
+/** Qualification options every queue starts with (the doc's sample). */
+const SEED_QUALIFICATIONS: Qualification[] = [
+  { id: 6, name: 'General Questions', subQualifications: [{ id: 14, name: 'Common' }, { id: 15, name: 'Technical' }] },
+  { id: 5, name: 'Support', subQualifications: [{ id: 12, name: 'Technical' }, { id: 13, name: 'General' }] },
+];
+
+export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulator> {
+  const engine = opts.engine;
+  const signer = new JwtSigner();
+  const stats = { logins: 0, checks: 0, refusedLogins: 0 };
+  const ws = opts.webservice ?? { login: 'xuc-ws', password: 'xuc-ws-pa55' };
+  const ctiPassword = opts.ctiPassword ?? 'cti-pa55';
+  const issued = new Set<string>();
+  const expired = new Set<string>();
+  const queueIds = new Map<string, number>(engine.queueNames().map((q, i) => [q, i + 1]));
+  const st: XucSimState = {
+    engine,
+    queueIds,
+    qualifications: new Map([...queueIds.values()].map((id) => [id, structuredClone(SEED_QUALIFICATIONS)])),
+    answers: [] as QualificationRecord[],
+    unreachable: false,
+    importAccepts: opts.importAccepts ?? 'multipart',
+    historyShape: opts.historyShape ?? 'array',
+  };
+  const webservice = webserviceRoutes(st);
+  const cti = ctiRoutes(st);
+  let ttlSeconds = opts.tokenTtlSeconds ?? 3600;
+
+  const account = (login: string, password: string, userType: 'cti' | 'webservice'): boolean => {
+    if (userType === 'webservice') return login === ws.login && password === ws.password;
+    const u = engine.findUser(login);
+    return !!u && u.id === login && password === ctiPassword;
+  };
+
+  const issue = (login: string, userType: 'cti' | 'webservice'): SimResponse => {
+    const now = Date.now();
+    const ttl = ttlSeconds;
+    const token = signer.sign({ login, issuedAt: now, expiresAt: now + ttl * 1000, userType, acls: userType === 'cti' ? CTI_ACLS : WEBSERVICE_ACLS });
+    issued.add(token);
+    if (issued.size > 10_000) issued.delete(issued.values().next().value!);
+    return json(200, { login, token, TTL: ttl });
+  };
+
+  /** The claims of the request's token, or the documented error. */
+  const authorize = (req: SimRequest): XucClaims | SimResponse => {
+    const h = req.headers.authorization;
+    if (typeof h !== 'string') return fail(400, 'AuthorizationHeaderNotFound', 'The Authorization header is not found in the request');
+    const m = /^Bearer\s+(\S+)$/i.exec(h);
+    if (!m) return fail(400, 'BearerNotFound', 'The token is not found in the Authorization header');
+    const claims = signer.verify(m[1]!);
+    if (!claims) return fail(403, 'InvalidToken', 'Token does not match XUC signature tokens');
+    if (claims.expiresAt <= Date.now() || expired.has(m[1]!)) return fail(403, 'TokenExpired', 'Token expired');
+    return claims;
+  };
+
+  const login = (req: SimRequest, userType: 'cti' | 'webservice'): SimResponse => {
+    const b = body(req);
+    if (!isObj(b) || typeof b.login !== 'string' || typeof b.password !== 'string') {
+      return fail(400, 'InvalidJson', 'The request body does not follow the body model');
+    }
+    if (!account(b.login, b.password, userType)) {
+      stats.refusedLogins++;
+      return fail(401, 'InvalidCredentials', 'Invalid login and/or invalid password');
+    }
+    stats.logins++;
+    return issue(b.login, userType);
+  };
+
+  const handle = (req: SimRequest): SimResponse => {
+    if (!req.path.startsWith(`${API_BASE_PATH}/`)) return notFound();
+    let seg: string[];
+    try {
+      seg = req.path.slice(API_BASE_PATH.length + 1).split('/').map(decodeURIComponent);
+    } catch {
+      return notFound();
+    }
+    if (seg[seg.length - 1] === '') seg.pop();
+    if (seg[0] === 'auth') {
+      if (req.method === 'POST' && seg[1] === 'login' && seg.length === 2) return login(req, 'cti');
+      if (req.method === 'POST' && seg[1] === 'webservice' && seg.length === 2) return login(req, 'webservice');
+      if (req.method === 'GET' && seg[1] === 'check' && seg.length === 2) {
+        const claims = authorize(req);
+        if ('status' in claims) return claims as SimResponse;
+        stats.checks++;
+        return issue(claims.login, claims.userType);
+      }
+      return notFound();
+    }
+    const claims = authorize(req);
+    if ('status' in claims) return claims as SimResponse;
+    return webservice(req, seg, claims) ?? cti(req, seg, claims) ?? notFound();
+  };
+
+  const server = await startSimServer({ host: opts.host, port: opts.port, handle });
+  return {
+    server,
+    stats,
+    get tokenTtlSeconds() {
+      return ttlSeconds;
+    },
+    set tokenTtlSeconds(v: number) {
+      ttlSeconds = v;
+    },
+    get importAccepts() {
+      return st.importAccepts;
+    },
+    set importAccepts(v) {
+      st.importAccepts = v;
+    },
+    configExample: { type: 'xivo', url: server.url, login: ws.login, password: ws.password, userType: 'webservice', defaultUser: engine.listUsers()[0]?.id },
+    expireTokens: () => {
+      for (const t of issued) expired.add(t);
+    },
+    revokeTokens: () => signer.rotate(),
+    setUnreachable: (on) => {
+      st.unreachable = on;
+    },
+    queueId: (name) => queueIds.get(name),
+    qualificationAnswers: st.answers,
+    close: () => server.close(),
+  };
+}
+
+function notFound(): SimResponse {
+  return { status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>Action not found</h1></body></html>' };
+}
+
+/** `telephony-mcp simulate xivo` reads the token TTL from XUC_SIM_TOKEN_TTL_SECONDS (to watch renewals live). */
+export const xivoSimulator: SimulatorDef = {
+  vendor: 'xivo',
+  description: 'XiVO XUC REST API 2.0',
+  defaultPort: 8090,
+  start: (opts) => {
+    const ttl = Number(process.env.XUC_SIM_TOKEN_TTL_SECONDS);
+    return startXucSimulator({ ...opts, ...(Number.isInteger(ttl) && ttl > 0 ? { tokenTtlSeconds: ttl } : {}) });
+  },
+};

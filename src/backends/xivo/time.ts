@@ -1,0 +1,97 @@
+/**
+ * XUC writes times as "YYYY-MM-DD HH:MM:SS" in the server's local time, with no offset. With the PBX's time
+ * zone configured they become UTC ISO 8601; without it they stay local ("YYYY-MM-DDTHH:MM:SS", no offset),
+ * which is honest about what is known. Pure functions over Intl; no dependency.
+ */
+
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$/;
+
+/** True when `tz` is an IANA time zone this Node knows. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Wall {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
+
+function wallIn(instant: number, tz: string): Wall {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(instant));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour'), mi: get('minute'), s: get('second') };
+}
+
+function asUtc(w: Wall): number {
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
+}
+
+/** The instant at which the wall clock in `tz` shows `w` (the earlier one across a DST fold). */
+function zonedToUtc(w: Wall, tz: string): number {
+  const guess = asUtc(w);
+  const offset = asUtc(wallIn(guess, tz)) - guess;
+  let utc = guess - offset;
+  const offset2 = asUtc(wallIn(utc, tz)) - utc;
+  if (offset2 !== offset) utc = guess - offset2;
+  return utc;
+}
+
+const pad = (n: number, l = 2) => String(n).padStart(l, '0');
+
+/**
+ * An XUC time as ISO 8601: UTC when `tz` is known, else local without offset. Times that already carry an
+ * offset are converted to UTC; anything unreadable is returned unchanged (it is still data).
+ */
+export function xucTimeToIso(s: string, tz?: string): string {
+  const m = LOCAL.exec(s.trim());
+  if (!m) {
+    const t = /[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? Date.parse(s) : NaN;
+    return Number.isNaN(t) ? s : new Date(t).toISOString();
+  }
+  const w: Wall = { y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: +m[4]!, mi: +m[5]!, s: +(m[6] ?? 0) };
+  if (!tz) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${pad(w.s)}`;
+  return new Date(zonedToUtc(w, tz)).toISOString().replace('.000Z', 'Z');
+}
+
+/** An instant as XUC writes times: "YYYY-MM-DD HH:MM:SS" in `tz` (UTC when not given). */
+export function formatXucTime(instant: number, tz?: string): string {
+  const w = tz ? wallIn(instant, tz) : wallIn(instant, 'UTC');
+  return `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:${pad(w.mi)}:${pad(w.s)}`;
+}
+
+/** "HH:MM:SS" (or "MM:SS", or seconds as a number or numeric string) as whole seconds; undefined if unreadable. */
+export function parseDuration(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? Math.round(v) : undefined;
+  if (typeof v !== 'string') return undefined;
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s));
+  const m = /^(?:(\d+):)?(\d{1,2}):(\d{1,2})$/.exec(s);
+  if (!m) return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
+
+/** A calendar date YYYY-MM-DD that exists. */
+export function isIsoDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!));
+  return d.getUTCFullYear() === +m[1]! && d.getUTCMonth() === +m[2]! - 1 && d.getUTCDate() === +m[3]!;
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { HistoryEntry } from '../backends/model.js';
+import { defineTool, pbxArg, userArg } from './define.js';
+
+export const callHistory = defineTool({
+  name: 'call_history',
+  title: 'Call history of a user',
+  description:
+    "A PBX user's recent calls, newest first: when each started, how long it lasted, who called whom (numbers, or on " +
+    'some PBXs the logins of internal users) and how it ended (answered, missed, emitted for calls the user made, busy, ' +
+    'failed...). size: at most this many calls (default 50); days: only the calls of the last N days. Use it to find who ' +
+    'called, or to check whether a call placed earlier happened. Read-only.',
+  input: z.object({
+    user: userArg,
+    size: z.number().int().min(1).max(500).optional().describe('At most this many calls (default 50)'),
+    days: z.number().int().min(1).max(365).optional().describe('Only the calls of the last N days'),
+    pbx: pbxArg,
+  }),
+  output: z.object({
+    pbx: z.string(),
+    user: z.string().optional(),
+    entries: z.array(HistoryEntry).describe('Newest first'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  needs: ['history'],
+  async run(ctx, args) {
+    const pbx = ctx.pbx(args.pbx);
+    const read = pbx.op('history');
+    const user = pbx.actingUser(args.user);
+    const entries = await read({ user, size: args.size, days: args.days }, { signal: ctx.signal });
+    return { pbx: pbx.name, ...(user ? { user } : {}), entries };
+  },
+  summarize: (r) => `${r.entries.length} call${r.entries.length === 1 ? '' : 's'} in the history${r.user ? ` of ${r.user}` : ''}.`,
+});

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { Call } from '../backends/model.js';
+import { whoLabel } from './calls.js';
+import { actionOutput, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+
+export const dialUser = defineTool({
+  name: 'dial_user',
+  title: 'Call a user by login',
+  description:
+    "Call another PBX user by their login (username), from a PBX user's phone, without knowing their number: the PBX " +
+    'finds their line. Use place_call for numbers and extensions. Needs the user\'s confirmation: on status ' +
+    '"confirmation_required" ask the user and call again with the same arguments and the confirm_token. Never retry after ' +
+    'an error that says the outcome is unknown: the phone may already be ringing.',
+  input: z.object({
+    username: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[^\u0000-\u001f/\\?#&;,\s]+$/, 'a user login')
+      .describe('Login of the PBX user to call (e.g. "jbond"), not a number'),
+    user: userArg,
+    pbx: pbxArg,
+    confirm_token: confirmTokenArg,
+  }),
+  output: actionOutput({
+    call: Call.optional().describe('The new call, when the PBX reports it at once'),
+    call_id: z.string().optional(),
+    username: z.string().optional().describe('The login called'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  needs: ['dialUser'],
+  guarded: true,
+  async run(ctx, args) {
+    const pbx = ctx.pbx(args.pbx);
+    const dial = pbx.op('dialUser');
+    const user = pbx.actingUser(args.user);
+    await ctx.confirm(`Call user ${args.username} from ${whoLabel(pbx, user)}?`);
+    await ctx.admitCall(pbx, user);
+    const r = await dial({ user, username: args.username }, { signal: ctx.signal });
+    const id = r.call?.id ?? r.callId;
+    return {
+      message: `Calling user ${args.username} for ${whoLabel(pbx, user)}${id ? ` (call ${id})` : ''}.`,
+      pbx: pbx.name,
+      ...(r.call ? { call: r.call } : {}),
+      ...(id ? { call_id: id } : {}),
+      username: args.username,
+    };
+  },
+  summarize: (r) => (r.status === 'done' ? `Calling user ${r.username ?? ''}${r.call_id ? `: call ${r.call_id}` : ''}.` : r.message),
+});

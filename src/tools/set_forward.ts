@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { BackendError } from '../backends/errors.js';
+import { FORWARD_KINDS, type ForwardKind } from '../backends/model.js';
+import { whoLabel } from './calls.js';
+import { actionOutput, confirmTokenArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
+
+/** "all calls of alice", "the calls alice does not answer", "the calls that reach alice while busy" */
+const which = (kind: ForwardKind, who: string): string =>
+  kind === 'unconditional' ? `all calls of ${who}` : kind === 'noanswer' ? `the calls ${who} does not answer` : `the calls that reach ${who} while busy`;
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export const setForward = defineTool({
+  name: 'set_forward',
+  title: 'Set call forwarding',
+  description:
+    "Turn a call forward of a PBX user on (with a destination) or off. kind: unconditional (every call), noanswer (calls " +
+    'the user does not answer in time) or busy (calls that arrive while the user is on the phone). The destination is an ' +
+    'extension or an outside number and passes the dial policy. Turning a forward on needs the user\'s confirmation: on ' +
+    'status "confirmation_required" ask the user and call again with the same arguments and the confirm_token. Setting ' +
+    'the same state again changes nothing.',
+  input: z.object({
+    kind: z.enum(FORWARD_KINDS).describe('unconditional, noanswer or busy'),
+    enabled: z.boolean().describe('true: forward (needs destination); false: stop forwarding'),
+    destination: numberArg.optional().describe('Where calls go: an extension or an outside number'),
+    user: userArg,
+    pbx: pbxArg,
+    confirm_token: confirmTokenArg,
+  }),
+  output: actionOutput({
+    kind: z.enum(FORWARD_KINDS).optional(),
+    enabled: z.boolean().optional(),
+    destination: z.string().optional().describe('The destination, normalized'),
+    user: z.string().optional(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  needs: ['setForward'],
+  guarded: true,
+  async run(ctx, args) {
+    const pbx = ctx.pbx(args.pbx);
+    const set = pbx.op('setForward');
+    const user = pbx.actingUser(args.user);
+    if (args.enabled && args.destination === undefined) {
+      throw new BackendError('invalid', `turning the ${args.kind} forward on needs a destination`, {
+        pbx: pbx.name,
+        pbxType: pbx.type,
+        hint: 'Pass destination (an extension or a number), or enabled: false to turn it off.',
+      });
+    }
+    const n = args.destination !== undefined ? ctx.checkNumber(args.destination, 'forward', pbx) : undefined;
+    const who = whoLabel(pbx, user);
+    if (args.enabled) await ctx.confirm(`Forward ${which(args.kind, who)} to ${n!.display}?`);
+    else await ctx.confirm('', { skip: true });
+    await set({ user, kind: args.kind, destination: n?.number, enabled: args.enabled }, { signal: ctx.signal });
+    return {
+      message: args.enabled ? `${cap(which(args.kind, who))} now go to ${n!.display}.` : `The ${args.kind} forward of ${who} is off.`,
+      pbx: pbx.name,
+      kind: args.kind,
+      enabled: args.enabled,
+      ...(n ? { destination: n.number } : {}),
+      ...(user ? { user } : {}),
+    };
+  },
+  summarize: (r) =>
+    r.status === 'done'
+      ? `${r.kind} forward ${r.enabled ? `on to ${r.destination ?? ''}` : 'off'}${r.user ? ` for ${r.user}` : ''}.`
+      : r.message,
+});

@@ -1,0 +1,195 @@
+/** A CTI user's personal contacts and call qualification over real HTTP: wire format, import, export round trip. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { XivoBackend } from '../../../src/backends/xivo/backend.js';
+import { parseCsv } from '../../../src/util/csv.js';
+import { rig, type XivoRig } from './harness.js';
+
+let r: XivoRig;
+let b: XivoBackend;
+beforeEach(async () => {
+  r = await rig();
+  b = await r.backend({ cti: true });
+  await b.connect();
+  r.sim.server.resetStats();
+});
+afterEach(() => r.close());
+
+const store = () => b.contacts!;
+const requests = (path: string) => r.sim.server.log.filter((q) => q.path === `/xuc/api/2.0/${path}`);
+
+describe('contacts', () => {
+  it('lists without ids (the API has none) and says so; get returns the id', async () => {
+    const ada = await store().create({ contact: { firstname: 'Ada', lastname: 'Lovelace', number: '201', email: 'ada@example.com' } });
+    await store().create({ contact: { lastname: 'Hopper', mobile: '+393471234567' } });
+    expect(store().listHasIds).toBe(false);
+    const list = await store().list({});
+    expect(list).toEqual(
+      expect.arrayContaining([
+        { id: '', firstname: 'Ada', lastname: 'Lovelace', number: '201' },
+        { id: '', lastname: 'Hopper', mobile: '+393471234567' },
+      ]),
+    );
+    expect(await store().get({ id: ada.id })).toEqual({ id: ada.id, firstname: 'Ada', lastname: 'Lovelace', number: '201', email: 'ada@example.com' });
+  });
+
+  it('create sends each documented key once, as JSON, with the token', async () => {
+    await store().create({ contact: { firstname: 'Ada', lastname: 'Lovelace', company: 'Engines' } });
+    const [q] = requests('contact/personal');
+    expect(q).toMatchObject({ method: 'POST' });
+    expect(q!.headers['content-type']).toBe('application/json');
+    expect(q!.headers.authorization).toMatch(/^Bearer /);
+    expect(JSON.parse(q!.body)).toEqual({ firstname: 'Ada', lastname: 'Lovelace', company: 'Engines' });
+  });
+
+  it('update sends the whole contact merged (PUT semantics are undocumented), "" for cleared fields', async () => {
+    const c = await store().create({ contact: { firstname: 'Ada', lastname: 'Lovelace', number: '201', email: 'ada@example.com' } });
+    r.sim.server.resetStats();
+    const u = await store().update({ id: c.id, contact: { company: 'Engines', email: '' } });
+    expect(u).toEqual({ id: c.id, firstname: 'Ada', lastname: 'Lovelace', number: '201', company: 'Engines' });
+    const put = r.sim.server.log.find((q) => q.method === 'PUT')!;
+    expect(put.path).toBe(`/xuc/api/2.0/contact/personal/${c.id}`);
+    expect(JSON.parse(put.body)).toEqual({ firstname: 'Ada', lastname: 'Lovelace', number: '201', company: 'Engines', email: '' });
+    expect(r.engine.book('alice').get(c.id).email).toBeUndefined();
+  });
+
+  it('delete and delete_all answer 204', async () => {
+    const c = await store().create({ contact: { lastname: 'A' } });
+    await store().create({ contact: { lastname: 'B' } });
+    await store().delete({ id: c.id });
+    expect(r.engine.book('alice').list().map((x) => x.lastname)).toEqual(['B']);
+    await store().deleteAll({});
+    expect(r.engine.book('alice').list()).toEqual([]);
+    expect(r.sim.server.log.filter((q) => q.method === 'DELETE').map((q) => q.path)).toEqual([
+      `/xuc/api/2.0/contact/personal/${c.id}`,
+      '/xuc/api/2.0/contact/personal',
+    ]);
+  });
+
+  it('imports a CSV with good and bad lines as multipart `file`: created ids and failed line numbers', async () => {
+    await store().create({ contact: { firstname: 'Grace', lastname: 'Hopper', number: '202' } });
+    const csv = [
+      'company,email,fax,firstname,lastname,mobile,number',
+      'corp,jdoe@company.corp,3333,John,Doe,2222,1111',
+      ',not-an-email,,,,,',
+      'x,y,z,a,b,c,d,too,many',
+      ',,,Grace,Hopper,,202',
+      '"Quote, ""Inc""",,,Ann,"O\'Neill",,+39 06 1234 5678',
+      '',
+    ].join('\r\n');
+    const result = await store().importCsv({ csv });
+    expect(result.created).toEqual([
+      { id: expect.any(String), lastname: 'Doe' },
+      { id: expect.any(String), lastname: "O'Neill" },
+    ]);
+    expect(result.failed.map((f) => f.line)).toEqual([3, 4, 5]);
+    expect(result.failed[1]!.errors).toEqual(['too many fields']);
+    expect(result.failed[2]!.errors[0]).toMatch(/same name and number/);
+    expect(await store().get({ id: result.created[1]!.id })).toMatchObject({ company: 'Quote, "Inc"', lastname: "O'Neill" });
+    const [q] = requests('contact/import/personal');
+    expect(q!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(q!.body).toMatch(/Content-Disposition: form-data; name="file"; filename="contacts.csv"\r\nContent-Type: text\/csv/);
+    expect(r.engine.book('alice').list()).toHaveLength(3);
+  });
+
+  it('falls back to the CSV as the raw body when XUC refuses multipart (400)', async () => {
+    r.sim.importAccepts = 'raw';
+    const result = await store().importCsv({ csv: 'firstname,lastname\nAda,Lovelace\n' });
+    expect(result).toEqual({ created: [{ id: expect.any(String), lastname: 'Lovelace' }], failed: [] });
+    const [multi, raw] = requests('contact/import/personal');
+    expect(multi!.headers['content-type']).toMatch(/^multipart/);
+    expect(raw!.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(raw!.body).toBe('firstname,lastname\nAda,Lovelace\n');
+  });
+
+  it('an import XUC refuses both ways is reported once, typed; nothing is retried further', async () => {
+    const bad = await store()
+      .importCsv({ csv: 'name,phone\nAda,1\n' })
+      .catch((e: unknown) => e);
+    expect(bad).toMatchObject({ kind: 'invalid' });
+    expect(requests('contact/import/personal')).toHaveLength(2);
+    expect(r.engine.book('alice').list()).toEqual([]);
+  });
+
+  it('export has the documented columns, and export -> delete_all -> import -> export is a round trip', async () => {
+    await store().create({ contact: { firstname: 'Ada', lastname: 'Lovelace', company: 'Engines, Ltd', email: 'ada@example.com', number: '201' } });
+    await store().create({ contact: { firstname: 'Ann', lastname: "O'Neill", company: 'Say "hi"', mobile: '+393471234567', fax: '0612' } });
+    const exported = await store().exportCsv({});
+    const rows = parseCsv(exported);
+    expect(rows[0]).toEqual(['company', 'email', 'fax', 'firstname', 'lastname', 'mobile', 'number']);
+    expect(rows).toHaveLength(3);
+    expect(requests('contact/export/personal')[0]!.method).toBe('GET');
+    await store().deleteAll({});
+    const imported = await store().importCsv({ csv: exported });
+    expect(imported.created).toHaveLength(2);
+    expect(imported.failed).toEqual([]);
+    expect(await store().exportCsv({})).toBe(exported);
+  });
+});
+
+describe('faults on the CTI entry (the contract has no CTI action or read to run them with)', () => {
+  it('an action whose connection drops after XUC acted is outcome_unknown, sent once', async () => {
+    r.sim.server.inject({ kind: 'reset_after', match: 'contact/personal' });
+    const e = await store()
+      .create({ contact: { lastname: 'Hopper' } })
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ kind: 'outcome_unknown', hint: expect.stringMatching(/retry/i) });
+    expect(requests('contact/personal')).toHaveLength(1);
+    expect(r.engine.book('alice').list()).toHaveLength(1);
+  });
+
+  it('reads that meet server errors are retried (bounded), then unavailable; garbage is a typed error', async () => {
+    r.sim.server.inject({ kind: 'status', status: 502, times: Infinity });
+    await expect(store().list({})).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(requests('contact/personal')).toHaveLength(3);
+    r.sim.server.clearFaults();
+    r.sim.server.inject({ kind: 'garbage' });
+    await expect(store().list({})).rejects.toMatchObject({ kind: 'unavailable', code: 'unreadable' });
+    r.sim.server.inject({ kind: 'garbage' });
+    await expect(b.listQualifications!({ queueId: 1 })).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(await store().list({})).toEqual([]);
+  });
+
+  it('an answer XUC sends without the contact still reports the created contact', async () => {
+    r.sim.server.inject({ kind: 'garbage', match: 'contact/personal' });
+    expect(await store().create({ contact: { firstname: 'Ada', lastname: 'Lovelace' } })).toEqual({ id: '', firstname: 'Ada', lastname: 'Lovelace' });
+    expect(r.engine.book('alice').list()).toHaveLength(1);
+  });
+});
+
+describe('call qualification', () => {
+  it('lists the options of a queue (doc shape), and none for an unknown queue', async () => {
+    expect(await b.listQualifications!({ queueId: r.sim.queueId('support')! })).toEqual([
+      { id: 6, name: 'General Questions', subQualifications: [{ id: 14, name: 'Common' }, { id: 15, name: 'Technical' }] },
+      { id: 5, name: 'Support', subQualifications: [{ id: 12, name: 'Technical' }, { id: 13, name: 'General' }] },
+    ]);
+    expect(await b.listQualifications!({ queueId: 999 })).toEqual([]);
+    expect(requests('call_qualification/queue/1')[0]!.method).toBe('GET');
+  });
+
+  it('records an answer with the documented body (time defaults to now) and exports it for its dates', async () => {
+    await b.recordQualification!({ answer: { subQualificationId: 14, callId: '1447670380.34', agent: 3, queue: 1, comment: 'called back, "ok"' } });
+    const [q] = requests('call_qualification');
+    expect(q!.method).toBe('POST');
+    const sent = JSON.parse(q!.body) as Record<string, unknown>;
+    expect(Object.keys(sent)).toEqual(['sub_qualification_id', 'time', 'callid', 'agent', 'queue', 'first_name', 'last_name', 'comment', 'custom_data']);
+    expect(sent).toMatchObject({ sub_qualification_id: 14, callid: '1447670380.34', agent: 3, queue: 1, comment: 'called back, "ok"' });
+    expect(sent.time).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    const today = (sent.time as string).slice(0, 10);
+    const csv = await b.exportQualifications!({ queueId: 1, from: today, to: today });
+    expect(requests(`call_qualification/csv/1/${today}/${today}`)).toHaveLength(1);
+    const rows = parseCsv(csv);
+    expect(rows[0]).toEqual(['sub_qualification_id', 'time', 'callid', 'agent', 'queue', 'first_name', 'last_name', 'comment', 'custom_data']);
+    expect(rows[1]).toEqual(['14', sent.time, '1447670380.34', '3', '1', '', '', 'called back, "ok"', '']);
+    expect(parseCsv(await b.exportQualifications!({ queueId: 2, from: today, to: today }))).toHaveLength(1);
+  });
+
+  it('formats the default time in the configured time zone', async () => {
+    const paris = await r.backend({ cti: true, extra: { timeZone: 'Pacific/Kiritimati' } });
+    await paris.recordQualification!({ answer: { subQualificationId: 14, callId: 'c', agent: 1, queue: 1 } });
+    const sent = JSON.parse(requests('call_qualification').at(-1)!.body) as { time: string };
+    const utc = new Date().toISOString().slice(0, 19).replace('T', ' ');
+    // Kiritimati is UTC+14: the recorded wall-clock time is 14 hours ahead of UTC.
+    const diffHours = (Date.parse(sent.time.replace(' ', 'T') + 'Z') - Date.parse(utc.replace(' ', 'T') + 'Z')) / 3_600_000;
+    expect(Math.round(diffHours)).toBe(14);
+  });
+});
