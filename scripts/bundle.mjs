@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bundle: the server as one ESM file (esbuild), with manifest.json and the demo scenario, packed into an
+// npm run bundle (after npm run build): the server as one ESM file (esbuild), with manifest.json and the demo scenario, packed into an
 // MCP Bundle (.mcpb) by the official mcpb CLI. Output: telephony-mcp-<version>.mcpb at the repository root.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,8 @@ await build({
   logLevel: 'warning',
 });
 cpSync(join(root, 'manifest.json'), join(stage, 'manifest.json'));
+// The tool schemas the build converted once (npm run build makes them), beside the server that reads them.
+cpSync(join(root, 'dist', 'tool-schemas.json'), join(stage, 'server', 'tool-schemas.json'));
 cpSync(join(root, 'scenarios'), join(stage, 'scenarios'), { recursive: true });
 // The server reads its version from ../package.json relative to its own file.
 writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, type: 'module', private: true }, null, 2));

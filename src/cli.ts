@@ -12,7 +12,8 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { LEVELS, LogHub, type Level } from './log.js';
 import { VERSION } from './server.js';
-import { SIMULATORS, runSimulator } from './simulators.js';
+import { startStdio } from './transports/stdio.js';
+import { BACKEND_TYPES } from './backends/registry.js';
 
 const USAGE = `telephony-mcp ${VERSION}: an MCP server for phone systems (PBXs)
 
@@ -20,7 +21,7 @@ Usage:
   telephony-mcp [options]                 serve MCP (stdio by default)
   telephony-mcp simulate <vendor> [--port N] [--scenario FILE]
                                           run a vendor API simulator over the sim PBX
-                                          (vendors: ${Object.keys(SIMULATORS).join(', ') || 'none yet'})
+                                          (vendors: ${BACKEND_TYPES.map((t) => t.type).filter((t) => t !== 'sim').join(', ')})
 
 Options:
   --config FILE          config file (default: $TELEPHONY_MCP_CONFIG, else the built-in demo PBX)
@@ -122,7 +123,7 @@ async function serve(argv: string[]): Promise<void> {
     const token = config.http.token ?? (process.env.TELEPHONY_MCP_TOKEN || undefined);
     let running;
     try {
-      // Each transport is loaded only when used: the HTTP one pulls in a web framework stdio never needs.
+      // The HTTP transport pulls in a web framework that a stdio session never needs: loaded only when used.
       const { startHttp } = await import('./transports/http.js');
       running = await startHttp(app, {
         host: values.host ?? config.http.host,
@@ -146,7 +147,6 @@ async function serve(argv: string[]): Promise<void> {
     if (process.stdin.isTTY) {
       process.stderr.write('telephony-mcp: speaking MCP over stdio; an MCP client starts it. For a demo run: npm start\n');
     }
-    const { startStdio } = await import('./transports/stdio.js');
     const running = await startStdio(app);
     stop = () => running.close();
     void running.closed.then(() => shutdown('stdin closed'));
@@ -173,6 +173,8 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === 'simulate') {
     try {
+      // Simulators are only for this command: serving MCP never loads them.
+      const { runSimulator } = await import('./simulators.js');
       await runSimulator(argv.slice(1));
     } catch (e) {
       fail((e as Error).message);

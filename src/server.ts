@@ -4,8 +4,11 @@
  * CallToolResults here; resource reads and subscriptions go to the resource definitions and the watcher.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { normalizeObjectSchema } from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { z } from 'zod';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -13,11 +16,13 @@ import {
   type CallToolResult,
   type ElicitRequestFormParams,
   ErrorCode,
+  ListToolsRequestSchema,
   type LoggingLevel,
   McpError,
   type ReadResourceResult,
   type ServerNotification,
   type ServerRequest,
+  type Tool,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
@@ -110,6 +115,11 @@ export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
   });
 
   for (const tool of app.tools) registerTool(app, server, tool, session);
+  // The SDK converts every tool's zod schemas to JSON Schema on each tools/list, per session. The list is the same
+  // for the whole process, so it is converted once. (When `extend` adds tools, the SDK's own handler stays.)
+  if (!opts.extend && app.tools.length) {
+    server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList(app.tools) }));
+  }
   for (const def of app.resources) registerResource(app, server, def);
   const offered = new Set(app.tools.map((t) => t.name));
   for (const prompt of ALL_PROMPTS) if (prompt.needsTools.every((t) => offered.has(t))) registerPrompt(app, server, prompt);
@@ -178,6 +188,49 @@ function registerLogging(app: App, server: McpServer, sessionId: () => string): 
     remove();
     prior?.();
   };
+}
+
+type ToolSchemas = Record<string, { inputSchema: Tool['inputSchema']; outputSchema: Tool['outputSchema'] }>;
+
+/** Every tool's JSON Schemas as the SDK converts them (same helper, same options). The build stores this. */
+export function toolSchemas(tools: readonly AnyTool[]): ToolSchemas {
+  const json = (schema: AnyTool['input'], pipeStrategy: 'input' | 'output') =>
+    toJsonSchemaCompat(normalizeObjectSchema(schema)!, { strictUnions: true, pipeStrategy }) as Tool['inputSchema'];
+  return Object.fromEntries(tools.map((t) => [t.name, { inputSchema: json(t.input, 'input'), outputSchema: json(t.output, 'output') }]));
+}
+
+let builtSchemas: ToolSchemas | undefined | null;
+
+/** The schemas the build stored beside this file, or null when there are none (running from src in tests). */
+function storedSchemas(): ToolSchemas | null {
+  if (builtSchemas === undefined) {
+    try {
+      builtSchemas = JSON.parse(readFileSync(new URL('./tool-schemas.json', import.meta.url), 'utf8')) as ToolSchemas;
+    } catch {
+      builtSchemas = null;
+    }
+  }
+  return builtSchemas;
+}
+
+const toolLists = new WeakMap<readonly AnyTool[], Tool[]>();
+
+/** tools/list as the SDK would build it, computed once per list of tools. */
+function toolList(tools: readonly AnyTool[]): Tool[] {
+  let list = toolLists.get(tools);
+  if (!list) {
+    const stored = storedSchemas();
+    const schemas = stored && tools.every((t) => stored[t.name]) ? stored : toolSchemas(tools);
+    list = tools.map((t) => ({
+      name: t.name,
+      title: t.title,
+      description: t.description,
+      ...schemas[t.name]!,
+      annotations: { title: t.title, ...t.annotations },
+    }));
+    toolLists.set(tools, list);
+  }
+  return list;
 }
 
 function callEnv(server: McpServer, extra: Extra, session: CallEnv['session']): CallEnv {

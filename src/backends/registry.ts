@@ -14,15 +14,34 @@ import {
 } from './backend.js';
 import { BackendError, isBackendError } from './errors.js';
 import type { BackendDeps, BackendType } from './types.js';
+import { SimConfig } from './sim/config.js';
 import { simType } from './sim/backend.js';
-import { kalliopeType } from './kalliope/backend.js';
-import { ipbxType } from './ipbx/backend.js';
-import { xcallyType } from './xcally/backend.js';
-import { pbxpressType } from './pbxpress/backend.js';
-import { xivoType } from './xivo/backend.js';
+import { KalliopeConfig } from './kalliope/config.js';
+import { IpbxConfig } from './ipbx/config.js';
+import { XcallyConfig } from './xcally/config.js';
+import { PbxpressConfig } from './pbxpress/config.js';
+import { XivoConfig } from './xivo/config.js';
 
-/** Every backend type the server knows. A vendor module adds itself here. */
-export const BACKEND_TYPES: readonly BackendType<z.ZodObject>[] = [simType, kalliopeType, ipbxType, xcallyType, pbxpressType, xivoType];
+/** A backend type as the config knows it: its name, its config schema, and how to load its adapter. */
+export interface BackendEntry {
+  type: string;
+  config: z.ZodType;
+  load(): Promise<BackendType<z.ZodType>>;
+}
+
+/**
+ * Every backend type the server knows. Config schemas are light and always here, so a config is fully validated
+ * when it is read; an adapter (HTTP, XML and crypto libraries) is loaded only when a configured PBX uses it.
+ */
+export const BACKEND_TYPES: readonly BackendEntry[] = [
+  // The sim is small and the default: loaded with the server. Vendor adapters load only when configured.
+  { type: 'sim', config: SimConfig, load: () => Promise.resolve(simType) },
+  { type: 'kalliope', config: KalliopeConfig, load: async () => (await import('./kalliope/backend.js')).kalliopeType },
+  { type: 'ipbx', config: IpbxConfig, load: async () => (await import('./ipbx/backend.js')).ipbxType },
+  { type: 'xcally', config: XcallyConfig, load: async () => (await import('./xcally/backend.js')).xcallyType },
+  { type: 'pbxpress', config: PbxpressConfig, load: async () => (await import('./pbxpress/backend.js')).pbxpressType },
+  { type: 'xivo', config: XivoConfig, load: async () => (await import('./xivo/backend.js')).xivoType },
+];
 
 /** Human wording of each capability, for "this PBX can: ..." messages and the README table. */
 export const CAPABILITY_LABELS: Record<Capability, string> = {
@@ -56,7 +75,7 @@ export const CAPABILITY_LABELS: Record<Capability, string> = {
   exportQualifications: 'export call qualifications',
 };
 
-export function backendType(type: string): BackendType<z.ZodObject> | undefined {
+export function backendType(type: string): BackendEntry | undefined {
   return BACKEND_TYPES.find((t) => t.type === type);
 }
 
@@ -255,7 +274,8 @@ export async function createBackends(
     for (const [name, entry] of Object.entries(entries)) {
       const bt = backendType(entry.type);
       if (!bt) throw new Error(`pbxes.${name}.type: unknown PBX type "${entry.type}"`);
-      const backend = await bt.create(name, bt.config.parse(entry), { ...deps, log: deps.log.child({ pbx: name }) });
+      const impl = await bt.load();
+      const backend = await impl.create(name, bt.config.parse(entry), { ...deps, log: deps.log.child({ pbx: name }) });
       assertCapabilitiesImplemented(backend);
       built.push(backend);
     }

@@ -30,7 +30,7 @@ export interface BackendDeps {
   clock?: unknown;
 }
 
-export interface BackendType<S extends z.ZodType> {
+export interface BackendType<S extends z.ZodType = z.ZodType> {
   type: string;
   config: S;
   create(name: string, config: z.infer<S>, deps: BackendDeps): Backend | Promise<Backend>;

@@ -1,15 +1,14 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { Call, type Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
+import { formatNumber } from '../safety/policy.js';
 import { minutes, partyLabel, whoLabel } from './calls.js';
 import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
 
 /** "+39 06 1234 5678 (Giuseppe Test)": international numbers grouped as a person reads them. */
 function spoken(p: Party): string {
-  const intl = p.number.startsWith('+') ? parsePhoneNumberFromString(p.number)?.formatInternational() : undefined;
-  return partyLabel(intl ? { ...p, number: intl } : p);
+  return partyLabel({ ...p, number: formatNumber(p.number) });
 }
 
 /**

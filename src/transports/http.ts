@@ -11,6 +11,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { App } from '../app.js';
 import { createMcpServer, type ServerOptions } from '../server.js';
+import { isLoopbackHost } from '../util/net.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
 const MAX_BODY = 4 * 1024 * 1024;
@@ -41,9 +42,6 @@ interface Session {
   inFlight: number;
 }
 
-export function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.includes(host.toLowerCase());
-}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -77,7 +75,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHttp> {
   const path = opts.path ?? '/mcp';
-  if (!isLoopback(opts.host) && !opts.token) {
+  if (!isLoopbackHost(opts.host) && !opts.token) {
     throw new Error(
       `refusing to serve HTTP on ${opts.host} without a token: set http.token in the config or TELEPHONY_MCP_TOKEN, or bind 127.0.0.1`,
     );

@@ -8,7 +8,6 @@
  * Either way the reply is the first `error_code` under the root and the `data` beside it, whatever wraps them.
  * Nothing here throws anything but BackendError.
  */
-import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BackendError } from '../errors.js';
 import type { Call, Party, QueueStatus } from '../model.js';
@@ -35,9 +34,6 @@ export interface KctiCredentials {
 }
 
 /** The lowercase hex MD5 of the UTF-8 password, unsalted, as KCTI4 wants it. */
-export function md5Hex(password: string): string {
-  return createHash('md5').update(password, 'utf8').digest('hex');
-}
 
 // ---------------------------------------------------------------- requests
 

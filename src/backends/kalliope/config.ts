@@ -2,10 +2,12 @@
  * The `kalliope` config entry and how it becomes client options: the password hash, and TLS trust (a
  * certificate file, or no verification, which is allowed only when the url is on this machine).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PbxBase, resolvePath } from '../types.js';
-import { md5Hex } from './codec.js';
+import { isLoopbackUrl } from '../../util/net.js';
+
 
 export const DEFAULT_URL = 'https://127.0.0.1:5039';
 
@@ -36,15 +38,6 @@ export const KalliopeConfig = PbxBase.extend({
 });
 export type KalliopeConfig = z.infer<typeof KalliopeConfig>;
 
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', '::1', 'localhost']);
-
-export function isLoopbackUrl(url: string): boolean {
-  try {
-    return LOOPBACK.has(new URL(url).hostname.toLowerCase());
-  } catch {
-    return false;
-  }
-}
 
 export interface ResolvedTls {
   ca?: Buffer;
@@ -86,4 +79,9 @@ export function passwordHash(c: Pick<KalliopeConfig, 'password' | 'passwordMd5'>
   if (c.passwordMd5 !== undefined) return c.passwordMd5.toLowerCase();
   if (c.password !== undefined) return md5Hex(c.password);
   throw new Error('set exactly one of password or passwordMd5');
+}
+
+/** KCTI4's password hash: the unsalted lowercase hex MD5 of the UTF-8 password. */
+export function md5Hex(password: string): string {
+  return createHash('md5').update(password, 'utf8').digest('hex');
 }

@@ -11,8 +11,9 @@ import { EngineError, type CallView, type PbxEngine } from '../sim/engine.js';
 import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../simkit.js';
 import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
 import { selfSignedCertificate } from '../../util/selfsigned.js';
-import { COMMANDS, type KctiCommand, decodeEntities, md5Hex } from './codec.js';
-import { isLoopbackUrl } from './config.js';
+import { COMMANDS, type KctiCommand, decodeEntities } from './codec.js';
+import { md5Hex } from './config.js';
+import { isLoopbackUrl } from '../../util/net.js';
 import { type ResponseStyle, type SimAnswer, renderAnswer } from './simwire.js';
 
 export interface KalliopeSimOptions extends SimulatorOptions {

@@ -15,7 +15,9 @@ import { z } from 'zod';
 import type { Backend, Capability, NotesResult, Operations, OpOptions } from '../backend.js';
 import { BackendError, isBackendError } from '../errors.js';
 import type { Call, Extension } from '../model.js';
-import { PbxBase, resolvePath, type BackendType } from '../types.js';
+import { resolvePath, type BackendType } from '../types.js';
+import { isLoopbackHost } from '../../util/net.js';
+import { PbxpressConfig } from './config.js';
 import { PBX_TYPE, PbxpressClient } from './client.js';
 import {
   decodeCalls,
@@ -32,42 +34,6 @@ import {
 } from './codec.js';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from './xmlrpc.js';
 
-const LOOPBACK = /^(localhost|127\.[0-9.]+|\[::1\])$/i;
-
-export const PbxpressConfig = PbxBase.extend({
-  type: z.literal('pbxpress'),
-  url: z
-    .string()
-    .max(500)
-    .superRefine((v, ctx) => {
-      let u: URL;
-      try {
-        u = new URL(v);
-      } catch {
-        return void ctx.addIssue({ code: 'custom', message: 'a URL such as http://pbx.example:3339/RPC2' });
-      }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must start with http:// or https://' });
-      if (u.username || u.password) {
-        ctx.addIssue({ code: 'custom', message: 'put the credentials in username and password, not in the URL' });
-      }
-    })
-    .describe('The XML-RPC endpoint, e.g. http://pbx.example:3339/RPC2 (port: System/Data Link page; no path means /RPC2)'),
-  username: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[^:\u0000-\u001f]+$/, 'a self-care login without colons')
-    .describe('Self-care login (usually an extension number) whose admin group telephony-mcp works'),
-  password: z.string().min(1).max(256).describe('Self-care password (sent as HTTP Basic)'),
-  caFile: z.string().min(1).optional().describe("For an https url: PEM file of the PBX's certificate (or its CA) to trust, relative to the config file"),
-  notesPrefix: z
-    .string()
-    .max(40)
-    .regex(/^[A-Za-z0-9._:@/-]*$/, 'letters, digits and . _ : @ / -')
-    .default('telephony-mcp.')
-    .describe("Prefix of the storage keys pbx_notes uses, keeping notes apart from the operator console's own settings"),
-});
-export type PbxpressConfig = z.infer<typeof PbxpressConfig>;
 
 export const PBXPRESS_CAPABILITIES: readonly Capability[] = [
   'activeCalls',
@@ -319,7 +285,7 @@ export const pbxpressType: BackendType<typeof PbxpressConfig> = {
   config: PbxpressConfig,
   create(name, config, deps) {
     const host = new URL(config.url).hostname;
-    if (new URL(config.url).protocol === 'http:' && !LOOPBACK.test(host)) {
+    if (new URL(config.url).protocol === 'http:' && !isLoopbackHost(host)) {
       deps.log.warn('the PBXpress XML-RPC url is plain http: the self-care password crosses the network readable by anyone on the path', {
         pbx: name,
       });

@@ -12,14 +12,9 @@ import { EngineError } from './errors.js';
 import { DEMO_SCENARIO_PATH, loadScenario } from './scenario.js';
 import { FavoritesStore, NotesStore } from './stores.js';
 import type { Clock } from './clock.js';
-import { PbxBase, resolvePath, type BackendType } from '../types.js';
+import { resolvePath, type BackendType } from '../types.js';
+import { SimConfig } from './config.js';
 
-export const SimConfig = PbxBase.extend({
-  type: z.literal('sim'),
-  scenario: z.string().optional().describe('Scenario JSON file (relative to the config file); default: the demo'),
-  traffic: z.boolean().default(true).describe("Run the scenario's demo traffic (inbound calls)"),
-});
-export type SimConfig = z.infer<typeof SimConfig>;
 
 /** The engine's view of a call, trimmed to the shared model. */
 export function toModelCall(v: CallView): Call {

@@ -13,23 +13,11 @@ import type { AttendedTransferResult, Backend, Capability, Operations } from '..
 import { BackendError } from '../errors.js';
 import type { CallState, HistoryEntry, Party } from '../model.js';
 import { VendorHttp } from '../http.js';
-import { PbxBase, type BackendType } from '../types.js';
+import type { BackendType } from '../types.js';
+import { XcallyConfig } from './config.js';
 import { type ChannelCall, type XcRow, pathNumber, rowToHistory, rowsToCalls } from './codec.js';
 import { XcallyClient } from './client.js';
 
-export const XcallyConfig = PbxBase.extend({
-  type: z.literal('xcally'),
-  url: z
-    .url({ protocol: /^https?$/ })
-    .default('http://localhost:9888')
-    .describe('Base URL of the phone bar API (the /xcally/svc/... paths are appended)'),
-  agent: z
-    .string()
-    .regex(/^[A-Za-z0-9._@+-]{1,64}$/, "the agent's extension (or login): letters, digits, . _ @ + -")
-    .optional()
-    .describe("The agent's extension at this phone bar: shown as the agent's side of calls and history; default: defaultUser"),
-});
-export type XcallyConfig = z.infer<typeof XcallyConfig>;
 
 export const XCALLY_CAPABILITIES: readonly Capability[] = [
   'placeCall',

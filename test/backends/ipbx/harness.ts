@@ -1,6 +1,7 @@
 /** Building the ipbx backend over its simulator for tests: engine, simulator, config, clocks. */
 import type { Backend } from '../../../src/backends/backend.js';
-import { ipbxType, IpbxConfig, type IpbxBackend } from '../../../src/backends/ipbx/backend.js';
+import { ipbxType, type IpbxBackend } from '../../../src/backends/ipbx/backend.js';
+import { IpbxConfig } from '../../../src/backends/ipbx/config.js';
 import { ipbxConfigFor, startIpbxSimulator, type IpbxSimOptions, type IpbxSimulator } from '../../../src/backends/ipbx/simulator.js';
 import { ManualClock } from '../../../src/backends/sim/clock.js';
 import type { PbxEngine } from '../../../src/backends/sim/engine.js';

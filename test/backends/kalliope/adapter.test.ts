@@ -3,13 +3,14 @@
  * refusals, the current-call check, faults on actions (sent exactly once), and canned answers shaped like the
  * vendor doc's samples served byte for byte.
  */
+import { md5Hex } from '../../../src/backends/kalliope/config.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Backend, unsafeDialable } from '../../../src/backends/backend.js';
 import { ATTENDED_COMPLETION } from '../../../src/backends/kalliope/backend.js';
-import { md5Hex } from '../../../src/backends/kalliope/codec.js';
+
 import { KalliopeConfig } from '../../../src/backends/kalliope/config.js';
 import { kalliopeHandler } from '../../../src/backends/kalliope/simulator.js';
 import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../../../src/backends/simkit.js';

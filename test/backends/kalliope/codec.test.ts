@@ -1,4 +1,5 @@
 /** The KCTI4 codec: the vendor doc's own samples byte for byte, well-formed variants, and garbage. */
+import { md5Hex } from '../../../src/backends/kalliope/config.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
@@ -10,7 +11,6 @@ import {
   decodeEntities,
   decodeQueue,
   encodeRequest,
-  md5Hex,
   parseResponse,
   xmlEscape,
 } from '../../../src/backends/kalliope/codec.js';

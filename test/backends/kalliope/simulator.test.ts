@@ -5,7 +5,7 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { md5Hex } from '../../../src/backends/kalliope/codec.js';
+import { md5Hex } from '../../../src/backends/kalliope/config.js';
 import { type RunningKalliopeSimulator, localTime, startKalliopeSimulator } from '../../../src/backends/kalliope/simulator.js';
 import { renderAnswer } from '../../../src/backends/kalliope/simwire.js';
 import type { PbxEngine } from '../../../src/backends/sim/engine.js';

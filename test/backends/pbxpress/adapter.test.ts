@@ -5,7 +5,8 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unsafeDialable } from '../../../src/backends/backend.js';
-import { PbxpressConfig, pbxpressType } from '../../../src/backends/pbxpress/backend.js';
+import { pbxpressType } from '../../../src/backends/pbxpress/backend.js';
+import { PbxpressConfig } from '../../../src/backends/pbxpress/config.js';
 import { basicAuth, splitEndpoint } from '../../../src/backends/pbxpress/client.js';
 import { decodeCall, encodeFault } from '../../../src/backends/pbxpress/xmlrpc.js';
 import type { NoneStyle } from '../../../src/backends/pbxpress/simulator.js';

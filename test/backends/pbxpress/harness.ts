@@ -1,7 +1,8 @@
 /** Test wiring: a PBXpress backend built through its BackendType against the simulator on a ManualClock engine. */
 import { LogHub } from '../../../src/log.js';
 import type { Backend } from '../../../src/backends/backend.js';
-import { PbxpressConfig, pbxpressType } from '../../../src/backends/pbxpress/backend.js';
+import { pbxpressType } from '../../../src/backends/pbxpress/backend.js';
+import { PbxpressConfig } from '../../../src/backends/pbxpress/config.js';
 import { startPbxpressSim, type PbxpressSim, type PbxpressSimOptions } from '../../../src/backends/pbxpress/simulator.js';
 import type { ManualClock } from '../../../src/backends/sim/clock.js';
 import type { PbxEngine } from '../../../src/backends/sim/engine.js';

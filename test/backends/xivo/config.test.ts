@@ -1,7 +1,8 @@
 /** The `xivo` config entry, the API base URL, and the encoding of values in paths. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unsafeDialable } from '../../../src/backends/backend.js';
-import { XivoConfig, xivoType } from '../../../src/backends/xivo/backend.js';
+import { xivoType } from '../../../src/backends/xivo/backend.js';
+import { XivoConfig } from '../../../src/backends/xivo/config.js';
 import { parseConfig } from '../../../src/config.js';
 import { expectBackendError } from '../contract.js';
 import { quietLog, rig, type XivoRig } from './harness.js';

@@ -2,7 +2,8 @@
 import { LogHub } from '../../../src/log.js';
 import type { ManualClock } from '../../../src/backends/sim/clock.js';
 import type { PbxEngine } from '../../../src/backends/sim/engine.js';
-import { XivoBackend, XivoConfig, xivoType } from '../../../src/backends/xivo/backend.js';
+import { XivoBackend, xivoType } from '../../../src/backends/xivo/backend.js';
+import { XivoConfig } from '../../../src/backends/xivo/config.js';
 import { startXucSimulator, type XucSimOptions, type XucSimulator } from '../../../src/backends/xivo/simulator.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 
