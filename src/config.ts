@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { pbxEntrySchema } from './backends/registry.js';
+import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.js';
 import { LEVELS } from './log.js';
 
 export class ConfigError extends Error {
@@ -211,9 +211,43 @@ export function parseConfig(raw: unknown, opts: { env?: NodeJS.ProcessEnv; baseD
   };
 }
 
-/** Read the config file at `path`, or the demo config when there is none. */
+/**
+ * A one-PBX config from environment variables, as an install dialog (the MCP Bundle's user_config) sets them:
+ * TELEPHONY_MCP_PBX_TYPE, _URL, _USER, _PASSWORD and TELEPHONY_MCP_DEFAULT_COUNTRY. Undefined when no type is set.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
+  const type = env.TELEPHONY_MCP_PBX_TYPE?.trim();
+  if (!type) return undefined;
+  const bt = backendType(type);
+  if (!bt) {
+    throw new ConfigError(
+      `TELEPHONY_MCP_PBX_TYPE: unknown PBX type "${type}"; use one of: ${BACKEND_TYPES.map((t) => t.type).join(', ')} (or leave it empty for the demo)`,
+    );
+  }
+  const country = env.TELEPHONY_MCP_DEFAULT_COUNTRY?.trim().toUpperCase();
+  // Values are used as they are: no ${VAR} expansion of a password that happens to contain "${".
+  const escape = (v: string | undefined) => v?.replace(/\$\{/g, () => '$${');
+  return {
+    defaultPbx: 'pbx',
+    pbxes: {
+      pbx: {
+        type,
+        ...bt.quick({ url: env.TELEPHONY_MCP_PBX_URL?.trim(), user: env.TELEPHONY_MCP_PBX_USER?.trim(), password: escape(env.TELEPHONY_MCP_PBX_PASSWORD) }),
+      },
+    },
+    ...(country ? { safety: { dialPolicy: { defaultCountry: country } } } : {}),
+  };
+}
+
+/** Read the config file at `path`; without one, a config from the environment, or the demo config. */
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
-  if (!path) return parseConfig(DEMO_CONFIG, { env, source: 'built-in demo config' });
+  if (!path) {
+    const fromEnv = configFromEnv(env);
+    if (fromEnv) return parseConfig(fromEnv, { env, source: 'TELEPHONY_MCP_PBX_* environment variables' });
+    const country = env.TELEPHONY_MCP_DEFAULT_COUNTRY?.trim().toUpperCase();
+    const demo = country ? { ...DEMO_CONFIG, safety: { dialPolicy: { defaultCountry: country } } } : DEMO_CONFIG;
+    return parseConfig(demo, { env, source: 'built-in demo config' });
+  }
   const abs = resolve(path);
   let text: string;
   try {

@@ -58,3 +58,28 @@ describe('config', () => {
     expect(() => loadConfig(bad.path, {})).toThrow(/is not valid JSON/);
   });
 });
+
+describe('config from the environment (MCP Bundle settings)', () => {
+  it('builds one PBX from TELEPHONY_MCP_PBX_* in each vendor\'s own key names', () => {
+    const k = loadConfig(undefined, {
+      TELEPHONY_MCP_PBX_TYPE: 'kalliope',
+      TELEPHONY_MCP_PBX_USER: 'pippo',
+      TELEPHONY_MCP_PBX_PASSWORD: 'pa${ss}',
+      TELEPHONY_MCP_DEFAULT_COUNTRY: 'it',
+    });
+    expect(k.pbxes.pbx).toMatchObject({ type: 'kalliope', username: 'pippo', password: 'pa${ss}', insecureTls: true });
+    expect(k.safety.dialPolicy.defaultCountry).toBe('IT');
+    const x = loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: 'xivo', TELEPHONY_MCP_PBX_URL: 'http://xuc:8090', TELEPHONY_MCP_PBX_USER: 'ws', TELEPHONY_MCP_PBX_PASSWORD: 'pw' });
+    expect(x.pbxes.pbx).toMatchObject({ type: 'xivo', url: 'http://xuc:8090', login: 'ws', password: 'pw' });
+    expect(loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: 'xcally', TELEPHONY_MCP_PBX_USER: '201' }).pbxes.pbx).toMatchObject({ agent: '201' });
+  });
+
+  it('uses the demo when no type is set, and names the variable when the type or a setting is wrong', () => {
+    expect(loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: '', TELEPHONY_MCP_DEFAULT_COUNTRY: 'CH' })).toMatchObject({
+      defaultPbx: 'demo',
+      safety: { dialPolicy: { defaultCountry: 'CH' } },
+    });
+    expect(() => loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: 'asterisk' })).toThrow(/TELEPHONY_MCP_PBX_TYPE: unknown PBX type "asterisk"/);
+    expect(() => loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: 'xivo' })).toThrow(/pbxes\.pbx\.url/);
+  });
+});

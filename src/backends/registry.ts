@@ -21,13 +21,28 @@ import { IpbxConfig } from './ipbx/config.js';
 import { XcallyConfig } from './xcally/config.js';
 import { PbxpressConfig } from './pbxpress/config.js';
 import { XivoConfig } from './xivo/config.js';
+import { isLoopbackUrl } from '../util/net.js';
 
 /** A backend type as the config knows it: its name, its config schema, and how to load its adapter. */
 export interface BackendEntry {
   type: string;
   config: z.ZodType;
   load(): Promise<BackendType<z.ZodType>>;
+  /**
+   * A config entry from the few settings an install dialog asks for (the MCP Bundle's user_config): keys are this
+   * vendor's own names for the URL and the credentials.
+   */
+  quick(s: QuickSettings): Record<string, unknown>;
 }
+
+/** What an install dialog asks: the PBX's API address, a login and its password (each may be empty). */
+export interface QuickSettings {
+  url?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+}
+
+const opt = (key: string, v: string | undefined): Record<string, string> => (v ? { [key]: v } : {});
 
 /**
  * Every backend type the server knows. Config schemas are light and always here, so a config is fully validated
@@ -35,12 +50,43 @@ export interface BackendEntry {
  */
 export const BACKEND_TYPES: readonly BackendEntry[] = [
   // The sim is small and the default: loaded with the server. Vendor adapters load only when configured.
-  { type: 'sim', config: SimConfig, load: () => Promise.resolve(simType) },
-  { type: 'kalliope', config: KalliopeConfig, load: async () => (await import('./kalliope/backend.js')).kalliopeType },
-  { type: 'ipbx', config: IpbxConfig, load: async () => (await import('./ipbx/backend.js')).ipbxType },
-  { type: 'xcally', config: XcallyConfig, load: async () => (await import('./xcally/backend.js')).xcallyType },
-  { type: 'pbxpress', config: PbxpressConfig, load: async () => (await import('./pbxpress/backend.js')).pbxpressType },
-  { type: 'xivo', config: XivoConfig, load: async () => (await import('./xivo/backend.js')).xivoType },
+  {
+    type: 'sim',
+    config: SimConfig,
+    load: () => Promise.resolve(simType),
+    quick: (s) => ({ defaultUser: s.user || 'alice' }),
+  },
+  {
+    type: 'kalliope',
+    config: KalliopeConfig,
+    load: async () => (await import('./kalliope/backend.js')).kalliopeType,
+    // The desktop client's self-signed certificate on loopback; any other host needs a config file with caFile.
+    quick: (s) => ({ ...opt('url', s.url), ...opt('username', s.user), ...opt('password', s.password), insecureTls: !s.url || isLoopbackUrl(s.url) }),
+  },
+  {
+    type: 'ipbx',
+    config: IpbxConfig,
+    load: async () => (await import('./ipbx/backend.js')).ipbxType,
+    quick: (s) => ({ ...opt('url', s.url), ...opt('username', s.user), ...opt('password', s.password) }),
+  },
+  {
+    type: 'xcally',
+    config: XcallyConfig,
+    load: async () => (await import('./xcally/backend.js')).xcallyType,
+    quick: (s) => ({ ...opt('url', s.url), ...opt('agent', s.user) }),
+  },
+  {
+    type: 'pbxpress',
+    config: PbxpressConfig,
+    load: async () => (await import('./pbxpress/backend.js')).pbxpressType,
+    quick: (s) => ({ ...opt('url', s.url), ...opt('username', s.user), ...opt('password', s.password) }),
+  },
+  {
+    type: 'xivo',
+    config: XivoConfig,
+    load: async () => (await import('./xivo/backend.js')).xivoType,
+    quick: (s) => ({ ...opt('url', s.url), ...opt('login', s.user), ...opt('password', s.password) }),
+  },
 ];
 
 /** Human wording of each capability, for "this PBX can: ..." messages and the README table. */

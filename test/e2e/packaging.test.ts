@@ -12,6 +12,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ALL_PROMPTS } from '../../src/prompts/index.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { REPO } from '../helpers/mcp.js';
+import { PbxEngine } from '../../src/backends/sim/engine.js';
+import { SIMULATORS } from '../../src/simulators.js';
+import { scenario } from '../helpers/scenario.js';
 
 const MCPB = join(REPO, 'node_modules', '.bin', 'mcpb');
 const manifest = JSON.parse(readFileSync(join(REPO, 'manifest.json'), 'utf8')) as {
@@ -54,6 +57,25 @@ describe('MCP Bundle', () => {
     });
     expect(info).toMatchObject({ name: 'telephony-mcp', version: pkg.version });
     expect(tools).toContain('place_call');
+
+    // The install dialog's settings (manifest user_config -> environment) pick a vendor PBX.
+    const engine = new PbxEngine(scenario());
+    const sim = await SIMULATORS.xcally!.start({ engine, port: 0 });
+    try {
+      const viaSettings = await initialize(process.execPath, [join(dir, 'unpacked', manifest.server.entry_point)], dir, {
+        TELEPHONY_MCP_CONFIG: '',
+        TELEPHONY_MCP_PBX_TYPE: 'xcally',
+        TELEPHONY_MCP_PBX_URL: sim.server.url,
+        TELEPHONY_MCP_PBX_USER: '201',
+        TELEPHONY_MCP_PBX_PASSWORD: '',
+        TELEPHONY_MCP_DEFAULT_COUNTRY: 'IT',
+      });
+      expect(viaSettings.tools).toContain('answer_call');
+      expect(viaSettings.tools).not.toContain('manage_contacts');
+    } finally {
+      await sim.close();
+      engine.close();
+    }
   }, 60_000);
 });
 
