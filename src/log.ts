@@ -56,6 +56,14 @@ export class LogHub {
     return () => this.sinks.delete(entry);
   }
 
+  /** Whether anyone (stderr or a sink) wants records of this level: callers skip building fields otherwise. */
+  wants(level: Level): boolean {
+    const r = rank(level);
+    if (r >= rank(this.level)) return true;
+    for (const e of this.sinks) if (r >= rank(e.wants())) return true;
+    return false;
+  }
+
   emit(level: Level, msg: string, fields: Fields): void {
     const r = rank(level);
     const write = r >= rank(this.level);
@@ -90,7 +98,9 @@ export class LogHub {
 
   logger(base: Fields = {}): Logger {
     const make = (bound: Fields): Logger => ({
-      debug: (m, f) => this.emit('debug', m, { ...bound, ...f }),
+      debug: (m, f) => {
+        if (this.wants('debug')) this.emit('debug', m, { ...bound, ...f });
+      },
       info: (m, f) => this.emit('info', m, { ...bound, ...f }),
       warn: (m, f) => this.emit('warn', m, { ...bound, ...f }),
       error: (m, f) => this.emit('error', m, { ...bound, ...f }),

@@ -1,5 +1,5 @@
 /**
- * A small, strict XML-RPC codec (methodCall, methodResponse, fault) over fast-xml-parser, shared by the PBXpress
+ * A small, strict XML-RPC codec (methodCall, methodResponse, fault) over a strict XML reader (xmltree.ts), shared by the PBXpress
  * adapter and its simulator. Pure functions: malformed input is a BackendError, never a raw exception.
  *
  * Why not the `xmlrpc` package: its deserializer reads a stream through sax in non-strict mode (malformed XML
@@ -10,7 +10,7 @@
  * Liberal in what it reads: untyped values (strings), <nil/> with or without a namespace prefix (<ex:nil/>),
  * i8, empty <params/>, a <value/> with nothing in it, "true"/"false" booleans. Strict in what it writes.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parseXmlTree, XmlError, type XNode } from './xmltree.js';
 import { BackendError } from '../errors.js';
 
 export type XmlRpcValue = null | boolean | number | string | XmlRpcValue[] | XmlRpcStruct;
@@ -34,20 +34,7 @@ export interface XmlRpcCall {
 /** Deeper nesting than any PBXpress answer has; a bound against hostile input. */
 const MAX_DEPTH = 64;
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: false,
-  processEntities: true,
-  htmlEntities: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
 
-/** A node of fast-xml-parser's ordered output: one element ({tag: children}) or a text node. */
-type XNode = { '#text': string } | Record<string, XNode[]>;
 
 function malformed(reason: string): BackendError {
   return new BackendError('unavailable', `the PBX answered with something that is not XML-RPC (${reason})`, {
@@ -108,12 +95,11 @@ function only(nodes: XNode[], where: string, tag: string, optional = false): XNo
 function parseRoot(xml: string, root: string): XNode[] {
   if (typeof xml !== 'string' || xml.trim() === '') throw malformed('an empty answer');
   if (/<!DOCTYPE/i.test(xml)) throw malformed('a DOCTYPE, which XML-RPC does not use');
-  if (XMLValidator.validate(xml) !== true) throw malformed('malformed XML');
   let doc: XNode[];
   try {
-    doc = parser.parse(xml) as XNode[];
-  } catch {
-    throw malformed('malformed XML');
+    doc = parseXmlTree(xml);
+  } catch (e) {
+    throw malformed(e instanceof XmlError ? `malformed XML: ${e.message}` : 'malformed XML');
   }
   const top = elements(doc, 'document');
   if (top.length !== 1) throw malformed('not exactly one root element');

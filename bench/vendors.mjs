@@ -1,0 +1,190 @@
+// 2. Adapter overhead: a read through telephony-mcp (SDK client over stdio -> server -> adapter -> vendor simulator)
+//    vs the same simulator endpoint called directly with undici. Target: under 0.5 ms added at p50.
+// 6. Backend economy, counted at the simulators: TCP connections per 1,000 sequential calls, XUC logins per 1,000
+//    calls, IPPS requests per poll interval with 100 subscribers.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CLI, ROOT, httpClient, ms, startHttp, stats } from './lib.mjs';
+
+const { SIMULATORS } = await import('../dist/simulators.js');
+const { PbxEngine } = await import('../dist/backends/sim/engine.js');
+const { loadScenario, DEMO_SCENARIO_PATH } = await import('../dist/backends/sim/scenario.js');
+
+/** The read each vendor answers, through telephony-mcp and directly. */
+const READS = {
+  kalliope: {
+    tool: { name: 'get_active_call', arguments: { pbx: 'kalliope' } },
+    direct: (sim) => ({
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version="1.0"?><kpbx_request><activeCallInfo><username>alice</username><pwd_md5>${createHash('md5').update('kalliope').digest('hex')}</pwd_md5></activeCallInfo></kpbx_request>`,
+    }),
+  },
+  xcally: { tool: { name: 'get_active_call', arguments: { pbx: 'xcally' } }, direct: () => ({ method: 'GET', path: '/xcally/svc/channels' }) },
+  pbxpress: {
+    tool: { name: 'get_active_call', arguments: { pbx: 'pbxpress' } },
+    direct: () => ({
+      method: 'POST',
+      path: '/RPC2',
+      headers: { 'content-type': 'text/xml', authorization: `Basic ${Buffer.from('201:pbxpress').toString('base64')}` },
+      body: '<?xml version="1.0"?><methodCall><methodName>get_calls</methodName><params/></methodCall>',
+    }),
+  },
+  xivo: {
+    tool: { name: 'call_history', arguments: { pbx: 'xivo', user: 'alice', size: 20 } },
+    direct: (sim, token) => ({ method: 'GET', path: '/xuc/api/2.0/history/alice?size=20', headers: { authorization: `Bearer ${token}` } }),
+  },
+  ipbx: {
+    tool: { name: 'get_active_call', arguments: { pbx: 'ipbx' } },
+    direct: () => ({ method: 'GET', path: '/ipps/channelinfo.php?channel=SIP%2F201,SIP%2F202,SIP%2F203,SIP%2F204,SIP%2F205&useid=1' }),
+  },
+};
+
+async function startSimulators() {
+  const sims = {};
+  for (const vendor of Object.keys(READS)) {
+    const engine = new PbxEngine(loadScenario(DEMO_SCENARIO_PATH));
+    const running = await SIMULATORS[vendor].start({ engine, port: 0 });
+    sims[vendor] = { engine, running };
+  }
+  return sims;
+}
+
+function configFor(sims) {
+  const dir = mkdtempSync(join(tmpdir(), 'tmcp-bench-vendors-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      defaultPbx: 'xcally',
+      pbxes: Object.fromEntries(Object.entries(sims).map(([v, s]) => [v, s.running.configExample])),
+      safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT' } },
+      audit: { file: join(dir, 'audit.jsonl') },
+      log: { level: 'error' },
+      http: { maxSessions: 5000 },
+    }),
+  );
+  return { dir, path };
+}
+
+async function xucToken(url) {
+  const r = await request(`${url}/xuc/api/2.0/auth/webservice`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: 'xuc-ws', password: 'xuc-ws-pa55' }),
+  });
+  return (await r.body.json()).token;
+}
+
+export async function vendors({ calls = 1000, warmup = 200 } = {}) {
+  const sims = await startSimulators();
+  const config = configFor(sims);
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--config', config.path], cwd: ROOT, stderr: 'ignore', env: { PATH: process.env.PATH ?? '' } });
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(transport);
+  const agent = new Agent({ connect: { rejectUnauthorized: false } });
+  const token = await xucToken(sims.xivo.running.server.url);
+  const overhead = [];
+  const economy = [];
+  for (const [vendor, read] of Object.entries(READS)) {
+    const sim = sims[vendor].running.server;
+    const viaMcp = async () => {
+      const t = process.hrtime.bigint();
+      const r = await client.callTool(read.tool);
+      if (r.isError) throw new Error(`${vendor}: ${JSON.stringify(r.content)}`);
+      return Number(process.hrtime.bigint() - t) / 1e6;
+    };
+    const direct = async () => {
+      const q = read.direct(sim, token);
+      const t = process.hrtime.bigint();
+      const r = await request(`${sim.url}${q.path}`, { method: q.method, headers: q.headers, body: q.body, dispatcher: agent });
+      await r.body.text();
+      return Number(process.hrtime.bigint() - t) / 1e6;
+    };
+    for (let i = 0; i < warmup; i++) {
+      await viaMcp();
+      await direct();
+    }
+    sim.resetStats();
+    const before = sims.xivo.running.stats?.logins;
+    const a = [];
+    const b = [];
+    for (let i = 0; i < calls; i++) {
+      a.push(await viaMcp());
+      b.push(await direct());
+    }
+    const m = stats(a);
+    const d = stats(b);
+    overhead.push([vendor, read.tool.name, ms(d.p50), ms(m.p50), (m.p50 - d.p50).toFixed(3), ms(d.p99), ms(m.p99)]);
+    // Connections the simulator saw over those calls, minus the direct client's own (one kept-alive socket).
+    const logins = vendor === 'xivo' ? sims.xivo.running.stats.logins - before : undefined;
+    economy.push([
+      vendor,
+      calls,
+      Math.max(0, sim.stats.connections - 1),
+      // Requests from telephony-mcp: all the simulator saw minus the direct client's.
+      sim.stats.requests - calls,
+      logins === undefined ? '' : logins,
+    ]);
+  }
+  await client.close();
+  await agent.close();
+
+  // IPPS: 100 sessions subscribed to the calls resource, over 4 poll intervals, one backend request per interval.
+  const ipbx = sims.ipbx.running.server;
+  const server = await startHttp('ours', config);
+  const clients = await Promise.all(Array.from({ length: 100 }, () => httpClient(server.url)));
+  let notified = 0;
+  for (const c of clients) {
+    c.setNotificationHandler(ResourceUpdatedNotificationSchema, () => void notified++);
+    await c.subscribeResource({ uri: 'pbx://ipbx/calls' });
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  ipbx.resetStats();
+  const seconds = 12;
+  const changer = setInterval(() => {
+    try {
+      sims.ipbx.engine.inboundCall('+390612345678', '202');
+    } catch {
+      /* busy: fine */
+    }
+  }, 2500);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  clearInterval(changer);
+  const ippsRequests = ipbx.stats.byPath['/ipps/channelinfo.php'] ?? 0;
+  for (const c of clients) await c.close();
+  await server.stop();
+  for (const s of Object.values(sims)) {
+    await s.running.close();
+    s.engine.close();
+  }
+  return [
+    {
+      title: `2. Adapter overhead: the same read through telephony-mcp (stdio) vs undici straight to the simulator, ${calls} calls each (target under 0.5 ms added at p50)`,
+      header: ['vendor', 'tool', 'direct p50 ms', 'via MCP p50 ms', 'added p50 ms', 'direct p99 ms', 'via MCP p99 ms'],
+      rows: overhead,
+      note: 'ipbx reads are served from its 3 s cache (the vendor floor), so most calls never reach the PBX.',
+    },
+    {
+      title: `6. Backend economy, counted at the simulators over ${calls} sequential calls (keep-alive: 1 connection; XUC: 1 login per token lifetime)`,
+      header: ['vendor', 'calls', 'new TCP connections', 'requests from telephony-mcp', 'XUC logins'],
+      rows: economy,
+      note: `IPPS with 100 subscribed HTTP sessions for ${seconds} s (interval 3 s): ${ippsRequests} channelinfo requests (at most ${Math.ceil(seconds / 3) + 1} allowed), ${notified} update notifications delivered.`,
+    },
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const t of await vendors()) {
+    console.log(t.title);
+    console.table(t.rows);
+    console.log(t.note);
+  }
+}
