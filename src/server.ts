@@ -141,15 +141,29 @@ async function completionsFor(app: App, kind: 'pbx' | 'queue' | 'user', value: s
   return sanitizeDeep(values.filter((v) => v.startsWith(value)).slice(0, 100));
 }
 
-function registerPrompt(app: App, server: McpServer, prompt: PromptDef): void {
-  const shape: Record<string, z.ZodType<string | undefined>> = {};
-  for (const arg of prompt.args) {
-    const base = z.string().max(200).describe(arg.description);
-    const schema = arg.required ? base : base.optional();
-    const kind = arg.complete;
-    shape[arg.name] = kind ? completable(schema, (value, context) => completionsFor(app, kind, value ?? '', context?.arguments?.pbx)) : schema;
+type PromptArgs = Record<string, z.ZodType<string | undefined>>;
+const promptShapes = new WeakMap<App, Map<string, PromptArgs>>();
+
+/** A prompt's argument schemas, built once per app: every session's server shares them. */
+function promptArgs(app: App, prompt: PromptDef): PromptArgs {
+  let byName = promptShapes.get(app);
+  if (!byName) promptShapes.set(app, (byName = new Map()));
+  let shape = byName.get(prompt.name);
+  if (!shape) {
+    shape = {};
+    for (const arg of prompt.args) {
+      const base = z.string().max(200).describe(arg.description);
+      const schema = arg.required ? base : base.optional();
+      const kind = arg.complete;
+      shape[arg.name] = kind ? completable(schema, (value, context) => completionsFor(app, kind, value ?? '', context?.arguments?.pbx)) : schema;
+    }
+    byName.set(prompt.name, shape);
   }
-  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: shape }, (args) => ({
+  return shape;
+}
+
+function registerPrompt(app: App, server: McpServer, prompt: PromptDef): void {
+  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: promptArgs(app, prompt) }, (args) => ({
     description: prompt.description,
     messages: [{ role: 'user', content: { type: 'text', text: prompt.render(args as Record<string, string | undefined>) } }],
   }));
@@ -306,30 +320,34 @@ function jsonContents(uri: string, data: unknown): ReadResourceResult {
   return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(sanitizeDeep(data), null, 2) }] };
 }
 
-function registerResource(app: App, server: McpServer, def: ResourceDef): void {
-  const pbxNames = () => app.pbxes.all().filter((p) => !def.needs || p.can(def.needs)).map((p) => p.name);
+interface SharedResource {
+  template: ResourceTemplate;
+  read: (uri: URL, vars: unknown, extra: Extra) => Promise<ReadResourceResult>;
+}
+const sharedResources = new WeakMap<App, Map<string, SharedResource>>();
+
+/** A resource's template (a parsed URI template) and handlers, built once per app and shared by every session. */
+function sharedResource(app: App, def: ResourceDef): SharedResource {
+  let byName = sharedResources.get(app);
+  if (!byName) sharedResources.set(app, (byName = new Map()));
+  let shared = byName.get(def.name);
+  if (shared) return shared;
+  const offering = () => app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
   const complete: Record<string, (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>> = {
-    pbx: (value) => Promise.resolve(pbxNames().filter((n) => n.startsWith(value))),
+    pbx: (value) => Promise.resolve(offering().map((p) => p.name).filter((n) => n.startsWith(value))),
   };
   for (const kind of ['queue', 'user'] as const) {
     if (def.template.includes(`{${kind}}`)) complete[kind] = (value, context) => completionsFor(app, kind, value, context?.arguments?.pbx);
   }
-  server.registerResource(
-    def.name,
-    new ResourceTemplate(def.template, {
+  shared = {
+    template: new ResourceTemplate(def.template, {
       list: async () => {
-        const lists = await Promise.all(
-          app.pbxes
-            .all()
-            .filter((p) => !def.needs || p.can(def.needs))
-            .map((p) => def.list(p).catch(() => [])),
-        );
+        const lists = await Promise.all(offering().map((p) => def.list(p).catch(() => [])));
         return { resources: sanitizeDeep(lists.flat()).map((r) => ({ ...r, mimeType: 'application/json' })) };
       },
       complete,
     }),
-    { title: def.title, description: def.description, mimeType: 'application/json' },
-    async (uri, _vars, extra) => {
+    read: async (uri, _vars, extra) => {
       const { pbx, vars } = resolveResource(app, uri.href);
       try {
         return jsonContents(uri.href, await def.read(pbx, vars, extra.signal));
@@ -341,7 +359,14 @@ function registerResource(app: App, server: McpServer, def: ResourceDef): void {
         throw new McpError(ErrorCode.InternalError, `Reading ${uri.href} failed inside telephony-mcp; see the server log`);
       }
     },
-  );
+  };
+  byName.set(def.name, shared);
+  return shared;
+}
+
+function registerResource(app: App, server: McpServer, def: ResourceDef): void {
+  const shared = sharedResource(app, def);
+  server.registerResource(def.name, shared.template, { title: def.title, description: def.description, mimeType: 'application/json' }, shared.read);
 }
 
 function registerAudit(app: App, server: McpServer): void {
