@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   engine: PbxEngine;
   host?: string;
   port?: number;
+  /** The password the simulated PBX accepts, where it has one (each simulator has a default). */
+  password?: string;
 }
 
 export interface RunningSimulator {

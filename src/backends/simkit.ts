@@ -41,6 +41,8 @@ export interface Fault {
   times?: number;
   /** Only requests whose path (and query) contains this. */
   match?: string;
+  /** Only requests whose body contains this (e.g. an XML-RPC method name, where every call has one path). */
+  bodyMatch?: string;
 }
 
 export interface SimStats {
@@ -88,8 +90,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
   const log: SimRequest[] = [];
   const sockets = new Set<Socket>();
 
-  const takeFault = (pathAndQuery: string): Fault | undefined => {
-    const i = faults.findIndex((f) => f.left > 0 && (!f.match || pathAndQuery.includes(f.match)));
+  const takeFault = (pathAndQuery: string, body: string): Fault | undefined => {
+    const i = faults.findIndex((f) => f.left > 0 && (!f.match || pathAndQuery.includes(f.match)) && (!f.bodyMatch || body.includes(f.bodyMatch)));
     if (i < 0) return undefined;
     const f = faults[i]!;
     f.left--;
@@ -105,7 +107,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
     log.push(simReq);
     if (log.length > LOG_CAP) log.shift();
-    const fault = takeFault(`${url.pathname}${url.search}`);
+    const fault = takeFault(`${url.pathname}${url.search}`, body);
     if (fault?.kind === 'reset_before') return void req.socket.destroy();
     if (fault?.kind === 'stall_before') return;
     if (fault?.kind === 'status') {

@@ -391,5 +391,11 @@ export const pbxpressSimulator: SimulatorDef = {
   vendor: 'pbxpress',
   description: 'PBXpress XML-RPC',
   defaultPort: 3339,
-  start: (o) => startPbxpressSim({ engine: o.engine, ...(o.host ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}) }),
+  start: (o) =>
+    startPbxpressSim({
+      engine: o.engine,
+      ...(o.host ? { host: o.host } : {}),
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.password ? { password: o.password } : {}),
+    }),
 };

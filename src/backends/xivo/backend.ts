@@ -141,8 +141,28 @@ export class XivoBackend implements Backend {
     }
   }
 
+  /**
+   * An action, sent once. XUC answers {"res":"success"}; an empty 2xx is taken as done too. A 2xx whose body
+   * cannot be read (a proxy's page, a cut answer) leaves us not knowing what happened: outcome unknown.
+   */
   private async action(req: Omit<XucRequest, 'read'>): Promise<void> {
-    await this.client.send({ ...req, read: false });
+    const res = await this.client.send({ ...req, read: false });
+    const body = res.body.trim();
+    if (body === '') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = undefined;
+    }
+    const answer = parsed && typeof parsed === 'object' ? (parsed as { res?: unknown }).res : undefined;
+    if (parsed === undefined || (answer !== undefined && answer !== 'success')) {
+      throw new BackendError('outcome_unknown', `XUC answered the request to ${req.what} with something unreadable: it may or may not have happened`, {
+        pbx: this.name,
+        pbxType: this.type,
+        hint: 'Do not retry: check the state first (call_history, or ask the user).',
+      });
+    }
   }
 
   placeCall: Operations['placeCall'] = async (a, o) => {
