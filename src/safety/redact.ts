@@ -4,6 +4,11 @@
  */
 const secrets = new Set<string>();
 let pattern: RegExp | undefined;
+let longPattern: RegExp | undefined;
+
+/** Secrets at least this long are also masked in tool results and resources (shorter ones, such as a 4-digit
+ * PIN, would mangle ordinary data like phone numbers there; they stay masked in logs, errors and audit lines). */
+export const DATA_SECRET_LENGTH = 8;
 
 const MIN_SECRET_LENGTH = 4;
 
@@ -12,8 +17,15 @@ export function addSecret(value: string | undefined): void {
   if (!value || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
   secrets.add(value);
   // Longest first, so a secret that contains another is masked whole.
-  const alternatives = [...secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  pattern = new RegExp(alternatives.join('|'), 'g');
+  const escaped = (list: string[]) => list.sort((a, b) => b.length - a.length).map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  pattern = new RegExp(escaped([...secrets]).join('|'), 'g');
+  const long = [...secrets].filter((x) => x.length >= DATA_SECRET_LENGTH);
+  longPattern = long.length ? new RegExp(escaped(long).join('|'), 'g') : undefined;
+}
+
+/** Mask the long registered secrets in data (tool results, resources): a token stored in a note, say. */
+export function redactData(text: string): string {
+  return longPattern && text.length >= DATA_SECRET_LENGTH ? text.replace(longPattern, '***') : text;
 }
 
 /** Credentials in well-known textual forms, masked even when not registered. */

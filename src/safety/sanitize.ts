@@ -13,6 +13,8 @@ const CONTROL_MULTI = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 // Lone surrogates cannot be encoded and confuse consumers.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+import { redactData } from './redact.js';
+
 export const DEFAULT_MAX_LENGTH = 256;
 const PLAIN = /^(?! )(?:[!-~]| (?=[!-~]))*$/;
 
@@ -38,12 +40,13 @@ export function cleanText(s: string, max = DEFAULT_MAX_LENGTH, multiline = false
 /** Keys whose values may span lines, with their bound. */
 const MULTILINE: Record<string, number> = { csv: 5_000_000, note: 10_000, value: 100_000 };
 
-/** Clean every string in a JSON-like value, keys included. Arrays are capped at `maxItems`. */
+/** Clean every string in a JSON-like value, keys included, and mask known secrets in them (a token stored in a
+ * note or a contact field never comes back). Arrays are capped at `maxItems`. */
 export function sanitizeDeep<T>(value: T, maxItems = 10_000): T {
   const walk = (v: unknown, key: string | undefined): unknown => {
     if (typeof v === 'string') {
       const bound = key !== undefined ? MULTILINE[key] : undefined;
-      return bound !== undefined ? cleanText(v, bound, true) : cleanText(v);
+      return redactData(bound !== undefined ? cleanText(v, bound, true) : cleanText(v));
     }
     if (Array.isArray(v)) return v.slice(0, maxItems).map((x) => walk(x, key));
     if (v && typeof v === 'object') {

@@ -210,8 +210,10 @@ export const ipbxSimulator: SimulatorDef = {
   vendor: 'ipbx',
   description: 'Taridium ipbx IPPS (channelinfo.php, queueactive.php)',
   defaultPort: 8080,
-  async start({ engine, host, port }) {
-    const sim = await startIpbxSimulator({ engine, host, port });
-    return { server: sim.server, configExample: ipbxConfigFor(engine, sim.url), close: () => sim.close() };
+  // With a password, IPPS requires HTTP Basic (IPPSUser "ipps"), as an ipbx with $cfg['IPPSPassword'] set does.
+  async start({ engine, host, port, password }) {
+    const auth = password ? { username: 'ipps', password } : undefined;
+    const sim = await startIpbxSimulator({ engine, host, port, auth });
+    return { server: sim.server, configExample: { ...ipbxConfigFor(engine, sim.url), ...auth }, close: () => sim.close() };
   },
 };
