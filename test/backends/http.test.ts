@@ -117,6 +117,18 @@ describe('VendorHttp', () => {
     expect(sim.stats.requests).toBe(6);
   });
 
+  it('closes the circuit again once the PBX answers after the break', async () => {
+    await http.close();
+    http = client({ breakAfter: 2, breakForMs: 200, readRetries: 0 });
+    sim.inject({ kind: 'reset_before', times: 2 });
+    await expectBackendError(read(), ['unavailable']);
+    await expectBackendError(read(), ['unavailable']);
+    await expectBackendError(read(), ['unavailable']); // open: fails fast
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await read()).body).toBe('ok GET /read'); // half-open trial succeeds
+    expect((await read()).body).toBe('ok GET /read'); // closed again
+  });
+
   it('maps unexpected statuses to typed errors', () => {
     const res = (status: number) => ({ status, headers: {}, body: '' });
     expect(http.statusError(res(401), { read: true, what: 'x' }).kind).toBe('auth');
