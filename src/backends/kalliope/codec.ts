@@ -108,7 +108,8 @@ export function parseResponse(body: string): ParsedResponse {
   return parseTolerant(text);
 }
 
-const parser = new XMLParser({
+/** How KCTI XML is read, requests (by the simulator) and responses alike. */
+export const kctiXmlParser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   processEntities: false,
@@ -147,7 +148,7 @@ function findErrorCode(node: XmlNode): { err: XmlNode; holder: Record<string, Xm
 }
 
 function parseStrict(text: string): ParsedResponse {
-  const doc = parser.parse(text) as Record<string, XmlNode>;
+  const doc = kctiXmlParser.parse(text) as Record<string, XmlNode>;
   const root = doc.kpbx_response;
   if (root === undefined) return { ok: false, reason: 'it is XML but not a kpbx_response' };
   const found = findErrorCode(root);

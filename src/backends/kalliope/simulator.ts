@@ -6,14 +6,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import { EngineError, type CallView, type PbxEngine } from '../sim/engine.js';
 import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../simkit.js';
 import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
 import { selfSignedCertificate } from '../../util/selfsigned.js';
-import { COMMANDS, type KctiCommand, decodeEntities } from './codec.js';
+import { COMMANDS, type KctiCommand, decodeEntities, kctiXmlParser } from './codec.js';
 import { md5Hex } from './config.js';
 import { isLoopbackUrl } from '../../util/net.js';
+import { formatWallClock } from '../../util/time.js';
 import { type ResponseStyle, type SimAnswer, renderAnswer } from './simwire.js';
 
 export interface KalliopeSimOptions extends SimulatorOptions {
@@ -51,31 +52,12 @@ const MESSAGES = {
   12: 'Unknown command',
 } as const;
 
-const requestParser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  processEntities: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
 
 type Node = string | Node[] | { [k: string]: Node };
 
 /** "YYYY-MM-DD HH:MM:SS" in `timeZone`, as the Kalliope client writes oldest_arrival. */
 export function localTime(iso: string, timeZone?: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(iso));
-  const p = (t: Intl.DateTimeFormatPartTypes) => parts.find((x) => x.type === t)?.value ?? '00';
-  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')}`;
+  return formatWallClock(Date.parse(iso), timeZone);
 }
 
 const RANK: Record<string, number> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2 };
@@ -126,7 +108,7 @@ export function kalliopeHandler(engine: PbxEngine, o: KalliopeHandlerOptions) {
     if (req.method !== 'POST') return { status: 405, headers: { 'content-type': 'text/plain', allow: 'POST' }, body: 'Method Not Allowed' };
     if (!/^(application|text)\/xml\b/i.test(req.headers['content-type'] ?? '')) return fixed(undefined, 11);
     if (XMLValidator.validate(req.body) !== true) return fixed(undefined, 11);
-    const doc = requestParser.parse(req.body) as Record<string, Node>;
+    const doc = kctiXmlParser.parse(req.body) as Record<string, Node>;
     const root = doc.kpbx_request;
     if (typeof root !== 'object' || Array.isArray(root) || Object.keys(doc).length !== 1) return fixed(undefined, 11);
     const names = Object.keys(root);

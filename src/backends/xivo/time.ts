@@ -4,6 +4,8 @@
  * which is honest about what is known. Pure functions over Intl; no dependency.
  */
 
+import { formatWallClock, pad, wallIn, type Wall } from '../../util/time.js';
+
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$/;
 
 /** True when `tz` is an IANA time zone this Node knows. */
@@ -14,30 +16,6 @@ export function isTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
-}
-
-interface Wall {
-  y: number;
-  mo: number;
-  d: number;
-  h: number;
-  mi: number;
-  s: number;
-}
-
-function wallIn(instant: number, tz: string): Wall {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour'), mi: get('minute'), s: get('second') };
 }
 
 function asUtc(w: Wall): number {
@@ -54,7 +32,6 @@ function zonedToUtc(w: Wall, tz: string): number {
   return utc;
 }
 
-const pad = (n: number, l = 2) => String(n).padStart(l, '0');
 
 /**
  * An XUC time as ISO 8601: UTC when `tz` is known, else local without offset. Times that already carry an
@@ -72,10 +49,7 @@ export function xucTimeToIso(s: string, tz?: string): string {
 }
 
 /** An instant as XUC writes times: "YYYY-MM-DD HH:MM:SS" in `tz` (UTC when not given). */
-export function formatXucTime(instant: number, tz?: string): string {
-  const w = tz ? wallIn(instant, tz) : wallIn(instant, 'UTC');
-  return `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:${pad(w.mi)}:${pad(w.s)}`;
-}
+export const formatXucTime = formatWallClock;
 
 /** "HH:MM:SS" (or "MM:SS", or seconds as a number or numeric string) as whole seconds; undefined if unreadable. */
 export function parseDuration(v: unknown): number | undefined {

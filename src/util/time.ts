@@ -1,0 +1,34 @@
+/** Wall-clock time in a time zone, through Intl (no dependency). */
+
+export interface Wall {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
+
+export const pad = (n: number, l = 2): string => String(n).padStart(l, '0');
+
+/** What the wall clock in `tz` shows at `instant`. */
+export function wallIn(instant: number, tz: string): Wall {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(instant));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour'), mi: get('minute'), s: get('second') };
+}
+
+/** "YYYY-MM-DD HH:MM:SS" as the wall clock in `tz` (UTC when not given) shows `instant`: how PBXs write times. */
+export function formatWallClock(instant: number, tz?: string): string {
+  const w = wallIn(instant, tz ?? 'UTC');
+  return `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:${pad(w.mi)}:${pad(w.s)}`;
+}
