@@ -6,15 +6,14 @@
  * resource watcher polls no faster than that either (minPollIntervalMs). Everything else is unsupported: IPPS
  * only reads, and Taridium's URL Control module (click-to-call, forwarding) has undocumented replies.
  */
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import type { Backend, Capability, Operations } from '../backend.js';
 import { BackendError } from '../errors.js';
 import type { QueueStatus } from '../model.js';
 import type { Clock } from '../sim/clock.js';
 import { systemClock } from '../sim/clock.js';
-import { resolvePath, type BackendType, type BackendDeps } from '../types.js';
-import { IPPS_MIN_POLL_MS, IpbxConfig } from './config.js';
+import type { BackendType, BackendDeps } from '../types.js';
+import { IpbxConfig } from './config.js';
+import { readCaFile } from '../tls.js';
 import type { Logger } from '../../log.js';
 import { PollCache, type CacheClock } from './cache.js';
 import { IppsClient } from './client.js';
@@ -201,15 +200,7 @@ export const ipbxType: BackendType<typeof IpbxConfig> = {
         );
       }
     }
-    let ca: string | undefined;
-    if (config.caFile) {
-      const path = resolvePath(deps.baseDir, config.caFile);
-      try {
-        ca = readFileSync(path, 'utf8');
-      } catch (e) {
-        throw new Error(`pbxes.${name}.caFile: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-    }
+    const ca = config.caFile ? readCaFile(name, config.caFile, deps.baseDir) : undefined;
     const client = new IppsClient({
       pbx: name,
       baseUrl: ippsBase(config.url),

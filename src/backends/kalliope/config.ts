@@ -3,10 +3,10 @@
  * certificate file, or no verification, which is allowed only when the url is on this machine).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { PbxBase, resolvePath } from '../types.js';
+import { PbxBase } from '../types.js';
 import { isLoopbackUrl } from '../../util/net.js';
+import { readCaFile } from '../tls.js';
 
 
 export const DEFAULT_URL = 'https://127.0.0.1:5039';
@@ -58,19 +58,7 @@ export function resolveTls(name: string, c: Pick<KalliopeConfig, 'url' | 'caFile
     }
     return { insecure: true };
   }
-  if (c.caFile !== undefined) {
-    const path = resolvePath(baseDir, c.caFile);
-    let ca: Buffer;
-    try {
-      ca = readFileSync(path);
-    } catch (e) {
-      throw new Error(`pbxes.${name}.caFile: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
-      throw new Error(`pbxes.${name}.caFile: ${path} is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
-    }
-    return { ca, insecure: false };
-  }
+  if (c.caFile !== undefined) return { ca: Buffer.from(readCaFile(name, c.caFile, baseDir)), insecure: false };
   return { insecure: false };
 }
 

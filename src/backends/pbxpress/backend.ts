@@ -10,14 +10,13 @@
  * mean that extension's. ('many' was the alternative: it would make `user` an extension filter, but the core
  * resolves an action's call among that user's calls only, which leaves parked and queued calls out of reach.)
  */
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import type { Backend, Capability, NotesResult, Operations, OpOptions } from '../backend.js';
 import { BackendError, isBackendError } from '../errors.js';
 import type { Call, Extension } from '../model.js';
-import { resolvePath, type BackendType } from '../types.js';
+import type { BackendType } from '../types.js';
 import { isLoopbackHost } from '../../util/net.js';
 import { PbxpressConfig } from './config.js';
+import { readCaFile } from '../tls.js';
 import { PBX_TYPE, PbxpressClient } from './client.js';
 import {
   decodeCalls,
@@ -267,18 +266,6 @@ export class PbxpressBackend implements Backend {
   }
 }
 
-function readCa(name: string, path: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`pbxes.${name}.caFile: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new Error(`pbxes.${name}.caFile: ${path} is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
-  }
-  return pem;
-}
 
 export const pbxpressType: BackendType<typeof PbxpressConfig> = {
   type: PBX_TYPE,
@@ -297,7 +284,7 @@ export const pbxpressType: BackendType<typeof PbxpressConfig> = {
       password: config.password,
       timeoutMs: config.timeoutMs,
       log: deps.log,
-      ...(config.caFile !== undefined ? { ca: readCa(name, resolvePath(deps.baseDir, config.caFile)) } : {}),
+      ...(config.caFile !== undefined ? { ca: readCaFile(name, config.caFile, deps.baseDir) } : {}),
     });
     return new PbxpressBackend(name, client, config.defaultUser, config.notesPrefix);
   },

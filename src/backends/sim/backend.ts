@@ -2,7 +2,6 @@
  * The `sim` backend: the Backend interface straight over the in-memory engine. It supports every operation the
  * engine can honestly model; see SIM_UNSUPPORTED for the rest.
  */
-import { z } from 'zod';
 import type { Backend, Capability, Change, ContactStore, Operations } from '../backend.js';
 import { CAPABILITIES } from '../backend.js';
 import { BackendError } from '../errors.js';

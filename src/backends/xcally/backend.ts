@@ -8,7 +8,6 @@
  * call's number, and refuses if the call is not there. `holding` toggles: before holding or resuming, the call's
  * state is read so that "hold" never resumes a held call (and the reverse).
  */
-import { z } from 'zod';
 import type { AttendedTransferResult, Backend, Capability, Operations } from '../backend.js';
 import { BackendError } from '../errors.js';
 import type { CallState, HistoryEntry, Party } from '../model.js';

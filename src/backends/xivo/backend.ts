@@ -5,14 +5,13 @@
  * and live call or queue state exist only in XUC's WebSocket API, so they are not declared. Two PBX entries
  * may point at one XUC with the two user types.
  */
-import { readFileSync } from 'node:fs';
 import { FormData } from 'undici';
-import { z } from 'zod';
 import type { Backend, Capability, ContactStore, Operations } from '../backend.js';
 import { BackendError } from '../errors.js';
 import { CONTACT_FIELDS, type ContactField, type ContactFields } from '../model.js';
-import { resolvePath, type BackendType } from '../types.js';
+import type { BackendType } from '../types.js';
 import { XivoConfig } from './config.js';
+import { readCaFile } from '../tls.js';
 import {
   contactAnswer,
   contactBody,
@@ -31,7 +30,7 @@ import {
   seg,
 } from './codec.js';
 import { XucClient, type XucRequest, type XucUserType } from './client.js';
-import { formatXucTime, isIsoDate, isTimeZone } from './time.js';
+import { formatXucTime, isIsoDate } from './time.js';
 
 
 /** Capabilities per XUC user type (the ACLs XiVO gives each). */
@@ -374,15 +373,7 @@ export const xivoType: BackendType<typeof XivoConfig> = {
   type: 'xivo',
   config: XivoConfig,
   create(name, config, deps) {
-    let ca: Buffer | undefined;
-    if (config.caFile) {
-      const path = resolvePath(deps.baseDir, config.caFile);
-      try {
-        ca = readFileSync(path);
-      } catch (e) {
-        throw new Error(`pbxes.${name}.caFile: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-    }
+    const ca = config.caFile ? readCaFile(name, config.caFile, deps.baseDir) : undefined;
     const client = new XucClient({
       pbx: name,
       url: config.url,
