@@ -31,7 +31,8 @@ export type FaultKind =
   | 'status' // an HTTP error status instead of the handler's answer (the handler does not run)
   | 'truncate' // the handler ran; half the body, then the connection drops
   | 'huge' // the handler ran; a 10 MB body comes back
-  | 'garbage'; // the handler ran; the body is not in the vendor's format
+  | 'garbage' // the handler ran; the body is not in the vendor's format
+  | 'replace'; // the handler ran; `body` (and `headers`) come back instead, e.g. a variant a real server may send
 
 export interface Fault {
   kind: FaultKind;
@@ -43,6 +44,9 @@ export interface Fault {
   match?: string;
   /** Only requests whose body contains this (e.g. an XML-RPC method name, where every call has one path). */
   bodyMatch?: string;
+  /** For 'replace': the answer's bytes, and headers that override the handler's. */
+  body?: string | Buffer;
+  headers?: Record<string, string>;
 }
 
 export interface SimStats {
@@ -141,6 +145,10 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
       case 'garbage':
         res.writeHead(200, answer.headers ?? {});
         res.end('\u0000<<garbage{"not":[valid, <xml');
+        return;
+      case 'replace':
+        res.writeHead(answer.status, { ...answer.headers, ...fault.headers });
+        res.end(fault.body ?? '');
         return;
       default:
         res.writeHead(answer.status, answer.headers ?? {});

@@ -30,6 +30,7 @@ import {
   seg,
 } from './codec.js';
 import { XucClient, type XucRequest, type XucUserType } from './client.js';
+import { readJson } from './json.js';
 import { formatXucTime, isIsoDate } from './time.js';
 
 
@@ -150,7 +151,8 @@ export class XivoBackend implements Backend {
     if (body === '') return;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
+      // The same relaxed reading as every other XUC answer: the doc's own samples are JavaScript-style objects.
+      parsed = readJson(body);
     } catch {
       parsed = undefined;
     }

@@ -147,7 +147,9 @@ export class XucClient {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: req.accept ?? 'application/json' };
     let body: string | FormData | undefined;
     if (typeof req.body === 'function') body = req.body();
-    else if (req.body !== undefined) {
+    else {
+      // The doc's header tables list Content-Type: application/json even on bodiless GETs (the contact reads);
+      // it costs nothing and a strict server may want it.
       body = req.body;
       headers['content-type'] = req.contentType ?? 'application/json';
     }

@@ -436,11 +436,15 @@ export function qualificationBody(a: QualificationAnswer & { time: string }): st
 
 // ------------------------------------------------------------------ requests
 
-export const dialNumberBody = (destination: string): string => JSON.stringify({ destination });
-export const dialUserBody = (username: string): string => JSON.stringify({ username });
-export const dialFromQueueBody = (destination: string, queueId: number): string => JSON.stringify({ destination, queueId });
+/**
+ * The dial bodies. `variables` is optional in the prose but listed in every body table; an empty object is what
+ * "no variables" means, and sending it keeps a strict reading of the tables happy.
+ */
+export const dialNumberBody = (destination: string): string => JSON.stringify({ destination, variables: {} });
+export const dialUserBody = (username: string): string => JSON.stringify({ username, variables: {} });
+export const dialFromQueueBody = (destination: string, queueId: number): string => JSON.stringify({ destination, queueId, variables: {} });
 export const dialToQueueBody = (destination: string, queueName: string, callerIdNumber: string): string =>
-  JSON.stringify({ destination, queueName, callerIdNumber });
+  JSON.stringify({ destination, queueName, callerIdNumber, variables: {} });
 export const dndBody = (state: boolean): string => JSON.stringify({ state });
 export const forwardBody = (destination: string | undefined, enabled: boolean): string =>
   JSON.stringify({ destination: destination ?? '', enabled });

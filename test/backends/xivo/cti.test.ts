@@ -41,6 +41,19 @@ describe('contacts', () => {
     expect(JSON.parse(q!.body)).toEqual({ firstname: 'Ada', lastname: 'Lovelace', company: 'Engines' });
   });
 
+  it('reads send Content-Type: application/json too, as the doc\'s header tables list it', async () => {
+    const ada = await store().create({ contact: { lastname: 'Lovelace' } });
+    r.sim.server.resetStats();
+    await store().list({});
+    await store().get({ id: ada.id });
+    const reads = r.sim.server.log.filter((q) => q.method === 'GET' && q.path.startsWith('/xuc/api/2.0/contact/personal'));
+    expect(reads.map((q) => q.path)).toEqual(['/xuc/api/2.0/contact/personal', `/xuc/api/2.0/contact/personal/${ada.id}`]);
+    for (const q of reads) {
+      expect(q.headers['content-type']).toBe('application/json');
+      expect(q.body).toBe('');
+    }
+  });
+
   it('update sends the whole contact merged (PUT semantics are undocumented), "" for cleared fields', async () => {
     const c = await store().create({ contact: { firstname: 'Ada', lastname: 'Lovelace', number: '201', email: 'ada@example.com' } });
     r.sim.server.resetStats();

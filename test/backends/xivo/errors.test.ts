@@ -65,6 +65,16 @@ describe('web-service endpoints', () => {
     expect(count('dial/number/erin')).toBe(1);
   });
 
+  it('a success written JavaScript-style, as the doc writes its samples, is success; anything else 2xx is outcome_unknown', async () => {
+    await ws.connect();
+    r.sim.server.inject({ kind: 'replace', match: 'dnd/alice', body: "{res: 'success'}" });
+    await ws.setDnd!({ user: 'alice', enabled: true });
+    r.sim.server.inject({ kind: 'replace', match: 'dnd/alice', body: '{"res": "failure"}' });
+    await expectBackendError(ws.setDnd!({ user: 'alice', enabled: false }), ['outcome_unknown']);
+    r.sim.server.inject({ kind: 'replace', match: 'dnd/alice', body: '<html>proxy</html>' });
+    await expectBackendError(ws.setDnd!({ user: 'alice', enabled: false }), ['outcome_unknown']);
+  });
+
   it('a destination that is busy or in DND is accepted: XUC answers before the call is routed', async () => {
     r.engine.setDnd('bob', true);
     await ws.placeCall!({ user: 'alice', to: unsafeDialable('202') });

@@ -120,7 +120,7 @@ describe('place_call queue variants on XUC', () => {
     expect(res).toMatchObject({ status: 'done', to: '+393471234567' });
     expect(res.message).toMatch(/does not report calls back/);
     const sent = r.sim.server.log.find((q) => q.path.endsWith('/dial/toqueue'))!;
-    expect(JSON.parse(sent.body)).toEqual({ destination: '+393471234567', queueName: 'support', callerIdNumber: '+390600000000' });
+    expect(JSON.parse(sent.body)).toEqual({ destination: '+393471234567', queueName: 'support', callerIdNumber: '+390600000000', variables: {} });
     expect(r.engine.queueStatus('support').calls).toEqual([expect.objectContaining({ caller: '+393471234567' })]);
     for (const m of r.engine.listUsers()) if (m.queues.length) r.engine.pauseQueues(m.id, false);
     for (const c of r.engine.listCalls()) r.engine.hangup(undefined, c.id);
@@ -130,7 +130,7 @@ describe('place_call queue variants on XUC', () => {
     const res = await ok('place_call', { pbx: 'xws', to: '203', from_queue_id: 1 });
     expect(res.status).toBe('done');
     const sent = r.sim.server.log.find((q) => q.path.endsWith('/dial/fromqueue/alice'))!;
-    expect(JSON.parse(sent.body)).toEqual({ destination: '203', queueId: 1 });
+    expect(JSON.parse(sent.body)).toEqual({ destination: '203', queueId: 1, variables: {} });
     expect(r.engine.listCalls('alice')).toEqual([expect.objectContaining({ toUser: 'carol' })]);
     r.engine.hangup('alice');
   });
