@@ -36,7 +36,7 @@ export type FaultKind =
 
 export interface Fault {
   kind: FaultKind;
-  /** For 'status': which (default 503). */
+  /** For 'status': which (default 503); for 'replace', the status to send instead of the handler's. */
   status?: number;
   /** How many requests it hits (default 1; Infinity for all). */
   times?: number;
@@ -147,7 +147,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
         res.end('\u0000<<garbage{"not":[valid, <xml');
         return;
       case 'replace':
-        res.writeHead(answer.status, { ...answer.headers, ...fault.headers });
+        res.writeHead(fault.status ?? answer.status, { ...answer.headers, ...fault.headers });
         res.end(fault.body ?? '');
         return;
       default:

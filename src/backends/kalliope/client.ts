@@ -98,9 +98,13 @@ export class KctiClient {
       what: opts.what,
       signal: opts.signal,
     });
-    if (res.status < 200 || res.status > 299) throw this.http.statusError(res, opts);
     const parsed = parseResponse(res.body);
-    if (!parsed.ok) {
+    if (res.status < 200 || res.status > 299) {
+      // A client that sends its KCTI error code with an HTTP error status: the code says more than the status
+      // (code 12 is "update the client", not "bad request"). Success with an error status is contradictory, and
+      // anything that is not a KCTI answer (a proxy's page) is judged by the status.
+      if (!parsed.ok || parsed.reply.code === CODE.ok) throw this.http.statusError(res, opts);
+    } else if (!parsed.ok) {
       this.o.log.debug('unreadable KCTI answer', { command, reason: parsed.reason, status: res.status });
       throw this.afterSend(opts, `the Kalliope client sent an answer that is not a KCTI4 response (${parsed.reason}) when asked to ${opts.what}`);
     }

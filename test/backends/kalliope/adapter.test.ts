@@ -309,6 +309,20 @@ describe('faults: an action is sent exactly once', () => {
     expect(h.sim.stats.requests).toBe(2);
   });
 
+  it('a KCTI error code sent with an HTTP error status is read by its code; success or no KCTI body goes by the status', async () => {
+    const reply = (code: number, msg: string) =>
+      `<?xml version="1.0"?>\n<kpbx_response>\n <setDND>\n  <error_code>\n   <code>${code}</code>\n   <message>${msg}</message>\n  </error_code>\n </setDND>\n</kpbx_response>\n`;
+    h.sim.inject({ kind: 'replace', status: 400, body: reply(12, 'Unknown command') });
+    expect(await expectBackendError(h.backend.setDnd!({ enabled: true }), ['unsupported'])).toMatchObject({ code: '12' });
+    h.sim.inject({ kind: 'replace', status: 500, body: reply(10, 'Authentication failed') });
+    await expectBackendError(h.backend.setDnd!({ enabled: true }), ['auth']);
+    h.sim.inject({ kind: 'replace', status: 500, body: reply(0, 'OK') });
+    await expectBackendError(h.backend.setDnd!({ enabled: true }), ['outcome_unknown']);
+    h.sim.inject({ kind: 'replace', status: 502, body: '<html><body>Bad Gateway</body></html>' });
+    await expectBackendError(h.backend.setDnd!({ enabled: true }), ['outcome_unknown']);
+    expect(h.sim.stats.requests).toBe(4);
+  });
+
   it('garbage in answer to an action is outcome_unknown, sent once', async () => {
     h.sim.inject({ kind: 'garbage' });
     const e = await expectBackendError(h.backend.setDnd!({ enabled: true }), ['outcome_unknown']);
