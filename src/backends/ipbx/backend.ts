@@ -16,7 +16,7 @@ import { IpbxConfig } from './config.js';
 import { readCaFile } from '../tls.js';
 import type { Logger } from '../../log.js';
 import { PollCache, type CacheClock } from './cache.js';
-import { IppsClient } from './client.js';
+import { IppsClient, encodeChannel } from './client.js';
 import {
   callKeys,
   channelResource,
@@ -43,7 +43,7 @@ function channelGroups(channels: readonly string[]): string[][] {
   let cur: string[] = [];
   let len = 0;
   for (const c of channels) {
-    const n = encodeURIComponent(c).length + 1;
+    const n = encodeChannel(c).length + 1;
     if (cur.length && len + n > MAX_CHANNEL_QUERY) {
       groups.push(cur);
       cur = [];

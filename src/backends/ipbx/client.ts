@@ -27,6 +27,11 @@ export function basicAuth(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
+/** A channel name for the query: encodeURIComponent, but "/" kept (RFC 3986 allows it in a query). */
+export function encodeChannel(channel: string): string {
+  return encodeURIComponent(channel).replace(/%2F/gi, '/');
+}
+
 export class IppsClient {
   private readonly http: VendorHttp;
 
@@ -50,18 +55,21 @@ export class IppsClient {
       timeoutMs: o.timeoutMs,
       log: o.log,
       headers,
-      // One retry covers a keep-alive socket the PBX closed between polls; more would hammer a PBX that asks
-      // for one poll every 3 seconds.
-      readRetries: 1,
+      // No retries: the doc asks for one poll every 3 seconds at most, and a quick retry would break that. A failed
+      // poll is reported, and the next one comes after the poll interval.
+      readRetries: 0,
       connections: 4,
       ...(o.ca !== undefined ? { ca: o.ca } : {}),
       ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
     });
   }
 
-  /** channelinfo.php for `channels` (merged), always with useid=1 so every row starts with its channel. */
+  /**
+   * channelinfo.php for `channels` (merged), always with useid=1 so every row starts with its channel. The "/" of
+   * "SIP/4003" stays as the doc writes it (it is legal in a query); everything else is percent-encoded.
+   */
   channelInfo(channels: readonly string[], signal?: AbortSignal): Promise<string> {
-    const path = `${CHANNEL_PATH}?channel=${channels.map(encodeURIComponent).join(',')}&useid=1`;
+    const path = `${CHANNEL_PATH}?channel=${channels.map(encodeChannel).join(',')}&useid=1`;
     return this.get(path, 'read the channel states', signal);
   }
 

@@ -13,7 +13,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeError } from '../../../src/backends/errors.js';
 import { ipbxType, type IpbxBackend } from '../../../src/backends/ipbx/backend.js';
 import { IpbxConfig } from '../../../src/backends/ipbx/config.js';
-import { IppsClient, basicAuth } from '../../../src/backends/ipbx/client.js';
+import { IppsClient, basicAuth, encodeChannel } from '../../../src/backends/ipbx/client.js';
 import { countryName, ipbxConfigFor, startIpbxSimulator } from '../../../src/backends/ipbx/simulator.js';
 import { PbxHandle } from '../../../src/backends/registry.js';
 import { ManualClock } from '../../../src/backends/sim/clock.js';
@@ -65,13 +65,13 @@ async function docBackend(url: string, over: Record<string, unknown> = {}): Prom
 }
 
 describe('requests on the wire', () => {
-  it('GETs channelinfo.php with every channel percent-encoded, merged, and useid=1; Basic auth in the header only', async () => {
+  it('GETs channelinfo.php with the channels as the doc writes them (the "/" kept), merged, and useid=1; Basic auth in the header only', async () => {
     const doc = await docServer(() => ({ body: ' SIP/4002,down,,,,\n SIP/5011,ring,5007,John McManx,5007@default,1267042128.359\n' }));
     const b = await docBackend(doc.url, { username: 'myuser', password: 'pass-word' });
     const calls = await b.activeCalls({});
     expect(calls).toEqual([expect.objectContaining({ id: '1267042128.359', from: { number: '5007', name: 'John McManx' } })]);
     expect(doc.seen).toHaveLength(1);
-    expect(doc.seen[0]).toMatchObject({ method: 'GET', url: '/ipps/channelinfo.php?channel=SIP%2F4003,SIP%2F5011&useid=1' });
+    expect(doc.seen[0]).toMatchObject({ method: 'GET', url: '/ipps/channelinfo.php?channel=SIP/4003,SIP/5011&useid=1' });
     expect(doc.seen[0]!.headers.authorization).toBe(`Basic ${Buffer.from('myuser:pass-word').toString('base64')}`);
     expect(doc.seen[0]!.url).not.toContain('pass-word');
   });
@@ -135,12 +135,20 @@ describe('documented errors', () => {
     }
   });
 
-  it('an ERROR line on a 5xx status is still the documented error (after the one bounded retry)', async () => {
+  it('an ERROR line on a 5xx status is still the documented error, and a failed poll is not retried (3 s floor)', async () => {
     const r = await rig({ errorStatus: 500 });
     const b = await backendOf(r, { password: 'not-the-password' });
     r.sim.server.resetStats();
     await expectBackendError(b.activeCalls({}), ['auth']);
-    expect(r.sim.server.stats.requests).toBeLessThanOrEqual(2);
+    expect(r.sim.server.stats.requests).toBe(1);
+    r.sim.server.inject({ kind: 'status', status: 503 });
+    await expectBackendError(b.listQueue({ queue: 'support' }), ['unavailable']);
+    expect(r.sim.server.stats.requests).toBe(2);
+  });
+
+  it('percent-encodes everything in a channel name but its "/"', () => {
+    expect(encodeChannel('SIP/4003')).toBe('SIP/4003');
+    expect(encodeChannel('PJSIP/a&b=c#d?e%f g+h')).toBe('PJSIP/a%26b%3Dc%23d%3Fe%25f%20g%2Bh');
   });
 
   it('ERROR: SSL QUERY REQUIRED is invalid, with the hint to use an https url', async () => {
