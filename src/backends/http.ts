@@ -6,6 +6,7 @@
  */
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { decodeBody } from './charset.js';
 import { BackendError } from './errors.js';
 import type { Logger } from '../log.js';
 
@@ -188,6 +189,7 @@ export class VendorHttp {
   }
 
   private async readCapped(res: Dispatcher.ResponseData): Promise<string> {
+    const type = res.headers['content-type'];
     const max = this.o.maxBodyBytes ?? 5 * 1024 * 1024;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -199,7 +201,7 @@ export class VendorHttp {
       }
       chunks.push(chunk as Buffer);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return decodeBody(Buffer.concat(chunks), typeof type === 'string' ? type : undefined);
   }
 
   private classify(e: unknown, req: VendorRequest, gotHeaders: boolean, timedOut: boolean, timeoutMs: number): BackendError {

@@ -40,6 +40,14 @@ describe('VendorHttp', () => {
     expect(sim.stats.requests).toBe(11);
   });
 
+  it('decodes an answer by its charset: a Latin-1 XML-RPC answer and an undeclared Latin-1 CSV keep their accents', async () => {
+    const xml = '<?xml version="1.0" encoding="ISO-8859-1"?><methodResponse><params><param><value><string>Zoë Müller</string></value></param></params></methodResponse>';
+    sim.inject({ kind: 'replace', body: Buffer.from(xml, 'latin1'), headers: { 'content-type': 'text/xml' } });
+    expect((await read()).body).toBe(xml);
+    sim.inject({ kind: 'replace', body: Buffer.from('1.2,555,José Peña,WAITING\n', 'latin1'), headers: { 'content-type': 'text/html' } });
+    expect((await read()).body).toBe('1.2,555,José Peña,WAITING\n');
+  });
+
   it('reports an action cut off after it was carried out as outcome_unknown, and never retries it', async () => {
     sim.inject({ kind: 'reset_after' });
     const e = await expectBackendError(act(), ['outcome_unknown']);
