@@ -5,7 +5,7 @@
 export const ERROR_KINDS = [
   'unsupported', // this PBX (or its API) cannot do this operation
   'not_found', // no such call, queue, user, contact, slot...
-  'auth', // the PBX refused our credentials
+  'auth', // the PBX refused our credentials, or what they are allowed to do
   'rate_limited', // we or the PBX throttled the request
   'unavailable', // the PBX could not be reached or answered with a server error: nothing was done
   'invalid', // the request was malformed or refused as invalid

@@ -467,8 +467,10 @@ export function faultError(f: XmlRpcFault, req: { read: boolean; what: string })
       { code, hint: 'Do not retry: check the current state (get_active_call) first, then decide.' },
     );
   }
-  const kind = NOT_FOUND.test(said) ? 'not_found' : CONFLICT.test(said) ? 'conflict' : 'invalid';
-  const hint = DENIED.test(said)
+  // A refusal for lack of rights is about the login, like XUC's ACL refusals: auth, whatever else the text says.
+  const denied = DENIED.test(said);
+  const kind = denied ? 'auth' : NOT_FOUND.test(said) ? 'not_found' : CONFLICT.test(said) ? 'conflict' : 'invalid';
+  const hint = denied
     ? 'The PBX login in the config may manage only the calls, extensions and favorites of its own admin group. Nothing was done.'
     : kind === 'not_found'
       ? 'Nothing was done. Read the current state (get_active_call, the extensions or parking resources) for valid ids.'

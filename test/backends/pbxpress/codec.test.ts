@@ -288,7 +288,7 @@ describe('faults', () => {
     [-2, 'slot 701 is taken', 'conflict', 'slot 701 is taken'],
     [-3, 'extension 202 is busy', 'conflict', 'extension 202 is busy'],
     [-4, 'destination must be a number', 'invalid', 'destination must be a number'],
-    [-5, 'permission denied: not your admin group', 'invalid', 'permission denied: not your admin group'],
+    [-5, 'permission denied: not your admin group', 'auth', 'permission denied: not your admin group'],
   ])('faultCode %i "%s" -> %s with the unescaped text', (code, string, kind, shown) => {
     const e = faultError({ code, string }, act);
     expect(e.kind).toBe(kind);
