@@ -34,7 +34,7 @@ export const queueReport: PromptDef = {
       `Prepare a short report on call-queue load${on(a.pbx)}.`,
       a.queue
         ? `1. Call list_queue with queue "${a.queue}".`
-        : '1. Find the queues: read the pbx://{pbx}/queues/{queue} resources listed by the server (or ask me which queues matter), then call list_queue for each.',
+        : '1. Find the queues: read the pbx://{pbx}/queues resource (the queue names; or ask me which queues matter), then call list_queue for each.',
       '2. For each queue report: calls waiting, the longest wait (from oldestArrival or waitedSeconds), calls connected and which agents took them.',
       '3. If the extensions resource (pbx://{pbx}/extensions) is available, note which agents are online or in do-not-disturb.',
       '4. Suggest, without doing it, which agents to pause (pause_queues with paused: true) or bring back (paused: false), and why. Make any change only after I agree.',

@@ -24,7 +24,9 @@ export const callsResource: ResourceDef = {
 export const extensionsResource: ResourceDef = {
   name: 'extensions',
   title: 'Extensions',
-  description: 'Users, queues and attendants of this PBX with their state (JSON: {pbx, extensions: Extension[]}).',
+  description:
+    'Users, queues and attendants of this PBX with their state (JSON: {pbx, extensions: Extension[]}). A PBX reached ' +
+    "through the agent's desktop client lists only the agent's own extension.",
   template: 'pbx://{pbx}/extensions',
   needs: 'listExtensions',
   list: (pbx) =>
@@ -55,6 +57,21 @@ export const historyResource: ResourceDef = {
     return { pbx: pbx.name, user: vars.user, entries };
   },
   affectedBy: (c, vars) => c.topic === 'history' && c.user === vars.user,
+};
+
+export const queuesResource: ResourceDef = {
+  name: 'queues',
+  title: 'Call queues',
+  description:
+    "The names of this PBX's call queues (JSON: {pbx, queues: string[]}); through an agent's desktop client, the agent's " +
+    'own queues. Read one with list_queue or the pbx://{pbx}/queues/{queue} resource where the PBX can.',
+  template: 'pbx://{pbx}/queues',
+  needs: 'listQueues',
+  list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/queues', { pbx: pbx.name }), name: `${pbx.name} queues`, title: `Call queues of ${pbx.name}` }]),
+  async read(pbx, _vars, signal) {
+    return { pbx: pbx.name, queues: await pbx.op('listQueues')({ signal }) };
+  },
+  affectedBy: () => false,
 };
 
 export const queueResource: ResourceDef = {
@@ -103,6 +120,7 @@ export const PBX_RESOURCES: readonly ResourceDef[] = [
   callsResource,
   extensionsResource,
   historyResource,
+  queuesResource,
   queueResource,
   parkingResource,
   favoritesResource,

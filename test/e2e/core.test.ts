@@ -85,11 +85,11 @@ function coreSuite(transport: 'stdio' | 'http') {
       const { resources } = await client.listResources();
       const uris = resources.map((r) => r.uri);
       expect(uris).toEqual(
-        expect.arrayContaining(['pbx://office/calls', 'pbx://office/extensions', 'pbx://office/history/alice', 'pbx://office/queues/support', 'pbx://office/capabilities', 'audit://recent']),
+        expect.arrayContaining(['pbx://office/calls', 'pbx://office/extensions', 'pbx://office/history/alice', 'pbx://office/queues', 'pbx://office/queues/support', 'pbx://office/capabilities', 'audit://recent']),
       );
       const { resourceTemplates } = await client.listResourceTemplates();
       expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(
-        expect.arrayContaining(['pbx://{pbx}/calls', 'pbx://{pbx}/history/{user}', 'pbx://{pbx}/queues/{queue}']),
+        expect.arrayContaining(['pbx://{pbx}/calls', 'pbx://{pbx}/history/{user}', 'pbx://{pbx}/queues', 'pbx://{pbx}/queues/{queue}']),
       );
     });
 

@@ -70,7 +70,7 @@ describe('xcally end to end', () => {
     const conference = tools.find((t) => t.name === 'conference')!;
     expect(conference.description).toMatch(/\(1\).*\(2\).*hold_call.*\(3\).*place_call.*\(4\)/);
     const uris = (await client.listResources()).resources.map((r) => r.uri);
-    expect(uris).toEqual(expect.arrayContaining(['pbx://desk/calls', 'pbx://desk/history/201', 'pbx://desk/capabilities']));
+    expect(uris).toEqual(expect.arrayContaining(['pbx://desk/calls', 'pbx://desk/history/201', 'pbx://desk/queues', 'pbx://desk/extensions', 'pbx://desk/capabilities']));
     const caps = JSON.parse(text((await client.readResource({ uri: 'pbx://desk/capabilities' })).contents[0]));
     expect(caps).toMatchObject({ type: 'xcally', actsFor: expect.stringMatching(/^only its own login/) });
   });
@@ -153,6 +153,13 @@ describe('xcally end to end', () => {
       expect.objectContaining({ from: ACME, to: '201', status: 'answered' }),
       expect.objectContaining({ from: '201', to: '202', status: 'emitted' }),
     ]));
+  });
+
+  it("reads the agent's queues and its own extension (queues, peer)", async () => {
+    const queues = JSON.parse(text((await client.readResource({ uri: 'pbx://desk/queues' })).contents[0]));
+    expect(queues).toEqual({ pbx: 'desk', queues: engine.user('alice').queues.map((q) => q.queue) });
+    const ext = JSON.parse(text((await client.readResource({ uri: 'pbx://desk/extensions' })).contents[0]));
+    expect(ext).toEqual({ pbx: 'desk', extensions: [expect.objectContaining({ number: '201', kind: 'user', online: true })] });
   });
 
   it('turns phone bar refusals into errors naming the PBX and what to do', async () => {

@@ -14,7 +14,7 @@ import type { CallState, HistoryEntry, Party } from '../model.js';
 import { VendorHttp } from '../http.js';
 import type { BackendType } from '../types.js';
 import { XcallyConfig } from './config.js';
-import { type ChannelCall, type XcRow, pathNumber, rowToHistory, rowsToCalls } from './codec.js';
+import { type ChannelCall, type XcRow, pathNumber, peerToExtensions, rowToHistory, rowsToCalls, rowsToQueueNames } from './codec.js';
 import { XcallyClient } from './client.js';
 
 
@@ -28,6 +28,8 @@ export const XCALLY_CAPABILITIES: readonly Capability[] = [
   'conference',
   'activeCalls',
   'history',
+  'listQueues',
+  'listExtensions',
 ];
 
 /** How long a number this adapter dialled waits to show up in channels as the agent's outbound call. */
@@ -290,6 +292,14 @@ export class XcallyBackend implements Backend {
     entries = entries.map((e, i) => ({ e, i })).sort((x, y) => time(y.e) - time(x.e) || x.i - y.i).map((x) => x.e);
     return entries.slice(0, a.size ?? 50);
   };
+
+  /** The agent's queues (the phone bar knows no others). */
+  listQueues: Operations['listQueues'] = async (o) =>
+    rowsToQueueNames((await this.client.readRows('queues', undefined, "read the agent's queues", o?.signal)).rows);
+
+  /** The agent's own extension, as `peer` describes it: the phone bar knows no other. */
+  listExtensions: Operations['listExtensions'] = async (o) =>
+    peerToExtensions((await this.client.readRows('peer', undefined, "read the agent's extension (peer)", o?.signal)).rows, this.agent.number);
 
   close(): Promise<void> {
     return this.client.close();

@@ -8,7 +8,7 @@ import type { VendorHttp, VendorResponse } from '../http.js';
 import { MALFORMED, decodeJson, svcPath, type XcAnswer, type XcMethod } from './codec.js';
 
 export type XcAction = Extract<XcMethod, 'originate' | 'answer' | 'hangup' | 'holding' | 'transfer' | 'atxfer' | 'conference'>;
-export type XcRead = Extract<XcMethod, 'channels' | 'channel' | 'recents'>;
+export type XcRead = Extract<XcMethod, 'channels' | 'channel' | 'recents' | 'queues' | 'peer'>;
 
 /** What a refused action means for a person, per method. */
 const REFUSED_HINT: Record<XcAction, string> = {

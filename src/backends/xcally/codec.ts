@@ -10,7 +10,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BackendError } from '../errors.js';
-import type { Call, CallState, HistoryEntry, Party } from '../model.js';
+import type { Call, CallState, Extension, HistoryEntry, Party } from '../model.js';
 
 export type XcDialect = 'json' | 'xml';
 
@@ -329,4 +329,61 @@ export function rowToHistory(row: XcRow, agent: string): HistoryEntry | undefine
   return dir === 'out'
     ? { start, durationSeconds, from: agent, to: number, status }
     : { start, durationSeconds, from: number, to: agent, status };
+}
+
+// ------------------------------------------------------------------ queues and peer (undocumented shapes)
+
+/** Longest queue name taken from the phone bar (names are data from outside). */
+const MAX_QUEUE_NAME = 80;
+
+/**
+ * The queue names in a `queues` answer. Its shape is undocumented: a row names its queue in `queue` (as channel
+ * rows do), `name`, `queuename` or `queue_name`. Names are trimmed, bounded, de-duplicated, in the order given.
+ */
+export function rowsToQueueNames(rows: XcRow[]): string[] {
+  const names = new Set<string>();
+  for (const { fields: f } of rows) {
+    const name = (f.queue || f.name || f.queuename || f.queue_name || '').trim();
+    if (name && name.length <= MAX_QUEUE_NAME && !/[\u0000-\u001f\u007f]/.test(name)) names.add(name);
+  }
+  return [...names];
+}
+
+const OFFLINE = /unreach|unregister|unavail|offline|unknown|lagged|down|not ?logged|logged ?out/i;
+const ONLINE = /^(ok|reachable|registered|online|available|idle|ready|not ?in ?use|in ?use|busy|ringing|on ?hold|paused|logged ?in)/i;
+
+/** "true", "1", "yes", "on" (any case) as true; "false", "0", "no", "off" as false; anything else unknown. */
+function flag(v: string | undefined): boolean | undefined {
+  const s = (v ?? '').trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  return undefined;
+}
+
+/**
+ * The agent's own extension from a `peer` answer (undocumented: the phone bar describes only its own peer).
+ * The number is `extension` (as in channel rows), `peer`, `number`, `username` or `name`; `status`/`state` say
+ * whether the phone is reachable ("OK", "UNREACHABLE"... as Asterisk's peer status), `dnd` whether it rejects calls.
+ */
+export function peerToExtensions(rows: XcRow[], fallbackNumber: string): Extension[] {
+  const out: Extension[] = [];
+  for (const { fields: f } of rows) {
+    const number = (f.extension || f.peer || f.number || f.username || f.exten || fallbackNumber || f.name || '').trim();
+    if (!number) continue;
+    const name = f.fullname || f.callerid_name || f.displayname || (f.name && f.name !== number ? f.name : '');
+    const status = f.status || f.state || f.peerstatus || '';
+    const online = OFFLINE.test(status) ? false : ONLINE.test(status) ? true : undefined;
+    const dnd = flag(f.dnd);
+    out.push({
+      id: number,
+      number,
+      kind: 'user',
+      ...(name ? { name } : {}),
+      ...(online !== undefined ? { online } : {}),
+      ...(dnd !== undefined ? { dnd } : {}),
+    });
+    // One peer: the agent's own. A second row would be another view of it.
+    break;
+  }
+  return out;
 }

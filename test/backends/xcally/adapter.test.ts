@@ -15,7 +15,7 @@ import { xcallyHarness, type XcallyHarness } from './harness.js';
 
 const CALLER = '+390612345678';
 /** Every path the adapter may send: a documented method, JSON dialect, at most one plain-number parameter. */
-const CLEAN_PATH = /^\/xcally\/svc\/(originate|answer|hangup|holding|transfer|atxfer|conference|channels|channel|recents)(\/(%2B)?[0-9]{1,20})?$/;
+const CLEAN_PATH = /^\/xcally\/svc\/(originate|answer|hangup|holding|transfer|atxfer|conference|channels|channel|recents|queues|peer)(\/(%2B)?[0-9]{1,20})?$/;
 
 let h: XcallyHarness;
 let b: XcallyBackend;
@@ -375,6 +375,22 @@ describe('active calls and history', () => {
       { start: expect.any(String), durationSeconds: 4, from: '201', to: '202', status: 'emitted' },
     ]);
     expect(await b.history({ size: 1 })).toHaveLength(1);
+  });
+});
+
+describe("the agent's queues and extension", () => {
+  it('lists the queues the agent is in (queues) and its own extension (peer), one GET each', async () => {
+    const mine = h.engine.user('alice').queues.map((q) => q.queue);
+    expect(await b.listQueues()).toEqual(mine);
+    h.engine.setDnd('alice', true);
+    expect(await b.listExtensions()).toEqual([expect.objectContaining({ number: '201', kind: 'user', online: true, dnd: true })]);
+    expect(sent('queues').map((r) => r.path)).toEqual(['/xcally/svc/queues']);
+    expect(sent('peer').map((r) => r.path)).toEqual(['/xcally/svc/peer']);
+  });
+
+  it('a phone bar that refuses them (response false) is a typed error, not an empty list', async () => {
+    h.sim.server.inject({ kind: 'replace', match: '/queues', body: '{"method":"queues","response":"false","rows":[]}' });
+    await expectBackendError(b.listQueues(), ['unavailable']);
   });
 });
 

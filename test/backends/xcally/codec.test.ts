@@ -11,8 +11,10 @@ import {
   decodeXml,
   normalizeRow,
   pathNumber,
+  peerToExtensions,
   rowToHistory,
   rowsToCalls,
+  rowsToQueueNames,
   svcPath,
   toIso,
   toSeconds,
@@ -345,5 +347,34 @@ describe('recents as history', () => {
     expect(toIso('2026-01-02T10:00:00+01:00')).toBe('2026-01-02T09:00:00.000Z');
     expect(toIso('yesterday')).toBe('yesterday');
     expect(toIso('')).toBe('');
+  });
+});
+
+describe('queues and peer (undocumented shapes)', () => {
+  const rows = (body: string) => decodeJson(body).rows;
+
+  it('names the queues from queue, name or queuename, trimmed, once each, bounded', () => {
+    expect(rowsToQueueNames(rows('{"method":"queues","response":"true","rows":[{"queue":"support","status":"READY"},{"queue":" sales "},{"name":"vip"},{"queuename":"support"}]}'))).toEqual([
+      'support',
+      'sales',
+      'vip',
+    ]);
+    const xmlRows = decodeXml('<root><method>queues</method><response>true</response><row><queue>support</queue><extension>600</extension></row></root>').rows;
+    expect(rowsToQueueNames(xmlRows)).toEqual(['support']);
+    expect(rowsToQueueNames(rows(`{"response":"true","rows":[{"queue":"${'q'.repeat(81)}"},{"queue":"a\\u0007b"},{"status":"READY"}]}`))).toEqual([]);
+    expect(rowsToQueueNames(rows('{"response":"true"}'))).toEqual([]);
+  });
+
+  it("reads the agent's own peer: number, name, reachability and DND as far as it says", () => {
+    expect(peerToExtensions(rows('{"method":"peer","response":"true","rows":[{"extension":"600","name":"Alice","status":"OK (5 ms)","dnd":"false"}]}'), '201')).toEqual([
+      { id: '600', number: '600', name: 'Alice', kind: 'user', online: true, dnd: false },
+    ]);
+    expect(peerToExtensions(rows('{"response":"true","rows":{"peer":"600","status":"UNREACHABLE"}}'), '201')).toEqual([
+      { id: '600', number: '600', kind: 'user', online: false },
+    ]);
+    // No number in the answer: the configured agent's; an unknown status says nothing about reachability.
+    expect(peerToExtensions(rows('{"response":"true","rows":[{"status":"Strange","dnd":"maybe"}]}'), '201')).toEqual([{ id: '201', number: '201', kind: 'user' }]);
+    expect(peerToExtensions(rows('{"response":"true","rows":[{"status":"OK"}]}'), '')).toEqual([]);
+    expect(peerToExtensions(rows('{"response":"true","rows":[{"extension":"600"},{"extension":"601"}]}'), '')).toHaveLength(1);
   });
 });
