@@ -57,6 +57,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const pbxes = new PbxRouter(backends, config.defaultPbx, config.pbxes as Record<string, { ownedNumbers?: string[]; label?: string }>);
   const audit = new Audit(config.audit.file, config.audit.recent, log.child({ part: 'audit' }));
   const policy = new DialPolicy(config.safety.dialPolicy);
+  if (!config.readOnly && !config.safety.dialPolicy.defaultCountry && Object.values(config.pbxes).some((p) => p.type !== 'sim')) {
+    log.warn(
+      'safety.dialPolicy.defaultCountry is not set: national numbers are refused, and short numbers that are emergency numbers in some country need confirmation. Set it to the PBX\'s country (e.g. "IT"; TELEPHONY_MCP_DEFAULT_COUNTRY for the bundle).',
+    );
+  }
   // Load the numbering plan soon, but after start-up: the first call then rarely waits for it.
   setTimeout(() => void policy.ready(), 2000).unref();
   const runner = new ToolRunner({

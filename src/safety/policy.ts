@@ -79,6 +79,10 @@ const regionNames = {
   of: (code: string): string | undefined => (displayNames ??= new Intl.DisplayNames(['en'], { type: 'region' })).of(code),
 };
 
+/** google-libphonenumber's ShortNumberInfo.ShortNumberCost values. */
+const SHORT_COST = { TOLL_FREE: 0, STANDARD_RATE: 1, PREMIUM_RATE: 2, UNKNOWN_COST: 3 } as const;
+const SHORT_COST_WORDS: Record<number, string> = { 1: 'standard-rate', 2: 'premium-rate' };
+
 const TYPE_WORDS: Record<string, string> = {
   PREMIUM_RATE: 'premium rate',
   SHARED_COST: 'shared cost',
@@ -113,8 +117,9 @@ export function normalizeNumber(raw: string): string {
     );
   }
   const digits = trimmed.replace(/[\s.()-]/g, '');
-  // 000 is an emergency number (Australia), not an international prefix with nothing after it.
-  const n = digits.startsWith('00') && !UNIVERSAL_EMERGENCY.includes(digits) ? `+${digits.slice(2)}` : digits;
+  // 00 is the international prefix only before a country code (which never starts with 0): 000 is Australia's
+  // emergency number, and 0000 may be 000 behind an outside-line prefix.
+  const n = /^00[1-9]/.test(digits) ? `+${digits.slice(2)}` : digits;
   if (!/^\+?[0-9]{1,20}$/.test(n)) {
     throw new PolicyError('malformed', n.length === 0 ? 'the number is empty' : 'a + may only start the number, followed by digits');
   }
@@ -179,30 +184,79 @@ export class DialPolicy {
     return false;
   }
 
+  /**
+   * The emergency number `n` would reach, itself or behind an outside-line prefix: PBXs commonly put 0 or 9 before
+   * an outside number, so 9911 or 0112 on an internal-looking number still reaches 911 or 112.
+   */
+  private emergencyBehind(n: string): { reached: string; viaPrefix?: string } | undefined {
+    if (this.isEmergency(n)) return { reached: n };
+    if (!n.startsWith('+') && /^[09][0-9]/.test(n) && this.isEmergency(n.slice(1))) return { reached: n.slice(1), viaPrefix: n[0]! };
+    return undefined;
+  }
+
+  /**
+   * Why an internal-looking number may not be internal, for the confirmation a person sees; undefined when it is
+   * plainly an extension. With a default country: a short number valid there that is known to cost (a premium
+   * directory service such as 1254 in Italy). Without one: an emergency number of some country (15 in France),
+   * itself or behind an outside-line prefix, since the policy cannot tell which country's plan the PBX dials in.
+   */
+  private outsideMeaning(n: string): string | undefined {
+    const { shortInfo, phoneUtil } = loaded();
+    if (this.country) {
+      const region = this.country as lpn.RegionCode;
+      let parsed: lpn.PhoneNumber;
+      try {
+        parsed = phoneUtil.parse(n, region);
+      } catch {
+        return undefined;
+      }
+      if (!shortInfo.isValidShortNumberForRegion(parsed, region)) return undefined;
+      // Only short numbers known to cost: "unknown cost" covers whole ranges (US 4-digit SMS codes) that would put
+      // ordinary extensions behind a confirmation.
+      const cost = shortInfo.getExpectedCostForRegion(parsed, region);
+      if (cost !== SHORT_COST.PREMIUM_RATE && cost !== SHORT_COST.STANDARD_RATE) return undefined;
+      return `also a ${SHORT_COST_WORDS[cost]} short number in ${regionNames.of(this.country)}`;
+    }
+    const candidates = /^[09][0-9]/.test(n) ? [n, n.slice(1)] : [n];
+    for (const c of candidates) {
+      const regions = phoneUtil.getSupportedRegions().filter((r) => shortInfo.isEmergencyNumber(c, r));
+      if (regions.length) {
+        const names = regions.slice(0, 3).map((r) => regionNames.of(r) ?? r);
+        const more = regions.length > 3 ? ` and ${regions.length - 3} more` : '';
+        const how = c === n ? '' : ` behind an outside-line prefix ${n[0]}`;
+        return `also an emergency number${how} in ${names.join(', ')}${more}; no defaultCountry is configured to tell`;
+      }
+    }
+    return undefined;
+  }
+
   /** Check a number for `use`. Returns the normalized number, or throws a PolicyError naming the rule. */
   check(raw: string, use: DialUse): CheckedNumber {
     const n = normalizeNumber(raw);
     const what = use === 'call' ? 'call' : use === 'transfer' ? 'transfer to' : 'forward to';
-    if (this.isEmergency(n)) {
+    const emergency = this.emergencyBehind(n);
+    if (emergency) {
       throw new PolicyError(
         'emergency',
-        `${n} is an emergency number; telephony-mcp never dials one`,
+        emergency.viaPrefix
+          ? `${n} would reach the emergency number ${emergency.reached} through the outside-line prefix ${emergency.viaPrefix}; telephony-mcp never dials one`
+          : `${n} is an emergency number; telephony-mcp never dials one`,
         'Emergency calls must be made by a person, from a handset. Nothing was dialled.',
       );
     }
-    const denied = this.deny.find((re) => re.test(n));
-    if (denied) throw new PolicyError('deny', `${n} matches the deny pattern ${this.cfg.deny[this.deny.indexOf(denied)]}`);
+    this.refuseDenied(n, n);
     const internal = this.internal.test(n);
     if (internal) {
+      // A number that may leave the PBX (a short code, another country's emergency number) is confirmed unless a
+      // noConfirm pattern names it: an administrator who knows it is an extension can say so.
+      const outside = this.outsideMeaning(n);
+      const exempt = this.noConfirm.some((re) => re.test(n));
       return {
         number: n as Dialable,
         internal: true,
-        display: `extension ${n}`,
-        noConfirm: !this.cfg.confirmInternal || this.noConfirm.some((re) => re.test(n)),
+        display: outside ? `extension ${n} (${outside})` : `extension ${n}`,
+        noConfirm: exempt || (!outside && !this.cfg.confirmInternal),
       };
-    }
-    if (this.allow.length && !this.allow.some((re) => re.test(n))) {
-      throw new PolicyError('allow', `${n} matches none of the allowed patterns (${this.cfg.allow.join(', ')})`);
     }
     if (!n.startsWith('+') && !this.country) {
       throw new PolicyError(
@@ -212,12 +266,20 @@ export class DialPolicy {
       );
     }
     const p = loaded().parse(n, this.country);
+    // Patterns are written in international form (+3906*) or as typed: a national (06 ...) or IDD (011 44 ...)
+    // spelling must not slip past a pattern written the other way, so each is matched against every form.
+    const forms = p ? [n, p.number, ...(p.country === this.country ? [p.formatNational().replace(/[^0-9]/g, '')] : [])] : [n];
+    for (const f of forms) this.refuseDenied(f, n);
     if (!p || !p.isValid()) {
       throw new PolicyError(
         'invalid_number',
         `${n} is not a valid phone number${this.country && !n.startsWith('+') ? ` in ${regionNames.of(this.country)}` : ''}`,
         'Check the number. Nothing was dialled.',
       );
+    }
+    const matches = (res: RegExp[]) => res.some((re) => forms.some((f) => re.test(f)));
+    if (this.allow.length && !matches(this.allow)) {
+      throw new PolicyError('allow', `${n} matches none of the allowed patterns (${this.cfg.allow.join(', ')})`);
     }
     const type: NumberType = p.getType();
     const typeWord = type ? (TYPE_WORDS[type] ?? type.toLowerCase()) : undefined;
@@ -246,7 +308,15 @@ export class DialPolicy {
       number: n as Dialable,
       internal: false,
       display: `${p.formatInternational()} (${[place, typeWord].filter(Boolean).join(', ')})`,
-      noConfirm: this.noConfirm.some((re) => re.test(n)),
+      noConfirm: matches(this.noConfirm),
     };
+  }
+
+  /** Refuse `n` when a deny pattern matches it (`shown` is the number as the caller gave it, for the message). */
+  private refuseDenied(n: string, shown: string): void {
+    const i = this.deny.findIndex((re) => re.test(n));
+    if (i >= 0) {
+      throw new PolicyError('deny', `${shown}${n !== shown ? ` (${n})` : ''} matches the deny pattern ${this.cfg.deny[i]}`);
+    }
   }
 }

@@ -97,6 +97,58 @@ describe('dial policy rules', () => {
   });
 });
 
+describe('numbers that look internal but may leave the PBX', () => {
+  it('refuses an emergency number behind an outside-line prefix (0 or 9), with a message that says so', () => {
+    for (const [country, n] of [['US', '9911'], ['US', '9 911'], ['IT', '0112'], ['IT', '0113'], ['GB', '9999'], ['AU', '0000'], ['FR', '015']] as const) {
+      expect(rule(() => policy({ defaultCountry: country }).check(n, 'call')), `${country} ${n}`).toBe('emergency');
+    }
+    expect(rule(() => new DialPolicy(DialPolicyConfig.parse({})).check('9112', 'transfer'))).toBe('emergency');
+    expect(() => policy({ defaultCountry: 'US' }).check('9911', 'call')).toThrow(/9911 would reach the emergency number 911 through the outside-line prefix 9/);
+    // Not an emergency number behind the prefix: an ordinary extension.
+    expect(policy({ defaultCountry: 'US' }).check('9201', 'call')).toMatchObject({ internal: true, noConfirm: true, display: 'extension 9201' });
+  });
+
+  it("without a default country, another country's emergency number needs confirmation and says why", () => {
+    const p = new DialPolicy(DialPolicyConfig.parse({}));
+    for (const n of ['15', '17', '18', '100', '9100']) {
+      const c = p.check(n, 'call');
+      expect(c, n).toMatchObject({ internal: true, noConfirm: false });
+      expect(c.display, n).toMatch(/^extension [0-9]+ \(also an emergency number (behind an outside-line prefix 9 )?in [A-Z].*; no defaultCountry is configured to tell\)$/);
+    }
+    expect(p.check('15', 'call').display).toMatch(/France/);
+    expect(p.check('201', 'call')).toMatchObject({ noConfirm: true, display: 'extension 201' });
+    // An administrator who knows 100 is an extension says so.
+    expect(new DialPolicy(DialPolicyConfig.parse({ noConfirm: ['100'] })).check('100', 'call').noConfirm).toBe(true);
+  });
+
+  it('with a default country, a short number known to cost (premium or standard rate) needs confirmation', () => {
+    const premium = policy().check('1254', 'call');
+    expect(premium).toMatchObject({ internal: true, noConfirm: false });
+    expect(premium.display).toBe('extension 1254 (also a premium-rate short number in Italy)');
+    expect(policy({ defaultCountry: 'FR' }).check('3624', 'call').display).toMatch(/premium-rate short number in France/);
+    expect(policy({ defaultCountry: 'CH' }).check('1811', 'call').noConfirm).toBe(false);
+    expect(policy({ noConfirm: ['1254'] }).check('1254', 'call').noConfirm).toBe(true);
+    // Plain extensions stay unconfirmed, also where the metadata knows a short number of unknown cost.
+    expect(policy().check('202', 'call').noConfirm).toBe(true);
+    expect(policy({ defaultCountry: 'US' }).check('4000', 'call')).toMatchObject({ noConfirm: true, display: 'extension 4000' });
+  });
+});
+
+describe('patterns match the number however it is written', () => {
+  it('a deny pattern in international form also refuses the national and IDD spellings', () => {
+    expect(rule(() => policy({ deny: ['+3906*'] }).check('06 1234 5678', 'call'))).toBe('deny');
+    expect(() => policy({ deny: ['+3906*'] }).check('06 1234 5678', 'call')).toThrow(/0612345678 \(\+390612345678\) matches the deny pattern/);
+    expect(rule(() => policy({ defaultCountry: 'US', allowedCountryCodes: ['+44'], deny: ['+4420*'] }).check('011 44 20 7946 0000', 'call'))).toBe('deny');
+    expect(rule(() => policy({ deny: ['06*'] }).check('+39 06 1234 5678', 'call'))).toBe('deny');
+  });
+
+  it('allow and noConfirm patterns too', () => {
+    expect(policy({ allow: ['+3906*'] }).check('06 1234 5678', 'call').number).toBe('0612345678');
+    expect(rule(() => policy({ allow: ['+3906*'] }).check('02 1234 5678', 'call'))).toBe('allow');
+    expect(policy({ noConfirm: ['+3906*'] }).check('06 1234 5678', 'call').noConfirm).toBe(true);
+  });
+});
+
 describe('caller ID', () => {
   it("must be one of the PBX's own numbers", () => {
     expect(checkCallerId('+39 06 1111 2222', ['+390611112222'])).toBe('+390611112222');
