@@ -33,6 +33,8 @@ export const TOKEN_TTL_MS = 2 * 60_000;
 interface Pending {
   tool: string;
   argsHash: string;
+  /** What the tool resolved the arguments to when it asked (the current call, the contacts to delete...). */
+  bindHash: string;
   session: string;
   expiresAt: number;
 }
@@ -62,16 +64,21 @@ export class TokenStore {
     private readonly ttlMs = TOKEN_TTL_MS,
   ) {}
 
-  issue(tool: string, args: Record<string, unknown>, session: string): { token: string; expiresAt: string } {
+  /**
+   * A token for `tool` with `args` in `session`. `bind` is what the arguments meant when the person was asked
+   * (without call_id, "the current call" is whichever call is current): the token is good only while they still
+   * mean the same, so a confirmed hangup never ends a call that became current since.
+   */
+  issue(tool: string, args: Record<string, unknown>, session: string, bind?: unknown): { token: string; expiresAt: string } {
     this.sweep();
     const token = `ct_${randomBytes(18).toString('base64url')}`;
     const expiresAt = this.now() + this.ttlMs;
-    this.pending.set(token, { tool, argsHash: argsDigest(args), session, expiresAt });
+    this.pending.set(token, { tool, argsHash: argsDigest(args), bindHash: argsDigest({ bind }), session, expiresAt });
     return { token, expiresAt: new Date(expiresAt).toISOString() };
   }
 
   /** Redeem a token: undefined when valid; otherwise why it was refused. A token is used up by any attempt. */
-  redeem(token: string, tool: string, args: Record<string, unknown>, session: string): string | undefined {
+  redeem(token: string, tool: string, args: Record<string, unknown>, session: string, bind?: unknown): string | undefined {
     const p = this.pending.get(token);
     if (!p) return 'it is unknown or was already used (tokens are single use)';
     this.pending.delete(token);
@@ -79,6 +86,9 @@ export class TokenStore {
     if (this.now() > p.expiresAt) return 'it has expired (tokens last 2 minutes)';
     if (p.tool !== tool) return `it was issued for ${p.tool}, not ${tool}`;
     if (p.argsHash !== argsDigest(args)) return 'the arguments differ from the ones it was issued for';
+    if (p.bindHash !== argsDigest({ bind })) {
+      return 'what the action would act on changed since the user confirmed it (for example another call is current now)';
+    }
     return undefined;
   }
 

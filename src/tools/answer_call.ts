@@ -75,7 +75,7 @@ export const answerCall = defineTool({
       : args.call_id
         ? `call ${args.call_id}`
         : `the call ringing for ${whoLabel(pbx, user)}`;
-    await ctx.confirm(`Answer ${what}?`);
+    await ctx.confirm(`Answer ${what}?`, { bind: call?.id });
     const callId = call?.id ?? args.call_id;
     const answered = await answer({ user, callId }, { signal: ctx.signal });
     const id = answered?.id ?? callId;

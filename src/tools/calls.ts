@@ -10,7 +10,9 @@ import { cleanText } from '../safety/sanitize.js';
 /** "201 (Alice)": a party as a person reads it, with the name cleaned and bounded (it comes from the PBX). */
 export function partyLabel(p: Party): string {
   const name = p.name ? cleanText(p.name, 40) : '';
-  return name && name !== p.number ? `${p.number} (${name})` : p.number || 'an unknown party';
+  // The number is PBX data too (a SIP From user part can hold any text).
+  const number = cleanText(p.number, 40);
+  return name && name !== number ? `${number} (${name})` : number || 'an unknown party';
 }
 
 /** "45 s", "3 min": a duration as a person says it. */
@@ -31,9 +33,9 @@ export function describeCall(c: Call): string {
       : c.state === 'on_hold'
         ? 'on hold'
         : c.state === 'parked'
-          ? `parked in slot ${c.parkedSlot ?? '?'}`
+          ? `parked in slot ${cleanText(c.parkedSlot ?? '?', 20)}`
           : c.state === 'queued'
-            ? `waiting in queue ${c.queue ?? ''}`.trim()
+            ? `waiting in queue ${cleanText(c.queue ?? '', 80)}`.trim()
             : c.state;
   return `${parties}, ${state}`;
 }

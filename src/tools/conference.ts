@@ -48,7 +48,7 @@ export const conference = defineTool({
       if (!current) throw err('conflict', `there is no other connected call to join call ${args.call_id} with`);
     }
     const what = held && current ? `${describeCall(held)} with ${describeCall(current)}` : `held call ${args.call_id} with the current call`;
-    await ctx.confirm(`Join ${what} into a three-way conference?`);
+    await ctx.confirm(`Join ${what} into a three-way conference?`, { bind: current?.id });
     await join({ user, callId: args.call_id }, { signal: ctx.signal });
     return {
       message: `Joined ${what} into a conference. get_active_call shows it; hangup ends the user's part.`,

@@ -34,6 +34,16 @@ export interface CheckedNumber {
   noConfirm: boolean;
 }
 
+export interface ConfirmOptions {
+  /** The action needs no confirmation this time (an internal extension, nothing to overwrite...). */
+  skip?: boolean;
+  /**
+   * What the arguments resolved to when the person was asked: the call's id when no call_id was given, the ids
+   * of the contacts a delete_all removes. A confirm_token is honoured only while this is still the same.
+   */
+  bind?: unknown;
+}
+
 export interface ToolContext {
   readonly tool: string;
   readonly session: SessionInfo;
@@ -53,7 +63,7 @@ export interface ToolContext {
    * confirmation does not apply; otherwise ends the tool call with a not-confirmed or token-request result.
    * A guarded tool must call this before any action on a PBX.
    */
-  confirm(action: string, opts?: { skip?: boolean }): Promise<void>;
+  confirm(action: string, opts?: ConfirmOptions): Promise<void>;
   /** Count a call placed by (pbx, user) against the rate and concurrency limits; throws when over a limit. */
   admitCall(pbx: PbxHandle, user: string | undefined): Promise<void>;
   /** Report progress of long work to the client, when it asked for it. */

@@ -27,7 +27,7 @@ export const hangup = defineTool({
     const user = pbx.actingUser(args.user);
     const call = await resolveCall(pbx, user, args.call_id);
     const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
-    await ctx.confirm(`Hang up ${what}?`);
+    await ctx.confirm(`Hang up ${what}?`, { bind: call?.id });
     const callId = call?.id ?? args.call_id;
     await hang({ user, callId }, { signal: ctx.signal });
     return { message: `Hung up ${what}.`, pbx: pbx.name, ...(callId ? { call_id: callId } : {}) };

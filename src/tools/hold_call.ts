@@ -56,7 +56,7 @@ export const holdCall = defineTool({
       return { ...base, changed: false, message: `${describeCall(call)}: already ${on ? 'on hold' : 'off hold'}, so nothing was done.` };
     }
     const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
-    await ctx.confirm(on ? `Put ${what} on hold?` : `Take ${what} off hold?`);
+    await ctx.confirm(on ? `Put ${what} on hold?` : `Take ${what} off hold?`, { bind: call?.id });
     await hold({ user, callId, on }, { signal: ctx.signal });
     return { ...base, changed: true, message: on ? `Put ${what} on hold.` : `Took ${what} off hold.` };
   },

@@ -90,13 +90,14 @@ export const manageContacts = defineTool({
       case 'delete': {
         const id = need(args.id, 'id');
         const existing = await store.get({ user, id }, o);
-        await ctx.confirm(`Delete ${contactLabel(existing, id)} from the contacts of ${who}?`);
+        await ctx.confirm(`Delete ${contactLabel(existing, id)} from the contacts of ${who}?`, { bind: existing });
         await store.delete({ user, id }, o);
         return { ...base, message: `Deleted ${contactLabel(existing, id)}.` };
       }
       case 'delete_all': {
-        const count = (await store.list({ user }, o)).length;
-        await ctx.confirm(`Delete all ${count} contacts of ${who}? This cannot be undone.`);
+        const all = await store.list({ user }, o);
+        const count = all.length;
+        await ctx.confirm(`Delete all ${count} contacts of ${who}? This cannot be undone.`, { bind: all });
         await store.deleteAll({ user }, o);
         return { ...base, message: `Deleted all ${count} contacts of ${who}.`, deleted: count };
       }

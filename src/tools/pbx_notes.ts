@@ -105,7 +105,7 @@ export const pbxNotes = defineTool({
         const key = need(args.key, 'key');
         const value = need(args.value, 'value');
         const old = await existing(pbx, key, signal);
-        await ctx.confirm(`Overwrite note ${key} on PBX ${pbx.name}? It holds other text now.`, { skip: old === undefined || old === value });
+        await ctx.confirm(`Overwrite note ${key} on PBX ${pbx.name}? It holds other text now.`, { skip: old === undefined || old === value, bind: old });
         await write({ op: 'set', key, value }, { signal });
         return { ...base, key, message: `Stored note ${key}.`, written: [key] };
       }
@@ -116,12 +116,17 @@ export const pbxNotes = defineTool({
           throw new BackendError('invalid', 'set_many lists a key twice', { pbx: pbx.name, pbxType: pbx.type });
         }
         const changed: string[] = [];
+        const overwritten: string[] = [];
         for (const e of entries) {
           const old = await existing(pbx, e.key, signal);
-          if (old !== undefined && old !== e.value) changed.push(e.key);
+          if (old !== undefined && old !== e.value) {
+            changed.push(e.key);
+            overwritten.push(old);
+          }
         }
         await ctx.confirm(`Overwrite note${changed.length === 1 ? '' : 's'} ${changed.join(', ')} on PBX ${pbx.name}? They hold other text now.`, {
           skip: changed.length === 0,
+          bind: [changed, overwritten],
         });
         await write({ op: 'set_many', entries }, { signal });
         return { ...base, message: `Stored ${entries.length} note${entries.length === 1 ? '' : 's'}.`, written: keys };
@@ -130,7 +135,7 @@ export const pbxNotes = defineTool({
         const key = need(args.key, 'key');
         const json = need(args.json, 'json') as NoteJson;
         const old = await existing(pbx, key, signal);
-        await ctx.confirm(`Overwrite note ${key} on PBX ${pbx.name}? It holds other content now.`, { skip: old === undefined });
+        await ctx.confirm(`Overwrite note ${key} on PBX ${pbx.name}? It holds other content now.`, { skip: old === undefined, bind: old });
         await write({ op: 'set_json', key, json }, { signal });
         return { ...base, key, message: `Stored JSON note ${key}.`, written: [key] };
       }

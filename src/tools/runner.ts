@@ -141,15 +141,18 @@ export class ToolRunner {
           throw e;
         }
       },
-      confirm: async (action, opts = {}) => {
+      confirm: async (rawAction, opts = {}) => {
         state.confirmCalled = true;
+        // What the person is asked names PBX data (caller numbers and names): cleaned and bounded like any result,
+        // so no bidi override or control character can change what they read.
+        const action = cleanText(rawAction, 600);
         if (opts.skip || !this.confirms(tool)) {
           state.confirmation = 'not_required';
           return;
         }
         const token = args.confirm_token;
         if (typeof token === 'string') {
-          const why = tokens.redeem(token, tool.name, args, env.session.id);
+          const why = tokens.redeem(token, tool.name, args, env.session.id, opts.bind);
           if (why) {
             state.confirmation = 'token_refused';
             throw new BackendError('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
@@ -171,7 +174,7 @@ export class ToolRunner {
           state.confirmation = outcome;
           throw new ConfirmationStop(outcome as ConfirmationStop['outcome'], action);
         }
-        const issued = tokens.issue(tool.name, args, env.session.id);
+        const issued = tokens.issue(tool.name, args, env.session.id, opts.bind);
         state.confirmation = 'token_issued';
         throw new ConfirmationStop('token_issued', action, issued);
       },
@@ -202,7 +205,7 @@ export class ToolRunner {
       if (e.token) {
         return {
           ok: true,
-          structured: {
+          structured: sanitizeDeep({
             status: 'confirmation_required',
             message:
               `Confirmation needed: ${e.action} Nothing has been done yet. Ask the user; only if they agree, call ${tool.name} ` +
@@ -210,7 +213,7 @@ export class ToolRunner {
             confirm_token: e.token.token,
             expires_at: e.token.expiresAt,
             ...(state.pbx ? { pbx: state.pbx } : {}),
-          },
+          }),
           summary: `Confirmation required before ${tool.name}: nothing has been done yet.`,
         };
       }

@@ -79,12 +79,14 @@ export const setFavorites = defineTool({
       slots.add(f.slot);
     }
     list.sort((a, b) => a.slot - b.slot);
-    const before = pbx.can('getFavorites') ? (await pbx.op('getFavorites')(o)).length : undefined;
+    const previous = pbx.can('getFavorites') ? await pbx.op('getFavorites')(o) : undefined;
+    const before = previous?.length;
     const had = before === undefined ? 'the operator favorites' : `the ${before} operator favorite${before === 1 ? '' : 's'}`;
     const named = list.slice(0, NAMED_IN_CONFIRMATION).map(label).join('; ');
     const more = list.length > NAMED_IN_CONFIRMATION ? `; and ${list.length - NAMED_IN_CONFIRMATION} more` : '';
     await ctx.confirm(
       list.length === 0 ? `Remove all ${had} on PBX ${pbx.name}?` : `Replace ${had} on PBX ${pbx.name} with ${list.length}: ${named}${more}?`,
+      { bind: previous },
     );
     await set({ favorites: list }, o);
     return {

@@ -42,7 +42,7 @@ export const transfer = defineTool({
     const call = await resolveCall(pbx, user, args.call_id);
     const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
     const how = attended ? ' (attended: the call goes on hold while the target is rung)' : '';
-    await ctx.confirm(`Transfer ${what} to ${n.display}${how}?`);
+    await ctx.confirm(`Transfer ${what} to ${n.display}${how}?`, { bind: call?.id });
     const callId = call?.id ?? args.call_id;
     const base = { pbx: pbx.name, mode: args.mode, to: n.number, ...(callId ? { call_id: callId } : {}) };
     if (consult) {
