@@ -30,7 +30,7 @@ export function benchConfig(extra = {}) {
     JSON.stringify({
       defaultPbx: 'demo',
       pbxes: { demo: { type: 'sim', defaultUser: 'alice', traffic: false } },
-      safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 10000, maxConcurrentCalls: 10000 } },
+      safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 10000, maxCallsPerMinutePerPbx: 100000, maxConcurrentCalls: 10000 } },
       audit: { file: join(dir, 'audit.jsonl') },
       log: { level: 'warn' },
       http: { maxSessions: 5000 },

@@ -22,7 +22,7 @@ function soakConfig() {
     JSON.stringify({
       pbxes: { soak: { type: 'sim', scenario: './scenario.json', traffic: false } },
       // Every call-ending action goes through the token flow: ask, then act with the token.
-      safety: { confirm: 'token', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 10000, maxConcurrentCalls: 100 } },
+      safety: { confirm: 'token', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 10000, maxCallsPerMinutePerPbx: 100000, maxConcurrentCalls: 100 } },
       audit: { file: join(dir, 'audit.jsonl') },
       log: { level: 'warn' },
     }),

@@ -67,7 +67,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const runner = new ToolRunner({
     pbxes,
     policy,
-    limiter: new CallLimiter(config.safety.dialPolicy.maxCallsPerMinute, config.safety.dialPolicy.maxConcurrentCalls, opts.now),
+    limiter: new CallLimiter(
+      config.safety.dialPolicy.maxCallsPerMinute,
+      config.safety.dialPolicy.maxConcurrentCalls,
+      opts.now,
+      config.safety.dialPolicy.maxCallsPerMinutePerPbx,
+    ),
     tokens: new TokenStore(opts.now),
     audit,
     safety: config.safety,

@@ -63,6 +63,7 @@ export const DialPolicyConfig = z.strictObject({
     .default(['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER'])
     .describe('Number types (from libphonenumber) that are refused'),
   maxCallsPerMinute: z.number().int().min(1).max(10_000).default(10).describe('Per PBX and user'),
+  maxCallsPerMinutePerPbx: z.number().int().min(1).max(100_000).default(60).describe('Per PBX, all users together'),
   maxConcurrentCalls: z.number().int().min(1).max(10_000).default(5).describe('Per PBX and user'),
   noConfirm: z
     .array(Pattern)

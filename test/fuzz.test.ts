@@ -18,7 +18,7 @@ const onUnhandled = (e: unknown) => void unhandled.push(e);
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
-  r = await vendorRig({ config: { safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', allowInternational: true, maxCallsPerMinute: 10000, maxConcurrentCalls: 1000 } } } });
+  r = await vendorRig({ config: { safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', allowInternational: true, maxCallsPerMinute: 10000, maxCallsPerMinutePerPbx: 100000, maxConcurrentCalls: 1000 } } } });
   client = await inMemoryClient(r.app);
 });
 afterAll(async () => {

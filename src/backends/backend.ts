@@ -216,6 +216,11 @@ export interface Backend extends Partial<Operations> {
   readonly userModel: 'many' | 'self';
   /** The users this PBX knows, for resource listing and completions (optional). */
   knownUsers?(): Promise<string[]>;
+  /**
+   * One name per person, where a PBX knows several (login "alice" and extension "201"), so limits kept per user
+   * cannot be multiplied by aliases. Undefined when the PBX does not know the user.
+   */
+  canonicalUser?(user: string): string | undefined;
   /** Push notifications of changes. Backends without it are polled by the resource watcher. */
   watch?(listener: (change: Change) => void): () => void;
   /**

@@ -1,6 +1,9 @@
 /**
- * Call floods: at most `maxCallsPerMinute` calls placed and `maxConcurrentCalls` calls active per PBX and user.
- * The rate is counted here; concurrency is read from the PBX where it can list calls.
+ * Call floods: at most `maxCallsPerMinute` calls placed and `maxConcurrentCalls` calls active per PBX and user,
+ * and `maxCallsPerMinutePerPbx` calls placed per PBX whatever the user (so naming other users, or one user by
+ * several names, cannot multiply the rate). The rate is counted here; concurrency is read from the PBX where it
+ * can list calls. Transfers to outside numbers count against the rates (they make the PBX dial out) but not
+ * against concurrency.
  */
 import { PolicyError } from './policy.js';
 
@@ -14,6 +17,7 @@ export class CallLimiter {
     private readonly maxPerMinute: number,
     private readonly maxConcurrent: number,
     private readonly now: () => number = Date.now,
+    private readonly maxPerMinutePerPbx: number = Infinity,
   ) {}
 
   private recent(key: string, windowMs: number): number[] {
@@ -25,11 +29,13 @@ export class CallLimiter {
   }
 
   /**
-   * Admit one more call for `key` (pbx + user), or throw. `activeCalls` is what the PBX reports, or undefined
-   * when it cannot tell.
+   * Admit one more call placed on `pbx` for `user`, or throw. `activeCalls` is what the PBX reports for the user,
+   * or undefined when it cannot tell; `rateOnly` (a transfer out) skips the concurrency check.
    */
-  admit(key: string, activeCalls: number | undefined): void {
-    const lastMinute = this.recent(key, 60_000);
+  admit(pbx: string, user: string, activeCalls: number | undefined, opts: { rateOnly?: boolean } = {}): void {
+    const userKey = `${pbx}\u0000${user}`;
+    const pbxKey = `${pbx}\u0001`;
+    const lastMinute = this.recent(userKey, 60_000);
     if (lastMinute.length >= this.maxPerMinute) {
       throw new PolicyError(
         'rate_limit',
@@ -38,15 +44,27 @@ export class CallLimiter {
         'rate_limited',
       );
     }
-    const active = activeCalls ?? this.recent(key, CONCURRENCY_PROXY_MS).length;
-    if (active >= this.maxConcurrent) {
+    const pbxMinute = this.recent(pbxKey, 60_000);
+    if (pbxMinute.length >= this.maxPerMinutePerPbx) {
       throw new PolicyError(
-        'concurrency',
-        `this user already has ${active} active call${active === 1 ? '' : 's'} (limit ${this.maxConcurrent})`,
-        'Hang up a call first. Nothing was dialled.',
+        'rate_limit',
+        `${pbxMinute.length} calls were placed on this PBX in the last minute, for all users together (limit ${this.maxPerMinutePerPbx})`,
+        'Wait a minute before placing another call. Nothing was dialled.',
         'rate_limited',
       );
     }
-    this.placed.get(key)!.push(this.now());
+    if (!opts.rateOnly) {
+      const active = activeCalls ?? this.recent(userKey, CONCURRENCY_PROXY_MS).length;
+      if (active >= this.maxConcurrent) {
+        throw new PolicyError(
+          'concurrency',
+          `this user already has ${active} active call${active === 1 ? '' : 's'} (limit ${this.maxConcurrent})`,
+          'Hang up a call first. Nothing was dialled.',
+          'rate_limited',
+        );
+      }
+    }
+    this.placed.get(userKey)!.push(this.now());
+    this.placed.get(pbxKey)!.push(this.now());
   }
 }

@@ -64,8 +64,11 @@ export interface ToolContext {
    * A guarded tool must call this before any action on a PBX.
    */
   confirm(action: string, opts?: ConfirmOptions): Promise<void>;
-  /** Count a call placed by (pbx, user) against the rate and concurrency limits; throws when over a limit. */
-  admitCall(pbx: PbxHandle, user: string | undefined): Promise<void>;
+  /**
+   * Count a call placed by (pbx, user) against the rate and concurrency limits; throws when over a limit.
+   * `rateOnly`: the PBX dials out but the user gets no new call (a transfer to an outside number).
+   */
+  admitCall(pbx: PbxHandle, user: string | undefined, opts?: { rateOnly?: boolean }): Promise<void>;
   /** Report progress of long work to the client, when it asked for it. */
   progress(done: number, total?: number, message?: string): void;
 }

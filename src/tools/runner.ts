@@ -178,14 +178,15 @@ export class ToolRunner {
         state.confirmation = 'token_issued';
         throw new ConfirmationStop('token_issued', action, issued);
       },
-      admitCall: async (pbx, user) => {
+      admitCall: async (pbx, user, opts = {}) => {
         let active: number | undefined;
-        if (pbx.can('activeCalls')) {
+        if (!opts.rateOnly && pbx.can('activeCalls')) {
           const calls = await pbx.op('activeCalls')({ user });
           active = calls.filter((c) => c.state !== 'parked').length;
         }
         try {
-          limiter.admit(`${pbx.name}\u0000${user ?? ''}`, active);
+          const who = user === undefined ? '' : (pbx.backend.canonicalUser?.(user) ?? user);
+          limiter.admit(pbx.name, who, active, opts);
         } catch (e) {
           if (isBackendError(e)) e.at(pbx.name, pbx.type);
           throw e;

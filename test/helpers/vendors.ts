@@ -43,7 +43,7 @@ export async function vendorRig(opts: { timeoutMs?: number; config?: Record<stri
       {
         defaultPbx: 'xcally',
         pbxes,
-        safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 10000, maxConcurrentCalls: 1000 } },
+        safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 10000, maxCallsPerMinutePerPbx: 100000, maxConcurrentCalls: 1000 } },
         audit: { file: `${tmp.dir}/audit.jsonl` },
         ...opts.config,
       },

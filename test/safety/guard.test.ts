@@ -35,6 +35,42 @@ describe('call limits', () => {
     expect(await run('place_call', { to: '203', user: 'bob' })).toMatchObject({ ok: true });
   });
 
+  it('counts a user by one name whatever alias is given (login or extension)', async () => {
+    let now = Date.now();
+    t = await testApp({ safety: { ...OFF, dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 2, maxConcurrentCalls: 100 } } }, { now: () => now });
+    const place = vi.spyOn(t.sim(), 'placeCall');
+    for (const user of ['alice', '201']) {
+      expect(await run('place_call', { to: '202', user })).toMatchObject({ ok: true });
+      t.sim().engine.hangup('alice');
+    }
+    expect(await run('place_call', { to: '202', user: '201' })).toMatchObject({ ok: false, error: { rule: 'rate_limit' } });
+    expect(await run('place_call', { to: '202', user: 'alice' })).toMatchObject({ ok: false, error: { rule: 'rate_limit' } });
+    expect(place).toHaveBeenCalledTimes(2);
+    now += 61_000;
+    expect(await run('place_call', { to: '202', user: '201' })).toMatchObject({ ok: true });
+  });
+
+  it('caps the calls of all users of a PBX together, and counts transfers to outside numbers', async () => {
+    t = await testApp({
+      safety: { ...OFF, dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 10, maxCallsPerMinutePerPbx: 3, maxConcurrentCalls: 100 } },
+    });
+    const e = t.sim().engine;
+    expect(await run('place_call', { to: '203', user: 'alice' })).toMatchObject({ ok: true });
+    expect(await run('place_call', { to: '201', user: 'bob' })).toMatchObject({ ok: true });
+    e.hangup('alice');
+    const c = e.inboundCall('+390612345678', '201');
+    t.clock.advance(1000);
+    // An internal transfer does not count; one to an outside number does.
+    expect(await run('transfer', { to: '202', call_id: c.id })).toMatchObject({ ok: true });
+    const d = e.inboundCall('+390612345679', '203');
+    t.clock.advance(1000);
+    const out = await run("transfer", { to: "+39 347 123 4567", call_id: d.id, user: "carol" });
+    expect(out, JSON.stringify(out)).toMatchObject({ ok: true });
+    const over = await run('place_call', { to: '202', user: 'carol' });
+    expect(over).toMatchObject({ ok: false, error: { rule: 'rate_limit' } });
+    expect(over.ok ? '' : over.message).toMatch(/3 calls were placed on this PBX in the last minute, for all users together \(limit 3\)/);
+  });
+
   it('refuses a call over maxConcurrentCalls without a backend request', async () => {
     t = await testApp({ safety: { ...OFF, dialPolicy: { defaultCountry: 'IT', maxConcurrentCalls: 2 } } });
     const place = vi.spyOn(t.sim(), 'placeCall');
@@ -166,7 +202,7 @@ describe('no dial string with letters or separators reaches a backend', () => {
   });
 
   it('hands backends only normalized digits', async () => {
-    t = await testApp({ safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 1000 } } });
+    t = await testApp({ safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 1000, maxCallsPerMinutePerPbx: 1000 } } });
     const place = vi.spyOn(t.sim(), 'placeCall');
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('202', '2 0 2', '(20)2', '20-2', '2.02'), async (s) => {

@@ -168,6 +168,7 @@ describe('policy config', () => {
       allowedCountryCodes: [],
       blockedTypes: ['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER'],
       maxCallsPerMinute: 10,
+      maxCallsPerMinutePerPbx: 60,
       maxConcurrentCalls: 5,
       noConfirm: [],
       confirmInternal: false,

@@ -159,6 +159,10 @@ export class SimBackend implements Backend {
     return Promise.resolve(this.engine.listUsers().map((u) => u.id));
   }
 
+  canonicalUser(user: string): string | undefined {
+    return this.engine.findUser(user)?.id;
+  }
+
   watch(listener: (change: Change) => void): () => void {
     this.engine.on('change', listener);
     return () => this.engine.off('change', listener);
