@@ -32,6 +32,8 @@ interface SinkEntry {
 
 const rank = (l: Level) => LEVELS.indexOf(l);
 
+// Values are quoted with JSON.stringify, as in the JSON format: the redactor masks secrets in that escaped form
+// too (see escapedForms in safety/redact.ts), since whole lines are redacted after formatting.
 function formatValue(v: unknown): string {
   if (v instanceof Error) return JSON.stringify(v.stack ?? v.message);
   if (typeof v === 'string') return /[\s"=]/.test(v) ? JSON.stringify(v) : v;

@@ -3,9 +3,11 @@
  * secrets redacted. Lines are appended without blocking the tool call; a failed write is logged, never
  * silently dropped. The last entries stay in memory for the audit://recent resource.
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Logger } from '../log.js';
 import { redact, redactValue } from './redact.js';
+import { cleanText } from './sanitize.js';
 import type { ConfirmOutcome } from './confirm.js';
 
 export interface AuditEntry {
@@ -21,6 +23,86 @@ export interface AuditEntry {
   result?: string | undefined;
   error?: { kind: string; message: string } | undefined;
 }
+
+/**
+ * An argument string too long to keep in an audit entry (an import_csv CSV, a long note), stored in its place as
+ * this JSON object: the SHA-256 of the text (hex, of its UTF-8 bytes, taken after secrets were masked, so it
+ * matches the original whenever nothing in it was masked), its length in UTF-16 code units (JavaScript's
+ * String.length), its line count (\r\n, \r and \n each end a line; a last line without a break counts), and
+ * its first characters, cleaned as a single-line field (at most AUDIT_LIMITS.start, ending in "…" when cut).
+ */
+export interface AuditSummary {
+  sha256: string;
+  chars: number;
+  lines: number;
+  start: string;
+}
+
+/** Bounds on what an entry keeps: every entry stays a few KB, however large the arguments (a 2 MB CSV). */
+export const AUDIT_LIMITS = {
+  /** Longer argument strings become an AuditSummary. */
+  string: 200,
+  /** Characters of the summary's `start`, "…" included. */
+  start: 40,
+  /** Array items kept; the rest are counted in a last item, "… N more items". */
+  items: 20,
+  /** Object keys kept; the rest are counted under the key "…", as "N more keys". */
+  keys: 30,
+  /** Key length. */
+  key: 64,
+  /** Nesting depth of objects and arrays; a deeper one becomes the AuditSummary of its JSON text. */
+  depth: 4,
+  /** The JSON text of all arguments: over this, the arguments as a whole become the AuditSummary of it. */
+  args: 8_192,
+  /** session, client, tool, pbx, user and error kind. */
+  field: 200,
+  /** The result summary and the error message. */
+  text: 2_000,
+} as const;
+
+function lineCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 10 || (c === 13 && s.charCodeAt(i + 1) !== 10)) n++;
+  }
+  const last = s.charCodeAt(s.length - 1);
+  return s.length && last !== 10 && last !== 13 ? n + 1 : n;
+}
+
+export function summarize(s: string): AuditSummary {
+  return {
+    sha256: createHash('sha256').update(s, 'utf8').digest('hex'),
+    chars: s.length,
+    lines: lineCount(s),
+    start: cleanText(s.slice(0, AUDIT_LIMITS.start * 4), AUDIT_LIMITS.start),
+  };
+}
+
+/** A bounded copy of (already redacted) arguments: see AUDIT_LIMITS. */
+export function boundArgs(args: unknown): unknown {
+  const L = AUDIT_LIMITS;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return v.length > L.string ? summarize(v) : v;
+    if (v === null || typeof v !== 'object') return typeof v === 'bigint' ? String(v) : v;
+    if (depth >= L.depth) return summarize(JSON.stringify(v) ?? '');
+    if (Array.isArray(v)) {
+      const out = v.slice(0, L.items).map((x) => walk(x, depth + 1));
+      if (v.length > L.items) out.push(`… ${v.length - L.items} more items`);
+      return out;
+    }
+    const entries = Object.entries(v);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of entries.slice(0, L.keys)) out[k.length > L.key ? cleanText(k, L.key) : k] = walk(x, depth + 1);
+    if (entries.length > L.keys) out['…'] = `${entries.length - L.keys} more keys`;
+    return out;
+  };
+  const bounded = walk(args, 0);
+  const json = JSON.stringify(bounded) ?? '';
+  return json.length > L.args ? summarize(json) : bounded;
+}
+
+const clip = (s: string, max: number): string => (s.length > max ? cleanText(s, max) : s);
 
 export class Audit {
   private readonly recentEntries: AuditEntry[] = [];
@@ -51,12 +133,22 @@ export class Audit {
   }
 
   record(entry: Omit<AuditEntry, 'time'>): AuditEntry {
+    const F = AUDIT_LIMITS.field;
+    // Every field is bounded (see AUDIT_LIMITS): the entries are kept in memory, served by audit://recent and
+    // written to the file, for every attempt, confirmed or not. Secrets are masked before anything is cut or hashed.
     const e: AuditEntry = {
       time: new Date().toISOString(),
       ...entry,
-      args: redactValue(entry.args),
-      ...(entry.result !== undefined ? { result: redact(entry.result) } : {}),
-      ...(entry.error ? { error: { kind: entry.error.kind, message: redact(entry.error.message) } } : {}),
+      session: clip(entry.session, F),
+      tool: clip(entry.tool, F),
+      ...(typeof entry.client === 'string' ? { client: clip(entry.client, F) } : {}),
+      ...(typeof entry.pbx === 'string' ? { pbx: clip(entry.pbx, F) } : {}),
+      ...(typeof entry.user === 'string' ? { user: clip(entry.user, F) } : {}),
+      args: boundArgs(redactValue(entry.args)),
+      ...(entry.result !== undefined ? { result: clip(redact(entry.result), AUDIT_LIMITS.text) } : {}),
+      ...(entry.error
+        ? { error: { kind: clip(entry.error.kind, F), message: clip(redact(entry.error.message), AUDIT_LIMITS.text) } }
+        : {}),
     };
     this.recentEntries.push(e);
     if (this.recentEntries.length > this.keep) this.recentEntries.splice(0, this.recentEntries.length - this.keep);

@@ -3,6 +3,9 @@
  * start-up, and every log line, error text and audit line passes through `redact` on its way out.
  */
 const secrets = new Set<string>();
+/** Every form a registered secret is masked in: the secret and its escaped forms (see `escapedForms`). */
+const forms = new Set<string>();
+const longForms = new Set<string>();
 let pattern: RegExp | undefined;
 let longPattern: RegExp | undefined;
 
@@ -12,15 +15,43 @@ export const DATA_SECRET_LENGTH = 8;
 
 const MIN_SECRET_LENGTH = 4;
 
-/** Register a secret value; occurrences are replaced with *** wherever text leaves the process. */
+/**
+ * Lines are redacted after they are serialized, so a secret holding a quote, a backslash or a control character
+ * must also be masked as serialization writes it. Every output format escapes strings with JSON.stringify: the
+ * JSON log format, the text log format (it quotes a value holding a space, `"` or `=`, an Error's stack, and
+ * any object, with JSON.stringify), the audit lines and the MCP logging notifications. A string field holding
+ * JSON text (a vendor's request body echoed in an error, an audit line logged as a field) is escaped twice.
+ * Unicode escapes (\u0022 for `"`) are never produced by JSON.stringify for these characters, so they are not
+ * registered.
+ */
+function escapedForms(value: string): string[] {
+  const once = JSON.stringify(value).slice(1, -1);
+  const twice = JSON.stringify(once).slice(1, -1);
+  return [value, once, twice];
+}
+
+const toPattern = (set: Set<string>): RegExp | undefined =>
+  set.size
+    ? new RegExp(
+        // Longest first, so a secret that contains another (or its escaped form) is masked whole.
+        [...set]
+          .sort((a, b) => b.length - a.length)
+          .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('|'),
+        'g',
+      )
+    : undefined;
+
+/** Register a secret value; occurrences are replaced with *** wherever text leaves the process, escaped or not. */
 export function addSecret(value: string | undefined): void {
   if (!value || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
   secrets.add(value);
-  // Longest first, so a secret that contains another is masked whole.
-  const escaped = (list: string[]) => list.sort((a, b) => b.length - a.length).map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  pattern = new RegExp(escaped([...secrets]).join('|'), 'g');
-  const long = [...secrets].filter((x) => x.length >= DATA_SECRET_LENGTH);
-  longPattern = long.length ? new RegExp(escaped(long).join('|'), 'g') : undefined;
+  for (const f of escapedForms(value)) {
+    forms.add(f);
+    if (value.length >= DATA_SECRET_LENGTH) longForms.add(f);
+  }
+  pattern = toPattern(forms);
+  longPattern = toPattern(longForms);
 }
 
 /** Mask the long registered secrets in data (tool results, resources): a token stored in a note, say. */

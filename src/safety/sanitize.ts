@@ -4,13 +4,30 @@
  * cleaned and bounded here and only ever returned as field values, never in tool descriptions.
  */
 
-// C0/C1 controls (newline and tab kept only in multi-line fields), zero-width and joiners, bidi embeddings,
-// overrides and isolates, the BOM, soft hyphen, invisible operators, interlinear annotation, and Unicode tags.
+// Invisible characters, stripped in every field:
+// - every format character (\p{Cf}): soft hyphen, Arabic number signs and end of ayah (U+0600–U+0605, U+06DD),
+//   Syriac abbreviation mark (U+070F), zero-width space/joiners (U+200B–U+200D), direction marks, embeddings,
+//   overrides and isolates, invisible operators, the BOM, interlinear annotation, Kaithi/Egyptian format controls
+//   (U+110BD, U+13430–U+1343F), shorthand and musical format controls, Unicode tags (U+E0001, U+E0020–U+E007F);
+// - private-use characters (\p{Co}: U+E000–U+F8FF, planes 15 and 16): no agreed meaning, a covert channel;
+// - characters that render as nothing: combining grapheme joiner (U+034F), Hangul fillers (U+115F, U+1160,
+//   U+3164, U+FFA0), Khmer inherent vowels (U+17B4, U+17B5), Mongolian variation selectors (U+180B–U+180F),
+//   the braille blank (U+2800), unassigned U+2065, variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF) and the
+//   rest of the tag block.
+// Stripping the zero-width joiner (a format character) splits an emoji ZWJ sequence (👨‍👩‍👧) into its emoji
+// (👨👩👧), and dropping U+FE0F can change an emoji's presentation: both are accepted for safety. The class is a
+// u-flag regex, so it works on code points and never splits a surrogate pair.
 const INVISIBLE =
-  /[\u00AD\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|\uDB40[\uDC00-\uDDEF]/g;
+  /[\p{Cf}\p{Co}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFFA0\u{E0000}-\u{E01EF}]/gu;
+// C0/C1 controls (newline, carriage return and tab kept only in multi-line fields).
 const CONTROL_SINGLE = /[\u0000-\u001F\u007F-\u009F]/g;
 const CONTROL_MULTI = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
-// Lone surrogates cannot be encoded and confuse consumers.
+// Multi-line fields: line and paragraph separators become newlines, and every space other than U+0020 (no-break,
+// ideographic U+3000, the U+2000 block…) a plain space, as single-line fields collapse them.
+const LINE_SEPARATOR = /[\u2028\u2029]/g;
+const OTHER_SPACE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
+// Lone surrogates cannot be encoded and confuse consumers. They are replaced before anything is stripped, so two
+// halves around a stripped character never join into a new character (a tag character, say).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 import { redactData } from './redact.js';
@@ -22,9 +39,10 @@ const PLAIN = /^(?! )(?:[!-~]| (?=[!-~]))*$/;
 export function cleanText(s: string, max = DEFAULT_MAX_LENGTH, multiline = false): string {
   // Plain printable ASCII without runs of spaces needs none of the work below (most PBX data).
   if (s.length <= max && PLAIN.test(s)) return s;
-  let out = s.normalize('NFC').replace(INVISIBLE, '').replace(LONE_SURROGATE, '\uFFFD');
+  // Normalized after stripping, so a character removed from between two others cannot leave them uncomposed.
+  let out = s.replace(LONE_SURROGATE, '\uFFFD').replace(INVISIBLE, '').normalize('NFC');
   if (multiline) {
-    out = out.replace(CONTROL_MULTI, '');
+    out = out.replace(CONTROL_MULTI, '').replace(LINE_SEPARATOR, '\n').replace(OTHER_SPACE, ' ');
   } else {
     out = out.replace(CONTROL_SINGLE, ' ').replace(/\s+/g, ' ').trim();
   }

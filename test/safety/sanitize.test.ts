@@ -64,3 +64,76 @@ describe('cleanText fast path', () => {
     );
   });
 });
+
+describe('cleanText: format, private-use and blank-looking characters (L4)', () => {
+  // Invisible format characters (\p{Cf}) across the planes, private use (\p{Co}), and characters that render blank.
+  const INVISIBLE = [
+    '\u0600', '\u0601', '\u0602', '\u0603', '\u0604', '\u0605', '\u06DD', '\u070F', '\u0890', '\u08E2', '\u180E',
+    '\u200D', '\u2064', '\u{110BD}', '\u{110CD}', '\u{13430}', '\u{1343F}', '\u{1BCA0}', '\u{1D173}', '\u{E0001}',
+    '\uE000', '\uF8FF', '\u{F0000}', '\u{FFFFD}', '\u{100000}', '\u{10FFFD}',
+    '\u034F', '\u2800', '\u115F', '\u1160', '\u3164', '\uFFA0',
+  ];
+  // What must never come out of either mode.
+  // (In a u-flag class, a surrogate range matches only unpaired halves.)
+  const FORBIDDEN = /[\p{Cf}\p{Co}\u034F\u2800\u115F\u1160\u3164\uFFA0\uD800-\uDFFF]/u;
+
+  it.each(INVISIBLE.map((c) => [`U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, c]))('strips %s in single- and multi-line fields', (_name, c) => {
+    expect(cleanText(`a${c}b ${c}${c}c${c}`)).toBe('ab c');
+    expect(cleanText(`a${c}b\n${c}c${c}`, 100, true)).toBe('ab\nc');
+  });
+
+  it('turns line and paragraph separators into newlines and other spaces into a space in multi-line fields', () => {
+    expect(cleanText('a\u2028b\u2029c', 100, true)).toBe('a\nb\nc');
+    expect(cleanText('a\u3000b\u00A0c\u2003d\u202Fe', 100, true)).toBe('a b c d e');
+    expect(cleanText('a\u2028b\u3000c')).toBe('a b c');
+    expect(cleanText('a,b\r\n\tc,d\n', 100, true)).toBe('a,b\r\n\tc,d\n');
+  });
+
+  it('keeps legitimate text intact: accents, CJK, Hangul, Arabic, Hebrew, Devanagari, emoji', () => {
+    const samples = [
+      'Crème brûlée à Zürich, Ærøskøbing, Łódź, Ñandú',
+      '東京都渋谷区 — 北京市',
+      '김철수 님',
+      'مرحبا بالعالم ٣٤٥',
+      'שלום עולם',
+      'नमस्ते दुनिया',
+      'Δοκιμή Привет',
+      '😀 👍🏽 🇮🇹 ✅ 𝒳 𠜎',
+    ];
+    for (const s of samples) {
+      expect(cleanText(s)).toBe(s);
+      expect(cleanText(s, 1000, true)).toBe(s);
+    }
+    // Decomposed input comes back composed.
+    expect(cleanText('Cre\u0300me')).toBe('Crème');
+  });
+
+  it('strips the zero-width joiner, so an emoji ZWJ sequence becomes its separate emoji (a documented choice)', () => {
+    expect(cleanText('👨\u200D👩\u200D👧')).toBe('👨👩👧');
+  });
+
+  it('never pairs up lone surrogates around a stripped character (no tag character smuggled in)', () => {
+    expect(cleanText('\uDB40\u200B\uDC49x')).toBe('\uFFFD\uFFFDx');
+    expect(cleanText('\uD83D\u2064\uDE00', 100, true)).toBe('\uFFFD\uFFFD');
+  });
+
+  it('never leaves format, private-use or blank characters or lone surrogates, in either mode (property)', () => {
+    const tricky = fc.constantFrom(
+      'a', ' ', 'é', 'e', '\u0301', '\n', '\u2028', '\u3000', '\uDB40', '\uDC49', '\uD83D', '\uDE00',
+      ...INVISIBLE, '\u200B', '\u202E', '\uFEFF', '\u{E0049}',
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: tricky, maxLength: 300 })),
+        fc.boolean(),
+        (s, multi) => {
+          const out = cleanText(s, 256, multi);
+          expect(out).not.toMatch(FORBIDDEN);
+          expect(out.length).toBeLessThanOrEqual(256);
+          if (multi) expect(out).not.toMatch(/[\u2028\u2029\u3000]/);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
