@@ -110,6 +110,15 @@ async function serve(argv: string[]): Promise<void> {
     throw e;
   }
   if (values['read-only']) config.readOnly = true;
+  // The HTTP transport pulls in a web framework that a stdio session never needs: loaded only when used.
+  const http = transport === 'http' ? await import('./transports/http.js') : undefined;
+  let token: string | undefined;
+  try {
+    // Checked before the app connects to any PBX: a bad token is a configuration error.
+    token = http?.bearerToken(config.http.token, process.env);
+  } catch (e) {
+    fail((e as Error).message);
+  }
   const logs = new LogHub({ level: (level as Level | undefined) ?? config.log.level, format: config.log.format });
   let app;
   try {
@@ -119,13 +128,10 @@ async function serve(argv: string[]): Promise<void> {
   }
 
   let stop: () => Promise<void>;
-  if (transport === 'http') {
-    const token = config.http.token ?? (process.env.TELEPHONY_MCP_TOKEN || undefined);
+  if (http) {
     let running;
     try {
-      // The HTTP transport pulls in a web framework that a stdio session never needs: loaded only when used.
-      const { startHttp } = await import('./transports/http.js');
-      running = await startHttp(app, {
+      running = await http.startHttp(app, {
         host: values.host ?? config.http.host,
         port: port ?? config.http.port,
         token,

@@ -3,7 +3,7 @@
  * place that touches SDK types: tool calls go to the runner and come back as outcomes, which become
  * CallToolResults here; resource reads and subscriptions go to the resource definitions and the watcher.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -30,8 +30,9 @@ import {
 import { type App, SERVER_NAME } from './app.js';
 import { describeError, isBackendError } from './backends/errors.js';
 import type { ResourceDef } from './resources/define.js';
-import { matchTemplate } from './resources/define.js';
+import { fillTemplate, matchTemplate } from './resources/define.js';
 import type { ResolvedResource } from './resources/watch.js';
+import type { AuditEntry } from './safety/audit.js';
 import { CONFIRM_SCHEMA } from './safety/confirm.js';
 import { redact } from './safety/redact.js';
 import { sanitizeDeep } from './safety/sanitize.js';
@@ -51,6 +52,9 @@ const CONFIRM_FORM: ElicitRequestFormParams['requestedSchema'] = {
 };
 
 export const AUDIT_URI = 'audit://recent';
+/** Resource subscriptions one session may hold, and all sessions of the process together. */
+export const MAX_SUBSCRIPTIONS_PER_SESSION = 100;
+export const MAX_SUBSCRIPTIONS = 1000;
 /** While a person is being asked to confirm, a progress ping this often keeps the client's request alive. */
 const CONFIRM_KEEPALIVE_MS = 15_000;
 
@@ -369,47 +373,106 @@ function registerResource(app: App, server: McpServer, def: ResourceDef): void {
   server.registerResource(def.name, shared.template, { title: def.title, description: def.description, mimeType: 'application/json' }, shared.read);
 }
 
+/**
+ * How audit://recent names a session: a short digest. The raw id of an HTTP session is its only credential
+ * (whoever holds it can use or DELETE the session), so it never appears in the resource.
+ */
+export function sessionTag(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 12);
+}
+
+/** Whether an audit entry belongs to the session reading it: over HTTP only its own; stdio has one session. */
+const ownEntry = (sessionId: string | undefined) => (e: AuditEntry) => sessionId === undefined || e.session === sessionId;
+
 function registerAudit(app: App, server: McpServer): void {
   server.registerResource(
     'audit',
     AUDIT_URI,
     {
       title: 'Recent audit entries',
-      description: 'The last state-changing tool calls of this server process, newest last (JSON: {entries}).',
+      description: 'The last state-changing tool calls of this session, newest last (JSON: {entries}).',
       mimeType: 'application/json',
     },
-    (uri) => jsonContents(uri.href, { entries: app.audit.recent() }),
+    (uri, extra) =>
+      jsonContents(uri.href, {
+        entries: app.audit
+          .recent()
+          .filter(ownEntry(extra.sessionId))
+          .map((e) => ({ ...e, session: sessionTag(e.session) })),
+      }),
   );
 }
 
+/**
+ * The one spelling of a URI that subscriptions and watches are keyed by: the variables decoded and encoded again,
+ * so pbx://office/history/ali%63e and pbx://office/history/alice are one subscription and one poll. A URI that
+ * matches no template (audit://recent, resources `extend` added) is its own key.
+ */
+export function canonicalUri(app: App, uri: string): string {
+  for (const def of app.resources) {
+    const vars = matchTemplate(def.template, uri);
+    if (vars) return fillTemplate(def.template, vars);
+  }
+  return uri;
+}
+
+const subscriptionCounts = new WeakMap<App, { held: number }>();
+
+/** The subscriptions all sessions of an app hold, against MAX_SUBSCRIPTIONS. */
+function subscriptionCount(app: App): { held: number } {
+  let count = subscriptionCounts.get(app);
+  if (!count) subscriptionCounts.set(app, (count = { held: 0 }));
+  return count;
+}
+
 function registerSubscriptions(app: App, server: McpServer, subscribeExtended: ServerOptions['subscribe']): void {
+  /** This session's subscriptions by canonical URI. */
   const subs = new Map<string, () => void>();
-  server.server.setRequestHandler(SubscribeRequestSchema, (req) => {
+  const all = subscriptionCount(app);
+  server.server.setRequestHandler(SubscribeRequestSchema, (req, extra) => {
     const uri = req.params.uri;
-    if (subs.has(uri)) return {};
+    const key = canonicalUri(app, uri);
+    if (subs.has(key)) return {};
+    // Each subscription may start a poll of a PBX: a client must not be able to start them without bound.
+    if (subs.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `Too many subscriptions: a session may hold ${MAX_SUBSCRIPTIONS_PER_SESSION}; unsubscribe from some first`,
+      );
+    }
+    if (all.held >= MAX_SUBSCRIPTIONS) {
+      throw new McpError(ErrorCode.InvalidRequest, `Too many subscriptions on this server (limit ${MAX_SUBSCRIPTIONS}); try again later`);
+    }
     const notify = () => void server.server.sendResourceUpdated({ uri }).catch(() => {});
+    let off: () => void;
     if (uri === AUDIT_URI) {
-      subs.set(uri, app.audit.onRecord(notify));
-      return {};
+      // Only this session's entries are in its audit://recent: another session's calls are no update to it.
+      const mine = ownEntry(extra.sessionId);
+      off = app.audit.onRecord(() => {
+        const last = app.audit.recent().at(-1);
+        if (last && mine(last)) notify();
+      });
+    } else {
+      off = subscribeExtended?.(uri, notify) ?? app.watcher.subscribe(key, resolveResource(app, uri), notify);
     }
-    const extended = subscribeExtended?.(uri, notify);
-    if (extended) {
-      subs.set(uri, extended);
-      return {};
-    }
-    const resolved = resolveResource(app, uri);
-    subs.set(uri, app.watcher.subscribe(uri, resolved, notify));
+    subs.set(key, off);
+    all.held++;
     return {};
   });
+  const unsubscribe = (key: string) => {
+    const off = subs.get(key);
+    if (!off) return;
+    subs.delete(key);
+    all.held--;
+    off();
+  };
   server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
-    subs.get(req.params.uri)?.();
-    subs.delete(req.params.uri);
+    unsubscribe(canonicalUri(app, req.params.uri));
     return {};
   });
   const prior = server.server.onclose;
   server.server.onclose = () => {
-    for (const off of subs.values()) off();
-    subs.clear();
+    for (const key of [...subs.keys()]) unsubscribe(key);
     prior?.();
   };
 }

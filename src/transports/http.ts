@@ -11,6 +11,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { App } from '../app.js';
 import { createMcpServer, type ServerOptions } from '../server.js';
+import { addSecret } from '../safety/redact.js';
 import { isLoopbackHost } from '../util/net.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
@@ -42,6 +43,28 @@ interface Session {
   inFlight: number;
 }
 
+
+/** The floor http.token has in the config; a token from the environment guards the same endpoint. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * The bearer token: http.token from the config (validated and registered as a secret with the config), else
+ * TELEPHONY_MCP_TOKEN. A token from the environment gets the same minimum length and is registered as a
+ * secret, so it is masked in logs and errors like every other credential. Throws naming the fix when too short.
+ */
+export function bearerToken(configToken: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (configToken) return configToken;
+  const token = env.TELEPHONY_MCP_TOKEN || undefined;
+  if (token === undefined) return undefined;
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(
+      `TELEPHONY_MCP_TOKEN is too short (${token.length} characters; at least ${MIN_TOKEN_LENGTH}): ` +
+        'set it to a long random value, e.g. TELEPHONY_MCP_TOKEN=$(openssl rand -hex 32), or unset it',
+    );
+  }
+  addSecret(token);
+  return token;
+}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -82,6 +105,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
   }
   const sessions = new Map<string, Session>();
   const maxSessions = opts.maxSessions ?? 2000;
+  /** Servers created for an initialize that the transport has not yet accepted or refused. */
+  let opening = 0;
   const idleMs = (opts.sessionIdleMinutes ?? 30) * 60_000;
   const tokenDigest = opts.token ? digest(opts.token) : undefined;
   let port = opts.port;
@@ -200,13 +225,22 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     if (req.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
       return jsonRpcError(res, 400, -32000, 'Bad request: no mcp-session-id header, and this is not an initialize request');
     }
-    if (sessions.size >= maxSessions) {
+    // Servers still opening count too: concurrent initializes must not slip past the cap before they register.
+    if (sessions.size + opening >= maxSessions) {
       return jsonRpcError(res, 503, -32000, `Too many sessions (limit ${maxSessions}); close idle sessions or try later`, { 'retry-after': '5' });
     }
+    opening++;
+    let pending = true;
+    // Leaves the opening count once: when the session registers, or when the request ends without one.
+    const settle = () => {
+      if (pending) opening--;
+      pending = false;
+    };
     const server = createMcpServer(app, opts.server);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
+        settle();
         sessions.set(id, { transport, server, lastSeen: Date.now(), inFlight: 0 });
       },
       onsessionclosed: (id) => void closeSession(id),
@@ -214,8 +248,15 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      settle();
+      // The SDK refused the initialize (Accept, Content-Type, a malformed message...): no session holds this
+      // server, so nothing else would ever close it and drop its log sink and subscriptions.
+      if (!transport.sessionId) await server.close().catch(() => {});
+    }
   };
 
   const http: Server = createServer((req, res) => {
