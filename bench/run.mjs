@@ -2,7 +2,7 @@
 // npm run bench: every benchmark, side by side with its floor in the same run, written to bench/RESULTS.md.
 // Machines are noisy: compare ratios, not absolute times.
 import { cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { latency } from './latency.mjs';
 import { throughput } from './throughput.mjs';
@@ -39,6 +39,8 @@ const md = [
   'ratios: absolute times move with the machine.',
   '',
   ...sections.map(table),
+  // The before/after record of what the numbers led to is kept by hand next to this script.
+  ...(only.length === 0 ? [readFileSync(new URL('CHANGES.md', import.meta.url), 'utf8')] : []),
 ].join('\n');
 const out = fileURLToPath(new URL('RESULTS.md', import.meta.url));
 if (only.length === 0) writeFileSync(out, md);
