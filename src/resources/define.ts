@@ -28,8 +28,12 @@ export function fillTemplate(template: string, vars: Record<string, string>): st
   return template.replace(/\{(\w+)\}/g, (_m, k: string) => encodeURIComponent(vars[k] ?? ''));
 }
 
-/** Match a URI against a template; returns the decoded variables, or undefined. */
-export function matchTemplate(template: string, uri: string): Record<string, string> | undefined {
+/** Templates compiled once: every resources/read and subscribe matches the URI against each of them. */
+const compiled = new Map<string, { re: RegExp; names: string[] }>();
+
+function compile(template: string): { re: RegExp; names: string[] } {
+  let c = compiled.get(template);
+  if (c) return c;
   const names: string[] = [];
   const re = new RegExp(
     `^${template
@@ -44,6 +48,13 @@ export function matchTemplate(template: string, uri: string): Record<string, str
       })
       .join('')}$`,
   );
+  compiled.set(template, (c = { re, names }));
+  return c;
+}
+
+/** Match a URI against a template; returns the decoded variables, or undefined. */
+export function matchTemplate(template: string, uri: string): Record<string, string> | undefined {
+  const { re, names } = compile(template);
   const m = re.exec(uri);
   if (!m) return undefined;
   const vars: Record<string, string> = {};

@@ -147,6 +147,11 @@ export function checkCallerId(raw: string, owned: readonly string[]): Dialable {
   return n as Dialable;
 }
 
+/** What a national number dials behind the outside-line prefix PBXs commonly use (0 or 9), if it starts with one. */
+function afterOutsidePrefix(n: string): string | undefined {
+  return /^[09][0-9]/.test(n) ? n.slice(1) : undefined;
+}
+
 export class DialPolicy {
   private readonly allow: RegExp[];
   private readonly deny: RegExp[];
@@ -190,7 +195,8 @@ export class DialPolicy {
    */
   private emergencyBehind(n: string): { reached: string; viaPrefix?: string } | undefined {
     if (this.isEmergency(n)) return { reached: n };
-    if (!n.startsWith('+') && /^[09][0-9]/.test(n) && this.isEmergency(n.slice(1))) return { reached: n.slice(1), viaPrefix: n[0]! };
+    const behind = afterOutsidePrefix(n);
+    if (behind && this.isEmergency(behind)) return { reached: behind, viaPrefix: n[0]! };
     return undefined;
   }
 
@@ -217,7 +223,8 @@ export class DialPolicy {
       if (cost !== SHORT_COST.PREMIUM_RATE && cost !== SHORT_COST.STANDARD_RATE) return undefined;
       return `also a ${SHORT_COST_WORDS[cost]} short number in ${regionNames.of(this.country)}`;
     }
-    const candidates = /^[09][0-9]/.test(n) ? [n, n.slice(1)] : [n];
+    const behind = afterOutsidePrefix(n);
+    const candidates = behind ? [n, behind] : [n];
     for (const c of candidates) {
       const regions = phoneUtil.getSupportedRegions().filter((r) => shortInfo.isEmergencyNumber(c, r));
       if (regions.length) {
