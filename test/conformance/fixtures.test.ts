@@ -5,28 +5,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { createMcpServer, type ServerOptions } from '../../src/server.js';
-import { testApp, type TestApp } from '../helpers/app.js';
+import type { ServerOptions } from '../../src/server.js';
+import { inMemoryClient, testApp, type TestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/mcp.js';
 import { conformanceFixtures, WATCHED_URI } from './fixtures.js';
 import { judge, loadBaseline, parseSummary } from './runner.js';
 
-async function connect(t: TestApp, opts?: ServerOptions): Promise<{ client: Client; close(): Promise<void> }> {
-  const server = createMcpServer(t.app, opts);
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'fixtures-test', version: '1' });
-  await server.connect(a);
-  await client.connect(b);
-  return {
-    client,
-    close: async () => {
-      await client.close();
-      await server.close();
-    },
-  };
-}
+/** The server glue in-process, with the conformance fixtures when `opts` adds them. */
+const connect = (t: TestApp, opts?: ServerOptions) => inMemoryClient(t.app, undefined, opts);
 
 /** Everything a server offers by name: tools, prompts, resources and resource templates. */
 async function offered(client: Client): Promise<string[]> {

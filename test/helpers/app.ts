@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/backends/sim/clock.js';
 import type { SimBackend } from '../../src/backends/sim/backend.js';
 import { parseConfig } from '../../src/config.js';
 import { LogHub } from '../../src/log.js';
-import { createMcpServer } from '../../src/server.js';
+import { createMcpServer, type ServerOptions } from '../../src/server.js';
 import type { CallEnv } from '../../src/tools/runner.js';
 import { TEST_SCENARIO } from './scenario.js';
 import { writeConfig } from './mcp.js';
@@ -52,8 +52,9 @@ export function env(opts: Partial<CallEnv> = {}): CallEnv {
 export async function inMemoryClient(
   app: App,
   elicit?: (message: string, requestedSchema: unknown) => ElicitResult | Promise<ElicitResult>,
+  serverOptions?: ServerOptions,
 ): Promise<{ client: Client; close(): Promise<void> }> {
-  const server = createMcpServer(app);
+  const server = createMcpServer(app, serverOptions);
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'in-memory', version: '1' }, { capabilities: elicit ? { elicitation: { form: {} } } : {} });
   if (elicit) {
