@@ -53,6 +53,18 @@ export interface ContractOptions {
 }
 
 /** Expect a BackendError (never a raw error) whose kind is one of `kinds`. */
+/** The BackendError `fn` throws (a codec's typed error); fails the test when it throws nothing or anything else. */
+export function thrownBackendError(fn: () => unknown): BackendError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected a BackendError').toBeInstanceOf(BackendError);
+  return caught as BackendError;
+}
+
 export async function expectBackendError(p: Promise<unknown>, kinds: BackendError['kind'][]): Promise<BackendError> {
   let caught: unknown;
   try {

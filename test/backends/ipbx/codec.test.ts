@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BackendError } from '../../../src/backends/errors.js';
+import { thrownBackendError } from '../contract.js';
 import {
   channelRowsToCalls,
   classifyAnswer,
@@ -38,15 +39,9 @@ const DOC_QUEUE_SAMPLE = [
 const NOW = Date.parse('2010-02-24T20:09:18Z'); // 30 s after the sample's unique id 1267042128
 
 function expectError(fn: () => unknown, kind: BackendError['kind']): BackendError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(BackendError);
-  expect((caught as BackendError).kind).toBe(kind);
-  return caught as BackendError;
+  const e = thrownBackendError(fn);
+  expect(e.kind).toBe(kind);
+  return e;
 }
 
 describe('channel state interface', () => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BackendError } from '../../../src/backends/errors.js';
+import { thrownBackendError } from '../contract.js';
 import {
   apiBaseUrl,
   contactAnswer,
@@ -215,15 +216,9 @@ const CURL_FORWARD = '{"destination": "0123456789", "enabled": true}';
 const CURL_LOGIN = '{"login": "cti_user_login", "password": "cti_user_password"}';
 
 function unreadable(fn: () => unknown): BackendError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(BackendError);
-  expect((caught as BackendError).code).toBe('unreadable');
-  return caught as BackendError;
+  const e = thrownBackendError(fn);
+  expect(e.code).toBe('unreadable');
+  return e;
 }
 
 const jwt = (claims: object) =>
