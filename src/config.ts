@@ -186,7 +186,8 @@ export function parseConfig(raw: unknown, opts: { env?: NodeJS.ProcessEnv; baseD
   const errors: string[] = [];
   const expanded = expandEnv(raw, opts.env ?? process.env, [], errors);
   if (errors.length) throw new ConfigError(`invalid config (${source}):\n  ${errors.join('\n  ')}`);
-  const r = Config.safeParse(expanded);
+  // Parsed once at start-up: zod's JIT would compile a fast parser (several ms) that is never used again.
+  const r = Config.safeParse(expanded, { jitless: true });
   if (!r.success) throw new ConfigError(formatIssues(r.error.issues, source));
   const c = r.data;
   const names = Object.keys(c.pbxes);

@@ -139,7 +139,8 @@ export function pbxEntrySchema(): z.ZodType {
       ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown PBX type "${type}"; use one of: ${known}` });
       return;
     }
-    const r = bt.config.safeParse(v);
+    // Parsed once at start-up: zod's JIT would compile a fast parser (several ms) that is never used again.
+    const r = bt.config.safeParse(v, { jitless: true });
     if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
   });
 }

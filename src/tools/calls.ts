@@ -6,6 +6,7 @@ import { BackendError } from '../backends/errors.js';
 import type { Call, Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { cleanText } from '../safety/sanitize.js';
+import { newestFirst } from '../util/time.js';
 
 /** "201 (Alice)": a party as a person reads it, with the name cleaned and bounded (it comes from the PBX). */
 export function partyLabel(p: Party): string {
@@ -44,7 +45,7 @@ const RANK: Record<string, number> = { connected: 0, ringing: 1, dialing: 1, on_
 
 /** The call a user means by "my current call": connected first, then ringing, then held. */
 export function currentCall(calls: Call[]): Call | undefined {
-  return [...calls].sort((a, b) => (RANK[a.state] ?? 9) - (RANK[b.state] ?? 9) || b.startedAt.localeCompare(a.startedAt))[0];
+  return [...calls].sort((a, b) => (RANK[a.state] ?? 9) - (RANK[b.state] ?? 9) || newestFirst(a.startedAt, b.startedAt))[0];
 }
 
 /**

@@ -14,7 +14,7 @@ import { selfSignedCertificate } from '../../util/selfsigned.js';
 import { COMMANDS, type KctiCommand, decodeEntities, kctiXmlParser } from './codec.js';
 import { md5Hex } from './config.js';
 import { isLoopbackUrl } from '../../util/net.js';
-import { formatWallClock } from '../../util/time.js';
+import { formatWallClock, newestFirst } from '../../util/time.js';
 import { type ResponseStyle, type SimAnswer, renderAnswer } from './simwire.js';
 
 export interface KalliopeSimOptions extends SimulatorOptions {
@@ -67,7 +67,7 @@ function currentCall(engine: PbxEngine, agent: string): CallView | undefined {
   return engine
     .listCalls(agent)
     .filter((c) => RANK[c.state] !== undefined)
-    .sort((a, b) => RANK[a.state]! - RANK[b.state]! || b.startedAt.localeCompare(a.startedAt))[0];
+    .sort((a, b) => RANK[a.state]! - RANK[b.state]! || newestFirst(a.startedAt, b.startedAt))[0];
 }
 
 /** activeCallInfo's fields for a call of `agent`: the remote party, and the number that was called. */

@@ -32,6 +32,7 @@ import {
   toXmlRpc,
 } from './codec.js';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from './xmlrpc.js';
+import { newestFirst } from '../../util/time.js';
 
 
 export const PBXPRESS_CAPABILITIES: readonly Capability[] = [
@@ -120,7 +121,7 @@ export class PbxpressBackend implements Backend {
       throw new BackendError('invalid', 'say which call: pass its call id (get_active_call lists them)', { pbx: this.name, pbxType: this.type });
     }
     const mine = (await this.activeCalls({ user }, o)).filter((c) => RANK[c.state] !== undefined);
-    const current = mine.sort((x, y) => RANK[x.state]! - RANK[y.state]! || y.startedAt.localeCompare(x.startedAt))[0];
+    const current = mine.sort((x, y) => RANK[x.state]! - RANK[y.state]! || newestFirst(x.startedAt, y.startedAt))[0];
     if (!current) throw new BackendError('not_found', `extension ${user} has no active call`, { pbx: this.name, pbxType: this.type });
     return current.id;
   }

@@ -13,6 +13,7 @@ import { type Clock, systemClock } from './clock.js';
 import { ContactBook } from './contacts.js';
 import { EngineError } from './errors.js';
 import type { Scenario, ScenarioExternal, ScenarioUser } from './scenario.js';
+import { newestFirst } from '../../util/time.js';
 
 export { EngineError } from './errors.js';
 
@@ -146,7 +147,7 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
     }
     for (const e of scenario.externals) this.externals.set(normalizeDialString(e.number), e);
     for (const [user, entries] of Object.entries(scenario.history)) {
-      this.histories.set(user, [...entries].sort((a, b) => b.start.localeCompare(a.start)));
+      this.histories.set(user, [...entries].sort((a, b) => newestFirst(a.start, b.start)));
     }
     for (const [user, contacts] of Object.entries(scenario.contacts)) {
       const book = this.book(user);

@@ -85,7 +85,8 @@ export const DEMO_SCENARIO_PATH = ((): string => {
 
 /** Validate a scenario object; errors name the offending key path. */
 export function parseScenario(input: unknown, source = 'scenario'): Scenario {
-  const r = Scenario.safeParse(input);
+  // Parsed once at start-up: zod's JIT would compile a fast parser (several ms) that is never used again.
+  const r = Scenario.safeParse(input, { jitless: true });
   if (!r.success) {
     const first = r.error.issues
       .slice(0, 5)
