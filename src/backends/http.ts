@@ -71,6 +71,12 @@ function errorCode(e: unknown): string {
   return err?.cause?.code ?? err?.code ?? '';
 }
 
+/** True when a path (before any query) has a "." or ".." segment, literal or percent-encoded. */
+export function hasDotSegment(path: string): boolean {
+  const q = path.search(/[?#]/);
+  return (q < 0 ? path : path.slice(0, q)).split('/').some((s) => /^(?:\.|%2e){1,2}$/i.test(s));
+}
+
 function jitter(attempt: number): number {
   return Math.round(100 * 2 ** attempt * (0.5 + Math.random()));
 }
@@ -106,6 +112,15 @@ export class VendorHttp {
 
   /** Send a request. Resolves with any HTTP status (the caller maps vendor errors); throws BackendError on transport failure. */
   async request(req: VendorRequest): Promise<VendorResponse> {
+    if (hasDotSegment(req.path)) {
+      // URL resolution would drop "." and ".." (also as %2e): a contact id ".." would turn DELETE contact/personal/..
+      // into DELETE contact/, and "." into contact/personal/, which XUC reads as "delete all personal contacts".
+      throw this.err(
+        'invalid',
+        `refused to ${req.what}: a value in the request path is "." or "..", which would address a different resource on the PBX; nothing was sent`,
+        'Pass the real user, extension or id.',
+      );
+    }
     try {
       // The breaker counts requests, not attempts: one read that fails after its retries is one failure.
       return await this.breaker.execute(() => this.attempts(req));

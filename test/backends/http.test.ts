@@ -40,6 +40,16 @@ describe('VendorHttp', () => {
     expect(sim.stats.requests).toBe(11);
   });
 
+  it('refuses a path with a "." or ".." segment (literal or %2e) before anything is sent: URL resolution would retarget it', async () => {
+    for (const path of ['contact/personal/..', 'contact/personal/.', 'dnd/%2e%2E', 'a/.%2e/b', '/x/./y?size=1']) {
+      const e = await expectBackendError(http.request({ method: 'DELETE', path, read: false, what: 'delete a contact' }), ['invalid']);
+      expect(e.message).toMatch(/nothing was sent/);
+    }
+    expect(sim.stats.requests).toBe(0);
+    // Dots inside a segment are ordinary characters.
+    expect((await http.request({ method: 'GET', path: 'contact/.../a.b?x=..', read: true, what: 'read' })).body).toBe('ok GET /contact/.../a.b');
+  });
+
   it('decodes an answer by its charset: a Latin-1 XML-RPC answer and an undeclared Latin-1 CSV keep their accents', async () => {
     const xml = '<?xml version="1.0" encoding="ISO-8859-1"?><methodResponse><params><param><value><string>Zoë Müller</string></value></param></params></methodResponse>';
     sim.inject({ kind: 'replace', body: Buffer.from(xml, 'latin1'), headers: { 'content-type': 'text/xml' } });

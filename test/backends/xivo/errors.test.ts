@@ -116,6 +116,20 @@ describe('CTI endpoints', () => {
     }
   });
 
+  it('an id or user of "." or ".." never leaves: URL resolution would make DELETE contact/personal/. "delete all"', async () => {
+    await cti.contacts!.create({ contact: { firstname: 'Ada', number: '+441234567890' } });
+    await cti.contacts!.create({ contact: { firstname: 'Alan', number: '+441234567891' } });
+    for (const id of ['.', '..']) {
+      const e = await expectBackendError(cti.contacts!.delete({ id }), ['invalid']);
+      expect(e.message).toMatch(/nothing was sent/);
+      await expectBackendError(cti.contacts!.update({ id, contact: { company: 'x' } }), ['invalid']);
+    }
+    await expectBackendError(ws.setDnd!({ user: '..', enabled: true }), ['invalid']);
+    // Where the dots would have led: the API root, contact/ and contact/personal/ (XUC's "delete all").
+    for (const path of ['', 'contact', 'contact/', 'contact/personal/', 'dnd/']) expect(count(path), path).toBe(0);
+    expect(await cti.contacts!.list({})).toHaveLength(2);
+  });
+
   it('DuplicateContact (409) is conflict', async () => {
     const c = { firstname: 'Ada', lastname: 'Lovelace', number: '+441234567890' };
     await cti.contacts!.create({ contact: c });

@@ -209,4 +209,16 @@ describe('dial_user, call_history, qualify_call', () => {
     expect(list.contacts).toEqual([{ id: '', firstname: 'Ada', lastname: 'Lovelace' }]);
     expect(list.note).toMatch(/without ids/);
   });
+
+  it('a contact id of only dots is refused by the schema, and by the HTTP layer if it got past (it would mean "all contacts")', async () => {
+    for (const id of ['.', '..', '...']) expect(tool('manage_contacts').input.safeParse({ action: 'delete', id }).success, id).toBe(false);
+    expect(tool('manage_contacts').input.safeParse({ action: 'delete', id: 'a.b-1' }).success).toBe(true);
+    // The runner behind the SDK's validation: the vendor HTTP client still refuses to send a dot segment.
+    for (const id of ['.', '..']) {
+      const r2 = await refused('manage_contacts', { pbx: 'xcti', action: 'delete', id });
+      expect(r2.kind, `${id}: ${r2.message}`).toBe('invalid');
+    }
+    expect(asked).toEqual([]);
+    expect(xucRequests()).toBe(0);
+  });
 });
