@@ -1,31 +1,22 @@
 #!/usr/bin/env node
-// npm run bundle (after npm run build): the server as one ESM file (esbuild), with manifest.json and the demo scenario, packed into an
+// npm run bundle (after npm run build): the bundled server the build made (dist/cli.js and its chunks), with manifest.json and the demo scenario, packed into an
 // MCP Bundle (.mcpb) by the official mcpb CLI. Output: telephony-mcp-<version>.mcpb at the repository root.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const stage = join(root, 'build', 'mcpb');
 const out = process.argv[2] ? resolve(process.argv[2]) : join(root, `telephony-mcp-${pkg.version}.mcpb`);
+const dist = join(root, 'dist');
 
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(join(stage, 'server'), { recursive: true });
-await build({
-  entryPoints: [join(root, 'src', 'cli.ts')],
-  outfile: join(stage, 'server', 'index.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  legalComments: 'inline',
-  // CommonJS dependencies call require() for Node built-ins; an ESM bundle has to provide one.
-  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
+// The build's own executable (scripts/cli-bundle.mjs): dist/cli.js and the chunks beside it, without source maps.
+cpSync(join(dist, 'cli.js'), join(stage, 'server', 'index.js'));
+for (const f of readdirSync(dist)) if (f.startsWith('cli-') && f.endsWith('.js')) cpSync(join(dist, f), join(stage, 'server', f));
 cpSync(join(root, 'manifest.json'), join(stage, 'manifest.json'));
 // The tool schemas the build converted once (npm run build makes them), beside the server that reads them.
 cpSync(join(root, 'dist', 'tool-schemas.json'), join(stage, 'server', 'tool-schemas.json'));
