@@ -194,7 +194,8 @@ function registerLogging(app: App, server: McpServer, sessionId: () => string): 
     if (SEVERITY.indexOf(level) < SEVERITY.indexOf(floor)) return;
     const owner = r.fields.session;
     if (owner !== undefined && owner !== sessionId()) return;
-    if (!server.isConnected()) return;
+    // Nothing before the client's initialize: a client reads its first line as the answer to it.
+    if (!server.isConnected() || !server.server.getClientVersion()) return;
     const data: Record<string, unknown> = { message: r.msg };
     for (const k of SHARED_FIELDS) if (typeof r.fields[k] === 'string') data[k] = r.fields[k];
     void server.server

@@ -1,13 +1,16 @@
 /**
  * The core flows through the SDK's real Client, over stdio (spawned built server) and streamable HTTP.
  */
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
+import { createInterface } from 'node:readline';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
+  CLI,
   acceptAll,
   call,
   connectHttp,
@@ -271,6 +274,21 @@ describe('start-up', () => {
   it('stops on a config error with a message naming the key path', async () => {
     const config = simConfig({ http: { port: 'eighty' }, extra: true });
     await expect(startHttpServer({ config })).rejects.toThrow(/http\.port: .*number[\s\S]*extra: unknown key/);
+  });
+
+  it('says nothing on stdout before the client has initialized: the first line is the initialize answer', async () => {
+    const config = simConfig();
+    const child = spawn(process.execPath, [CLI, '--config', config.path], { stdio: ['pipe', 'pipe', 'ignore'] });
+    try {
+      const lines = createInterface({ input: child.stdout! });
+      const first = new Promise<string>((resolve) => lines.once('line', resolve));
+      // Give the server time to start and log before the client speaks.
+      await new Promise((r) => setTimeout(r, 800));
+      child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })}\n`);
+      expect(JSON.parse(await first)).toMatchObject({ id: 1, result: { serverInfo: { name: 'telephony-mcp' } } });
+    } finally {
+      child.kill();
+    }
   });
 
   it('keeps stdout for the protocol even with a .env file present (stdio)', async () => {
