@@ -48,19 +48,16 @@ function shown(tag: string): string {
   return `<${tag.replace(/[^A-Za-z0-9_.:-]/g, '').slice(0, 40)}>`;
 }
 
-function isText(n: XNode): n is { '#text': string } {
-  return Object.prototype.hasOwnProperty.call(n, '#text');
+function isText(n: XNode): n is string {
+  return typeof n === 'string';
 }
 
 function tagOf(n: XNode): string {
-  const k = Object.keys(n).find((x) => x !== ':@');
-  if (k === undefined) throw malformed('an empty node');
-  return k;
+  return typeof n === 'string' ? '#text' : n.tag;
 }
 
 function childrenOf(n: XNode): XNode[] {
-  const c = (n as Record<string, XNode[]>)[tagOf(n)];
-  return Array.isArray(c) ? c : [];
+  return typeof n === 'string' ? [] : n.kids;
 }
 
 /** The element children; text between them may only be whitespace. */
@@ -68,7 +65,7 @@ function elements(nodes: XNode[], where: string): XNode[] {
   const out: XNode[] = [];
   for (const n of nodes) {
     if (isText(n)) {
-      if (n['#text'].trim() !== '') throw malformed(`text inside ${shown(where)}`);
+      if (n.trim() !== '') throw malformed(`text inside ${shown(where)}`);
     } else out.push(n);
   }
   return out;
@@ -79,7 +76,7 @@ function textOf(nodes: XNode[], where: string): string {
   let s = '';
   for (const n of nodes) {
     if (!isText(n)) throw malformed(`${shown(tagOf(n))} inside ${shown(where)}`);
-    s += n['#text'];
+    s += n;
   }
   return s;
 }
@@ -94,7 +91,7 @@ function only(nodes: XNode[], where: string, tag: string, optional = false): XNo
 
 function parseRoot(xml: string, root: string): XNode[] {
   if (typeof xml !== 'string' || xml.trim() === '') throw malformed('an empty answer');
-  if (/<!DOCTYPE/i.test(xml)) throw malformed('a DOCTYPE, which XML-RPC does not use');
+  if (xml.includes('<!') && /<!DOCTYPE/i.test(xml)) throw malformed('a DOCTYPE, which XML-RPC does not use');
   let doc: XNode[];
   try {
     doc = parseXmlTree(xml);

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { parseXmlTree, XmlError } from '../../../src/backends/pbxpress/xmltree.js';
+import { parseXmlTree, XmlError, type XNode } from '../../../src/backends/pbxpress/xmltree.js';
 
 const reference = new XMLParser({
   preserveOrder: true,
@@ -33,6 +33,11 @@ function normalize(nodes: unknown): unknown {
   return out.filter((n) => !('#text' in (n as object)) || (n as { '#text': string })['#text'] !== '');
 }
 
+/** Our tree in fast-xml-parser's preserveOrder shape ({tag: children} and {'#text': text}). */
+function asReference(nodes: XNode[]): unknown[] {
+  return nodes.map((n) => (typeof n === 'string' ? { '#text': n } : { [n.tag]: asReference(n.kids) }));
+}
+
 const tag = fc.constantFrom('value', 'struct', 'member', 'name', 'array', 'data', 'string', 'int', 'i4', 'ex:nil', 'boolean');
 const text = fc.string({ unit: fc.constantFrom('a', 'Z', '1', ' ', '\n', 'é', '😀', '&amp;', '&lt;', '&gt;', '&quot;', '&#65;', '&#x42;', '>'), maxLength: 12 });
 const tree: fc.Arbitrary<string> = fc.letrec((tie) => ({
@@ -49,7 +54,7 @@ describe('parseXmlTree', () => {
   it('reads well-formed documents as fast-xml-parser does (property)', () => {
     fc.assert(
       fc.property(doc, (xml) => {
-        expect(normalize(parseXmlTree(xml))).toEqual(normalize(reference.parse(xml)));
+        expect(normalize(asReference(parseXmlTree(xml)))).toEqual(normalize(reference.parse(xml)));
       }),
       { numRuns: 400 },
     );
@@ -69,11 +74,14 @@ describe('parseXmlTree', () => {
   });
 
   it('normalizes raw line ends, keeps referenced CRs, and never expands a DOCTYPE', () => {
-    expect(parseXmlTree('<s>a\r\nb\rc&#13;</s>')).toEqual([{ s: [{ '#text': 'a\nb\nc\r' }] }]);
+    expect(parseXmlTree('<s>a\r\nb\rc&#13;</s>')).toEqual([{ tag: 's', kids: ['a\nb\nc\r'] }]);
     expect(() => parseXmlTree('<!DOCTYPE x [<!ENTITY a "b">]><s>&a;</s>')).toThrow(/DOCTYPE/);
     expect(() => parseXmlTree('<a><b></a></b>')).toThrow(/does not close/);
     expect(() => parseXmlTree('<a>')).toThrow(/never closed/);
     expect(() => parseXmlTree('<a>&#0;</a>')).toThrow(/character reference/);
-    expect(parseXmlTree('<ex:nil xmlns:ex="http://ws.apache.org/xmlrpc/namespaces/extensions"/>')).toEqual([{ nil: [] }]);
+    expect(parseXmlTree('<ex:nil xmlns:ex="http://ws.apache.org/xmlrpc/namespaces/extensions"/>')).toEqual([{ tag: 'nil', kids: [] }]);
+    expect(parseXmlTree('<a><b >x</b  ></a>')).toEqual([{ tag: 'a', kids: [{ tag: 'b', kids: ['x'] }] }]);
+    expect(() => parseXmlTree('<a><b></bb></a>')).toThrow(/does not close/);
+    expect(() => parseXmlTree('<ab></a>')).toThrow(/does not close/);
   });
 });
