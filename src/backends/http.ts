@@ -85,9 +85,14 @@ export class VendorHttp {
   private readonly agent: Agent;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly base: URL;
+  /** Set while undici returns the last response's socket to the pool. */
+  private settling: Promise<unknown> | undefined;
+  /** The base as a directory (trailing slash), so request paths resolve inside it. */
+  private readonly dir: URL;
 
   constructor(private readonly o: VendorHttpOptions) {
     this.base = new URL(o.baseUrl);
+    this.dir = this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`);
     this.agent = new Agent({
       connections: o.connections ?? 8,
       keepAliveTimeout: 30_000,
@@ -174,9 +179,24 @@ export class VendorHttp {
   }
 
   private async once(req: VendorRequest, timeoutMs: number): Promise<VendorResponse> {
-    const url = new URL(req.path.replace(/^\//, ''), this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`));
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+    if (this.settling) {
+      await this.settling;
+      this.settling = undefined;
+    }
+    const url = new URL(req.path.replace(/^\//, ''), this.dir);
+    // One controller for the deadline and the caller's cancel. (AbortSignal.timeout plus AbortSignal.any cost about
+    // 25 us per request on Node 20, a tenth of what the adapter adds to a round trip.)
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
+    }, timeoutMs).unref();
+    const outer = req.signal;
+    const cancel = () => controller.abort(outer?.reason);
+    if (outer?.aborted) cancel();
+    else outer?.addEventListener('abort', cancel, { once: true });
+    const signal = controller.signal;
     const started = Date.now();
     let sent = false;
     try {
@@ -191,15 +211,18 @@ export class VendorHttp {
       });
       sent = true;
       const body = await this.readCapped(res);
-      // Let undici put the socket back in the pool before the caller sends its next request; without this
-      // tick a request sent right after opens a second connection.
-      await new Promise((r) => setImmediate(r));
+      // undici puts the socket back in the pool a tick after the body ends; a request sent before that opens a
+      // second connection. The next request waits for that tick (see `once`), so this answer is not held back.
+      this.settling = new Promise((r) => setImmediate(r));
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
       this.o.log.debug('pbx request', { method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - started });
       return { status: res.statusCode, headers, body };
     } catch (e) {
-      throw this.classify(e, req, sent, timeout.aborted, timeoutMs);
+      throw this.classify(e, req, sent, timedOut, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', cancel);
     }
   }
 

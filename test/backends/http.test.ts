@@ -76,6 +76,26 @@ describe('VendorHttp', () => {
     expect(sim.stats.requests).toBe(1);
   });
 
+  it('stops when the caller cancels: a read says cancelled, an action already sent says outcome unknown', async () => {
+    sim.inject({ kind: 'stall', times: 2 });
+    const cancelled = (req: Parameters<VendorHttp['request']>[0]) => {
+      const c = new AbortController();
+      setTimeout(() => c.abort(), 100);
+      return http.request({ ...req, signal: c.signal });
+    };
+    const t = Date.now();
+    const r = await expectBackendError(cancelled({ method: 'GET', path: '/read', read: true, what: 'read something' }), ['unavailable']);
+    expect(r.message).toMatch(/was cancelled/);
+    const a = await expectBackendError(cancelled({ method: 'POST', path: '/act', body: 'x', read: false, what: 'do something' }), ['outcome_unknown']);
+    expect(a.message).toMatch(/cancelled after it was sent/);
+    // Well before the 1000 ms deadline, and the cancelled read was not retried.
+    expect(Date.now() - t).toBeLessThan(800);
+    expect(sim.stats.requests).toBe(2);
+    // An already-aborted signal sends nothing.
+    await expectBackendError(http.request({ method: 'GET', path: '/read', read: true, what: 'read', signal: AbortSignal.abort() }), ['unavailable']);
+    expect(sim.stats.requests).toBe(2);
+  });
+
   it('retries a failing read a bounded number of times, then succeeds or reports unavailable', async () => {
     sim.inject({ kind: 'reset_before', times: 2 });
     expect((await read()).body).toBe('ok GET /read');
