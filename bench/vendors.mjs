@@ -1,7 +1,10 @@
 // 2. Adapter overhead: a read through telephony-mcp (SDK client over stdio -> server -> adapter -> vendor simulator)
 //    vs the same simulator endpoint called directly with undici. Target: under 0.5 ms added at p50.
+//    The simulators run in a process of their own (`telephony-mcp simulate`), as a PBX is never inside its client:
+//    both paths then cross to the PBX the same way, and the difference is what telephony-mcp adds.
 // 6. Backend economy, counted at the simulators: TCP connections per 1,000 sequential calls, XUC logins per 1,000
 //    calls, IPPS requests per poll interval with 100 subscribers.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,59 +86,95 @@ async function xucToken(url) {
   return (await r.body.json()).token;
 }
 
-export async function vendors({ calls = 1000, warmup = 200 } = {}) {
-  const sims = await startSimulators();
-  const config = configFor(sims);
+/** `telephony-mcp simulate <vendor> --port 0` in a child process; resolves with the PBX entry it prints. */
+function simulateInChild(vendor) {
+  const child = spawn(process.execPath, [CLI, 'simulate', vendor, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+      const line = err.split('\n').find((l) => l.trim().startsWith('{"type"'));
+      if (line) resolve({ child, entry: JSON.parse(line) });
+    });
+    child.on('exit', (code) => reject(new Error(`simulate ${vendor} exited (${code}): ${err}`)));
+  });
+}
+
+async function stdioMcp(config) {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--config', config.path], cwd: ROOT, stderr: 'ignore', env: { PATH: process.env.PATH ?? '' } });
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);
+  return client;
+}
+
+const viaMcp = (client, vendor, read) => async () => {
+  const t = process.hrtime.bigint();
+  const r = await client.callTool(read.tool);
+  if (r.isError) throw new Error(`${vendor}: ${JSON.stringify(r.content)}`);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+};
+
+/** Section 2: each read through telephony-mcp and straight to the simulator, alternating, simulators in a child process. */
+async function overhead({ calls, warmup }) {
+  const children = {};
+  for (const vendor of Object.keys(READS)) children[vendor] = await simulateInChild(vendor);
+  const config = configFor(Object.fromEntries(Object.entries(children).map(([v, c]) => [v, { running: { configExample: c.entry } }])));
+  const client = await stdioMcp(config);
   const agent = new Agent({ connect: { rejectUnauthorized: false } });
-  const token = await xucToken(sims.xivo.running.server.url);
-  const overhead = [];
+  const origin = (v) => new URL(children[v].entry.url).origin;
+  const token = await xucToken(origin('xivo'));
+  const rows = [];
+  try {
+    for (const [vendor, read] of Object.entries(READS)) {
+      const mcp = viaMcp(client, vendor, read);
+      const direct = async () => {
+        const q = read.direct(undefined, token);
+        const t = process.hrtime.bigint();
+        const r = await request(`${origin(vendor)}${q.path}`, { method: q.method, headers: q.headers, body: q.body, dispatcher: agent });
+        await r.body.text();
+        return Number(process.hrtime.bigint() - t) / 1e6;
+      };
+      for (let i = 0; i < warmup; i++) {
+        await mcp();
+        await direct();
+      }
+      const a = [];
+      const b = [];
+      for (let i = 0; i < calls; i++) {
+        a.push(await mcp());
+        b.push(await direct());
+      }
+      const m = stats(a);
+      const d = stats(b);
+      rows.push([vendor, read.tool.name, ms(d.p50), ms(m.p50), (m.p50 - d.p50).toFixed(3), ms(d.p99), ms(m.p99)]);
+    }
+  } finally {
+    await client.close();
+    await agent.close();
+    for (const c of Object.values(children)) c.child.kill();
+  }
+  return rows;
+}
+
+export async function vendors({ calls = 1000, warmup = 200 } = {}) {
+  const overheadRows = await overhead({ calls, warmup });
+  // Section 6 counts at the simulators, so they run here, where their counters can be read.
+  const sims = await startSimulators();
+  const config = configFor(sims);
+  const client = await stdioMcp(config);
   const economy = [];
   for (const [vendor, read] of Object.entries(READS)) {
     const sim = sims[vendor].running.server;
-    const viaMcp = async () => {
-      const t = process.hrtime.bigint();
-      const r = await client.callTool(read.tool);
-      if (r.isError) throw new Error(`${vendor}: ${JSON.stringify(r.content)}`);
-      return Number(process.hrtime.bigint() - t) / 1e6;
-    };
-    const direct = async () => {
-      const q = read.direct(sim, token);
-      const t = process.hrtime.bigint();
-      const r = await request(`${sim.url}${q.path}`, { method: q.method, headers: q.headers, body: q.body, dispatcher: agent });
-      await r.body.text();
-      return Number(process.hrtime.bigint() - t) / 1e6;
-    };
-    for (let i = 0; i < warmup; i++) {
-      await viaMcp();
-      await direct();
-    }
+    const mcp = viaMcp(client, vendor, read);
+    for (let i = 0; i < warmup; i++) await mcp();
     sim.resetStats();
     const before = sims.xivo.running.stats?.logins;
-    const a = [];
-    const b = [];
-    for (let i = 0; i < calls; i++) {
-      a.push(await viaMcp());
-      b.push(await direct());
-    }
-    const m = stats(a);
-    const d = stats(b);
-    overhead.push([vendor, read.tool.name, ms(d.p50), ms(m.p50), (m.p50 - d.p50).toFixed(3), ms(d.p99), ms(m.p99)]);
-    // Connections the simulator saw over those calls, minus the direct client's own (one kept-alive socket).
+    for (let i = 0; i < calls; i++) await mcp();
     const logins = vendor === 'xivo' ? sims.xivo.running.stats.logins - before : undefined;
-    economy.push([
-      vendor,
-      calls,
-      Math.max(0, sim.stats.connections - 1),
-      // Requests from telephony-mcp: all the simulator saw minus the direct client's.
-      sim.stats.requests - calls,
-      logins === undefined ? '' : logins,
-    ]);
+    // Connections opened over those calls: the kept-alive one from the warm-up serves them all.
+    economy.push([vendor, calls, sim.stats.connections, sim.stats.requests, logins === undefined ? '' : logins]);
   }
   await client.close();
-  await agent.close();
 
   // IPPS: 100 sessions subscribed to the calls resource, over 4 poll intervals, one backend request per interval.
   const ipbx = sims.ipbx.running.server;
@@ -169,8 +208,10 @@ export async function vendors({ calls = 1000, warmup = 200 } = {}) {
     {
       title: `2. Adapter overhead: the same read through telephony-mcp (stdio) vs undici straight to the simulator, ${calls} calls each (target under 0.5 ms added at p50)`,
       header: ['vendor', 'tool', 'direct p50 ms', 'via MCP p50 ms', 'added p50 ms', 'direct p99 ms', 'via MCP p99 ms'],
-      rows: overhead,
-      note: 'ipbx reads are served from its 3 s cache (the vendor floor), so most calls never reach the PBX.',
+      rows: overheadRows,
+      note:
+        'Simulators in a process of their own (`telephony-mcp simulate`). ipbx reads are served from its 3 s cache (the ' +
+        'vendor floor), so most calls never reach the PBX. The MCP stdio hop alone (section 1 floor) is part of "added".',
     },
     {
       title: `6. Backend economy, counted at the simulators over ${calls} sequential calls (keep-alive: 1 connection; XUC: 1 login per token lifetime)`,
