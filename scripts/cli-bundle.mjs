@@ -25,7 +25,6 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  sourcemap: 'linked',
   legalComments: 'inline',
   // CommonJS dependencies call require() for Node built-ins; an ESM bundle has to provide one.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
