@@ -126,11 +126,21 @@ export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
   }
   for (const def of app.resources) registerResource(app, server, def);
   const offered = new Set(app.tools.map((t) => t.name));
-  for (const prompt of ALL_PROMPTS) if (prompt.needsTools.every((t) => offered.has(t))) registerPrompt(app, server, prompt);
+  const prompts = ALL_PROMPTS.filter((p) => p.needsTools.every((t) => offered.has(t)));
+  for (const prompt of prompts) registerPrompt(app, server, prompt);
   registerAudit(app, server);
   registerSubscriptions(app, server, opts.subscribe);
   registerLogging(app, server, () => server.server.transport?.sessionId ?? localSession);
   opts.extend?.(server);
+  // Registering tools, resources and prompts makes the SDK announce listChanged: true. The lists are fixed for the
+  // process, and no list_changed notification is ever sent, so say so (a client need not watch for one).
+  if (!opts.extend) {
+    server.server.registerCapabilities({
+      ...(app.tools.length ? { tools: { listChanged: false } } : {}),
+      resources: { listChanged: false }, // audit://recent is always there
+      ...(prompts.length ? { prompts: { listChanged: false } } : {}),
+    });
+  }
   return server;
 }
 

@@ -18,6 +18,17 @@ async function client(config: Record<string, unknown> = {}, logs?: LogHub) {
   return c.client;
 }
 
+describe('capabilities', () => {
+  it('announces no list changes: the tools, resources and prompts on offer are fixed for the process', async () => {
+    const caps = (await client()).getServerCapabilities();
+    expect(caps?.tools?.listChanged).toBe(false);
+    expect(caps?.resources).toMatchObject({ subscribe: true, listChanged: false });
+    expect(caps?.prompts?.listChanged).toBe(false);
+    expect(caps).toHaveProperty('logging');
+    expect(caps).toHaveProperty('completions');
+  });
+});
+
 describe('prompts', () => {
   it('lists the prompts for the common jobs and renders templates that name the tools', async () => {
     const c = await client();
