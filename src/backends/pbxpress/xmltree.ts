@@ -16,8 +16,14 @@ export class XmlError extends Error {}
 
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 const NAME_ONLY = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
-/** Tag names already checked: an XML-RPC answer repeats a dozen names hundreds of times. Bounded. */
-const CHECKED_NAMES = new Set<string>();
+/**
+ * The XML-RPC names, valid by construction: an answer repeats a dozen of them hundreds of times. Fixed, not
+ * learned from answers: a name sliced from an answer would keep the whole answer alive in a cache.
+ */
+const XMLRPC_NAMES: ReadonlySet<string> = new Set([
+  'methodResponse', 'methodCall', 'methodName', 'params', 'param', 'value', 'struct', 'member', 'name', 'array',
+  'data', 'string', 'int', 'i4', 'i8', 'boolean', 'double', 'nil', 'dateTime.iso8601', 'base64', 'fault',
+]);
 const ATTRS = /^(?:\s+[A-Za-z_][A-Za-z0-9_.:-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*$/;
 /** Open elements allowed at once: far beyond any XML-RPC answer, a bound against hostile input. */
 const MAX_OPEN = 1000;
@@ -56,10 +62,7 @@ function pushText(children: XNode[], text: string): void {
 }
 
 function validName(name: string): boolean {
-  if (CHECKED_NAMES.has(name)) return true;
-  if (!NAME_ONLY.test(name)) return false;
-  if (CHECKED_NAMES.size < 256) CHECKED_NAMES.add(name);
-  return true;
+  return XMLRPC_NAMES.has(name) || NAME_ONLY.test(name);
 }
 
 /** The index of the `>` that ends the tag starting at `from`, skipping quoted attribute values. */
