@@ -90,6 +90,9 @@ describe('npm package', () => {
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'try-telephony-mcp', version: '1.0.0', private: true }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed)], { cwd: project, stdio: 'ignore' });
+    // The project's own scenarios/ folder is not the package's demo scenario.
+    execFileSync('mkdir', ['-p', join(project, 'scenarios')]);
+    writeFileSync(join(project, 'scenarios', 'demo.json'), '{"not": "a scenario"}');
     const { info, tools } = await initialize('npx', ['--no-install', 'telephony-mcp'], project);
     expect(info).toMatchObject({ name: 'telephony-mcp', version: pkg.version });
     expect(tools.length).toBeGreaterThan(5);

@@ -79,7 +79,10 @@ export type ScenarioExternal = z.infer<typeof ScenarioExternal>;
 
 /** The shipped demo: beside the package (dist/backends/sim -> scenarios/), or beside a single-file bundle. */
 export const DEMO_SCENARIO_PATH = ((): string => {
-  const candidates = ['../../../scenarios/demo.json', '../scenarios/demo.json'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  // Nearest first: from the bundle's chunks (dist/) ../scenarios is the package's own; ../../../scenarios from
+  // there would be a folder above the package (the project that installed it). From src/ or tsc's dist/backends/sim,
+  // ../scenarios does not exist and the package root's is found.
+  const candidates = ['../scenarios/demo.json', '../../../scenarios/demo.json'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 })();
 
