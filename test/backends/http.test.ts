@@ -40,8 +40,8 @@ describe('VendorHttp', () => {
     expect(sim.stats.requests).toBe(11);
   });
 
-  it('refuses a path with a "." or ".." segment (literal or %2e) before anything is sent: URL resolution would retarget it', async () => {
-    for (const path of ['contact/personal/..', 'contact/personal/.', 'dnd/%2e%2E', 'a/.%2e/b', '/x/./y?size=1']) {
+  it('refuses a path that URL resolution would retarget (dot segments, backslashes, tabs, another host) before sending', async () => {
+    for (const path of ['contact/personal/..', 'contact/personal/.', 'dnd/%2e%2E', 'a/.%2e/b', '/x/./y?size=1', 'contact/personal/..\\', 'contact/personal/.\t.', '\\\\evil.example/x', '//evil.example/x', 'a\nb']) {
       const e = await expectBackendError(http.request({ method: 'DELETE', path, read: false, what: 'delete a contact' }), ['invalid']);
       expect(e.message).toMatch(/nothing was sent/);
     }
@@ -91,9 +91,13 @@ describe('VendorHttp', () => {
     // Well before the 1000 ms deadline, and the cancelled read was not retried.
     expect(Date.now() - t).toBeLessThan(800);
     expect(sim.stats.requests).toBe(2);
-    // An already-aborted signal sends nothing.
-    await expectBackendError(http.request({ method: 'GET', path: '/read', read: true, what: 'read', signal: AbortSignal.abort() }), ['unavailable']);
+    // An already-aborted signal sends nothing, and costs no pooled connection.
+    const before = sim.stats.connections;
+    const pre = await expectBackendError(http.request({ method: 'POST', path: '/act', read: false, what: 'act', signal: AbortSignal.abort() }), ['unavailable']);
+    expect(pre.message).toMatch(/before it was sent; nothing was done/);
     expect(sim.stats.requests).toBe(2);
+    for (let i = 0; i < 3; i++) await read();
+    expect(sim.stats.connections - before).toBeLessThanOrEqual(1);
   });
 
   it('retries a failing read a bounded number of times, then succeeds or reports unavailable', async () => {
