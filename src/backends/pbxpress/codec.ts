@@ -74,14 +74,13 @@ export interface WireCall {
 
 function party(v: XmlRpcValue | undefined): WireParty {
   if (!isStruct(v)) return { number: text(v) ?? '', type: 'unknown' };
+  // Optional keys assigned, not spread: this runs for every leg of every get_calls answer.
+  const p: WireParty = { number: text(v.number)?.trim() ?? '', type: (text(v.type) ?? 'unknown').trim().toLowerCase() };
   const id = ident(v.id);
+  if (id !== undefined) p.id = id;
   const name = text(v.name);
-  return {
-    ...(id !== undefined ? { id } : {}),
-    number: text(v.number)?.trim() ?? '',
-    ...(name ? { name } : {}),
-    type: (text(v.type) ?? 'unknown').trim().toLowerCase(),
-  };
+  if (name) p.name = name;
+  return p;
 }
 
 function flag(v: XmlRpcValue | undefined): boolean {
@@ -141,7 +140,7 @@ function direction(c: WireCall): Call['direction'] {
 }
 
 function modelParty(p: WireParty): Party {
-  return { number: p.number, ...(p.name ? { name: p.name } : {}) };
+  return p.name ? { number: p.number, name: p.name } : { number: p.number };
 }
 
 /** A call as the adapter reports it, with every party of its legs (to filter by user). */
