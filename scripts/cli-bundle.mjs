@@ -5,7 +5,7 @@
 // HTTP transport, the numbering plan and the simulators stay separate chunks, loaded only when used.
 // The chunks sit beside dist/cli.js (same depth as dist/server.js), so the paths the code resolves from its own
 // location (../package.json, ./tool-schemas.json, ../scenarios) hold for both. tsc builds everything else in dist/,
-// which the tests and the library entry (dist/index.js) use.
+// which the build's schema step and the benchmarks import.
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
