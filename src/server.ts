@@ -118,10 +118,11 @@ export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
     clientVersion: server.server.getClientVersion()?.version,
   });
 
-  for (const tool of app.tools) registerTool(app, server, tool, session);
   // The SDK converts every tool's zod schemas to JSON Schema on each tools/list, per session. The list is the same
   // for the whole process, so it is converted once. (When `extend` adds tools, the SDK's own handler stays.)
-  if (!opts.extend && app.tools.length) {
+  const ownList = !opts.extend && app.tools.length > 0;
+  for (const tool of app.tools) registerTool(app, server, tool, session, !ownList);
+  if (ownList) {
     server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList(app.tools) }));
   }
   for (const def of app.resources) registerResource(app, server, def);
@@ -299,14 +300,18 @@ function callEnv(server: McpServer, extra: Extra, session: CallEnv['session']): 
   return { session, signal: extra.signal, elicit, progress };
 }
 
-function registerTool(app: App, server: McpServer, tool: AnyTool, session: (e: Extra) => CallEnv['session']): void {
+/**
+ * One tool with the SDK. The runner checks every result against the output schema; the SDK checks it again only
+ * when it also lists the tools itself (`sdkLists`), as it needs the schema for that.
+ */
+function registerTool(app: App, server: McpServer, tool: AnyTool, session: (e: Extra) => CallEnv['session'], sdkLists: boolean): void {
   server.registerTool(
     tool.name,
     {
       title: tool.title,
       description: tool.description,
       inputSchema: tool.input,
-      outputSchema: tool.output,
+      ...(sdkLists ? { outputSchema: tool.output } : {}),
       annotations: { title: tool.title, ...tool.annotations },
     },
     async (args: Record<string, unknown>, extra: Extra) => {

@@ -163,7 +163,12 @@ export class VendorHttp {
     const path = req.path.replace(/^\//, '');
     const q = path.search(/[?#]/);
     const pathPart = q < 0 ? path : path.slice(0, q);
-    const url = URL.canParse(path, this.dir.href) ? new URL(path, this.dir) : undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(path, this.dir);
+    } catch {
+      url = undefined;
+    }
     if (!url || url.origin !== this.dir.origin || url.pathname !== `${this.dir.pathname}${pathPart}`) {
       throw this.err(
         'invalid',
