@@ -114,7 +114,7 @@ const viaMcp = (client, vendor, read) => async () => {
   return Number(process.hrtime.bigint() - t) / 1e6;
 };
 
-/** Section 2: each read through telephony-mcp and straight to the simulator, alternating, simulators in a child process. */
+/** Section 2: each read through telephony-mcp and straight to the simulator, call by call alternating, in rounds over the vendors; simulators in a child process. */
 async function overhead({ calls, warmup }) {
   const children = {};
   for (const vendor of Object.keys(READS)) children[vendor] = await simulateInChild(vendor);
@@ -125,8 +125,7 @@ async function overhead({ calls, warmup }) {
   const token = await xucToken(origin('xivo'));
   const rows = [];
   try {
-    for (const [vendor, read] of Object.entries(READS)) {
-      const mcp = viaMcp(client, vendor, read);
+    const pairs = Object.entries(READS).map(([vendor, read]) => {
       const direct = async () => {
         const q = read.direct(undefined, token);
         const t = process.hrtime.bigint();
@@ -134,19 +133,28 @@ async function overhead({ calls, warmup }) {
         await r.body.text();
         return Number(process.hrtime.bigint() - t) / 1e6;
       };
+      return { vendor, read, mcp: viaMcp(client, vendor, read), direct, a: [], b: [] };
+    });
+    for (const p of pairs) {
       for (let i = 0; i < warmup; i++) {
-        await mcp();
-        await direct();
+        await p.mcp();
+        await p.direct();
       }
-      const a = [];
-      const b = [];
-      for (let i = 0; i < calls; i++) {
-        a.push(await mcp());
-        b.push(await direct());
+    }
+    // Rounds cycle through the vendors, so a noisy stretch of the machine falls on all of them alike.
+    const rounds = 5;
+    for (let round = 0; round < rounds; round++) {
+      for (const p of pairs) {
+        for (let i = 0; i < calls / rounds; i++) {
+          p.a.push(await p.mcp());
+          p.b.push(await p.direct());
+        }
       }
-      const m = stats(a);
-      const d = stats(b);
-      rows.push([vendor, read.tool.name, ms(d.p50), ms(m.p50), (m.p50 - d.p50).toFixed(3), ms(d.p99), ms(m.p99)]);
+    }
+    for (const p of pairs) {
+      const m = stats(p.a);
+      const d = stats(p.b);
+      rows.push([p.vendor, p.read.tool.name, ms(d.p50), ms(m.p50), (m.p50 - d.p50).toFixed(3), ms(d.p99), ms(m.p99)]);
     }
   } finally {
     await client.close();
