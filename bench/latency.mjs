@@ -2,7 +2,7 @@
 // and on streamable HTTP. Rounds alternate between the two so machine noise hits both alike.
 import { benchConfig, callOf, httpClient, ms, ratio, startHttp, stats, stdioClient, timeCalls } from './lib.mjs';
 
-export async function latency({ rounds = 5, perRound = 400, warmup = 300 } = {}) {
+export async function latency({ rounds = 20, perRound = 100, warmup = 300 } = {}) {
   const config = benchConfig();
   const rows = [];
   for (const transport of ['stdio', 'http']) {
