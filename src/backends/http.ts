@@ -182,11 +182,13 @@ export class VendorHttp {
   private pause(ms: number, deadline: number, signal?: AbortSignal): Promise<void> {
     const wait = Math.max(0, Math.min(ms, deadline - Date.now() - 50));
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, wait);
-      signal?.addEventListener('abort', () => {
+      const done = () => {
         clearTimeout(t);
+        signal?.removeEventListener('abort', done);
         resolve();
-      });
+      };
+      const t = setTimeout(done, wait);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 
@@ -211,8 +213,7 @@ export class VendorHttp {
     }, timeoutMs).unref();
     const outer = req.signal;
     const cancel = () => controller.abort(outer?.reason);
-    if (outer?.aborted) cancel();
-    else outer?.addEventListener('abort', cancel, { once: true });
+    outer?.addEventListener('abort', cancel, { once: true });
     const signal = controller.signal;
     const started = Date.now();
     let sent = false;
