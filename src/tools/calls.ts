@@ -2,11 +2,11 @@
  * Finding the call an action means, and describing it to a person. Actions resolve the call before asking for
  * confirmation and then act on that exact call id, so what was confirmed is what happens.
  */
+import { currentCall } from '../backends/backend.js';
 import { BackendError } from '../backends/errors.js';
 import type { Call, Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { cleanText } from '../safety/sanitize.js';
-import { newestFirst } from '../util/time.js';
 
 /** "201 (Alice)": a party as a person reads it, with the name cleaned and bounded (it comes from the PBX). */
 export function partyLabel(p: Party): string {
@@ -39,13 +39,6 @@ export function describeCall(c: Call): string {
             ? `waiting in queue ${cleanText(c.queue ?? '', 80)}`.trim()
             : c.state;
   return `${parties}, ${state}`;
-}
-
-const RANK: Record<string, number> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2, queued: 3, parked: 4, unknown: 5 };
-
-/** The call a user means by "my current call": connected first, then ringing, then held. */
-export function currentCall(calls: Call[]): Call | undefined {
-  return [...calls].sort((a, b) => (RANK[a.state] ?? 9) - (RANK[b.state] ?? 9) || newestFirst(a.startedAt, b.startedAt))[0];
 }
 
 /**

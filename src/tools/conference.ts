@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import type { Call } from '../backends/model.js';
-import { currentCall, describeCall } from './calls.js';
+import { currentCall } from '../backends/backend.js';
+import { describeCall } from './calls.js';
 import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
 
 const RECIPE =

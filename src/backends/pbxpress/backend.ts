@@ -10,7 +10,7 @@
  * mean that extension's. ('many' was the alternative: it would make `user` an extension filter, but the core
  * resolves an action's call among that user's calls only, which leaves parked and queued calls out of reach.)
  */
-import type { Backend, Capability, NotesResult, Operations, OpOptions } from '../backend.js';
+import { currentCall, type Backend, type Capability, type NotesResult, type Operations, type OpOptions } from '../backend.js';
 import { BackendError, isBackendError } from '../errors.js';
 import type { Call, Extension } from '../model.js';
 import type { BackendType } from '../types.js';
@@ -32,7 +32,6 @@ import {
   toXmlRpc,
 } from './codec.js';
 import { isStruct, type XmlRpcStruct, type XmlRpcValue } from './xmlrpc.js';
-import { newestFirst } from '../../util/time.js';
 
 
 export const PBXPRESS_CAPABILITIES: readonly Capability[] = [
@@ -56,7 +55,8 @@ const NO_METHOD = /not supported|no such method|unknown method|method .*not foun
 
 const MISSING_KEY = /keyerror|no such key|not found|does ?n[o']t exist/i;
 
-const RANK: Partial<Record<Call['state'], number>> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2 };
+/** The states an action without a call id may pick (not queued, parked or unknown). */
+const ACTIONABLE: ReadonlySet<Call['state']> = new Set(['connected', 'ringing', 'dialing', 'on_hold']);
 
 export class PbxpressBackend implements Backend {
   readonly type = PBX_TYPE;
@@ -120,8 +120,7 @@ export class PbxpressBackend implements Backend {
     if (user === undefined) {
       throw new BackendError('invalid', 'say which call: pass its call id (get_active_call lists them)', { pbx: this.name, pbxType: this.type });
     }
-    const mine = (await this.activeCalls({ user }, o)).filter((c) => RANK[c.state] !== undefined);
-    const current = mine.sort((x, y) => RANK[x.state]! - RANK[y.state]! || newestFirst(x.startedAt, y.startedAt))[0];
+    const current = currentCall((await this.activeCalls({ user }, o)).filter((c) => ACTIONABLE.has(c.state)));
     if (!current) throw new BackendError('not_found', `extension ${user} has no active call`, { pbx: this.name, pbxType: this.type });
     return current.id;
   }
