@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-export const CHUNK_PREFIX = 'cli-';
+const CHUNK_PREFIX = 'cli-';
 
 for (const f of readdirSync(dist)) if (f.startsWith(CHUNK_PREFIX) || f.startsWith('cli.js')) rmSync(join(dist, f));
 await build({
