@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   type CallToolResult,
+  CallToolRequestSchema,
   type ElicitRequestFormParams,
   ErrorCode,
   ListToolsRequestSchema,
@@ -35,7 +36,7 @@ import type { ResolvedResource } from './resources/watch.js';
 import type { AuditEntry } from './safety/audit.js';
 import { CONFIRM_SCHEMA } from './safety/confirm.js';
 import { redact } from './safety/redact.js';
-import { sanitizeDeep } from './safety/sanitize.js';
+import { cleanText, sanitizeDeep } from './safety/sanitize.js';
 import type { AnyTool } from './tools/define.js';
 import { ALL_PROMPTS, type PromptDef } from './prompts/index.js';
 import type { Level, LogRecord } from './log.js';
@@ -118,12 +119,20 @@ export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
     clientVersion: server.server.getClientVersion()?.version,
   });
 
-  // The SDK converts every tool's zod schemas to JSON Schema on each tools/list, per session. The list is the same
-  // for the whole process, so it is converted once. (When `extend` adds tools, the SDK's own handler stays.)
-  const ownList = !opts.extend && app.tools.length > 0;
-  for (const tool of app.tools) registerTool(app, server, tool, session, !ownList);
-  if (ownList) {
+  // tools/list and tools/call are answered here rather than by the SDK's McpServer: the SDK converts every zod
+  // schema to JSON Schema on each tools/list, and validates arguments asynchronously before the runner (which
+  // checks them itself, and audits a refused action). When `extend` adds tools of its own, the SDK keeps both.
+  if (opts.extend) {
+    for (const tool of app.tools) registerTool(app, server, tool, session);
+  } else if (app.tools.length > 0) {
+    const byName = toolIndex(app.tools);
     server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList(app.tools) }));
+    server.server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+      const tool = byName.get(req.params.name);
+      // As the SDK answers it: a result the model sees, rather than a protocol error.
+      if (!tool) return toCallToolResult(unknownTool(req.params.name));
+      return toCallToolResult(await app.runner.run(tool, req.params.arguments, callEnv(server, extra, session(extra))));
+    });
   }
   for (const def of app.resources) registerResource(app, server, def);
   const offered = new Set(app.tools.map((t) => t.name));
@@ -263,6 +272,22 @@ function toolList(tools: readonly AnyTool[]): Tool[] {
   return list;
 }
 
+function unknownTool(name: string): ToolOutcome {
+  return {
+    ok: false,
+    message: `Tool ${cleanText(name, 100)} not found: this server does not offer it (tools/list names the tools it offers). Nothing was done.`,
+    error: { kind: 'invalid', retryable: false },
+  };
+}
+
+const toolIndexes = new WeakMap<readonly AnyTool[], ReadonlyMap<string, AnyTool>>();
+
+function toolIndex(tools: readonly AnyTool[]): ReadonlyMap<string, AnyTool> {
+  let index = toolIndexes.get(tools);
+  if (!index) toolIndexes.set(tools, (index = new Map(tools.map((t) => [t.name, t]))));
+  return index;
+}
+
 function callEnv(server: McpServer, extra: Extra, session: CallEnv['session']): CallEnv {
   const token = extra._meta?.progressToken;
   const progress =
@@ -300,18 +325,15 @@ function callEnv(server: McpServer, extra: Extra, session: CallEnv['session']): 
   return { session, signal: extra.signal, elicit, progress };
 }
 
-/**
- * One tool with the SDK. The runner checks every result against the output schema; the SDK checks it again only
- * when it also lists the tools itself (`sdkLists`), as it needs the schema for that.
- */
-function registerTool(app: App, server: McpServer, tool: AnyTool, session: (e: Extra) => CallEnv['session'], sdkLists: boolean): void {
+/** One tool registered with the SDK's McpServer, which then lists it and checks its input and output too. */
+function registerTool(app: App, server: McpServer, tool: AnyTool, session: (e: Extra) => CallEnv['session']): void {
   server.registerTool(
     tool.name,
     {
       title: tool.title,
       description: tool.description,
       inputSchema: tool.input,
-      ...(sdkLists ? { outputSchema: tool.output } : {}),
+      outputSchema: tool.output,
       annotations: { title: tool.title, ...tool.annotations },
     },
     async (args: Record<string, unknown>, extra: Extra) => {

@@ -50,6 +50,25 @@ export interface RunnerDeps {
   log: Logger;
 }
 
+/** What one call learned on its way, for its outcome and audit line. */
+interface RunState {
+  confirmCalled: boolean;
+  confirmation: ConfirmOutcome;
+  pbx?: string;
+  user?: string;
+  /** Refused before anything ran (arguments that do not match the schema). */
+  refused?: boolean;
+}
+
+const asRecord = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** Schema issues in a line a model can act on: `user: expected string, received number; ...`. */
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const shown = issues.slice(0, 5).map((i) => `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
+  return `${shown.join('; ')}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`;
+}
+
 /** A guarded tool tried an action before asking: a bug in the tool, never shipped (tests catch it). */
 class UnguardedActionError extends Error {}
 
@@ -65,17 +84,24 @@ export class ToolRunner {
     return !!tool.guarded && this.deps.safety.confirm !== 'off' && this.confirmTools.has(tool.name);
   }
 
-  async run(tool: AnyTool, args: Record<string, unknown>, env: CallEnv): Promise<ToolOutcome> {
+  /** Runs `tool` with the arguments a client sent: they are checked against the tool's input schema here, so an
+   * invalid call of an action is refused and audited like any other refusal. */
+  async run(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<ToolOutcome> {
     const started = Date.now();
     const isAction = !tool.annotations.readOnlyHint;
-    const state: { confirmCalled: boolean; confirmation: ConfirmOutcome; pbx?: string; user?: string } = {
-      confirmCalled: false,
-      confirmation: 'not_required',
-    };
+    const state: RunState = { confirmCalled: false, confirmation: 'not_required' };
+    const parsed = tool.input.safeParse(rawArgs ?? {});
+    const args: Record<string, unknown> = parsed.success ? (parsed.data as Record<string, unknown>) : asRecord(rawArgs);
     const log = this.deps.log.child({ tool: tool.name, session: env.session.id });
-    const ctx = this.context(tool, args, env, state, log);
     let outcome: ToolOutcome;
     try {
+      if (!parsed.success) {
+        state.refused = true;
+        throw new BackendError('invalid', `Invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}`, {
+          hint: 'Nothing was done. Correct the arguments (see the tool\'s input schema) and call it again.',
+        });
+      }
+      const ctx = this.context(tool, args, env, state, log);
       if (this.deps.readOnly && isAction) {
         throw new BackendError('unsupported', `${tool.name} changes state, and this server runs read-only`, {
           hint: 'Only tools that read are available (readOnly in the config, or --read-only).',
@@ -103,7 +129,7 @@ export class ToolRunner {
     tool: AnyTool,
     args: Record<string, unknown>,
     env: CallEnv,
-    state: { confirmCalled: boolean; confirmation: ConfirmOutcome; pbx?: string; user?: string },
+    state: RunState,
     log: Logger,
   ): ToolContext {
     const { pbxes, policy, limiter, tokens, safety } = this.deps;
@@ -199,7 +225,7 @@ export class ToolRunner {
   private failure(
     e: unknown,
     tool: AnyTool,
-    state: { confirmation: ConfirmOutcome; pbx?: string },
+    state: RunState,
     log: Logger,
   ): ToolOutcome {
     if (e instanceof ConfirmationStop) {
@@ -262,7 +288,7 @@ export class ToolRunner {
     tool: AnyTool,
     args: Record<string, unknown>,
     env: CallEnv,
-    state: { confirmation: ConfirmOutcome; pbx?: string; user?: string },
+    state: RunState,
     outcome: ToolOutcome,
   ): void {
     let result: AuditEntry['outcome'];
@@ -270,7 +296,8 @@ export class ToolRunner {
       const status = outcome.structured.status;
       result = status === 'confirmation_required' ? 'confirmation_required' : status === 'not_confirmed' ? 'not_confirmed' : 'done';
     } else {
-      result = outcome.error.rule || outcome.error.kind === 'unsupported' || state.confirmation === 'token_refused' ? 'refused' : 'error';
+      result =
+        state.refused || outcome.error.rule || outcome.error.kind === 'unsupported' || state.confirmation === 'token_refused' ? 'refused' : 'error';
     }
     const { confirm_token: _t, ...rest } = args;
     this.deps.audit.record({

@@ -120,6 +120,27 @@ describe('audit trail', () => {
     expect(lines.join('')).toMatch(/audit \(file unavailable\).*set_dnd/);
   });
 
+  it('refuses and audits an action whose arguments do not match its schema, before anything reaches the PBX', async () => {
+    t = await testApp();
+    const c = await inMemoryClient(t.app);
+    const calls = async () => {
+      const o = await run('get_active_call', {});
+      return o.ok ? o.structured.calls : o.message;
+    };
+    const before = await calls();
+    const r = await c.client.callTool({ name: 'place_call', arguments: { to: 202, user: 'alice' } });
+    expect(r.isError).toBe(true);
+    expect((r.content as { text: string }[])[0]!.text).toMatch(/^Invalid arguments for place_call: to: .*expected string.*Nothing was done/);
+    const unknown = await c.client.callTool({ name: 'no_such_tool', arguments: {} });
+    expect(unknown.isError).toBe(true);
+    expect((unknown.content as { text: string }[])[0]!.text).toMatch(/^Tool no_such_tool not found/);
+    expect(await calls()).toEqual(before);
+    expect(t.app.audit.recent()).toEqual([
+      expect.objectContaining({ tool: 'place_call', outcome: 'refused', user: 'alice', args: { to: 202, user: 'alice' }, error: expect.objectContaining({ kind: 'invalid' }) }),
+    ]);
+    await c.close();
+  });
+
   it('serves audit://recent to clients', async () => {
     t = await testApp();
     await run('set_dnd', { enabled: true });
