@@ -1,17 +1,19 @@
 // 1. Tool-call latency, ours (get_active_call on the sim PBX) vs the floor (bare SDK, one no-op tool), on stdio
-// and on streamable HTTP. Rounds alternate between the two so machine noise hits both alike.
-import { benchConfig, callOf, httpClient, ms, ratio, startHttp, stats, stdioClient, timeCalls } from './lib.mjs';
+// and on streamable HTTP. Rounds alternate between the two so machine noise hits both alike; client and servers
+// are pinned to CPUs of their own (lib.mjs, PIN) so that placement does not decide the result.
+import { benchConfig, callOf, httpClient, ms, pinClient, placement, ratio, startHttp, stats, stdioClient, timeCalls } from './lib.mjs';
 
 export async function latency({ rounds = 20, perRound = 100, warmup = 300 } = {}) {
   const config = benchConfig();
   const rows = [];
+  const unpin = pinClient();
   for (const transport of ['stdio', 'http']) {
     const clients = {};
     const servers = [];
     for (const kind of ['floor', 'ours']) {
-      if (transport === 'stdio') clients[kind] = await stdioClient(kind, config);
+      if (transport === 'stdio') clients[kind] = await stdioClient(kind, config, { pin: true });
       else {
-        const s = await startHttp(kind, config);
+        const s = await startHttp(kind, config, { pin: true });
         servers.push(s);
         clients[kind] = await httpClient(s.url);
       }
@@ -27,11 +29,13 @@ export async function latency({ rounds = 20, perRound = 100, warmup = 300 } = {}
     const o = stats(samples.ours);
     rows.push({ transport, floor: f, ours: o, p50ratio: o.p50 / f.p50, p99ratio: o.p99 / f.p99 });
   }
+  unpin();
   return {
     title: '1. Tool-call latency: get_active_call on the sim PBX vs a bare SDK server with one no-op tool (target p50 within 1.2x)',
     header: ['transport', 'calls', 'floor p50 ms', 'ours p50 ms', 'p50 ratio', 'floor p99 ms', 'ours p99 ms', 'p99 ratio'],
     rows: rows.map((r) => [r.transport, r.ours.n, ms(r.floor.p50), ms(r.ours.p50), ratio(r.ours.p50, r.floor.p50), ms(r.floor.p99), ms(r.ours.p99), ratio(r.ours.p99, r.floor.p99)]),
     data: rows,
+    note: `${rounds} rounds of ${perRound} calls per side, alternating, after ${warmup} warm-up calls; ${placement()}.`,
   };
 }
 

@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: statistics, starting servers (ours and the floor), connecting SDK clients.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,6 +11,38 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
 export const FLOOR = join(ROOT, 'bench', 'floor-server.mjs');
+
+/**
+ * CPU placement for the latency sections (1 and 2). Unpinned, the scheduler's placement of each process decides
+ * a run: two servers with the same per-call work differed by up to 1.3x in p50 on this 2-vCPU VM, depending on
+ * where each one landed. Pinned, the benchmark client runs on CPU 0 and every server it times (ours, the floor,
+ * the vendor simulators) on CPU 1, so each side crosses between CPUs the same way, as on an idle desktop where
+ * client and server run on different cores. BENCH_PIN=0, one CPU, or no `taskset` (util-linux): unpinned.
+ */
+export const PIN = (() => {
+  if (process.env.BENCH_PIN === '0' || availableParallelism() < 2) return null;
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return { client: '0', server: '1', all: `0-${availableParallelism() - 1}` };
+  } catch {
+    return null;
+  }
+})();
+
+/** Pins this process (the benchmark client, all its threads) to CPU 0; returns what undoes it. */
+export function pinClient() {
+  if (!PIN) return () => {};
+  const set = (cpus) => execFileSync('taskset', ['-a', '-cp', cpus, String(process.pid)], { stdio: 'ignore' });
+  set(PIN.client);
+  return () => set(PIN.all);
+}
+
+/** How to start a server process the benchmark times: on CPU 1 when pinning. */
+export function serverCommand(args, pin = true) {
+  return PIN && pin ? { command: 'taskset', args: ['-c', PIN.server, process.execPath, ...args] } : { command: process.execPath, args };
+}
+
+export const placement = () => (PIN ? `client on CPU ${PIN.client}, servers on CPU ${PIN.server} (taskset)` : 'unpinned');
 
 export function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
@@ -41,9 +73,9 @@ export function benchConfig(extra = {}) {
 }
 
 /** Ours or the floor over stdio, with a connected client. */
-export async function stdioClient(kind, config) {
-  const args = kind === 'ours' ? [CLI, '--config', config.path] : [FLOOR, 'stdio'];
-  const transport = new StdioClientTransport({ command: process.execPath, args, cwd: ROOT, stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } });
+export async function stdioClient(kind, config, { pin = false } = {}) {
+  const cmd = serverCommand(kind === 'ours' ? [CLI, '--config', config.path] : [FLOOR, 'stdio'], pin);
+  const transport = new StdioClientTransport({ ...cmd, cwd: ROOT, stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } });
   let err = '';
   transport.stderr?.on('data', (d) => (err += d));
   const client = new Client({ name: 'bench', version: '1' });
@@ -56,9 +88,9 @@ export async function stdioClient(kind, config) {
 }
 
 /** Start ours or the floor over HTTP; resolves with its endpoint and the child. */
-export function startHttp(kind, config) {
-  const args = kind === 'ours' ? [CLI, '--transport', 'http', '--port', '0', '--config', config.path] : [FLOOR, 'http', '0'];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+export function startHttp(kind, config, { pin = false } = {}) {
+  const cmd = serverCommand(kind === 'ours' ? [CLI, '--transport', 'http', '--port', '0', '--config', config.path] : [FLOOR, 'http', '0'], pin);
+  const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
   let err = '';
   return new Promise((res, rej) => {
     child.stderr.on('data', (d) => {

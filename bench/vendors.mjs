@@ -13,7 +13,7 @@ import { Agent, request } from 'undici';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { CLI, ROOT, httpClient, ms, startHttp, stats } from './lib.mjs';
+import { CLI, ROOT, httpClient, ms, pinClient, placement, serverCommand, startHttp, stats } from './lib.mjs';
 
 const { SIMULATORS } = await import('../dist/simulators.js');
 const { PbxEngine } = await import('../dist/backends/sim/engine.js');
@@ -88,7 +88,8 @@ async function xucToken(url) {
 
 /** `telephony-mcp simulate <vendor> --port 0` in a child process; resolves with the PBX entry it prints. */
 function simulateInChild(vendor) {
-  const child = spawn(process.execPath, [CLI, 'simulate', vendor, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const cmd = serverCommand([CLI, 'simulate', vendor, '--port', '0']);
+  const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr.on('data', (d) => {
@@ -100,8 +101,8 @@ function simulateInChild(vendor) {
   });
 }
 
-async function stdioMcp(config) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--config', config.path], cwd: ROOT, stderr: 'ignore', env: { PATH: process.env.PATH ?? '' } });
+async function stdioMcp(config, pin = false) {
+  const transport = new StdioClientTransport({ ...serverCommand([CLI, '--config', config.path], pin), cwd: ROOT, stderr: 'ignore', env: { PATH: process.env.PATH ?? '' } });
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);
   return client;
@@ -116,10 +117,11 @@ const viaMcp = (client, vendor, read) => async () => {
 
 /** Section 2: each read through telephony-mcp and straight to the simulator, call by call alternating, in rounds over the vendors; simulators in a child process. */
 async function overhead({ calls, warmup }) {
+  const unpin = pinClient();
   const children = {};
   for (const vendor of Object.keys(READS)) children[vendor] = await simulateInChild(vendor);
   const config = configFor(Object.fromEntries(Object.entries(children).map(([v, c]) => [v, { running: { configExample: c.entry } }])));
-  const client = await stdioMcp(config);
+  const client = await stdioMcp(config, true);
   const agent = new Agent({ connect: { rejectUnauthorized: false } });
   const origin = (v) => new URL(children[v].entry.url).origin;
   const token = await xucToken(origin('xivo'));
@@ -160,6 +162,7 @@ async function overhead({ calls, warmup }) {
     await client.close();
     await agent.close();
     for (const c of Object.values(children)) c.child.kill();
+    unpin();
   }
   return rows;
 }
@@ -219,7 +222,8 @@ export async function vendors({ calls = 1000, warmup = 200 } = {}) {
       rows: overheadRows,
       note:
         'Simulators in a process of their own (`telephony-mcp simulate`). ipbx reads are served from its 3 s cache (the ' +
-        'vendor floor), so most calls never reach the PBX. The MCP stdio hop alone (section 1 floor) is part of "added".',
+        'vendor floor), so most calls never reach the PBX. The MCP stdio hop alone (section 1 floor) is part of "added". ' +
+        `Placement: ${placement()}; our server and the simulators share CPU 1, so both paths cross between CPUs twice per call.`,
     },
     {
       title: `6. Backend economy, counted at the simulators over ${calls} sequential calls (keep-alive: 1 connection; XUC: 1 login per token lifetime)`,
