@@ -10,7 +10,7 @@
  * Liberal in what it reads: untyped values (strings), <nil/> with or without a namespace prefix (<ex:nil/>),
  * i8, empty <params/>, a <value/> with nothing in it, "true"/"false" booleans. Strict in what it writes.
  */
-import { parseXmlTree, XmlError, type XNode } from './xmltree.js';
+import { parseXmlTree, type XElement, XmlError, type XNode } from './xmltree.js';
 import { BackendError } from '../errors.js';
 
 export type XmlRpcValue = null | boolean | number | string | XmlRpcValue[] | XmlRpcStruct;
@@ -60,25 +60,33 @@ function childrenOf(n: XNode): XNode[] {
   return typeof n === 'string' ? [] : n.kids;
 }
 
+/** Text between elements may only be whitespace. */
+function checkBlank(n: string, where: string): void {
+  if (n.trim() !== '') throw malformed(`text inside ${shown(where)}`);
+}
+
 /** The element children; text between them may only be whitespace. */
-function elements(nodes: XNode[], where: string): XNode[] {
-  const out: XNode[] = [];
-  for (const n of nodes) {
-    if (isText(n)) {
-      if (n.trim() !== '') throw malformed(`text inside ${shown(where)}`);
-    } else out.push(n);
+function elements(nodes: XNode[], where: string): XElement[] {
+  // Most elements hold only elements: the input array itself, without a copy.
+  let i = 0;
+  while (i < nodes.length && !isText(nodes[i]!)) i++;
+  if (i === nodes.length) return nodes as XElement[];
+  const out: XElement[] = nodes.slice(0, i) as XElement[];
+  for (; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (isText(n)) checkBlank(n, where);
+    else out.push(n);
   }
   return out;
 }
 
-/** The text content of an element that must hold only text. */
+/** The text content of an element that must hold only text (adjacent text is already joined: one node). */
 function textOf(nodes: XNode[], where: string): string {
-  let s = '';
-  for (const n of nodes) {
-    if (!isText(n)) throw malformed(`${shown(tagOf(n))} inside ${shown(where)}`);
-    s += n;
-  }
-  return s;
+  if (nodes.length === 0) return '';
+  const n = nodes[0]!;
+  if (nodes.length === 1 && isText(n)) return n;
+  const el = nodes.find((x) => !isText(x))!;
+  throw malformed(`${shown(tagOf(el))} inside ${shown(where)}`);
 }
 
 /** The one child element named `tag` (required), or undefined when optional and absent. */
@@ -112,12 +120,18 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** The content of one <value> element. */
 function decodeValue(nodes: XNode[], depth: number): XmlRpcValue {
   if (depth > MAX_DEPTH) throw malformed('nesting too deep');
-  if (nodes.every(isText)) return textOf(nodes, 'value'); // an untyped value is a string
-  const els = elements(nodes, 'value');
-  if (els.length > 1) throw malformed('a <value> with more than one type');
-  const el = els[0]!;
-  const tag = tagOf(el);
-  const kids = childrenOf(el);
+  // The one typed element, with only whitespace around it; or text alone, an untyped value (a string).
+  let el: XElement | undefined;
+  for (const n of nodes) {
+    if (!isText(n)) {
+      if (el) throw malformed('a <value> with more than one type');
+      el = n;
+    }
+  }
+  if (!el) return textOf(nodes, 'value');
+  if (nodes.length > 1) for (const n of nodes) if (isText(n)) checkBlank(n, 'value');
+  const tag = el.tag;
+  const kids = el.kids;
   switch (tag) {
     case 'string':
       return textOf(kids, tag);
@@ -161,18 +175,26 @@ function decodeValue(nodes: XNode[], depth: number): XmlRpcValue {
     }
     case 'struct': {
       const out: XmlRpcStruct = Object.create(null) as XmlRpcStruct;
-      for (const m of elements(kids, tag)) {
-        if (tagOf(m) !== 'member') throw malformed(`${shown(tagOf(m))} inside <struct>`);
+      for (const m of kids) {
+        if (isText(m)) {
+          checkBlank(m, tag);
+          continue;
+        }
+        if (m.tag !== 'member') throw malformed(`${shown(m.tag)} inside <struct>`);
         let name: string | undefined;
-        let value: XNode | undefined;
-        for (const part of elements(childrenOf(m), 'member')) {
-          const p = tagOf(part);
-          if (p === 'name' && name === undefined) name = textOf(childrenOf(part), 'name');
+        let value: XElement | undefined;
+        for (const part of m.kids) {
+          if (isText(part)) {
+            checkBlank(part, 'member');
+            continue;
+          }
+          const p = part.tag;
+          if (p === 'name' && name === undefined) name = textOf(part.kids, 'name');
           else if (p === 'value' && value === undefined) value = part;
           else throw malformed(`${shown(p)} inside <member>`);
         }
         if (name === undefined || value === undefined) throw malformed('a <member> without its <name> or <value>');
-        out[name] = decodeValue(childrenOf(value), depth + 1);
+        out[name] = decodeValue(value.kids, depth + 1);
       }
       return out;
     }

@@ -61,8 +61,23 @@ function pushText(children: XNode[], text: string): void {
   else children.push(text);
 }
 
-function validName(name: string): boolean {
-  return XMLRPC_NAMES.has(name) || NAME_ONLY.test(name);
+/** The XML-RPC names by length, to recognize one in place, without slicing it out of the answer. */
+const NAMES_BY_LENGTH: string[][] = [];
+for (const n of XMLRPC_NAMES) (NAMES_BY_LENGTH[n.length] ??= []).push(n);
+
+/** The XML-RPC name written at xml[from, to), if it is one. */
+function knownName(xml: string, from: number, to: number): string | undefined {
+  const candidates = NAMES_BY_LENGTH[to - from];
+  if (candidates) for (const n of candidates) if (xml.startsWith(n, from)) return n;
+  return undefined;
+}
+
+/** A name from xml[from, to): a known XML-RPC name, or any other valid XML name; undefined when invalid. */
+function nameAt(xml: string, from: number, to: number): string | undefined {
+  const known = knownName(xml, from, to);
+  if (known !== undefined) return known;
+  const name = xml.slice(from, to);
+  return NAME_ONLY.test(name) ? name : undefined;
 }
 
 /** The index of the `>` that ends the tag starting at `from`, skipping quoted attribute values. */
@@ -84,7 +99,9 @@ function tagEnd(xml: string, from: number): number {
 /** Parse a whole document into its top-level nodes. Throws XmlError on anything that is not well-formed. */
 export function parseXmlTree(xml: string): XNode[] {
   const root: XNode[] = [];
-  const open: { tag: string; children: XNode[] }[] = [];
+  // The open elements: their names as written (prefix included, for the end tag) and their children.
+  const openNames: string[] = [];
+  const openKids: XNode[][] = [];
   let children = root;
   let i = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
   while (i < xml.length) {
@@ -93,7 +110,7 @@ export function parseXmlTree(xml: string): XNode[] {
     if (end > i) {
       const raw = xml.slice(i, end);
       // Outside the root element XML allows only whitespace, comments and processing instructions.
-      if (open.length === 0) {
+      if (openNames.length === 0) {
         if (raw.trim() !== '') throw new XmlError('text outside the root element');
       } else pushText(children, decodeText(raw));
     }
@@ -117,40 +134,56 @@ export function parseXmlTree(xml: string): XNode[] {
     } else if (next === 47 /* / */) {
       const e = xml.indexOf('>', lt + 2);
       if (e < 0) throw new XmlError('an unterminated end tag');
-      const top = open.pop();
+      const top = openNames.pop();
+      openKids.pop();
       // </name> with optional whitespace before the `>`, compared in place.
-      let after = lt + 2 + (top ? top.tag.length : 0);
+      let after = lt + 2 + (top !== undefined ? top.length : 0);
       while (after < e && isSpace(xml.charCodeAt(after))) after++;
-      if (!top || after !== e || !xml.startsWith(top.tag, lt + 2)) {
+      if (top === undefined || after !== e || !xml.startsWith(top, lt + 2)) {
         const name = xml.slice(lt + 2, e).trimEnd();
-        throw new XmlError(`</${name.slice(0, 40)}> does not close ${top ? `<${top.tag}>` : 'anything'}`);
+        throw new XmlError(`</${name.slice(0, 40)}> does not close ${top !== undefined ? `<${top}>` : 'anything'}`);
       }
-      children = open.length ? open[open.length - 1]!.children : root;
+      children = openKids.length ? openKids[openKids.length - 1]! : root;
       i = e + 1;
     } else {
-      const e = tagEnd(xml, lt + 1);
-      let close = e;
-      const selfClosing = xml.charCodeAt(e - 1) === 47; // '/'
-      if (selfClosing) close--;
-      // The name ends at the first whitespace; anything after it must be well-formed attributes (ignored).
+      // The name ends at whitespace, `/` or `>`; a plain <name> (most tags) needs no look at attributes.
       let nameEnd = lt + 1;
-      while (nameEnd < close && !isSpace(xml.charCodeAt(nameEnd))) nameEnd++;
-      const name = xml.slice(lt + 1, nameEnd);
-      if (!validName(name) || (nameEnd < close && !ATTRS.test(xml.slice(nameEnd, close)))) {
+      let colon = -1;
+      let c = xml.charCodeAt(nameEnd);
+      while (nameEnd < xml.length && c !== 62 && c !== 47 && !isSpace(c)) {
+        if (c === 58) colon = nameEnd;
+        c = xml.charCodeAt(++nameEnd);
+      }
+      let e: number;
+      let close: number;
+      let selfClosing: boolean;
+      if (c === 62) {
+        e = close = nameEnd;
+        selfClosing = false;
+      } else {
+        e = tagEnd(xml, nameEnd);
+        close = e;
+        selfClosing = xml.charCodeAt(e - 1) === 47; // '/'
+        if (selfClosing) close--;
+      }
+      const name = nameAt(xml, lt + 1, nameEnd);
+      // Anything between the name and the end must be well-formed attributes (ignored).
+      if (name === undefined || (nameEnd < close && !ATTRS.test(xml.slice(nameEnd, close)))) {
         throw new XmlError('a malformed start tag');
       }
-      const colon = name.lastIndexOf(':');
-      const local = colon < 0 ? name : name.slice(colon + 1);
+      // The namespace prefix goes: <ex:nil/> is <nil/>.
+      const local = colon < 0 ? name : (knownName(xml, colon + 1, nameEnd) ?? xml.slice(colon + 1, nameEnd));
       const kids: XNode[] = [];
       children.push({ tag: local, kids });
       if (!selfClosing) {
-        if (open.length >= MAX_OPEN) throw new XmlError('elements nested too deeply');
-        open.push({ tag: name, children: kids });
+        if (openNames.length >= MAX_OPEN) throw new XmlError('elements nested too deeply');
+        openNames.push(name);
+        openKids.push(kids);
         children = kids;
       }
       i = e + 1;
     }
   }
-  if (open.length) throw new XmlError(`<${open[open.length - 1]!.tag}> is never closed`);
+  if (openNames.length) throw new XmlError(`<${openNames[openNames.length - 1]!}> is never closed`);
   return root;
 }

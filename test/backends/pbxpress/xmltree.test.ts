@@ -84,4 +84,13 @@ describe('parseXmlTree', () => {
     expect(() => parseXmlTree('<a><b></bb></a>')).toThrow(/does not close/);
     expect(() => parseXmlTree('<ab></a>')).toThrow(/does not close/);
   });
+
+  it('reads start tags with attributes, whitespace or a self-closing slash, and refuses malformed ones', () => {
+    expect(parseXmlTree("<a\tx='1'\r\n y=\"2>\"><b/><c\n/><d x=\"/\"/></a>")).toEqual([
+      { tag: 'a', kids: [{ tag: 'b', kids: [] }, { tag: 'c', kids: [] }, { tag: 'd', kids: [] }] },
+    ]);
+    for (const bad of ['<a/b></a>', '<a<b>', '<a / >', '<>', '<a x=1></a>', '<a', '<a x="1"', '<1a/>']) {
+      expect(() => parseXmlTree(bad), bad).toThrow(XmlError);
+    }
+  });
 });
