@@ -33,7 +33,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 import { redactData } from './redact.js';
 
 export const DEFAULT_MAX_LENGTH = 256;
-const PLAIN = /^(?! )(?:[!-~]| (?=[!-~]))*$/;
+// Printable ASCII, and the arrow and ellipsis our own summaries use, with single spaces between: nothing to clean.
+const PLAIN = /^(?! )(?:[!-~\u2192\u2026]| (?=[!-~\u2192\u2026]))*$/;
 
 /** Clean one string: no controls or invisible characters, whitespace collapsed, at most `max` characters. */
 export function cleanText(s: string, max = DEFAULT_MAX_LENGTH, multiline = false): string {
@@ -61,18 +62,32 @@ const MULTILINE: Record<string, number> = { csv: 5_000_000, note: 10_000, value:
 /** Clean every string in a JSON-like value, keys included, and mask known secrets in them (a token stored in a
  * note or a contact field never comes back). Arrays are capped at `maxItems`. */
 export function sanitizeDeep<T>(value: T, maxItems = 10_000): T {
-  const walk = (v: unknown, key: string | undefined): unknown => {
-    if (typeof v === 'string') {
-      const bound = key !== undefined ? MULTILINE[key] : undefined;
-      return redactData(bound !== undefined ? cleanText(v, bound, true) : cleanText(v));
+  return walk(value, undefined, maxItems) as T;
+}
+
+// A plain loop rather than closures and Object.entries: every tool result passes through here.
+function walk(v: unknown, key: string | undefined, maxItems: number): unknown {
+  if (typeof v === 'string') {
+    const bound = key !== undefined ? MULTILINE[key] : undefined;
+    return redactData(bound !== undefined ? cleanText(v, bound, true) : cleanText(v));
+  }
+  if (Array.isArray(v)) {
+    const n = Math.min(v.length, maxItems);
+    const out: unknown[] = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = walk(v[i], key, maxItems);
+    return out;
+  }
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    const src = v as Record<string, unknown>;
+    for (const k of Object.keys(src)) {
+      const clean = cleanText(k, 64);
+      const x = walk(src[k], k, maxItems);
+      // A key "__proto__" (JSON from a PBX can hold one) stays a key; assigning it would set the prototype.
+      if (clean === '__proto__') Object.defineProperty(out, clean, { value: x, enumerable: true, writable: true, configurable: true });
+      else out[clean] = x;
     }
-    if (Array.isArray(v)) return v.slice(0, maxItems).map((x) => walk(x, key));
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[cleanText(k, 64)] = walk(x, k);
-      return out;
-    }
-    return v;
-  };
-  return walk(value, undefined) as T;
+    return out;
+  }
+  return v;
 }

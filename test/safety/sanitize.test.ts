@@ -41,6 +41,20 @@ describe('cleanText', () => {
   });
 });
 
+describe('sanitizeDeep', () => {
+  it('keeps a "__proto__" key from PBX JSON as a key, never as the result\'s prototype', () => {
+    const out = sanitizeDeep(JSON.parse('{"name":"x","__proto__":{"polluted":"yes\\u200b"}}') as Record<string, unknown>);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect((out as { polluted?: string }).polluted).toBeUndefined();
+    expect(JSON.stringify(out)).toBe('{"name":"x","__proto__":{"polluted":"yes"}}');
+  });
+
+  it('caps arrays at maxItems, in nested arrays too', () => {
+    expect(sanitizeDeep({ a: [1, 2, 3, [4, 5, 6]] }, 3)).toEqual({ a: [1, 2, 3] });
+    expect(sanitizeDeep([[1, 2, 3], 'b'], 2)).toEqual([[1, 2], 'b']);
+  });
+});
+
 describe('redaction', () => {
   it('masks registered secrets, credentials in common textual forms, and secret-looking keys', () => {
     addSecret('hunter2-secret');
@@ -54,9 +68,9 @@ describe('redaction', () => {
 });
 
 describe('cleanText fast path', () => {
-  it('gives the same answer as the full path for plain ASCII (property)', () => {
+  it('gives the same answer as the full path for plain ASCII, arrows and ellipses (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(' ', 'a', 'Z', '0', '+', '~', '\t'), maxLength: 30 }), (s) => {
+      fc.property(fc.string({ unit: fc.constantFrom(' ', 'a', 'Z', '0', '+', '~', '\t', '\u2192', '\u2026'), maxLength: 30 }), (s) => {
         const slow = s.normalize('NFC').replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ').replace(/\s+/g, ' ').trim();
         expect(cleanText(s)).toBe(slow);
       }),
