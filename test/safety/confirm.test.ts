@@ -268,7 +268,7 @@ describe('configuration', () => {
     expect((await tool(client, 'hangup', {})).structured).toMatchObject({ status: 'confirmation_required' });
   });
 
-  it('manage_contacts asks only for delete, delete_all and import_csv', async () => {
+  it('manage_contacts asks for update, delete, delete_all and import_csv; not for list, get or create', async () => {
     const client = await setup();
     const created = await tool(client, 'manage_contacts', { action: 'create', contact: { lastname: 'Rossi' } });
     expect(created.structured).toMatchObject({ status: 'done' });
@@ -282,5 +282,26 @@ describe('configuration', () => {
       status: 'confirmation_required',
     });
     expect(t.sim().engine.book('alice').list()).toHaveLength(1);
+  });
+
+  it('manage_contacts update shows the old and new values, and its token lapses when the contact changed since', async () => {
+    const client = await setup();
+    const created = await tool(client, 'manage_contacts', { action: 'create', contact: { lastname: 'Rossi', email: 'r@example.com' } });
+    const id = (created.structured!.contact as { id: string }).id;
+    const change = { lastname: 'Russo', email: '' };
+    const asked = (await tool(client, 'manage_contacts', { action: 'update', id, contact: change })).structured!;
+    expect(asked).toMatchObject({ status: 'confirmation_required' });
+    expect(asked.message).toMatch(/Change contact Rossi in the contacts of alice: lastname "Rossi" → "Russo", email cleared\?/);
+    const book = t.sim().engine.book('alice');
+    expect(book.list()[0]).toMatchObject({ lastname: 'Rossi', email: 'r@example.com' });
+    const done = await tool(client, 'manage_contacts', { action: 'update', id, contact: change, confirm_token: asked.confirm_token });
+    expect(done.structured).toMatchObject({ status: 'done', contact: { lastname: 'Russo' } });
+    expect(book.list()[0]!.email ?? '').toBe('');
+
+    const again = (await tool(client, 'manage_contacts', { action: 'update', id, contact: { lastname: 'Verdi' } })).structured!;
+    book.update(id, { firstname: 'Gino' });
+    const late = await tool(client, 'manage_contacts', { action: 'update', id, contact: { lastname: 'Verdi' }, confirm_token: again.confirm_token });
+    expect(late.text).toMatch(/changed since the user confirmed/);
+    expect(book.list()[0]).toMatchObject({ lastname: 'Russo', firstname: 'Gino' });
   });
 });
