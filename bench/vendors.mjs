@@ -27,7 +27,7 @@ const READS = {
       method: 'POST',
       path: '/',
       headers: { 'content-type': 'application/xml' },
-      body: `<?xml version="1.0"?><kpbx_request><activeCallInfo><username>alice</username><pwd_md5>${createHash('md5').update('kalliope').digest('hex')}</pwd_md5></activeCallInfo></kpbx_request>`,
+      body: `<?xml version="1.0"?><kpbx_request><activeCallInfo><username>alice</username><pwd_md5>${createHash('md5').update('kalliope-sim').digest('hex')}</pwd_md5></activeCallInfo></kpbx_request>`,
     }),
   },
   xcally: { tool: { name: 'get_active_call', arguments: { pbx: 'xcally' } }, direct: () => ({ method: 'GET', path: '/xcally/svc/channels' }) },
@@ -36,7 +36,7 @@ const READS = {
     direct: () => ({
       method: 'POST',
       path: '/RPC2',
-      headers: { 'content-type': 'text/xml', authorization: `Basic ${Buffer.from('201:pbxpress').toString('base64')}` },
+      headers: { 'content-type': 'text/xml', authorization: `Basic ${Buffer.from('201:pbxpress-sim').toString('base64')}` },
       body: '<?xml version="1.0"?><methodCall><methodName>get_calls</methodName><params/></methodCall>',
     }),
   },

@@ -43,7 +43,8 @@ export interface RunningKalliopeSimulator extends RunningSimulator {
   style: ResponseStyle;
 }
 
-export const DEFAULT_SIM_PASSWORD = 'kalliope';
+/** Not the vendor's name: a password is masked wherever it appears in results, and a PBX is often named so. */
+export const DEFAULT_SIM_PASSWORD = 'kalliope-sim';
 
 const MESSAGES = {
   0: 'Success',

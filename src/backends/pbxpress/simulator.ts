@@ -82,10 +82,13 @@ const WIRE_STATE: Record<CallView['state'], string> = {
   unknown: 'unknown',
 };
 
+export const DEFAULT_SIM_PASSWORD = 'pbxpress-sim';
+
 export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<PbxpressSim> {
   const engine = opts.engine;
   const username = opts.username ?? '201';
-  const password = opts.password ?? 'pbxpress';
+  // Not the vendor's name: a password is masked wherever it appears in results, and a PBX is often named so.
+  const password = opts.password ?? DEFAULT_SIM_PASSWORD;
   const expectedAuth = basicAuth(username, password);
   const settings = { parkingShape: opts.parkingShape ?? 'array', noneStyle: opts.noneStyle ?? 'nil' };
   let favorites: XmlRpcStruct[] = [];

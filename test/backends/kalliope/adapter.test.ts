@@ -53,7 +53,7 @@ describe('requests on the wire', () => {
     expect(req.path).toBe('/');
     expect(req.headers['content-type']).toBe('application/xml');
     expect(req.body).toBe(
-      `<?xml version="1.0"?><kpbx_request><click2call><username>alice</username><pwd_md5>${md5Hex('kalliope')}</pwd_md5>` +
+      `<?xml version="1.0"?><kpbx_request><click2call><username>alice</username><pwd_md5>${md5Hex('kalliope-sim')}</pwd_md5>` +
         '<number_to_call>202</number_to_call></click2call></kpbx_request>',
     );
   });
@@ -87,9 +87,9 @@ describe('requests on the wire', () => {
   });
 
   it('accepts passwordMd5 instead of password, in either case', async () => {
-    const b = await h.make({ password: undefined, passwordMd5: md5Hex('kalliope').toUpperCase() });
+    const b = await h.make({ password: undefined, passwordMd5: md5Hex('kalliope-sim').toUpperCase() });
     expect(await b.activeCalls!({})).toEqual([]);
-    expect(h.sim.log.at(-1)!.body).toContain(`<pwd_md5>${md5Hex('kalliope')}</pwd_md5>`);
+    expect(h.sim.log.at(-1)!.body).toContain(`<pwd_md5>${md5Hex('kalliope-sim')}</pwd_md5>`);
   });
 
   it('never shows the password or its hash: both are registered secrets', async () => {

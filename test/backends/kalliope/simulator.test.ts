@@ -163,7 +163,7 @@ describe('starting the simulator', () => {
   it('acts for the first user by default, and refuses an agent the scenario lacks', async () => {
     const { engine: e } = testEngine();
     const s = await startKalliopeSimulator({ engine: e, port: 0 });
-    expect(s).toMatchObject({ agent: 'alice', username: 'alice', password: 'kalliope' });
+    expect(s).toMatchObject({ agent: 'alice', username: 'alice', password: 'kalliope-sim' });
     await s.close();
     await expect(startKalliopeSimulator({ engine: e, port: 0, agent: 'zed' })).rejects.toThrow(/agent "zed" is not a user/);
   });
@@ -172,7 +172,7 @@ describe('starting the simulator', () => {
     const { engine: e } = testEngine();
     const s = await startKalliopeSimulator({ engine: e, port: 0 });
     try {
-      expect(s.configExample).toEqual({ type: 'kalliope', url: s.server.url, username: 'alice', password: 'kalliope', insecureTls: true });
+      expect(s.configExample).toEqual({ type: 'kalliope', url: s.server.url, username: 'alice', password: 'kalliope-sim', insecureTls: true });
       const { type: _t, ...entry } = s.configExample;
       const b = await buildBackend(entry, '/');
       await b.setDnd!({ enabled: true });

@@ -73,7 +73,7 @@ describe('wire format', () => {
     for (const r of s.sim.server.log) {
       expect(r).toMatchObject({ method: 'POST', path: '/RPC2' });
       expect(r.headers['content-type']).toBe('text/xml');
-      expect(r.headers.authorization).toBe(basicAuth('201', 'pbxpress'));
+      expect(r.headers.authorization).toBe(basicAuth('201', 'pbxpress-sim'));
       expect(r.body.startsWith('<?xml version="1.0"?>\n<methodCall>')).toBe(true);
     }
   });
@@ -156,7 +156,7 @@ describe('authentication', () => {
       });
     expect(await raw()).toEqual({ status: 401, challenge: 'Basic realm="PBXpress XML-RPC"' });
     expect((await raw(basicAuth('201', 'nope'))).status).toBe(401);
-    expect((await raw(basicAuth('201', 'pbxpress'))).status).toBe(200);
+    expect((await raw(basicAuth('201', 'pbxpress-sim'))).status).toBe(200);
   });
 
   it('wrong credentials are an auth error that names the login, never the password, for reads and actions', async () => {

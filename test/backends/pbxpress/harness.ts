@@ -11,7 +11,7 @@ import { engine as testEngine } from '../../helpers/scenario.js';
 export const quietLog = new LogHub({ level: 'error', write: () => {} }).logger();
 
 export async function backendFor(url: string, extra: Record<string, unknown> = {}): Promise<Backend> {
-  const config = PbxpressConfig.parse({ type: 'pbxpress', url, username: '201', password: 'pbxpress', ...extra });
+  const config = PbxpressConfig.parse({ type: 'pbxpress', url, username: '201', password: 'pbxpress-sim', ...extra });
   return pbxpressType.create('office', config, { log: quietLog, baseDir: '.' });
 }
 
@@ -26,7 +26,7 @@ export interface SimSetup {
 /** A simulator (login 201 / pbxpress) on a manual-clock test engine, and a backend pointed at it. */
 export async function simSetup(opts: Partial<PbxpressSimOptions> = {}, config: Record<string, unknown> = {}): Promise<SimSetup> {
   const { engine, clock } = testEngine();
-  const sim = await startPbxpressSim({ engine, username: '201', password: 'pbxpress', ...opts });
+  const sim = await startPbxpressSim({ engine, username: '201', password: 'pbxpress-sim', ...opts });
   const backend = await backendFor(sim.endpoint, config);
   return {
     engine,

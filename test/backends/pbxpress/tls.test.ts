@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 const create = async (extra: Record<string, unknown>) =>
-  pbxpressType.create('secure', PbxpressConfig.parse({ type: 'pbxpress', url: sim.endpoint, username: '201', password: 'pbxpress', ...extra }), { log: quietLog, baseDir: dir });
+  pbxpressType.create('secure', PbxpressConfig.parse({ type: 'pbxpress', url: sim.endpoint, username: '201', password: 'pbxpress-sim', ...extra }), { log: quietLog, baseDir: dir });
 
 describe('https', () => {
   it('trusts the PBX certificate given as caFile (relative to the config file)', async () => {
