@@ -87,14 +87,16 @@ export function addSecretsFrom(value: unknown): void {
   walk(value, undefined);
 }
 
+/** Nesting redactValue follows; deeper parts (only refused arguments can nest so) are replaced, never walked. */
+const REDACT_DEPTH = 32;
+
 /** A deep copy of `value` with values under secret-looking keys replaced (for audit lines). */
-export function redactValue(value: unknown): unknown {
+export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map(redactValue);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== undefined && v !== null ? '***' : redactValue(v)]),
-    );
-  }
-  return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= REDACT_DEPTH) return '(nested too deep)';
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== undefined && v !== null ? '***' : redactValue(v, depth + 1)]),
+  );
 }

@@ -68,7 +68,8 @@ export function sanitizeDeep<T>(value: T, maxItems = 10_000): T {
 // A plain loop rather than closures and Object.entries: every tool result passes through here.
 function walk(v: unknown, key: string | undefined, maxItems: number): unknown {
   if (typeof v === 'string') {
-    const bound = key !== undefined ? MULTILINE[key] : undefined;
+    // Own keys only: a key such as "constructor" or "__proto__" must not find an inherited value.
+    const bound = key !== undefined && Object.hasOwn(MULTILINE, key) ? MULTILINE[key] : undefined;
     return redactData(bound !== undefined ? cleanText(v, bound, true) : cleanText(v));
   }
   if (Array.isArray(v)) {

@@ -19,16 +19,24 @@ const noteKey = z
   .max(64)
   .regex(/^[A-Za-z0-9._:@-]+$/, 'a note key: letters, digits and . _ : @ -');
 
-function depth(v: unknown): number {
-  if (Array.isArray(v)) return 1 + Math.max(0, ...v.map(depth));
-  if (v && typeof v === 'object') return 1 + Math.max(0, ...Object.values(v).map(depth));
-  return 0;
+/** Whether `v` nests arrays and objects more than `max` levels deep. A loop, not recursion, so hostile nesting
+ * thousands of levels deep is refused rather than overflowing the stack; it stops at the first path too deep. */
+function deeperThan(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, level] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (level + 1 > max) return true;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push([child, level + 1]);
+  }
+  return false;
 }
 
 const jsonNote = z
   .union([z.array(z.unknown()), z.record(z.string(), z.unknown())])
-  .refine((v) => JSON.stringify(v).length <= MAX_JSON_CHARS, `at most ${MAX_JSON_CHARS} characters as JSON`)
-  .refine((v) => depth(v) <= MAX_JSON_DEPTH, `at most ${MAX_JSON_DEPTH} levels deep`);
+  // Depth first, and it ends the check: JSON.stringify itself recurses.
+  .refine((v) => !deeperThan(v, MAX_JSON_DEPTH), { message: `at most ${MAX_JSON_DEPTH} levels deep`, abort: true })
+  .refine((v) => JSON.stringify(v).length <= MAX_JSON_CHARS, `at most ${MAX_JSON_CHARS} characters as JSON`);
 
 /** The text of an existing note, or undefined when there is none. */
 async function existing(pbx: PbxHandle, key: string, signal: AbortSignal): Promise<string | undefined> {

@@ -60,8 +60,24 @@ interface RunState {
   refused?: boolean;
 }
 
-const asRecord = (v: unknown): Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+/** The arguments under the tool's own argument names: what an audit line of a refused call may show. */
+function ownArgs(tool: AnyTool, raw: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  const shape = (tool.input as { shape: Record<string, unknown> }).shape;
+  for (const k of Object.keys(raw)) if (Object.hasOwn(shape, k)) out[k] = (raw as Record<string, unknown>)[k];
+  return out;
+}
+
+/** The arguments checked against the tool's input schema; a schema check that throws counts as a refusal. */
+function checkArgs(tool: AnyTool, raw: unknown): { ok: true; args: Record<string, unknown> } | { ok: false; why: string } {
+  try {
+    const r = tool.input.safeParse(raw ?? {});
+    return r.success ? { ok: true, args: r.data as Record<string, unknown> } : { ok: false, why: describeIssues(r.error.issues) };
+  } catch {
+    return { ok: false, why: 'they could not be checked (too large or too deeply nested)' };
+  }
+}
 
 /** Schema issues in a line a model can act on: `user: expected string, received number; ...`. */
 function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
@@ -90,17 +106,19 @@ export class ToolRunner {
     const started = Date.now();
     const isAction = !tool.annotations.readOnlyHint;
     const state: RunState = { confirmCalled: false, confirmation: 'not_required' };
-    const parsed = tool.input.safeParse(rawArgs ?? {});
-    const args: Record<string, unknown> = parsed.success ? (parsed.data as Record<string, unknown>) : asRecord(rawArgs);
     const log = this.deps.log.child({ tool: tool.name, session: env.session.id });
+    // Until the arguments are checked, only the tool's own argument names are kept (for the audit line).
+    let args = ownArgs(tool, rawArgs);
     let outcome: ToolOutcome;
     try {
-      if (!parsed.success) {
+      const parsed = checkArgs(tool, rawArgs);
+      if (!parsed.ok) {
         state.refused = true;
-        throw new BackendError('invalid', `Invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}`, {
+        throw new BackendError('invalid', `Invalid arguments for ${tool.name}: ${parsed.why}`, {
           hint: 'Nothing was done. Correct the arguments (see the tool\'s input schema) and call it again.',
         });
       }
+      args = parsed.args;
       const ctx = this.context(tool, args, env, state, log);
       if (this.deps.readOnly && isAction) {
         throw new BackendError('unsupported', `${tool.name} changes state, and this server runs read-only`, {

@@ -141,6 +141,23 @@ describe('audit trail', () => {
     await c.close();
   });
 
+  it('audits only the tool\'s own argument names of a refused call, and refuses JSON nested thousands deep', async () => {
+    t = await testApp();
+    const c = await inMemoryClient(t.app);
+    const r = await c.client.callTool({ name: 'place_call', arguments: { to: 202, pin: '4711', note: 'x' } });
+    expect(r.isError).toBe(true);
+    let deep: unknown = 1;
+    for (let i = 0; i < 5000; i++) deep = [deep];
+    const notes = await c.client.callTool({ name: 'pbx_notes', arguments: { action: 'set_json', key: 'k', json: deep } });
+    expect(notes.isError).toBe(true);
+    expect((notes.content as { text: string }[])[0]!.text).toMatch(/^Invalid arguments for pbx_notes: json: at most \d+ levels deep/);
+    const [placed, noted] = t.app.audit.recent();
+    expect(placed).toMatchObject({ tool: 'place_call', outcome: 'refused', args: { to: 202 } });
+    expect(JSON.stringify(placed!.args)).not.toMatch(/4711|note/);
+    expect(noted).toMatchObject({ tool: 'pbx_notes', outcome: 'refused', args: { action: 'set_json', key: 'k' } });
+    await c.close();
+  });
+
   it('serves audit://recent to clients', async () => {
     t = await testApp();
     await run('set_dnd', { enabled: true });

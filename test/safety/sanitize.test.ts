@@ -49,6 +49,18 @@ describe('sanitizeDeep', () => {
     expect(JSON.stringify(out)).toBe('{"name":"x","__proto__":{"polluted":"yes"}}');
   });
 
+  it('bounds and flattens text under keys named like Object.prototype members, as under any other key', () => {
+    const long = `line1\nline2 ${'x'.repeat(5000)}`;
+    const out = sanitizeDeep(JSON.parse(JSON.stringify({ constructor: long, toString: long, note: 'a\nb' })) as Record<string, unknown>);
+    for (const k of ['constructor', 'toString']) {
+      expect(out[k]).toMatch(/^line1 line2 x+…$/);
+      expect((out[k] as string).length).toBe(256);
+    }
+    expect(out.note).toBe('a\nb');
+    const proto = sanitizeDeep(JSON.parse(`{"__proto__":${JSON.stringify(long)}}`) as Record<string, unknown>);
+    expect(Object.getOwnPropertyDescriptor(proto, '__proto__')!.value).toHaveLength(256);
+  });
+
   it('caps arrays at maxItems, in nested arrays too', () => {
     expect(sanitizeDeep({ a: [1, 2, 3, [4, 5, 6]] }, 3)).toEqual({ a: [1, 2, 3] });
     expect(sanitizeDeep([[1, 2, 3], 'b'], 2)).toEqual([[1, 2], 'b']);

@@ -85,8 +85,8 @@ function textOf(nodes: XNode[], where: string): string {
   if (nodes.length === 0) return '';
   const n = nodes[0]!;
   if (nodes.length === 1 && isText(n)) return n;
-  const el = nodes.find((x) => !isText(x))!;
-  throw malformed(`${shown(tagOf(el))} inside ${shown(where)}`);
+  const el = nodes.find((x) => !isText(x));
+  throw malformed(el ? `${shown(tagOf(el))} inside ${shown(where)}` : `split text inside ${shown(where)}`);
 }
 
 /** The one child element named `tag` (required), or undefined when optional and absent. */
