@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultKind } from '../src/backends/simkit.js';
 import { ALL_TOOLS } from '../src/tools/index.js';
 import type { ToolOutcome } from '../src/tools/runner.js';
-import { env } from './helpers/app.js';
+import { env, inMemoryClient } from './helpers/app.js';
 import { vendorRig, type Vendor, type VendorRig } from './helpers/vendors.js';
 
 const DEADLINE_MS = 800;
@@ -161,6 +161,35 @@ describe('faults: connection refused, every backend', () => {
       expect(act.message).toMatch(/nothing was done/);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('cancellation through MCP', () => {
+  it('a client cancelling a stalled action ends it at once, audited as outcome unknown, and the server keeps serving', async () => {
+    const r = await vendorRig({ timeoutMs: 30_000 });
+    const c = await inMemoryClient(r.app);
+    try {
+      const sim = r.sim.xcally;
+      sim.inject({ kind: 'stall', match: '/originate/' });
+      const cancel = new AbortController();
+      const started = Date.now();
+      const pending = c.client.callTool({ name: 'place_call', arguments: { pbx: 'xcally', to: '202' } }, undefined, { signal: cancel.signal });
+      await new Promise((res) => setTimeout(res, 200));
+      expect(sim.log.filter((q) => q.path.includes('/originate/'))).toHaveLength(1);
+      cancel.abort('the user changed their mind');
+      await expect(pending).rejects.toThrow(/changed their mind|abort/i);
+      // The runner saw the cancel (the MCP request's signal reached the adapter): audited long before the deadline.
+      const deadline = Date.now() + 2000;
+      while (!r.app.audit.recent().length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(r.app.audit.recent().at(-1)).toMatchObject({ tool: 'place_call', outcome: 'error', error: { kind: 'outcome_unknown' } });
+      sim.clearFaults();
+      const next = await c.client.callTool({ name: 'get_active_call', arguments: { pbx: 'xcally' } });
+      expect(next.isError).toBeFalsy();
+    } finally {
+      await c.close();
+      await r.close();
     }
   });
 });
