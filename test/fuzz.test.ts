@@ -49,7 +49,21 @@ const nasty = fc.oneof(
     '𝟚𝟘𝟚',
   ),
 );
-const value: fc.Arbitrary<unknown> = fc.oneof(nasty, fc.integer(), fc.boolean(), fc.constant(null), fc.array(nasty, { maxLength: 3 }));
+/** Nested thousands deep: recursive checks (a schema refinement, a redaction walk) overflow the stack on it. */
+function deeplyNested(levels: number, asObject: boolean): unknown {
+  let v: unknown = 'x';
+  for (let i = 0; i < levels; i++) v = asObject ? { a: v } : [v];
+  return v;
+}
+const value: fc.Arbitrary<unknown> = fc.oneof(
+  nasty,
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(nasty, { maxLength: 3 }),
+  fc.constant(deeplyNested(5000, false)),
+  fc.constant(deeplyNested(5000, true)),
+);
 
 type JsonSchema = { type?: string | string[]; enum?: unknown[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; required?: string[]; anyOf?: JsonSchema[] };
 
