@@ -32,7 +32,6 @@ function zonedToUtc(w: Wall, tz: string): number {
   return utc;
 }
 
-
 /**
  * An XUC time as ISO 8601: UTC when `tz` is known, else local without offset. Times that already carry an
  * offset are converted to UTC; anything unreadable is returned unchanged (it is still data).
