@@ -165,25 +165,31 @@ async function completionsFor(app: App, kind: 'pbx' | 'queue' | 'user', value: s
   return sanitizeDeep(values.filter((v) => v.startsWith(value)).slice(0, 100));
 }
 
+/**
+ * The value kept under `key`, made on first use. Every session has a server of its own; what does not depend on
+ * the session (tool lists, prompt and resource schemas, the subscription count) is built once per app with this.
+ */
+function kept<K, V>(cache: { get(k: K): V | undefined; set(k: K, v: V): unknown }, key: K, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) cache.set(key, (v = make()));
+  return v;
+}
+
 type PromptArgs = Record<string, z.ZodType<string | undefined>>;
 const promptShapes = new WeakMap<App, Map<string, PromptArgs>>();
 
 /** A prompt's argument schemas, built once per app: every session's server shares them. */
 function promptArgs(app: App, prompt: PromptDef): PromptArgs {
-  let byName = promptShapes.get(app);
-  if (!byName) promptShapes.set(app, (byName = new Map()));
-  let shape = byName.get(prompt.name);
-  if (!shape) {
-    shape = {};
+  return kept(kept(promptShapes, app, () => new Map()), prompt.name, () => {
+    const shape: PromptArgs = {};
     for (const arg of prompt.args) {
       const base = z.string().max(200).describe(arg.description);
       const schema = arg.required ? base : base.optional();
       const kind = arg.complete;
       shape[arg.name] = kind ? completable(schema, (value, context) => completionsFor(app, kind, value ?? '', context?.arguments?.pbx)) : schema;
     }
-    byName.set(prompt.name, shape);
-  }
-  return shape;
+    return shape;
+  });
 }
 
 function registerPrompt(app: App, server: McpServer, prompt: PromptDef): void {
@@ -256,20 +262,17 @@ const toolLists = new WeakMap<readonly AnyTool[], Tool[]>();
 
 /** tools/list as the SDK would build it, computed once per list of tools. */
 function toolList(tools: readonly AnyTool[]): Tool[] {
-  let list = toolLists.get(tools);
-  if (!list) {
+  return kept(toolLists, tools, () => {
     const stored = storedSchemas();
     const schemas = stored && tools.every((t) => stored[t.name]) ? stored : toolSchemas(tools);
-    list = tools.map((t) => ({
+    return tools.map((t) => ({
       name: t.name,
       title: t.title,
       description: t.description,
       ...schemas[t.name]!,
       annotations: { title: t.title, ...t.annotations },
     }));
-    toolLists.set(tools, list);
-  }
-  return list;
+  });
 }
 
 function unknownTool(name: string): ToolOutcome {
@@ -283,9 +286,7 @@ function unknownTool(name: string): ToolOutcome {
 const toolIndexes = new WeakMap<readonly AnyTool[], ReadonlyMap<string, AnyTool>>();
 
 function toolIndex(tools: readonly AnyTool[]): ReadonlyMap<string, AnyTool> {
-  let index = toolIndexes.get(tools);
-  if (!index) toolIndexes.set(tools, (index = new Map(tools.map((t) => [t.name, t]))));
-  return index;
+  return kept(toolIndexes, tools, () => new Map(tools.map((t) => [t.name, t])));
 }
 
 function callEnv(server: McpServer, extra: Extra, session: CallEnv['session']): CallEnv {
@@ -370,10 +371,10 @@ const sharedResources = new WeakMap<App, Map<string, SharedResource>>();
 
 /** A resource's template (a parsed URI template) and handlers, built once per app and shared by every session. */
 function sharedResource(app: App, def: ResourceDef): SharedResource {
-  let byName = sharedResources.get(app);
-  if (!byName) sharedResources.set(app, (byName = new Map()));
-  let shared = byName.get(def.name);
-  if (shared) return shared;
+  return kept(kept(sharedResources, app, () => new Map()), def.name, () => buildResource(app, def));
+}
+
+function buildResource(app: App, def: ResourceDef): SharedResource {
   const offering = () => app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
   const complete: Record<string, (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>> = {
     pbx: (value) => Promise.resolve(offering().map((p) => p.name).filter((n) => n.startsWith(value))),
@@ -381,7 +382,7 @@ function sharedResource(app: App, def: ResourceDef): SharedResource {
   for (const kind of ['queue', 'user'] as const) {
     if (def.template.includes(`{${kind}}`)) complete[kind] = (value, context) => completionsFor(app, kind, value, context?.arguments?.pbx);
   }
-  shared = {
+  return {
     template: new ResourceTemplate(def.template, {
       list: async () => {
         const lists = await Promise.all(offering().map((p) => def.list(p).catch(() => [])));
@@ -402,8 +403,6 @@ function sharedResource(app: App, def: ResourceDef): SharedResource {
       }
     },
   };
-  byName.set(def.name, shared);
-  return shared;
 }
 
 function registerResource(app: App, server: McpServer, def: ResourceDef): void {
@@ -458,9 +457,7 @@ const subscriptionCounts = new WeakMap<App, { held: number }>();
 
 /** The subscriptions all sessions of an app hold, against MAX_SUBSCRIPTIONS. */
 function subscriptionCount(app: App): { held: number } {
-  let count = subscriptionCounts.get(app);
-  if (!count) subscriptionCounts.set(app, (count = { held: 0 }));
-  return count;
+  return kept(subscriptionCounts, app, () => ({ held: 0 }));
 }
 
 function registerSubscriptions(app: App, server: McpServer, subscribeExtended: ServerOptions['subscribe']): void {
