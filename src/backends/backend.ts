@@ -21,6 +21,9 @@ import { newestFirst } from '../util/time.js';
 
 const CURRENT_RANK: Record<string, number> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2, queued: 3, parked: 4, unknown: 5 };
 
+/** The states of a call a user has in hand, which an action without a call id may pick (not queued, parked, unknown). */
+export const IN_HAND_STATES: ReadonlySet<Call['state']> = new Set(['connected', 'ringing', 'dialing', 'on_hold']);
+
 /**
  * The call a user means by "my current call": connected first, then ringing or dialing, then held (then queued,
  * parked, unknown); the newest among equals. Shared by the tools and by backends that pick a call themselves.

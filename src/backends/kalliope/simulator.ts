@@ -14,7 +14,8 @@ import { selfSignedCertificate } from '../../util/selfsigned.js';
 import { COMMANDS, type KctiCommand, decodeEntities, kctiXmlParser } from './codec.js';
 import { md5Hex } from './config.js';
 import { isLoopbackUrl } from '../../util/net.js';
-import { formatWallClock, newestFirst } from '../../util/time.js';
+import { formatWallClock } from '../../util/time.js';
+import { IN_HAND_STATES, currentCall } from '../backend.js';
 import { type ResponseStyle, type SimAnswer, renderAnswer } from './simwire.js';
 
 export interface KalliopeSimOptions extends SimulatorOptions {
@@ -61,14 +62,9 @@ export function localTime(iso: string, timeZone?: string): string {
   return formatWallClock(Date.parse(iso), timeZone);
 }
 
-const RANK: Record<string, number> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2 };
-
-/** The agent's current call as the client shows it: connected first, then ringing, then held; newest first. */
-function currentCall(engine: PbxEngine, agent: string): CallView | undefined {
-  return engine
-    .listCalls(agent)
-    .filter((c) => RANK[c.state] !== undefined)
-    .sort((a, b) => RANK[a.state]! - RANK[b.state]! || newestFirst(a.startedAt, b.startedAt))[0];
+/** The agent's current call as the client shows it: the shared rule (connected, then ringing, then held). */
+function agentCall(engine: PbxEngine, agent: string): CallView | undefined {
+  return currentCall(engine.listCalls(agent).filter((c) => IN_HAND_STATES.has(c.state)));
 }
 
 /** activeCallInfo's fields for a call of `agent`: the remote party, and the number that was called. */
@@ -154,7 +150,7 @@ export function kalliopeHandler(engine: PbxEngine, o: KalliopeHandlerOptions) {
           return ok();
         }
         case 'hangupcall': {
-          const cur = currentCall(engine, o.agent);
+          const cur = agentCall(engine, o.agent);
           if (!cur) return answer({ command, code: 1, message: 'No active calls' });
           engine.hangup(o.agent, cur.id);
           return ok();
@@ -163,14 +159,14 @@ export function kalliopeHandler(engine: PbxEngine, o: KalliopeHandlerOptions) {
         case 'attendedTransferCall': {
           const to = need('xferTo');
           if (!to) return fixed(command, 11);
-          const cur = currentCall(engine, o.agent);
+          const cur = agentCall(engine, o.agent);
           if (!cur) return answer({ command, code: 1, message: 'No active calls' });
           if (cmd === 'transfercall') engine.transferBlind(o.agent, cur.id, to);
           else engine.transferAttended(o.agent, cur.id, to);
           return ok();
         }
         case 'activeCallInfo': {
-          const cur = currentCall(engine, o.agent);
+          const cur = agentCall(engine, o.agent);
           if (!cur) return answer({ command, code: 1, message: 'No active calls', sample: 'noActiveCall' });
           return ok(activeCallData(engine, o.agent, cur), 'activeCall');
         }

@@ -10,7 +10,7 @@
  * mean that extension's. ('many' was the alternative: it would make `user` an extension filter, but the core
  * resolves an action's call among that user's calls only, which leaves parked and queued calls out of reach.)
  */
-import { currentCall, type Backend, type Capability, type NotesResult, type Operations, type OpOptions } from '../backend.js';
+import { IN_HAND_STATES, currentCall, type Backend, type Capability, type NotesResult, type Operations, type OpOptions } from '../backend.js';
 import { BackendError, isBackendError } from '../errors.js';
 import type { Call, Extension } from '../model.js';
 import type { BackendType } from '../types.js';
@@ -55,8 +55,6 @@ const NO_METHOD = /not supported|no such method|unknown method|method .*not foun
 
 const MISSING_KEY = /keyerror|no such key|not found|does ?n[o']t exist/i;
 
-/** The states an action without a call id may pick (not queued, parked or unknown). */
-const ACTIONABLE: ReadonlySet<Call['state']> = new Set(['connected', 'ringing', 'dialing', 'on_hold']);
 
 export class PbxpressBackend implements Backend {
   readonly type = PBX_TYPE;
@@ -120,7 +118,7 @@ export class PbxpressBackend implements Backend {
     if (user === undefined) {
       throw new BackendError('invalid', 'say which call: pass its call id (get_active_call lists them)', { pbx: this.name, pbxType: this.type });
     }
-    const current = currentCall((await this.activeCalls({ user }, o)).filter((c) => ACTIONABLE.has(c.state)));
+    const current = currentCall((await this.activeCalls({ user }, o)).filter((c) => IN_HAND_STATES.has(c.state)));
     if (!current) throw new BackendError('not_found', `extension ${user} has no active call`, { pbx: this.name, pbxType: this.type });
     return current.id;
   }

@@ -8,7 +8,7 @@
  * call's number, and refuses if the call is not there. `holding` toggles: before holding or resuming, the call's
  * state is read so that "hold" never resumes a held call (and the reverse).
  */
-import type { AttendedTransferResult, Backend, Capability, Operations } from '../backend.js';
+import { IN_HAND_STATES, currentCall, type AttendedTransferResult, type Backend, type Capability, type Operations } from '../backend.js';
 import { BackendError } from '../errors.js';
 import type { CallState, HistoryEntry, Party } from '../model.js';
 import { VendorHttp } from '../http.js';
@@ -35,8 +35,10 @@ export const XCALLY_CAPABILITIES: readonly Capability[] = [
 /** How long a number this adapter dialled waits to show up in channels as the agent's outbound call. */
 const PLACED_GRACE_MS = 15_000;
 
-const RANK: Partial<Record<CallState, number>> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2, unknown: 3 };
-const RESUME_RANK: Partial<Record<CallState, number>> = { on_hold: 0 };
+/** What an action without a call id may pick: a call in hand, or one in a state the phone bar does not name. */
+const PICKABLE: ReadonlySet<CallState> = new Set([...IN_HAND_STATES, 'unknown']);
+/** Taking a call off hold without a call id means a held call. */
+const HELD: ReadonlySet<CallState> = new Set(['on_hold']);
 
 export const ATTENDED_COMPLETION =
   'the xCALLY API does not document how an attended transfer completes. The phone bar has put the call on hold and is ' +
@@ -93,12 +95,12 @@ export class XcallyBackend implements Backend {
     });
   }
 
-  /** The call `callId`, or the agent's current call by `rank`; not_found when there is none. */
+  /** The call `callId`, or the agent's current call among those in `states`; not_found when there is none. */
   private async find(
     callId: string | undefined,
     purpose: string,
     signal?: AbortSignal,
-    rank: Partial<Record<CallState, number>> = RANK,
+    states: ReadonlySet<CallState> = PICKABLE,
   ): Promise<{ target: ChannelCall; calls: ChannelCall[] }> {
     const calls = await this.channels(`read the active calls (to find the call to ${purpose})`, signal);
     if (callId !== undefined) {
@@ -108,10 +110,9 @@ export class XcallyBackend implements Backend {
       }
       return { target, calls };
     }
-    const ranked = calls
-      .filter((c) => rank[c.call.state] !== undefined)
-      .sort((a, b) => rank[a.call.state]! - rank[b.call.state]!);
-    const target = ranked[0];
+    const candidates = calls.filter((c) => states.has(c.call.state));
+    const current = currentCall(candidates.map((c) => c.call));
+    const target = candidates.find((c) => c.call === current);
     if (!target) throw this.error('not_found', `the agent has no call to ${purpose}; nothing was done`, 'get_active_call shows the current calls.');
     return { target, calls };
   }
@@ -192,7 +193,7 @@ export class XcallyBackend implements Backend {
 
   hold: Operations['hold'] = async (a, o) => {
     const resume = a.on === false;
-    const { target } = await this.find(a.callId, resume ? 'take off hold' : 'hold', o?.signal, resume && a.callId === undefined ? RESUME_RANK : RANK);
+    const { target } = await this.find(a.callId, resume ? 'take off hold' : 'hold', o?.signal, resume && a.callId === undefined ? HELD : PICKABLE);
     const state = target.call.state;
     const id = target.call.id;
     if (a.on !== undefined) {
