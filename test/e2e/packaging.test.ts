@@ -82,7 +82,9 @@ describe('MCP Bundle', () => {
 describe('npm package', () => {
   it('runs with npx telephony-mcp after installing the packed tarball', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tmcp-pack-'));
-    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    // The package as `npm test` built it: prepack would rebuild dist/ (deleting dist/cli.js for a moment) while
+    // other test files start that server.
+    const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
       .trim()
       .split('\n')
       .at(-1)!;
