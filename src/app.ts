@@ -6,7 +6,9 @@ import { createBackends, PbxRouter } from './backends/registry.js';
 import type { Config } from './config.js';
 import { LogHub, type Logger } from './log.js';
 import { Audit } from './safety/audit.js';
-import { TokenStore } from './safety/confirm.js';
+import { randomBytes } from 'node:crypto';
+import { type ClaimStore, MemoryClaimStore } from './safety/claims.js';
+import { Confirmations, type Sealer, stateSecret } from './safety/confirm.js';
 import { CallLimiter } from './safety/limits.js';
 import { DialPolicy } from './safety/policy.js';
 import { addSecretsFrom } from './safety/redact.js';
@@ -42,6 +44,10 @@ export interface AppOptions {
   pollMs?: number;
   /** Wall clock for confirm tokens and call limits (tests move it). */
   now?: () => number;
+  /** Where TELEPHONY_MCP_STATE_SECRET is read (the CLI passes process.env; tests leave it out). */
+  env?: NodeJS.ProcessEnv;
+  /** Single-use claims of confirmations (default: this process's memory). */
+  claims?: ClaimStore;
 }
 
 /** Which of `tools` a server with these PBXs and this mode offers. */
@@ -64,6 +70,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   // Load the numbering plan soon, but after start-up: the first call then rarely waits for it.
   setTimeout(() => void policy.ready(), 2000).unref();
+  // The glue signs confirmations with the SDK's request-state codec; loaded here, not imported, so that app.ts (like
+  // the guard) never depends on the SDK.
+  const { stateSealer } = await import('./server.js');
+  const key = stateSecret(config.safety.stateSecret, opts.env ?? {}) ?? randomBytes(32);
+  const sealer: Sealer = stateSealer(key);
   const runner = new ToolRunner({
     pbxes,
     policy,
@@ -73,7 +84,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       opts.now,
       config.safety.dialPolicy.maxCallsPerMinutePerPbx,
     ),
-    tokens: new TokenStore(opts.now),
+    confirmations: new Confirmations(sealer, opts.claims ?? new MemoryClaimStore(opts.now), opts.now),
     audit,
     safety: config.safety,
     readOnly: config.readOnly,

@@ -12,6 +12,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { LEVELS, LogHub, type Level } from './log.js';
 import { VERSION } from './server.js';
+import { stateSecret } from './safety/confirm.js';
 import { startStdio } from './transports/stdio.js';
 import { BACKEND_TYPES } from './backends/registry.js';
 
@@ -32,8 +33,12 @@ Options:
   --log-level L          ${LEVELS.join(', ')}
   --help, --version
 
-Environment: TELEPHONY_MCP_CONFIG, TELEPHONY_MCP_TOKEN (HTTP bearer token); a .env file in the
-working directory is loaded. Any \${VAR} in the config is replaced from the environment.
+Environment: TELEPHONY_MCP_CONFIG, TELEPHONY_MCP_TOKEN (HTTP bearer token), TELEPHONY_MCP_STATE_SECRET
+(key that signs confirmations; replicas share it); a .env file in the working directory is loaded. Any \${VAR}
+in the config is replaced from the environment.
+
+MCP revisions served: 2026-07-28 (per request) and 2025-11-25 (and earlier, through initialize), over stdio
+and streamable HTTP alike.
 `;
 
 function fail(message: string, code = 2): never {
@@ -50,6 +55,7 @@ function banner(config: Config, url: string, token: boolean): string {
     '',
     `telephony-mcp ${VERSION} is serving MCP over streamable HTTP`,
     `  endpoint: ${url}${token ? '   (bearer token required)' : ''}`,
+    `  MCP:      2026-07-28 and 2025-11-25 (each client is served the revision it opens with)`,
     `  PBXs:     ${pbxes}${config.source === 'built-in demo config' ? '   (built-in demo: a simulated PBX)' : ''}`,
     '',
     'Connect a client:',
@@ -112,17 +118,18 @@ async function serve(argv: string[]): Promise<void> {
   if (values['read-only']) config.readOnly = true;
   // The HTTP transport pulls in a web framework that a stdio session never needs: loaded only when used.
   const http = transport === 'http' ? await import('./transports/http.js') : undefined;
-  let token: string | undefined;
+  let tokens: Record<string, string> = {};
   try {
-    // Checked before the app connects to any PBX: a bad token is a configuration error.
-    token = http?.bearerToken(config.http.token, process.env);
+    // Checked before the app connects to any PBX: a bad token or signing key is a configuration error.
+    if (http) tokens = http.namedTokens(config.http.tokens, http.bearerToken(config.http.token, process.env));
+    stateSecret(config.safety.stateSecret, process.env);
   } catch (e) {
     fail((e as Error).message);
   }
   const logs = new LogHub({ level: (level as Level | undefined) ?? config.log.level, format: config.log.format });
   let app;
   try {
-    app = await createApp(config, { logs });
+    app = await createApp(config, { logs, env: process.env });
   } catch (e) {
     fail(`cannot start: ${(e as Error).message}`);
   }
@@ -134,7 +141,7 @@ async function serve(argv: string[]): Promise<void> {
       running = await http.startHttp(app, {
         host: values.host ?? config.http.host,
         port: port ?? config.http.port,
-        token,
+        tokens,
         allowedHosts: config.http.allowedHosts,
         allowedOrigins: config.http.allowedOrigins,
         maxSessions: config.http.maxSessions,
@@ -147,7 +154,7 @@ async function serve(argv: string[]): Promise<void> {
       if (err.code === 'EACCES') fail(`not allowed to bind ${values.host ?? config.http.host}:${port ?? config.http.port}`, 1);
       fail(err.message, 1);
     }
-    process.stderr.write(banner(config, running.url, !!token));
+    process.stderr.write(banner(config, running.url, Object.keys(tokens).length > 0));
     stop = () => running.close();
   } else {
     if (process.stdin.isTTY) {

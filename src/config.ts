@@ -16,6 +16,8 @@ export class ConfigError extends Error {
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,40}$/;
+/** HMAC keys shorter than this are refused (the SDK's request-state codec needs 32 bytes too). */
+export const MIN_STATE_SECRET_BYTES = 32;
 
 /** A number pattern: "^..." is a regular expression; anything else a glob where * is any digits and ? one. */
 const Pattern = z.string().min(1).max(200).superRefine((p, ctx) => {
@@ -99,6 +101,13 @@ export const SafetyConfig = z.strictObject({
     .optional()
     .describe('Tools whose actions need confirmation (default: every destructive or costly action)'),
   confirmTimeoutSeconds: z.number().int().min(1).max(3600).default(300).describe('How long a confirmation request waits for the person'),
+  stateSecret: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, 'utf8') >= MIN_STATE_SECRET_BYTES, `at least ${MIN_STATE_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`)
+    .optional()
+    .describe(
+      'Key that signs confirmations (MRTR requestState and confirm_token); default: TELEPHONY_MCP_STATE_SECRET, else random per process. Replicas need the same one',
+    ),
   dialPolicy: DialPolicyConfig.prefault({}),
 });
 export type SafetyConfig = z.infer<typeof SafetyConfig>;
@@ -106,7 +115,11 @@ export type SafetyConfig = z.infer<typeof SafetyConfig>;
 export const HttpConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(3000),
-  token: z.string().min(16, 'at least 16 characters').optional().describe('Bearer token clients must send'),
+  token: z.string().min(16, 'at least 16 characters').optional().describe('Bearer token clients must send (named "default")'),
+  tokens: z
+    .record(z.string().regex(NAME, 'token names: letters, digits, _ and -'), z.string().min(16, 'at least 16 characters'))
+    .default({})
+    .describe('Named bearer tokens, one per client: audit lines and confirmations say which client it was'),
   allowedHosts: z.array(z.string().min(1)).default([]).describe('Extra Host header values to accept (host[:port])'),
   allowedOrigins: z.array(z.string().url()).default([]).describe('Extra browser Origins to accept'),
   maxSessions: z.number().int().min(1).max(100_000).default(2000),
@@ -195,6 +208,17 @@ export function parseConfig(raw: unknown, opts: { env?: NodeJS.ProcessEnv; baseD
   const defaultPbx = c.defaultPbx ?? names[0]!;
   if (!names.includes(defaultPbx)) {
     throw new ConfigError(`invalid config (${source}):\n  defaultPbx: "${defaultPbx}" is not one of pbxes (${names.join(', ')})`);
+  }
+  const tokenNames = new Map<string, string>();
+  for (const [name, token] of Object.entries({ ...(c.http.token ? { default: c.http.token } : {}), ...c.http.tokens })) {
+    if (name === 'default' && c.http.token && c.http.tokens.default !== undefined) {
+      throw new ConfigError(`invalid config (${source}):\n  http.tokens.default: http.token is already the token named "default"; rename one`);
+    }
+    const same = tokenNames.get(token);
+    if (same !== undefined) {
+      throw new ConfigError(`invalid config (${source}):\n  http.tokens: "${same}" and "${name}" have the same token; give each client its own`);
+    }
+    tokenNames.set(token, name);
   }
   if (c.safety.confirmTools) {
     const unknown = c.safety.confirmTools.filter((t) => !(GUARDED_TOOLS as readonly string[]).includes(t));

@@ -5,6 +5,7 @@ import { createApp, type App } from '../src/app.js';
 import { PbxEngine } from '../src/backends/sim/engine.js';
 import { parseConfig } from '../src/config.js';
 import { LogHub } from '../src/log.js';
+import { tokenPrincipal } from '../src/principal.js';
 import { SIMULATORS, type RunningSimulator } from '../src/simulators.js';
 import { writeConfig } from './helpers/mcp.js';
 import { scenario } from './helpers/scenario.js';
@@ -30,6 +31,6 @@ it.each(Object.keys(SIMULATORS))('the default %s simulator credentials never mas
   open.push({ app, sim, engine });
   // A read every vendor offers whose result names the PBX (XUC REST has no active-call read).
   const tool = app.tools.find((t) => t.name === 'get_active_call') ?? app.tools.find((t) => t.name === 'call_history')!;
-  const r = await app.runner.run(tool, {}, { session: { id: 's' }, signal: new AbortController().signal });
+  const r = await app.runner.run(tool, {}, { session: { id: 's' }, principal: tokenPrincipal('unit'), signal: new AbortController().signal });
   expect(r).toMatchObject({ ok: true, structured: { pbx: vendor } });
 });

@@ -12,7 +12,10 @@ import type { ConfirmOutcome } from './confirm.js';
 
 export interface AuditEntry {
   time: string;
+  /** The session (2025-11-25 clients) or request (2026-07-28 clients) the call came in. */
   session: string;
+  /** Who called: the id of the principal (token:<name>, local, process:<uuid>); audit://recent shows a caller its own. */
+  principal: string;
   client?: string | undefined;
   tool: string;
   pbx?: string | undefined;
@@ -140,6 +143,7 @@ export class Audit {
       time: new Date().toISOString(),
       ...entry,
       session: clip(entry.session, F),
+      principal: clip(entry.principal, F),
       tool: clip(entry.tool, F),
       ...(typeof entry.client === 'string' ? { client: clip(entry.client, F) } : {}),
       ...(typeof entry.pbx === 'string' ? { pbx: clip(entry.pbx, F) } : {}),

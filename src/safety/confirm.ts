@@ -1,28 +1,39 @@
 /**
- * Confirmation of destructive and costly actions. With a client that declared elicitation, the person is
- * asked through it (one boolean field); otherwise the tool returns a one-time confirm_token bound to the tool,
- * its exact arguments and the session, valid for two minutes, which the model passes back after asking.
+ * Confirmation of destructive and costly actions, without sessions. How the person is asked depends on the
+ * client: a 2025-11-25 client that declared elicitation is asked over its session (elicitation/create); a
+ * 2026-07-28 client that declared it gets an MRTR round (input_required with one elicitation and a signed
+ * requestState); any other client gets a confirm_token that the model passes back after asking. The
+ * requestState and the confirm_token are the same signed ticket: bound to the tool, a digest of its arguments,
+ * what the tool resolved them to (the current call, the contact as read) and the principal, valid for two
+ * minutes, and single use (its nonce is claimed once, in a ClaimStore, just before acting).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { MIN_STATE_SECRET_BYTES } from '../config.js';
+import type { Principal } from '../principal.js';
+import type { ClaimStore } from './claims.js';
+import { addSecret } from './redact.js';
 
 /** How a confirmation ended, as audited. */
 export type ConfirmOutcome =
   | 'not_required'
-  | 'accepted' // elicitation accepted with confirm = true
+  | 'accepted' // elicitation (or an MRTR retry) accepted with confirm = true
   | 'token' // a valid confirm_token was redeemed
   | 'declined'
   | 'cancelled'
   | 'timeout'
   | 'failed' // the elicitation request itself failed
   | 'token_issued'
-  | 'token_refused';
+  | 'token_refused'
+  | 'asked' // an MRTR round: input_required with the question and a requestState
+  | 'state_refused'; // a requestState that fails verification, or was used before
 
-/** Ends a tool call without acting: the result is a normal (not isError) one. */
+/** Ends a tool call without acting: the result is a normal (not isError) one, or an MRTR round. */
 export class ConfirmationStop extends Error {
   constructor(
-    readonly outcome: Exclude<ConfirmOutcome, 'not_required' | 'accepted' | 'token'>,
+    readonly outcome: Exclude<ConfirmOutcome, 'not_required' | 'accepted' | 'token' | 'token_refused' | 'state_refused'>,
     readonly action: string,
     readonly token?: { token: string; expiresAt: string },
+    readonly requestState?: string,
   ) {
     super(`confirmation: ${outcome}`);
   }
@@ -30,16 +41,43 @@ export class ConfirmationStop extends Error {
 
 export const TOKEN_TTL_MS = 2 * 60_000;
 
-interface Pending {
-  tool: string;
-  argsHash: string;
-  /** What the tool resolved the arguments to when it asked (the current call, the contacts to delete...). */
-  bindHash: string;
-  session: string;
-  expiresAt: number;
+/** What the person's answer to an MRTR round was, as the glue read it from inputResponses. */
+export type RoundAnswer = { action: 'accept' | 'decline' | 'cancel'; confirm?: boolean } | 'missing';
+
+/**
+ * What a confirmation binds. Signed, not encrypted: a client can read it, so it holds digests and names only.
+ * Short keys: the sealed form travels as a tool argument (confirm_token) and in every MRTR retry.
+ */
+export interface Ticket {
+  v: 1;
+  /** token: a confirm_token; state: an MRTR requestState. One is never accepted as the other. */
+  k: 'token' | 'state';
+  /** The tool. */
+  t: string;
+  /** Digest of the arguments (without confirm_token). */
+  a: string;
+  /** Digest of what the tool resolved them to when it asked. */
+  b: string;
+  /** Digest of the principal's id. */
+  p: string;
+  /** Nonce: claimed once when the ticket is acted on. */
+  n: string;
+  /** Expiry, ms since the epoch (on the app's clock). */
+  x: number;
 }
 
-/** Canonical JSON (sorted keys) of the arguments, without the token itself. */
+/** Signs and verifies tickets: the glue provides one over the SDK's request-state codec (HMAC-SHA256). */
+export interface Sealer {
+  seal(ticket: Ticket): Promise<string>;
+  /** The payload of a string this server sealed; throws for anything else (tampered, foreign, lapsed). */
+  open(sealed: string): Promise<unknown>;
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
+}
+
+/** Canonical digest (sorted keys, undefined dropped) of the arguments, without the token itself. */
 export function argsDigest(args: Record<string, unknown>): string {
   const canon = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canon);
@@ -53,53 +91,103 @@ export function argsDigest(args: Record<string, unknown>): string {
     }
     return v;
   };
-  return createHash('sha256').update(JSON.stringify(canon(args))).digest('hex');
+  return digest(canon(args));
 }
 
-export class TokenStore {
-  private readonly pending = new Map<string, Pending>();
+const bindDigest = (bind: unknown) => argsDigest({ bind });
 
+function isTicket(v: unknown): v is Ticket {
+  const t = v as Ticket;
+  return (
+    !!t &&
+    typeof t === 'object' &&
+    t.v === 1 &&
+    (t.k === 'token' || t.k === 'state') &&
+    [t.t, t.a, t.b, t.p, t.n].every((s) => typeof s === 'string') &&
+    typeof t.x === 'number'
+  );
+}
+
+const NAMES = { token: 'confirm_token', state: 'requestState' } as const;
+
+export type Opened = { ok: true; ticket: Ticket } | { ok: false; why: string };
+
+export class Confirmations {
   constructor(
+    private readonly sealer: Sealer,
+    private readonly claims: ClaimStore,
     private readonly now: () => number = Date.now,
-    private readonly ttlMs = TOKEN_TTL_MS,
+    readonly ttlMs = TOKEN_TTL_MS,
   ) {}
 
   /**
-   * A token for `tool` with `args` in `session`. `bind` is what the arguments meant when the person was asked
-   * (without call_id, "the current call" is whichever call is current): the token is good only while they still
+   * A ticket for `tool` with `args` by `principal`. `bind` is what the arguments meant when the person was asked
+   * (without call_id, "the current call" is whichever call is current): the ticket is good only while they still
    * mean the same, so a confirmed hangup never ends a call that became current since.
    */
-  issue(tool: string, args: Record<string, unknown>, session: string, bind?: unknown): { token: string; expiresAt: string } {
-    this.sweep();
-    const token = `ct_${randomBytes(18).toString('base64url')}`;
-    const expiresAt = this.now() + this.ttlMs;
-    this.pending.set(token, { tool, argsHash: argsDigest(args), bindHash: argsDigest({ bind }), session, expiresAt });
-    return { token, expiresAt: new Date(expiresAt).toISOString() };
+  async issue(
+    kind: Ticket['k'],
+    tool: string,
+    args: Record<string, unknown>,
+    principal: Principal,
+    bind?: unknown,
+  ): Promise<{ sealed: string; expiresAt: string }> {
+    const x = this.now() + this.ttlMs;
+    const ticket: Ticket = { v: 1, k: kind, t: tool, a: argsDigest(args), b: bindDigest(bind), p: digest(principal.id), n: randomBytes(16).toString('base64url'), x };
+    return { sealed: await this.sealer.seal(ticket), expiresAt: new Date(x).toISOString() };
   }
 
-  /** Redeem a token: undefined when valid; otherwise why it was refused. A token is used up by any attempt. */
-  redeem(token: string, tool: string, args: Record<string, unknown>, session: string, bind?: unknown): string | undefined {
-    const p = this.pending.get(token);
-    if (!p) return 'it is unknown or was already used (tokens are single use)';
-    this.pending.delete(token);
-    if (p.session !== session) return 'it was issued to another session';
-    if (this.now() > p.expiresAt) return 'it has expired (tokens last 2 minutes)';
-    if (p.tool !== tool) return `it was issued for ${p.tool}, not ${tool}`;
-    if (p.argsHash !== argsDigest(args)) return 'the arguments differ from the ones it was issued for';
-    if (p.bindHash !== argsDigest({ bind })) {
-      return 'what the action would act on changed since the user confirmed it (for example another call is current now)';
+  /** Verifies a sealed ticket against this call, except for what it binds and its single use. */
+  async open(kind: Ticket['k'], sealed: string, tool: string, args: Record<string, unknown>, principal: Principal): Promise<Opened> {
+    let payload: unknown;
+    try {
+      payload = await this.sealer.open(sealed);
+    } catch (e) {
+      return {
+        ok: false,
+        why:
+          (e as Error).message === 'expired'
+            ? `it has expired (a confirmation lasts ${this.ttlMs / 60_000} minutes)`
+            : `it is not a ${NAMES[kind]} this server issued (changed, from another server, or issued before a restart without safety.stateSecret)`,
+      };
     }
-    return undefined;
+    if (!isTicket(payload) || payload.k !== kind) return { ok: false, why: `it is not a ${NAMES[kind]} this server issued` };
+    if (payload.p !== digest(principal.id)) return { ok: false, why: 'it was issued to another client' };
+    if (this.now() > payload.x) return { ok: false, why: `it has expired (a confirmation lasts ${this.ttlMs / 60_000} minutes)` };
+    if (payload.t !== tool) return { ok: false, why: `it was issued for ${payload.t}, not ${tool}` };
+    if (payload.a !== argsDigest(args)) return { ok: false, why: 'the arguments differ from the ones it was issued for' };
+    return { ok: true, ticket: payload };
   }
 
-  private sweep(): void {
-    const t = this.now();
-    for (const [k, p] of this.pending) if (t > p.expiresAt) this.pending.delete(k);
+  /** Whether what the tool resolved its arguments to now is what the person was asked about. */
+  bound(ticket: Ticket, bind: unknown): boolean {
+    return ticket.b === bindDigest(bind);
   }
 
-  get size(): number {
-    return this.pending.size;
+  /** Uses the ticket up: true once, false for every later attempt (a replay). */
+  claim(ticket: Ticket): Promise<boolean> {
+    return this.claims.claim(`confirm:${ticket.n}`, Math.max(1000, ticket.x - this.now() + 60_000));
   }
+}
+
+/**
+ * The key confirmations are signed with: safety.stateSecret (validated with the config), else
+ * TELEPHONY_MCP_STATE_SECRET, else undefined (the caller makes a random one for this process). A key from the
+ * environment is held to the same minimum and registered as a secret. Throws naming the variable and the fix.
+ */
+export function stateSecret(configSecret: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (configSecret) return configSecret;
+  const secret = env.TELEPHONY_MCP_STATE_SECRET || undefined;
+  if (secret === undefined) return undefined;
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < MIN_STATE_SECRET_BYTES) {
+    throw new Error(
+      `TELEPHONY_MCP_STATE_SECRET is too short (${bytes} bytes; at least ${MIN_STATE_SECRET_BYTES}): set it to a long random value, ` +
+        'e.g. TELEPHONY_MCP_STATE_SECRET=$(openssl rand -hex 32), or unset it',
+    );
+  }
+  addSecret(secret);
+  return secret;
 }
 
 /** The elicitation form: one boolean and nothing else (never a password, PIN or token). */

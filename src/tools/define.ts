@@ -129,7 +129,7 @@ export const numberArg = z.string().min(1).max(40);
 export const confirmTokenArg = z
   .string()
   .min(8)
-  .max(200)
+  .max(1000)
   .optional()
   .describe(
     'Only when a previous call of this tool returned status "confirmation_required": the confirm_token it gave, sent after the user agreed, with the same other arguments',

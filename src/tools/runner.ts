@@ -10,21 +10,30 @@ import type { SafetyConfig } from '../config.js';
 import { GUARDED_TOOLS } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
-import { type ConfirmOutcome, ConfirmationStop, type TokenStore } from '../safety/confirm.js';
+import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type RoundAnswer } from '../safety/confirm.js';
 import type { CallLimiter } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
 import { redact } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
+import type { Principal } from '../principal.js';
 import type { AnyTool, SessionInfo, ToolContext } from './define.js';
 
 export type ElicitAnswer = 'accept' | 'decline' | 'cancel' | 'timeout' | 'failed';
 
 /** What the transport glue provides for one call. */
 export interface CallEnv {
+  /** The session (2025-11-25 clients) or the request (2026-07-28 clients) the call came in, and the client's name. */
   session: SessionInfo;
+  /** Who is calling: what confirmations and audit://recent bind to. */
+  principal: Principal;
   signal: AbortSignal;
-  /** Present when the client declared elicitation: asks the person, resolves to their answer. */
+  /** A 2025-11-25 client that declared elicitation: asks the person over its session, resolves to their answer. */
   elicit?: ((message: string, timeoutMs: number) => Promise<{ answer: ElicitAnswer; confirm?: boolean }>) | undefined;
+  /**
+   * A 2026-07-28 client that declared elicitation: the confirmation is a multi round-trip request. On the first
+   * round both are undefined; a retry carries the requestState it was given and the person's answer.
+   */
+  rounds?: { requestState?: string | undefined; answer?: RoundAnswer | undefined } | undefined;
   progress?: ((done: number, total?: number, message?: string) => void) | undefined;
 }
 
@@ -37,13 +46,21 @@ export interface ToolError {
 
 export type ToolOutcome =
   | { ok: true; structured: Record<string, unknown>; summary: string }
-  | { ok: false; message: string; error: ToolError };
+  | {
+      ok: false;
+      message: string;
+      error: ToolError;
+      /** Nothing was done yet: the glue answers input_required, asking the person `question` (an MRTR round). */
+      ask?: { question: string; requestState: string } | undefined;
+      /** A requestState that fails verification: the glue answers it as invalid params (-32602), not a result. */
+      invalidState?: true | undefined;
+    };
 
 export interface RunnerDeps {
   pbxes: PbxRouter;
   policy: DialPolicy;
   limiter: CallLimiter;
-  tokens: TokenStore;
+  confirmations: Confirmations;
   audit: Audit;
   safety: SafetyConfig;
   readOnly: boolean;
@@ -88,6 +105,19 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
 /** A guarded tool tried an action before asking: a bug in the tool, never shipped (tests catch it). */
 class UnguardedActionError extends Error {}
 
+const CHANGED = 'what the action would act on changed since the user confirmed it (for example another call is current now)';
+
+/** A requestState that fails verification or was used before: refused as invalid params, nothing done. */
+class StateRefusal extends Error {
+  constructor(tool: string, why: string, state: RunState) {
+    super(
+      `The requestState of this ${tool} call was refused: ${why}. Nothing was done. Call ${tool} again without ` +
+        'requestState (a new request) to ask the user again.',
+    );
+    state.confirmation = 'state_refused';
+  }
+}
+
 export class ToolRunner {
   private readonly confirmTools: ReadonlySet<string>;
 
@@ -106,7 +136,7 @@ export class ToolRunner {
     const started = Date.now();
     const isAction = !tool.annotations.readOnlyHint;
     const state: RunState = { confirmCalled: false, confirmation: 'not_required' };
-    const log = this.deps.log.child({ tool: tool.name, session: env.session.id });
+    const log = this.deps.log.child({ tool: tool.name, session: env.session.id, principal: env.principal.name });
     // Until the arguments are checked, only the tool's own argument names are kept (for the audit line).
     let args = ownArgs(tool, rawArgs);
     let outcome: ToolOutcome;
@@ -143,6 +173,17 @@ export class ToolRunner {
     return outcome;
   }
 
+  /** Why a sealed confirm_token cannot be used for this call, or undefined once it is claimed (it is then used up). */
+  private async redeem(kind: 'token', sealed: string, tool: AnyTool, args: Record<string, unknown>, env: CallEnv, bind: unknown): Promise<string | undefined> {
+    const { confirmations } = this.deps;
+    const opened = await confirmations.open(kind, sealed, tool.name, args, env.principal);
+    if (!opened.ok) return opened.why;
+    if (!confirmations.bound(opened.ticket, bind)) return CHANGED;
+    // Claimed last: a token refused for any other reason stays good for the call it was issued for.
+    if (!(await confirmations.claim(opened.ticket))) return 'it was already used (tokens are single use)';
+    return undefined;
+  }
+
   private context(
     tool: AnyTool,
     args: Record<string, unknown>,
@@ -150,7 +191,7 @@ export class ToolRunner {
     state: RunState,
     log: Logger,
   ): ToolContext {
-    const { pbxes, policy, limiter, tokens, safety } = this.deps;
+    const { pbxes, policy, limiter, confirmations, safety } = this.deps;
     const guarded = !!tool.guarded;
     const gate = (cap: Capability | string, isRead: boolean) => {
       if (guarded && !isRead && !state.confirmCalled) {
@@ -196,7 +237,7 @@ export class ToolRunner {
         }
         const token = args.confirm_token;
         if (typeof token === 'string') {
-          const why = tokens.redeem(token, tool.name, args, env.session.id, opts.bind);
+          const why = await this.redeem('token', token, tool, args, env, opts.bind);
           if (why) {
             state.confirmation = 'token_refused';
             throw new BackendError('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
@@ -206,9 +247,41 @@ export class ToolRunner {
           state.confirmation = 'token';
           return;
         }
+        const question = `${action}${state.pbx ? ` (PBX ${state.pbx})` : ''}`;
+        if (safety.confirm === 'auto' && env.rounds) {
+          const { requestState, answer } = env.rounds;
+          if (requestState !== undefined) {
+            if (answer === 'missing' || answer === undefined) {
+              // A retry without the answer: ask again (MRTR), with the state it came with.
+              const opened = await confirmations.open('state', requestState, tool.name, args, env.principal);
+              if (!opened.ok) throw new StateRefusal(tool.name, opened.why, state);
+              state.confirmation = 'asked';
+              throw new ConfirmationStop('asked', question, undefined, requestState);
+            }
+            const opened = await confirmations.open('state', requestState, tool.name, args, env.principal);
+            if (!opened.ok) throw new StateRefusal(tool.name, opened.why, state);
+            if (answer.action !== 'accept' || answer.confirm !== true) {
+              const outcome: ConfirmOutcome = answer.action === 'cancel' ? 'cancelled' : 'declined';
+              state.confirmation = outcome;
+              throw new ConfirmationStop(outcome as ConfirmationStop['outcome'], action);
+            }
+            if (!confirmations.bound(opened.ticket, opts.bind)) {
+              state.confirmation = 'state_refused';
+              throw new BackendError('invalid', `The confirmation was refused: ${CHANGED}. Nothing was done`, {
+                hint: `Call ${tool.name} again to ask the user about what it would act on now.`,
+              });
+            }
+            if (!(await confirmations.claim(opened.ticket))) throw new StateRefusal(tool.name, 'it was already used (a confirmation is single use)', state);
+            state.confirmation = 'accepted';
+            return;
+          }
+          const issued = await confirmations.issue('state', tool.name, args, env.principal, opts.bind);
+          state.confirmation = 'asked';
+          throw new ConfirmationStop('asked', question, undefined, issued.sealed);
+        }
         if (safety.confirm === 'auto' && env.elicit) {
           const timeoutMs = safety.confirmTimeoutSeconds * 1000;
-          const r = await env.elicit(`${action}${state.pbx ? ` (PBX ${state.pbx})` : ''}`, timeoutMs);
+          const r = await env.elicit(question, timeoutMs);
           if (r.answer === 'accept' && r.confirm === true) {
             state.confirmation = 'accepted';
             return;
@@ -218,9 +291,9 @@ export class ToolRunner {
           state.confirmation = outcome;
           throw new ConfirmationStop(outcome as ConfirmationStop['outcome'], action);
         }
-        const issued = tokens.issue(tool.name, args, env.session.id, opts.bind);
+        const issued = await confirmations.issue('token', tool.name, args, env.principal, opts.bind);
         state.confirmation = 'token_issued';
-        throw new ConfirmationStop('token_issued', action, issued);
+        throw new ConfirmationStop('token_issued', action, { token: issued.sealed, expiresAt: issued.expiresAt });
       },
       admitCall: async (pbx, user, opts = {}) => {
         let active: number | undefined;
@@ -246,19 +319,33 @@ export class ToolRunner {
     state: RunState,
     log: Logger,
   ): ToolOutcome {
+    if (e instanceof StateRefusal) {
+      return { ok: false, message: e.message, error: { kind: 'invalid', retryable: false, pbx: state.pbx }, invalidState: true };
+    }
     if (e instanceof ConfirmationStop) {
+      if (e.requestState !== undefined) {
+        return {
+          ok: false,
+          message: `Confirmation needed: ${e.action} Nothing has been done yet.`,
+          error: { kind: 'confirmation', retryable: false, pbx: state.pbx },
+          ask: { question: e.action, requestState: e.requestState },
+        };
+      }
       if (e.token) {
         return {
           ok: true,
-          structured: sanitizeDeep({
-            status: 'confirmation_required',
-            message:
-              `Confirmation needed: ${e.action} Nothing has been done yet. Ask the user; only if they agree, call ${tool.name} ` +
-              `again with exactly the same arguments plus confirm_token (single use, valid until ${e.token.expiresAt}).`,
+          structured: {
+            ...sanitizeDeep({
+              status: 'confirmation_required',
+              message:
+                `Confirmation needed: ${e.action} Nothing has been done yet. Ask the user; only if they agree, call ${tool.name} ` +
+                `again with exactly the same arguments plus confirm_token (single use, valid until ${e.token.expiresAt}).`,
+              expires_at: e.token.expiresAt,
+              ...(state.pbx ? { pbx: state.pbx } : {}),
+            }),
+            // Our own signed ticket (base64url): kept whole, where cleaning would cut a long string.
             confirm_token: e.token.token,
-            expires_at: e.token.expiresAt,
-            ...(state.pbx ? { pbx: state.pbx } : {}),
-          }),
+          },
           summary: `Confirmation required before ${tool.name}: nothing has been done yet.`,
         };
       }
@@ -310,16 +397,25 @@ export class ToolRunner {
     outcome: ToolOutcome,
   ): void {
     let result: AuditEntry['outcome'];
-    if (outcome.ok) {
+    if (!outcome.ok && outcome.ask) {
+      result = 'confirmation_required';
+    } else if (outcome.ok) {
       const status = outcome.structured.status;
       result = status === 'confirmation_required' ? 'confirmation_required' : status === 'not_confirmed' ? 'not_confirmed' : 'done';
     } else {
       result =
-        state.refused || outcome.error.rule || outcome.error.kind === 'unsupported' || state.confirmation === 'token_refused' ? 'refused' : 'error';
+        state.refused ||
+        outcome.error.rule ||
+        outcome.error.kind === 'unsupported' ||
+        state.confirmation === 'token_refused' ||
+        state.confirmation === 'state_refused'
+          ? 'refused'
+          : 'error';
     }
     const { confirm_token: _t, ...rest } = args;
     this.deps.audit.record({
       session: env.session.id,
+      principal: env.principal.id,
       client: env.session.clientName,
       tool: tool.name,
       pbx: state.pbx ?? (typeof args.pbx === 'string' ? args.pbx : undefined),
@@ -327,7 +423,11 @@ export class ToolRunner {
       args: { ...rest, ...(typeof _t === 'string' ? { confirm_token: '***' } : {}) },
       confirmation: state.confirmation,
       outcome: result,
-      ...(outcome.ok ? { result: outcome.summary } : { error: { kind: outcome.error.kind, message: outcome.message } }),
+      ...(outcome.ok
+        ? { result: outcome.summary }
+        : outcome.ask !== undefined
+          ? { result: `Asked the user to confirm ${tool.name}: nothing has been done yet.` }
+          : { error: { kind: outcome.error.kind, message: outcome.message } }),
     });
   }
 }

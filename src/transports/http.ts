@@ -1,26 +1,32 @@
 /**
- * Streamable HTTP at /mcp with sessions (one McpServer per session), GET /healthz, DNS-rebinding protection
- * (Host and Origin must be ours: 403 otherwise), an optional bearer token (401 without it), a cap on sessions
- * and reaping of idle ones.
+ * Streamable HTTP at /mcp for both eras, GET /healthz, DNS-rebinding protection (Host and Origin must be ours:
+ * 403 otherwise) and named bearer tokens (401 without one of them). A request that opens the 2025-11-25 way
+ * (initialize, then a session id) goes to a session of its own (one server instance per session, a cap on
+ * sessions, idle ones reaped); a 2026-07-28 request goes to the SDK's per-request handler. The token that
+ * authenticated a request is its principal; a session belongs to the principal that opened it.
  */
-import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { type AuthInfo, createMcpHandler, isInitializeRequest, isLegacyRequest, type McpHttpHandler, type Server as McpServer } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
-import { createMcpServer, type ServerOptions } from '../server.js';
+import { LOCAL_PRINCIPAL, type Principal, tokenPrincipal } from '../principal.js';
+import { authInfoOf, createMcpServer, type ServerOptions } from '../server.js';
 import { addSecret } from '../safety/redact.js';
 import { isLoopbackHost } from '../util/net.js';
+import { ListenFeeds, narrowListen } from './listen.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
 const MAX_BODY = 4 * 1024 * 1024;
+/** subscriptions/listen streams the server holds open at once, for all clients. */
+const MAX_LISTEN_STREAMS = 1000;
 
 export interface HttpOptions {
   host: string;
   port: number;
-  token?: string | undefined;
+  /** Bearer tokens by name (the name is the principal); none: no token is asked for (loopback only). */
+  tokens?: Record<string, string> | undefined;
   allowedHosts?: string[];
   allowedOrigins?: string[];
   maxSessions?: number;
@@ -32,17 +38,24 @@ export interface HttpOptions {
 export interface RunningHttp {
   url: string;
   port: number;
+  /** Open 2025-11-25 sessions. */
   sessions(): number;
   close(): Promise<void>;
 }
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   server: McpServer;
+  principal: Principal;
   lastSeen: number;
   inFlight: number;
 }
 
+/** The 2026-07-28 handler of one principal, with the resources its listen streams watch. */
+interface Modern {
+  handler: McpHttpHandler;
+  feeds: ListenFeeds;
+}
 
 /** The floor http.token has in the config; a token from the environment guards the same endpoint. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -64,6 +77,11 @@ export function bearerToken(configToken: string | undefined, env: NodeJS.Process
   }
   addSecret(token);
   return token;
+}
+
+/** Every token clients may send, by name: http.tokens, and http.token (or TELEPHONY_MCP_TOKEN) as "default". */
+export function namedTokens(tokens: Record<string, string>, single: string | undefined): Record<string, string> {
+  return { ...tokens, ...(single ? { default: single } : {}) };
 }
 
 function digest(s: string): Buffer {
@@ -96,19 +114,59 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The web-standard Request the SDK's 2026 handler takes (the body travels parsed beside it). */
+function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  headers.delete('content-length');
+  return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, signal });
+}
+
+/** Writes a web Response (JSON, or an SSE stream) to a Node response, until it ends or the client goes away. */
+async function sendResponse(res: ServerResponse, response: Response, closed: AbortSignal): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of response.headers) headers[name] = value;
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  const stop = () => void reader.cancel().catch(() => {});
+  closed.addEventListener('abort', stop, { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || closed.aborted) break;
+      if (!res.write(value)) await new Promise<void>((r) => (res.once('drain', r), closed.addEventListener('abort', () => r(), { once: true })));
+    }
+  } catch {
+    // The stream failed or was cancelled: end the response as it is.
+  } finally {
+    closed.removeEventListener('abort', stop);
+    res.end();
+  }
+}
+
 export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHttp> {
   const path = opts.path ?? '/mcp';
-  if (!isLoopbackHost(opts.host) && !opts.token) {
+  const tokens = Object.entries(opts.tokens ?? {});
+  if (!isLoopbackHost(opts.host) && tokens.length === 0) {
     throw new Error(
-      `refusing to serve HTTP on ${opts.host} without a token: set http.token in the config or TELEPHONY_MCP_TOKEN, or bind 127.0.0.1`,
+      `refusing to serve HTTP on ${opts.host} without a token: set http.token or http.tokens in the config, or TELEPHONY_MCP_TOKEN, or bind 127.0.0.1`,
     );
   }
+  for (const [, token] of tokens) addSecret(token);
+  const known = tokens.map(([name, token]) => ({ digest: digest(token), principal: tokenPrincipal(name) }));
   const sessions = new Map<string, Session>();
   const maxSessions = opts.maxSessions ?? 2000;
   /** Servers created for an initialize that the transport has not yet accepted or refused. */
   let opening = 0;
   const idleMs = (opts.sessionIdleMinutes ?? 30) * 60_000;
-  const tokenDigest = opts.token ? digest(opts.token) : undefined;
   let port = opts.port;
   const log = app.log.child({ part: 'http' });
 
@@ -141,11 +199,111 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
         }
       : {};
 
+  /** The principal a request authenticates as; undefined when tokens are configured and it sent none of them. */
+  const authenticate = (req: IncomingMessage): Principal | undefined => {
+    if (known.length === 0) return LOCAL_PRINCIPAL;
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (!m) return undefined;
+    const presented = digest(m[1]!.trim());
+    let found: Principal | undefined;
+    // Every token is compared, whichever matches: the time taken says nothing about which one (or how many) exist.
+    for (const k of known) if (timingSafeEqual(presented, k.digest)) found = k.principal;
+    return found;
+  };
+
   const closeSession = async (id: string) => {
     const s = sessions.get(id);
     if (!s) return;
     sessions.delete(id);
     await s.server.close().catch(() => {});
+  };
+
+  const moderns = new Map<string, Modern>();
+  /** The 2026 handler of a principal: its listen streams see only its own updates (audit://recent is per caller). */
+  const modernFor = (principal: Principal): Modern => {
+    let m = moderns.get(principal.id);
+    if (!m) {
+      const handler = createMcpHandler(({ era }) => createMcpServer(app, { ...opts.server, era, principal }), {
+        legacy: 'reject',
+        maxSubscriptions: MAX_LISTEN_STREAMS,
+        onerror: (e) => log.debug('2026-07-28 request refused or failed', { error: e.message }),
+      });
+      m = { handler, feeds: new ListenFeeds(app, principal, (uri) => handler.notify.resourceUpdated(uri), opts.server) };
+      moderns.set(principal.id, m);
+    }
+    return m;
+  };
+
+  const serveModern = async (req: IncomingMessage, res: ServerResponse, request: Request, closed: AbortController, body: unknown, principal: Principal) => {
+    const m = modernFor(principal);
+    let parsed = body;
+    let release = () => {};
+    const msg = body as { method?: unknown; params?: Parameters<typeof narrowListen>[1] } | undefined;
+    if (msg && !Array.isArray(msg) && msg.method === 'subscriptions/listen') {
+      const narrowed = narrowListen(m.feeds, msg.params);
+      parsed = { ...msg, params: narrowed.params };
+      release = narrowed.release;
+    }
+    try {
+      const response = await m.handler.fetch(request, { parsedBody: parsed, authInfo: authInfoOf(principal) });
+      await sendResponse(res, response, closed.signal);
+    } finally {
+      release();
+    }
+  };
+
+  const serveLegacy = async (req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal) => {
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoOf(principal);
+    const sid = req.headers['mcp-session-id'];
+    const sessionId = Array.isArray(sid) ? sid[0] : sid;
+    if (sessionId) {
+      const s = sessions.get(sessionId);
+      // Another principal's session is as unknown to this caller as one that never existed.
+      if (!s || s.principal.id !== principal.id) return jsonRpcError(res, 404, -32001, 'Session not found: start a new session (initialize)');
+      s.lastSeen = Date.now();
+      s.inFlight++;
+      res.on('close', () => {
+        s.inFlight--;
+        s.lastSeen = Date.now();
+      });
+      await s.transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
+      return jsonRpcError(res, 400, -32000, 'Bad request: no mcp-session-id header, and this is not an initialize request');
+    }
+    // Servers still opening count too: concurrent initializes must not slip past the cap before they register.
+    if (sessions.size + opening >= maxSessions) {
+      return jsonRpcError(res, 503, -32000, `Too many sessions (limit ${maxSessions}); close idle sessions or try later`, { 'retry-after': '5' });
+    }
+    opening++;
+    let pending = true;
+    // Leaves the opening count once: when the session registers, or when the request ends without one.
+    const settle = () => {
+      if (pending) opening--;
+      pending = false;
+    };
+    const server = createMcpServer(app, { ...opts.server, era: 'legacy', principal });
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        settle();
+        sessions.set(id, { transport, server, principal, lastSeen: Date.now(), inFlight: 0 });
+      },
+      onsessionclosed: (id) => void closeSession(id),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      settle();
+      // The SDK refused the initialize (Accept, Content-Type, a malformed message...): no session holds this
+      // server, so nothing else would ever close it and drop its log sink and subscriptions.
+      if (!transport.sessionId) await server.close().catch(() => {});
+    }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -174,21 +332,18 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       res.writeHead(204, {
         ...cors,
         'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-        'access-control-allow-headers': 'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id',
+        'access-control-allow-headers': 'content-type, authorization, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id',
         'access-control-max-age': '600',
       });
       res.end();
       return;
     }
-    if (tokenDigest) {
-      const auth = req.headers.authorization ?? '';
-      const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || !timingSafeEqual(digest(m[1]!.trim()), tokenDigest)) {
-        return jsonRpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <token>', {
-          'www-authenticate': 'Bearer realm="telephony-mcp"',
-          ...cors,
-        });
-      }
+    const principal = authenticate(req);
+    if (!principal) {
+      return jsonRpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <token>', {
+        'www-authenticate': 'Bearer realm="telephony-mcp"',
+        ...cors,
+      });
     }
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
 
@@ -206,57 +361,13 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       } catch {
         return jsonRpcError(res, 400, -32700, 'Parse error: the body is not JSON');
       }
+      // The era is chosen by how the client opens (the spec's versioning page), exactly as the SDK's entry does.
+      const closed = new AbortController();
+      res.on('close', () => closed.abort());
+      const request = webRequest(req, closed.signal);
+      if (!(await isLegacyRequest(request, body))) return serveModern(req, res, request, closed, body, principal);
     }
-
-    const sid = req.headers['mcp-session-id'];
-    const sessionId = Array.isArray(sid) ? sid[0] : sid;
-    if (sessionId) {
-      const s = sessions.get(sessionId);
-      if (!s) return jsonRpcError(res, 404, -32001, 'Session not found: start a new session (initialize)');
-      s.lastSeen = Date.now();
-      s.inFlight++;
-      res.on('close', () => {
-        s.inFlight--;
-        s.lastSeen = Date.now();
-      });
-      await s.transport.handleRequest(req, res, body);
-      return;
-    }
-    if (req.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
-      return jsonRpcError(res, 400, -32000, 'Bad request: no mcp-session-id header, and this is not an initialize request');
-    }
-    // Servers still opening count too: concurrent initializes must not slip past the cap before they register.
-    if (sessions.size + opening >= maxSessions) {
-      return jsonRpcError(res, 503, -32000, `Too many sessions (limit ${maxSessions}); close idle sessions or try later`, { 'retry-after': '5' });
-    }
-    opening++;
-    let pending = true;
-    // Leaves the opening count once: when the session registers, or when the request ends without one.
-    const settle = () => {
-      if (pending) opening--;
-      pending = false;
-    };
-    const server = createMcpServer(app, opts.server);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        settle();
-        sessions.set(id, { transport, server, lastSeen: Date.now(), inFlight: 0 });
-      },
-      onsessionclosed: (id) => void closeSession(id),
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
-    try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, body);
-    } finally {
-      settle();
-      // The SDK refused the initialize (Accept, Content-Type, a malformed message...): no session holds this
-      // server, so nothing else would ever close it and drop its log sink and subscriptions.
-      if (!transport.sessionId) await server.close().catch(() => {});
-    }
+    return serveLegacy(req, res, body, principal);
   };
 
   const http: Server = createServer((req, res) => {
@@ -299,6 +410,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     sessions: () => sessions.size,
     async close() {
       clearInterval(reaper);
+      // Listen streams end gracefully (the SDK sends their closing result) before the sockets go.
+      await Promise.allSettled([...moderns.values()].map((m) => m.handler.close()));
       await Promise.allSettled([...sessions.keys()].map(closeSession));
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

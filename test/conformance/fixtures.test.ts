@@ -4,13 +4,22 @@
  * the runner glue turns failures into a failing verdict.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { Client as ModernClient, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerOptions } from '../../src/server.js';
 import { inMemoryClient, testApp, type TestApp } from '../helpers/app.js';
 import { eventually } from '../helpers/mcp.js';
 import { conformanceFixtures, WATCHED_URI } from './fixtures.js';
-import { judge, loadBaseline, parseSummary } from './runner.js';
+import { judge, loadBaseline, parseSummary, REVISIONS, scoredTotals } from './runner.js';
+import { startConformanceServer } from './server.js';
+
+/** A 2026-07-28 client (v2 SDK, pinned) of a URL, without elicitation. */
+async function modernClientOf(url: string) {
+  const client = new ModernClient({ name: 'fixtures', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return { client, close: () => client.close() };
+}
 
 /** The server glue in-process, with the conformance fixtures when `opts` adds them. */
 const connect = (t: TestApp, opts?: ServerOptions) => inMemoryClient(t.app, undefined, opts);
@@ -86,35 +95,61 @@ describe('conformance fixtures', () => {
   });
 });
 
+describe('the conformance entry', () => {
+  it('serves its fixtures and the shipped tools through one tools/call handler, the one that ships', async () => {
+    const server = await startConformanceServer();
+    try {
+      const { client, close } = await modernClientOf(server.url);
+      try {
+        expect((await client.callTool({ name: 'test_simple_text', arguments: {} })).content).toEqual([
+          { type: 'text', text: 'This is a simple text response for testing.' },
+        ]);
+        // A shipped action through the same handler: the guard runs (audited; a client without elicitation gets a token).
+        const r = await client.callTool({ name: 'place_call', arguments: { to: '+39 06 1234 5678' } });
+        expect(r.structuredContent).toMatchObject({ status: 'confirmation_required' });
+        expect(server.app.audit.recent().at(-1)).toMatchObject({ tool: 'place_call', confirmation: 'token_issued', principal: 'local' });
+      } finally {
+        await close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('conformance verdicts', () => {
   const SAMPLE = [
-    'Running active suite (3 scenarios) against http://127.0.0.1:1/mcp',
+    'Running requirements 2026-07-28 (4 scenarios) against http://127.0.0.1:1/mcp',
     '=== Running scenario: ping ===',
     '✓ this line is not in the summary: 9 passed, 9 failed',
     '',
     '=== SUMMARY ===',
-    '✓ ping: 1 passed, 0 failed',
-    '✗ resources-subscribe: 0 passed, 1 failed',
+    '✓ caching: 8 passed, 0 failed',
+    '✗ input-required-result-tampered-state: 1 passed, 1 failed',
     '✓ dns-rebinding-protection: 2 passed, 0 failed',
-    '',
-    'Total: 3 passed, 1 failed',
+    '✗ tasks-lifecycle: 2 passed, 7 failed',
+    'Total: 13 passed, 8 failed',
+    'Not scored for 2026-07-28: 1 scenario(s) run, 1 failing. These do not affect conformance.',
+    '  ✗ tasks-lifecycle (extension)',
   ].join('\n');
 
-  it('reads the summary of the runner', () => {
-    const { announced, results } = parseSummary(SAMPLE);
-    expect(announced).toBe(3);
-    expect([...results.keys()]).toEqual(['ping', 'resources-subscribe', 'dns-rebinding-protection']);
-    expect(results.get('resources-subscribe')).toEqual({ passed: 0, failed: 1 });
+  it('reads the summary of the runner, and what the revision does not score', () => {
+    const { announced, results, unscored } = parseSummary(SAMPLE);
+    expect(announced).toBe(4);
+    expect([...results.keys()]).toEqual(['caching', 'input-required-result-tampered-state', 'dns-rebinding-protection', 'tasks-lifecycle']);
+    expect(results.get('input-required-result-tampered-state')).toEqual({ passed: 1, failed: 1 });
+    expect(unscored).toEqual(new Map([['tasks-lifecycle', 'extension']]));
+    expect(scoredTotals({ results, unscored })).toEqual({ scenarios: 3, passed: 11, failed: 1 });
   });
 
-  it('fails on a failure the baseline does not list, and on a baseline entry that passes', () => {
-    const { results } = parseSummary(SAMPLE);
-    expect(judge(results, new Map())).toEqual({ unexpected: ['resources-subscribe'], stale: [] });
-    expect(judge(results, new Map([['resources-subscribe', 'why']]))).toEqual({ unexpected: [], stale: [] });
-    expect(judge(results, new Map([['resources-subscribe', 'why'], ['ping', 'why']]))).toEqual({ unexpected: [], stale: ['ping'] });
+  it('fails on a scored failure the baseline does not list, and on a baseline entry that passes; unscored failures do not count', () => {
+    const run = parseSummary(SAMPLE);
+    expect(judge(run, new Map())).toEqual({ unexpected: ['input-required-result-tampered-state'], stale: [] });
+    expect(judge(run, new Map([['input-required-result-tampered-state', 'why']]))).toEqual({ unexpected: [], stale: [] });
+    expect(judge(run, new Map([['input-required-result-tampered-state', 'why'], ['caching', 'why']]))).toEqual({ unexpected: [], stale: ['caching'] });
   });
 
   it('has a baseline whose entries all give a reason', () => {
-    for (const reason of loadBaseline().values()) expect(reason.trim()).not.toBe('');
+    for (const revision of REVISIONS) for (const reason of loadBaseline(revision).values()) expect(reason.trim()).not.toBe('');
   });
 });

@@ -1,9 +1,10 @@
 /**
  * The test-only conformance entry: what `telephony-mcp --transport http` builds (loadConfig, createApp,
- * startHttp with its Host/Origin checks and sessions, createMcpServer), on a sim PBX, plus the conformance
- * fixtures through the server's extension hook. Nothing under src/ imports this file.
+ * startHttp with its Host/Origin checks, 2025 sessions and 2026 per-request handler, createMcpServer), on a sim
+ * PBX, plus the conformance fixtures through the server's `extend` option: the same handlers serve both.
+ * Nothing under src/ imports this file.
  */
-import { createApp } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { LogHub } from '../../src/log.js';
 import { startHttp } from '../../src/transports/http.js';
@@ -14,6 +15,7 @@ export interface ConformanceServer {
   /** The streamable HTTP endpoint, on 127.0.0.1 (dns-rebinding-protection needs a loopback URL). */
   url: string;
   fixtures: ConformanceFixtures;
+  app: App;
   /** Server log lines at warn and above, for failure messages. */
   log(): string;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startConformanceServer(): Promise<ConformanceServer> {
     return {
       url: http.url,
       fixtures,
+      app,
       log: () => lines.join(''),
       close: async () => {
         await http.close();

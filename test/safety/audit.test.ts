@@ -30,6 +30,7 @@ function newAudit(keep = 200): { audit: Audit; file: string } {
 
 const base: Omit<AuditEntry, 'time' | 'args'> = {
   session: 'session-1',
+  principal: 'token:unit',
   client: 'unit',
   tool: 'manage_contacts',
   pbx: 'office',

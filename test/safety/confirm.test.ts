@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { tokenPrincipal } from '../../src/principal.js';
 import { inMemoryClient, testApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -163,7 +164,7 @@ describe('with a client that cannot elicit: the confirm_token', () => {
     const reused = await get({ to: '+39 06 1234 5678' });
     expect((await tool(client, 'place_call', { to: '+39 06 1234 5678', confirm_token: reused })).structured).toMatchObject({ status: 'done' });
     r = await tool(client, 'place_call', { to: '+39 06 1234 5678', confirm_token: reused });
-    expect(r.text).toMatch(/unknown or was already used/);
+    expect(r.text).toMatch(/confirm_token was refused: it was already used \(tokens are single use\)/);
 
     const id = t.sim().engine.listCalls('alice')[0]!.id;
     const other = await get({ call_id: id }, 'hangup');
@@ -178,14 +179,27 @@ describe('with a client that cannot elicit: the confirm_token', () => {
     expect(t.app.audit.recent().filter((a) => a.confirmation === 'token_refused')).toHaveLength(4);
   });
 
-  it('refuses a token issued to another session', async () => {
+  it('refuses a token issued to another client (principal), and one that is not ours at all', async () => {
     const client = await setup();
     const token = (await tool(client, 'place_call', { to: '+39 06 1234 5678' })).structured!.confirm_token as string;
-    const other = await inMemoryClient(t.app);
+    const other = await inMemoryClient(t.app, undefined, undefined, tokenPrincipal('someone-else'));
     closers.push(other.close);
-    const r = await tool(other.client, 'place_call', { to: '+39 06 1234 5678', confirm_token: token });
-    expect(r.text).toMatch(/issued to another session/);
+    let r = await tool(other.client, 'place_call', { to: '+39 06 1234 5678', confirm_token: token });
+    expect(r.text).toMatch(/confirm_token was refused: it was issued to another client/);
+    r = await tool(client, 'place_call', { to: '+39 06 1234 5678', confirm_token: `${token.slice(0, -4)}AAAA` });
+    expect(r.text).toMatch(/confirm_token was refused: it is not a confirm_token this server issued/);
     expect(t.sim().engine.listCalls()).toEqual([]);
+    // Refusals do not use the token up: the client it was issued to still can.
+    expect((await tool(client, 'place_call', { to: '+39 06 1234 5678', confirm_token: token })).structured).toMatchObject({ status: 'done' });
+  });
+
+  it('is redeemed by the same client in another session: a one-shot client (a new session per call) can confirm', async () => {
+    const client = await setup();
+    const token = (await tool(client, 'place_call', { to: '+39 06 1234 5678' })).structured!.confirm_token as string;
+    const next = await inMemoryClient(t.app);
+    closers.push(next.close);
+    expect((await tool(next.client, 'place_call', { to: '+39 06 1234 5678', confirm_token: token })).structured).toMatchObject({ status: 'done' });
+    expect(t.sim().engine.listCalls('alice')).toHaveLength(1);
   });
 });
 

@@ -68,14 +68,6 @@ async function serve(opts: { maxSessions?: number } = {}): Promise<{ hub: Counti
   return { hub, running: http };
 }
 
-async function httpClient(url: string): Promise<{ client: Client; sessionId: string }> {
-  const transport = new StreamableHTTPClientTransport(new URL(url));
-  const client = new Client({ name: 'hardening', version: '1' });
-  await client.connect(transport);
-  closers.push(() => client.close());
-  return { client, sessionId: transport.sessionId! };
-}
-
 describe('refused initialize requests (M3)', () => {
   it('leave no McpServer and no log sink behind', async () => {
     const { hub, running } = await serve();
@@ -114,33 +106,55 @@ describe('refused initialize requests (M3)', () => {
 });
 
 describe('audit://recent over HTTP (L1)', () => {
-  it('shows a session only its own entries, naming sessions by a digest, never by their id', async () => {
-    const { running } = await serve();
-    const a = await httpClient(running.url);
-    const b = await httpClient(running.url);
+  const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789ab' };
+
+  async function serveWithTokens(): Promise<RunningHttp> {
+    t = await testApp({ safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT' } } });
+    http = await startHttp(t.app, { host: '127.0.0.1', port: 0, tokens: TOKENS });
+    return http;
+  }
+
+  async function tokenClient(url: string, token: string): Promise<{ client: Client; sessionId: string }> {
+    const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    const client = new Client({ name: 'hardening', version: '1' });
+    await client.connect(transport);
+    closers.push(() => client.close());
+    return { client, sessionId: transport.sessionId! };
+  }
+
+  const read = async (c: Client) => {
+    const text = ((await c.readResource({ uri: 'audit://recent' })).contents[0] as { text: string }).text;
+    return { text, entries: (JSON.parse(text) as { entries: { tool: string; session: string; principal: string }[] }).entries };
+  };
+
+  it('shows a client (its bearer token) only its own entries, naming sessions by a digest, never by their id', async () => {
+    const running = await serveWithTokens();
+    const a = await tokenClient(running.url, TOKENS.alice);
+    const b = await tokenClient(running.url, TOKENS.bob);
     expect((await a.client.callTool({ name: 'set_dnd', arguments: { enabled: true } })).isError).toBeFalsy();
 
-    const read = async (c: Client) => {
-      const text = ((await c.readResource({ uri: 'audit://recent' })).contents[0] as { text: string }).text;
-      return { text, entries: (JSON.parse(text) as { entries: { tool: string; session: string }[] }).entries };
-    };
     const seenByA = await read(a.client);
-    expect(seenByA.entries).toEqual([expect.objectContaining({ tool: 'set_dnd', session: sessionTag(a.sessionId) })]);
+    expect(seenByA.entries).toEqual([expect.objectContaining({ tool: 'set_dnd', principal: 'token:alice', session: sessionTag(a.sessionId) })]);
     expect(seenByA.entries[0]!.session).toMatch(/^[0-9a-f]{12}$/);
     expect(seenByA.text).not.toContain(a.sessionId);
+    expect(seenByA.text).not.toContain(TOKENS.alice);
 
     const seenByB = await read(b.client);
     expect(seenByB.entries).toEqual([]);
     expect(seenByB.text).not.toContain(a.sessionId);
 
+    // Another session of the same client (a one-shot client opens one per call) sees the same entries.
+    const again = await tokenClient(running.url, TOKENS.alice);
+    expect((await read(again.client)).entries).toEqual(seenByA.entries);
+
     // The audit trail itself still records the real session (the file is the operator's, not a client's).
     expect(t!.app.audit.recent()[0]!.session).toBe(a.sessionId);
   });
 
-  it('notifies a subscribed session of its own calls only', async () => {
-    const { running } = await serve();
-    const a = await httpClient(running.url);
-    const b = await httpClient(running.url);
+  it("notifies a subscribed client of its own calls only, and never another client's session", async () => {
+    const running = await serveWithTokens();
+    const a = await tokenClient(running.url, TOKENS.alice);
+    const b = await tokenClient(running.url, TOKENS.bob);
     const heard = { a: 0, b: 0 };
     a.client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => void heard.a++);
     b.client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => void heard.b++);
@@ -150,6 +164,15 @@ describe('audit://recent over HTTP (L1)', () => {
     await vi.waitFor(() => expect(heard.a).toBe(1));
     await new Promise((r) => setTimeout(r, 100));
     expect(heard.b).toBe(0);
+
+    // A session belongs to the client that opened it: another token cannot use it, as if it did not exist.
+    const hijack = await post(running.port, {
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${TOKENS.bob}`,
+      'mcp-session-id': a.sessionId,
+      'mcp-protocol-version': '2025-06-18',
+    }, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }));
+    expect(hijack.status).toBe(404);
   });
 });
 
