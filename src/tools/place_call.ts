@@ -146,16 +146,18 @@ async function waitForAnswer(
   seconds: number,
 ): Promise<{ call?: Call; note: string }> {
   const read = pbx.op('activeCalls');
-  const started = Date.now();
-  const deadline = started + seconds * 1000;
+  const started = performance.now();
+  const deadline = Date.now() + seconds * 1000;
   let last: Call | undefined;
   while (!ctx.signal.aborted) {
     const calls = await read({ user }, { signal: ctx.signal });
     const c = calls.find((x) => (id ? x.id === id : x.to.number === to));
-    const elapsed = Math.round((Date.now() - started) / 1000);
+    // Progress must strictly increase (MCP): seconds to the millisecond, as two polls never share one.
+    const waited = Math.round(performance.now() - started) / 1000;
+    const elapsed = Math.round(waited);
     if (!c) return last ? { note: `The call ended after ${elapsed} s without being answered.` } : { note: 'The call is no longer active.' };
     last = c;
-    ctx.progress(elapsed, seconds, `call ${c.id} is ${c.state}`);
+    ctx.progress(Math.min(waited, seconds), seconds, `call ${c.id} is ${c.state}`);
     if (c.state === 'connected' || c.answered) return { call: c, note: `It was answered after ${elapsed} s.` };
     if (Date.now() + POLL_MS > deadline) break;
     await new Promise((r) => setTimeout(r, POLL_MS));

@@ -92,6 +92,21 @@ describe('progress', () => {
     expect(out.message).toMatch(/answered after \d+ s/);
     expect(seen.some((p) => /is ringing/.test(p.message ?? ''))).toBe(true);
     expect(seen.at(-1)!.message).toMatch(/is connected/);
+    // MCP: progress strictly increases with each notification (polls twice a second; seconds to the millisecond).
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress, JSON.stringify(seen)).toBeGreaterThan(seen[i - 1]!.progress);
+  });
+});
+
+describe('errors', () => {
+  it('carry their code once: a client shows "MCP error -32602: ...", not the code twice', async () => {
+    const c = await client();
+    const e = await c.readResource({ uri: 'pbx://nowhere/calls' }).then(
+      () => undefined,
+      (err: Error & { code?: number; data?: unknown }) => err,
+    );
+    expect(e?.code).toBe(-32602);
+    expect(e?.data).toEqual({ uri: 'pbx://nowhere/calls' });
+    expect(e?.message).toBe('MCP error -32602: Resource not found: there is no PBX named "nowhere" (pbx://nowhere/calls)');
   });
 });
 
