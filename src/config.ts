@@ -188,6 +188,8 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], source: string): stri
     if (i.code === 'unrecognized_keys') {
       return `${path === '(top level)' ? '' : `${path}.`}${i.keys.join(', ')}: unknown key (check the spelling; see the config reference in README.md)`;
     }
+    // A record key that fails its own schema: say what the key must look like, not just that it is invalid.
+    if (i.code === 'invalid_key' && i.issues[0]) return `${path}: ${i.issues[0].message}`;
     return `${path}: ${i.message}`;
   });
   return `invalid config (${source}):\n  ${lines.join('\n  ')}`;

@@ -49,6 +49,24 @@ describe('config', () => {
     expect(errorOf({ ...base, http: { token: 'short' } })).toMatch(/http\.token: at least 16 characters/);
   });
 
+  it('takes named bearer tokens (one per client) and a signing key, refusing what would be ambiguous or weak', () => {
+    const tokens = { laptop: 'laptop-token-0123456789', 'ci-bot': 'ci-bot-token-012345678' };
+    expect(parseConfig({ ...base, http: { tokens } }, { env: {} }).http.tokens).toEqual(tokens);
+    expect(errorOf({ ...base, http: { tokens: { laptop: 'short' } } })).toMatch(/http\.tokens\.laptop: at least 16 characters/);
+    expect(errorOf({ ...base, http: { tokens: { 'bad name!': 'x'.repeat(20) } } })).toMatch(/http\.tokens.*token names: letters, digits, _ and -/);
+    expect(errorOf({ ...base, http: { tokens: { a: 'same-token-0123456789', b: 'same-token-0123456789' } } })).toMatch(
+      /http\.tokens: "a" and "b" have the same token; give each client its own/,
+    );
+    expect(errorOf({ ...base, http: { token: 'single-token-0123456789', tokens: { laptop: 'single-token-0123456789' } } })).toMatch(
+      /"default" and "laptop" have the same token/,
+    );
+    expect(errorOf({ ...base, http: { token: 'single-token-0123456789', tokens: { default: 'other-token-0123456789' } } })).toMatch(
+      /http\.tokens\.default: http\.token is already the token named "default"/,
+    );
+    expect(parseConfig({ ...base, safety: { stateSecret: 's'.repeat(32) } }, { env: {} }).safety.stateSecret).toBe('s'.repeat(32));
+    expect(errorOf({ ...base, safety: { stateSecret: 's'.repeat(31) } })).toMatch(/safety\.stateSecret: at least 32 bytes \(e\.g\. openssl rand -hex 32\)/);
+  });
+
   it('reads a file, resolving relative paths against it, and reports missing and malformed files', () => {
     const t = writeConfig(base);
     expect(loadConfig(t.path, {}).baseDir).toBe(t.dir);
