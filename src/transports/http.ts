@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { type AuthInfo, createMcpHandler, isInitializeRequest, isLegacyRequest, type McpHttpHandler, type Server as McpServer } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
@@ -370,13 +370,22 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     return serveLegacy(req, res, body, principal);
   };
 
+  /** Open sockets, and how many requests each has in progress: shutdown closes the quiet ones at once. */
+  const sockets = new Map<Socket, number>();
   const http: Server = createServer((req, res) => {
+    const socket = req.socket;
+    sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
+    res.once('close', () => sockets.has(socket) && sockets.set(socket, sockets.get(socket)! - 1));
     handle(req, res).catch((e: unknown) => {
       log.error('HTTP request failed', { error: e as Error });
       jsonRpcError(res, 500, -32603, 'Internal error in telephony-mcp; see the server log');
     });
   });
   http.keepAliveTimeout = 65_000;
+  http.on('connection', (socket: Socket) => {
+    sockets.set(socket, 0);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -415,7 +424,9 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       await Promise.allSettled([...sessions.keys()].map(closeSession));
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
-        http.closeIdleConnections();
+        // Sockets without a request in progress (kept alive, or opened by a client that never sent one) go now;
+        // a request still being answered gets two seconds.
+        for (const [socket, busy] of sockets) if (busy === 0) socket.destroy();
         setTimeout(() => http.closeAllConnections(), 2000).unref();
       });
     },
