@@ -1,6 +1,7 @@
 /**
  * End-to-end helpers: run the built server (dist/cli.js) with a config written to a temp dir, over stdio or
- * streamable HTTP, and connect the SDK's real Client to it.
+ * streamable HTTP, and connect a real client to it: the v1 SDK's Client (2025-11-25), or the v2 SDK's Client
+ * (2026-07-28, pinned or auto).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -170,4 +173,53 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ms
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+// ------------------------------------------------------------------ 2026-07-28 clients (the v2 SDK)
+
+/** How a v2 client opens: pinned to 2026-07-28, or `auto` (probes server/discover, falls back to initialize). */
+export type ModernMode = 'pinned' | 'auto';
+
+export type ModernElicitHandler = (message: string, requestedSchema: unknown) => ModernElicitResult | Promise<ModernElicitResult>;
+export type ModernElicitResult = { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, string | number | boolean | string[]> };
+
+function makeModernClient(mode: ModernMode, elicit?: ModernElicitHandler): ModernClient {
+  const client = new ModernClient(
+    { name: 'e2e-modern', version: '1.0.0' },
+    { versionNegotiation: { mode: mode === 'pinned' ? { pin: '2026-07-28' } : 'auto' }, capabilities: elicit ? { elicitation: { form: {} } } : {} },
+  );
+  if (elicit) {
+    client.setRequestHandler('elicitation/create', async (req) => {
+      const p = req.params as { message: string; requestedSchema?: unknown };
+      return (await elicit(p.message, p.requestedSchema)) as never;
+    });
+  }
+  return client;
+}
+
+/** The built server over stdio with a v2 client. */
+export async function connectModernStdio(
+  mode: ModernMode,
+  opts: { config?: TempConfig; args?: string[]; env?: Record<string, string>; elicit?: ModernElicitHandler } = {},
+): Promise<{ client: ModernClient; close(): Promise<void> }> {
+  const transport = new ModernStdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...(opts.config ? ['--config', opts.config.path] : []), ...(opts.args ?? [])],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    cwd: opts.config?.dir ?? REPO,
+    stderr: 'pipe',
+  });
+  const client = makeModernClient(mode, opts.elicit);
+  await client.connect(transport);
+  return { client, close: () => client.close() };
+}
+
+/** The built server over streamable HTTP with a v2 client. */
+export async function connectModernHttp(url: string, mode: ModernMode, opts: { token?: string; elicit?: ModernElicitHandler } = {}): Promise<ModernClient> {
+  const transport = new ModernHttpClientTransport(new URL(url), {
+    requestInit: opts.token ? { headers: { Authorization: `Bearer ${opts.token}` } } : {},
+  });
+  const client = makeModernClient(mode, opts.elicit);
+  await client.connect(transport);
+  return client;
 }
