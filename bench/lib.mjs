@@ -1,4 +1,6 @@
-// Shared pieces of the benchmarks: statistics, starting servers (ours and the floor), connecting SDK clients.
+// Shared pieces of the benchmarks: statistics, starting servers (ours and the floors), connecting SDK clients.
+// Two eras: 'legacy' (2025-11-25: the v1 SDK's Client, and a bare v1 SDK server as the floor) and 'modern'
+// (2026-07-28: the v2 SDK's Client pinned to the revision, and a bare v2 SDK server as the floor).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -7,10 +9,23 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioTransport } from '@modelcontextprotocol/client/stdio';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
 export const FLOOR = join(ROOT, 'bench', 'floor-server.mjs');
+export const FLOOR_V2 = join(ROOT, 'bench', 'floor-v2.mjs');
+
+/** The floor server script of an era. */
+export const floorOf = (era) => (era === 'modern' ? FLOOR_V2 : FLOOR);
+
+/** A client of an era: the v1 SDK's Client, or the v2 SDK's pinned to 2026-07-28. */
+export function clientOf(era) {
+  return era === 'modern'
+    ? new ModernClient({ name: 'bench', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+    : new Client({ name: 'bench', version: '1' });
+}
 
 /**
  * CPU placement for the latency sections (1 and 2). Unpinned, the scheduler's placement of each process decides
@@ -72,13 +87,14 @@ export function benchConfig(extra = {}) {
   return { dir, path };
 }
 
-/** Ours or the floor over stdio, with a connected client. */
-export async function stdioClient(kind, config, { pin = false } = {}) {
-  const cmd = serverCommand(kind === 'ours' ? [CLI, '--config', config.path] : [FLOOR, 'stdio'], pin);
-  const transport = new StdioClientTransport({ ...cmd, cwd: ROOT, stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } });
+/** Ours or the floor over stdio, with a connected client of `era`. */
+export async function stdioClient(kind, config, { pin = false, era = 'legacy' } = {}) {
+  const cmd = serverCommand(kind === 'ours' ? [CLI, '--config', config.path] : [floorOf(era), 'stdio'], pin);
+  const Transport = era === 'modern' ? ModernStdioTransport : StdioClientTransport;
+  const transport = new Transport({ ...cmd, cwd: ROOT, stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } });
   let err = '';
   transport.stderr?.on('data', (d) => (err += d));
-  const client = new Client({ name: 'bench', version: '1' });
+  const client = clientOf(era);
   try {
     await client.connect(transport);
   } catch (e) {
@@ -87,9 +103,9 @@ export async function stdioClient(kind, config, { pin = false } = {}) {
   return client;
 }
 
-/** Start ours or the floor over HTTP; resolves with its endpoint and the child. */
-export function startHttp(kind, config, { pin = false } = {}) {
-  const cmd = serverCommand(kind === 'ours' ? [CLI, '--transport', 'http', '--port', '0', '--config', config.path] : [FLOOR, 'http', '0'], pin);
+/** Start ours or the floor (of `era`) over HTTP; resolves with its endpoint and the child. */
+export function startHttp(kind, config, { pin = false, era = 'legacy' } = {}) {
+  const cmd = serverCommand(kind === 'ours' ? [CLI, '--transport', 'http', '--port', '0', '--config', config.path] : [floorOf(era), 'http', '0'], pin);
   const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
   let err = '';
   return new Promise((res, rej) => {
@@ -102,9 +118,9 @@ export function startHttp(kind, config, { pin = false } = {}) {
   });
 }
 
-export async function httpClient(url) {
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+export async function httpClient(url, era = 'legacy') {
+  const client = clientOf(era);
+  await client.connect(era === 'modern' ? new ModernHttpTransport(new URL(url)) : new StreamableHTTPClientTransport(new URL(url)));
   return client;
 }
 

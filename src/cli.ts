@@ -60,7 +60,7 @@ function banner(config: Config, url: string, token: boolean): string {
     '',
     'Connect a client:',
     `  Claude Code:   claude mcp add --transport http telephony ${url}${token ? ' --header "Authorization: Bearer $TELEPHONY_MCP_TOKEN"' : ''}`,
-    `  MCP Inspector: npx @modelcontextprotocol/inspector   (transport "Streamable HTTP", URL ${url})`,
+    `  MCP Inspector: npx @modelcontextprotocol/inspector   (transport "Streamable HTTP", URL ${url}; on Node 20: @0.15.0)`,
     '  JSON config (VS Code, Cursor, others):',
     `    { "mcpServers": { "telephony": { "type": "http", "url": "${url}"${header} } } }`,
     '',
