@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { latency } from './latency.mjs';
 import { throughput } from './throughput.mjs';
-import { coldstart } from './coldstart.mjs';
+import { coldstart, coldstartModern } from './coldstart.mjs';
 import { memory } from './memory.mjs';
 import { vendors } from './vendors.mjs';
 import { soak } from './soak.mjs';
@@ -21,9 +21,12 @@ const run = async (name, fn) => {
   for (const t of Array.isArray(r) ? r : [r]) sections.push(t);
 };
 await run('latency', () => latency());
+await run('latency', () => latency({ era: 'modern' }));
 await run('vendors', () => vendors());
 await run('throughput', () => throughput());
+await run('throughput', () => throughput({ era: 'modern' }));
 await run('coldstart', () => coldstart());
+await run('coldstart', () => coldstartModern());
 await run('memory', () => memory());
 await run('soak', () => soak());
 

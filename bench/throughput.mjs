@@ -1,10 +1,11 @@
-// 3. Throughput over streamable HTTP with 50 concurrent sessions: each SDK client calls its tool in a loop for
-// a fixed time; ours (get_active_call on the sim PBX) vs the floor (bare SDK, no-op tool). Errors are counted.
+// 3. Throughput over streamable HTTP with 50 concurrent clients: each SDK client calls its tool in a loop for
+// a fixed time; ours (get_active_call on the sim PBX) vs the floor (bare SDK, no-op tool), for 2025-11-25 clients
+// (50 sessions; v1 SDK and floor) and 2026-07-28 clients (v2 SDK Client pinned, v2 floor). Errors are counted.
 import { benchConfig, callOf, httpClient, ratio, startHttp } from './lib.mjs';
 
-async function run(kind, config, sessions, seconds) {
-  const server = await startHttp(kind, config);
-  const clients = await Promise.all(Array.from({ length: sessions }, () => httpClient(server.url)));
+async function run(kind, config, sessions, seconds, era) {
+  const server = await startHttp(kind, config, { era });
+  const clients = await Promise.all(Array.from({ length: sessions }, () => httpClient(server.url, era)));
   const call = callOf(kind);
   for (const c of clients) await c.callTool(call);
   let calls = 0;
@@ -28,12 +29,15 @@ async function run(kind, config, sessions, seconds) {
   return { perSecond: calls / seconds, errors };
 }
 
-export async function throughput({ sessions = 50, seconds = 6 } = {}) {
+export async function throughput({ sessions = 50, seconds = 6, era = 'legacy' } = {}) {
   const config = benchConfig();
-  const floor = await run('floor', config, sessions, seconds);
-  const ours = await run('ours', config, sessions, seconds);
+  const floor = await run('floor', config, sessions, seconds, era);
+  const ours = await run('ours', config, sessions, seconds, era);
   return {
-    title: `3. Throughput over streamable HTTP, ${sessions} concurrent sessions for ${seconds} s each (target at least 0.8x the floor, zero errors)`,
+    title:
+      era === 'modern'
+        ? `3b. Throughput over streamable HTTP, ${sessions} concurrent 2026-07-28 clients (v2 SDK, pinned) for ${seconds} s each, vs a bare v2 SDK server (target at least 0.9x the floor, zero errors)`
+        : `3. Throughput over streamable HTTP, ${sessions} concurrent 2025-11-25 sessions (v1 SDK) for ${seconds} s each, vs a bare v1 SDK server (target at least 0.8x the floor, zero errors)`,
     header: ['server', 'calls/s', 'errors', 'ratio to floor'],
     rows: [
       ['floor', floor.perSecond.toFixed(0), floor.errors, '1.00'],
@@ -43,4 +47,4 @@ export async function throughput({ sessions = 50, seconds = 6 } = {}) {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.table((await throughput()).rows);
+if (import.meta.url === `file://${process.argv[1]}`) console.table((await throughput({ era: process.argv[2] ?? 'legacy' })).rows);
