@@ -12,7 +12,7 @@ import { ALL_TOOLS } from './tools/index.js';
 const COLUMNS: { type: string; label: string; config: Record<string, unknown> }[] = [
   { type: 'sim', label: 'sim', config: { traffic: false } },
   { type: 'kalliope', label: 'kalliope', config: { username: 'agent', password: 'x', insecureTls: true } },
-  { type: 'xcally', label: 'xcally', config: {} },
+  { type: 'xcally', label: 'xcally', config: { agent: '201' } },
   { type: 'xivo', label: 'xivo (webservice)', config: { url: 'http://xuc.example:8090', login: 'ws', password: 'x' } },
   { type: 'xivo', label: 'xivo (cti)', config: { url: 'http://xuc.example:8090', login: 'cti', password: 'x', userType: 'cti' } },
   { type: 'ipbx', label: 'ipbx', config: { url: 'http://pbx.example', channels: ['SIP/4003'], queues: ['MC'] } },

@@ -61,6 +61,11 @@ export interface PlaceCallResult {
   callId?: string;
 }
 
+/** What an action may add to its result: something the person should know that the PBX cannot confirm. */
+export interface ActionNote {
+  note?: string;
+}
+
 export interface AttendedTransferResult {
   /** The consultation call to the transfer target, when the PBX reports it. */
   consultCall?: Call;
@@ -109,7 +114,7 @@ export interface Operations {
   answer(a: UserScoped & { callId?: string | undefined }, o?: OpOptions): Promise<Call | undefined>;
   hangup(a: UserScoped & { callId?: string | undefined }, o?: OpOptions): Promise<void>;
   /** Put a call on hold; `on: false` resumes it where the PBX can (xCALLY only toggles). */
-  hold(a: UserScoped & { callId?: string | undefined; on?: boolean }, o?: OpOptions): Promise<void>;
+  hold(a: UserScoped & { callId?: string | undefined; on?: boolean }, o?: OpOptions): Promise<ActionNote | void>;
   transferBlind(a: UserScoped & { callId?: string | undefined; to: Dialable }, o?: OpOptions): Promise<void>;
   transferAttended(
     a: UserScoped & { callId?: string | undefined; to: Dialable },
@@ -125,7 +130,7 @@ export interface Operations {
   pauseQueues(
     a: UserScoped & { paused: boolean; queues?: string[] | undefined; reason?: string | undefined },
     o?: OpOptions,
-  ): Promise<void>;
+  ): Promise<ActionNote | void>;
   /** Calls of `user`, or every call the PBX shows us when `user` is undefined. */
   activeCalls(a: UserScoped, o?: OpOptions): Promise<Call[]>;
   listQueue(a: { queue: string }, o?: OpOptions): Promise<QueueStatus>;
