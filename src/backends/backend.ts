@@ -156,8 +156,8 @@ export interface Operations {
   dialToQueue(a: { to: Dialable; queue: string; callerId: Dialable }, o?: OpOptions): Promise<PlaceCallResult>;
   /** The qualification options (with sub-qualifications) of a queue. */
   listQualifications(a: { queueId: number }, o?: OpOptions): Promise<Qualification[]>;
-  /** Record the qualification of a call. */
-  recordQualification(a: { answer: QualificationAnswer }, o?: OpOptions): Promise<void>;
+  /** Record the qualification of a call; says the time recorded (a default: now), and what the PBX cannot confirm. */
+  recordQualification(a: { answer: QualificationAnswer }, o?: OpOptions): Promise<(ActionNote & { time?: string }) | void>;
   /** The qualifications recorded in a queue between two dates (YYYY-MM-DD), as CSV. */
   exportQualifications(a: { queueId: number; from: string; to: string }, o?: OpOptions): Promise<string>;
 }

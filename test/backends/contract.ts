@@ -10,6 +10,7 @@ import { BackendError } from '../../src/backends/errors.js';
 import type { ManualClock } from '../../src/backends/sim/clock.js';
 import type { PbxEngine } from '../../src/backends/sim/engine.js';
 import type { SimServer } from '../../src/backends/simkit.js';
+import { formatWallClock } from '../../src/util/time.js';
 
 export interface Harness {
   backend: Backend;
@@ -59,6 +60,8 @@ export interface ContractOptions {
      * an action that names a call by that party is refused, nothing done, rather than sent to the wrong call.
      */
     otherPartyUnreported?: boolean;
+    /** The PBX's local time zone, in which it writes times such as a qualification's (default UTC). */
+    pbxTimeZone?: string;
   };
 }
 
@@ -205,6 +208,40 @@ export function runBackendContract(opts: ContractOptions): void {
       const e = await expectBackendError(p, ['conflict']);
       expect(e.message).toMatch(/nothing was done/);
     };
+
+    it.runIf(has('recordQualification') && has('exportQualifications'))(
+      'exportQualifications: from and to are whole days on the PBX clock, both included, and nothing beyond',
+      async () => {
+        const queueId = opts.quirks?.queueId ?? 1;
+        const [first] = await b.listQualifications!({ queueId });
+        const sub = first!.subQualifications[0]!.id;
+        const times = { 'day-before': '2026-01-04 23:59:59', 'first-second': '2026-01-05 00:00:00', 'last-second': '2026-01-05 23:59:59', 'day-after': '2026-01-06 00:00:00' };
+        for (const [callId, time] of Object.entries(times)) {
+          await b.recordQualification!({ answer: { subQualificationId: sub, callId, agent: 1, queue: queueId, time } });
+        }
+        const csv = await b.exportQualifications!({ queueId, from: '2026-01-05', to: '2026-01-05' });
+        expect(csv).toContain('first-second');
+        expect(csv).toContain('last-second');
+        expect(csv).not.toContain('day-before');
+        expect(csv).not.toContain('day-after');
+        expect(csv.split(/\r?\n/)[0]).toMatch(/^sub_qualification_id,time,/);
+      },
+    );
+
+    it.runIf(has('recordQualification') && has('exportQualifications'))(
+      "recordQualification without a time: now on the PBX's clock, found in its export of today",
+      async () => {
+        const queueId = opts.quirks?.queueId ?? 1;
+        const [first] = await b.listQualifications!({ queueId });
+        const tz = opts.quirks?.pbxTimeZone ?? 'UTC';
+        const before = formatWallClock(Date.now(), tz);
+        const r = await b.recordQualification!({ answer: { subQualificationId: first!.subQualifications[0]!.id, callId: 'contract-now', agent: 1, queue: queueId } });
+        const after = formatWallClock(Date.now(), tz);
+        if (r && r.time !== undefined) expect(r.time >= before && r.time <= after, `${r.time} between ${before} and ${after}`).toBe(true);
+        const csv = await b.exportQualifications!({ queueId, from: before.slice(0, 10), to: after.slice(0, 10) });
+        expect(csv).toContain('contract-now');
+      },
+    );
 
     it.runIf(has('hangup'))('hangup: the current call ends', async () => {
       const c = inbound();
