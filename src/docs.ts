@@ -26,7 +26,10 @@ export const TABLE_END = '<!-- capability-table:end -->';
 function cell(tool: string, needs: readonly Capability[], caps: ReadonlySet<Capability>): string {
   const has = needs.filter((c) => caps.has(c));
   if (!has.length) return '–';
-  if (tool === 'transfer') return has.length === 2 ? 'blind, attended' : has[0] === 'transferBlind' ? 'blind' : 'attended';
+  if (tool === 'transfer') {
+    const kinds: Partial<Record<Capability, string>> = { transferBlind: 'blind', transferAttended: 'attended', transferVoicemail: 'to voicemail' };
+    return has.map((c) => kinds[c] ?? c).join(', ');
+  }
   if (tool === 'place_call') {
     const extras = [caps.has('dialFromQueue') && 'from queue', caps.has('dialToQueue') && 'into queue'].filter(Boolean);
     return extras.length ? `✓ (+ ${extras.join(', ')})` : '✓';

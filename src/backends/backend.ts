@@ -43,6 +43,14 @@ export function unsafeDialable(n: string): Dialable {
   return n as Dialable;
 }
 
+/**
+ * A voicemail box as a transfer destination: "vm", an optional "-", and the box's extension number (PBXpress's
+ * "vm-abbreviated form", which its guide does not spell out further). Nothing else: it bypasses the dial policy
+ * (it dials nobody), so it may hold nothing else. Lower case only: the same pattern goes into the tool's JSON
+ * schema, which has no flags.
+ */
+export const VOICEMAIL_BOX = /^vm-?[0-9]{1,15}$/;
+
 /** Per-request options every operation accepts. */
 export interface OpOptions {
   /** Aborted when the client cancels the request or the server shuts down. */
@@ -120,6 +128,11 @@ export interface Operations {
     a: UserScoped & { callId?: string | undefined; to: Dialable },
     o?: OpOptions,
   ): Promise<AttendedTransferResult>;
+  /**
+   * Send a call to a voicemail box, given as the PBX writes such a destination (PBXpress: the guide's
+   * "vm-abbreviated form", e.g. vm-203); the caller leaves the user for the box.
+   */
+  transferVoicemail(a: UserScoped & { callId?: string | undefined; box: string }, o?: OpOptions): Promise<void>;
   /** Join the held call `callId` with the user's current call. */
   conference(a: UserScoped & { callId: string }, o?: OpOptions): Promise<void>;
   setDnd(a: UserScoped & { enabled: boolean }, o?: OpOptions): Promise<void>;
@@ -171,6 +184,7 @@ export const CAPABILITIES = [
   'hold',
   'transferBlind',
   'transferAttended',
+  'transferVoicemail',
   'conference',
   'setDnd',
   'setForward',

@@ -24,6 +24,8 @@ export interface Harness {
   withBadCredentials?: () => Promise<Backend>;
   /** Build another backend with a short deadline (to check stalls). */
   withDeadline?: (ms: number) => Promise<Backend>;
+  /** Callers the simulator sent to a voicemail box (box as transferred to, caller's number). */
+  voicemails?: () => { box: string; caller: string }[];
   close(): Promise<void>;
 }
 
@@ -296,6 +298,19 @@ export function runBackendContract(opts: ContractOptions): void {
       await b.transferBlind!({ user: userArg, callId: c.id, to: unsafeDialable('203') });
       expect(h.engine.call(c.id)).toMatchObject({ from: { number: '+390612345678' }, to: { number: '203' } });
       expect(h.engine.listCalls(h.user)).toEqual([]);
+    });
+
+    it.runIf(has('transferVoicemail'))('transferVoicemail: the caller goes to the box and leaves the user', async () => {
+      const c = inbound();
+      const box = `vm-${h.engine.user('carol').extension}`;
+      await b.transferVoicemail!({ user: userArg, callId: c.id, box });
+      expect(h.engine.listCalls(h.user)).toEqual([]);
+      if (h.voicemails) expect(h.voicemails()).toEqual([expect.objectContaining({ box, caller: '+390612345678' })]);
+      // A box that is not one, or not there: refused, nothing done.
+      const d = inbound();
+      await expectBackendError(b.transferVoicemail!({ user: userArg, callId: d.id, box: 'vm-999' }), ['not_found', 'invalid']);
+      await expectBackendError(b.transferVoicemail!({ user: userArg, callId: d.id, box: '203' }), ['invalid']);
+      expect(h.engine.listCalls(h.user).map((x) => x.id)).toEqual([d.id]);
     });
 
     it.runIf(has('transferAttended'))('transferAttended: the call is held and the target consulted', async () => {

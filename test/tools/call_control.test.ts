@@ -168,3 +168,20 @@ describe('offered only where a PBX can do it', () => {
     expect(offeredTools(ALL_TOOLS, t.app.pbxes, true).map((x) => x.name)).not.toEqual(expect.arrayContaining(['answer_call']));
   });
 });
+
+describe('transfer to voicemail', () => {
+  it('is refused, before asking anyone, on a PBX that cannot; `to` and `voicemail` are one or the other', async () => {
+    const c = ringing();
+    e.answer('alice', c.id);
+    const r = await tool('transfer', { voicemail: 'vm-203' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/cannot transfer calls to voicemail/);
+    for (const args of [{}, { to: '203', voicemail: 'vm-203' }]) {
+      const both = await tool('transfer', args);
+      expect(both.isError, JSON.stringify(args)).toBe(true);
+      expect(both.text).toMatch(/give either `to` \(a number\) or `voicemail` \(a box\); nothing was done/);
+    }
+    expect(asked).toEqual([]);
+    expect(e.call(c.id).state).toBe('connected');
+  });
+});

@@ -16,6 +16,7 @@ runBackendContract({
       sim: s.sim.server,
       withBadCredentials: () => backendFor(s.sim.endpoint, { password: 'wrong-password' }),
       withDeadline: (ms) => backendFor(s.sim.endpoint, { timeoutMs: Math.max(100, ms) }),
+      voicemails: () => s.sim.voicemails(),
       async close() {
         await s.sim.close();
         s.engine.close();
