@@ -422,11 +422,16 @@ export const pbxpressSimulator: SimulatorDef = {
   vendor: 'pbxpress',
   description: 'PBXpress XML-RPC',
   defaultPort: 3339,
+  readings: {
+    array: 'get_parking_info as a 3-element array (<parking_extension, slots, parked_calls>), "none" results as nil',
+    struct: 'get_parking_info as a struct, "none" results as an empty answer',
+  },
   start: (o) =>
     startPbxpressSim({
       engine: o.engine,
       ...(o.host ? { host: o.host } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.password ? { password: o.password } : {}),
+      ...(o.reading === 'struct' ? { parkingShape: 'struct', noneStyle: 'empty' } : {}),
     }),
 };
