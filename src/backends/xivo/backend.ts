@@ -190,7 +190,8 @@ export class XivoBackend implements Backend {
     try {
       await this.action(req);
     } catch (e) {
-      if (!(e instanceof BackendError) || !['invalid', 'outcome_unknown', 'conflict', 'not_found'].includes(e.kind)) throw e;
+      // Not for an unknown user (not_found: the hint says to use the login), credentials or an unreachable XUC.
+      if (!(e instanceof BackendError) || !['invalid', 'outcome_unknown', 'conflict'].includes(e.kind)) throw e;
       const base = e.hint ?? (e.kind === 'outcome_unknown' ? 'Do not retry before checking call_history.' : '');
       throw new BackendError(e.kind, e.message, {
         pbx: this.name,
