@@ -41,18 +41,19 @@ async function once(args, era = 'legacy') {
 
 export async function coldstart({ runs = 12 } = {}) {
   const config = benchConfig();
-  const subjects = { floor: [FLOOR, 'stdio'], ours: [CLI, '--config', config.path], everything: [everythingEntry(), 'stdio'] };
-  const samples = { floor: [], ours: [], everything: [] };
+  const subjects = { floor: [FLOOR, 'stdio'], floorV2: [FLOOR_V2, 'stdio'], ours: [CLI, '--config', config.path], everything: [everythingEntry(), 'stdio'] };
+  const samples = { floor: [], floorV2: [], ours: [], everything: [] };
   await once(subjects.floor); // warm the file cache
   for (let i = 0; i < runs; i++) for (const k of Object.keys(subjects)) samples[k].push(await once(subjects[k]));
   const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stats(v)]));
   return {
-    title: `4. Cold start, spawn to first tools/list answered over stdio, ${runs} runs each (target within 1.2x of the bare server)`,
-    header: ['server', 'p50 ms', 'ratio to bare SDK', 'ratio to server-everything'],
+    title: `4. Cold start with a 2025-11-25 client (v1 SDK), spawn to first tools/list answered over stdio, ${runs} runs each (target within 1.2x of the bare server)`,
+    header: ['server', 'p50 ms', 'ratio to bare v1 SDK', 'ratio to bare v2 SDK', 'ratio to server-everything'],
     rows: [
-      ['bare SDK server', ms(s.floor.p50), '1.00', ratio(s.floor.p50, s.everything.p50)],
-      ['telephony-mcp', ms(s.ours.p50), ratio(s.ours.p50, s.floor.p50), ratio(s.ours.p50, s.everything.p50)],
-      [`server-everything ${EVERYTHING}`, ms(s.everything.p50), ratio(s.everything.p50, s.floor.p50), '1.00'],
+      ['bare v1 SDK server', ms(s.floor.p50), '1.00', ratio(s.floor.p50, s.floorV2.p50), ratio(s.floor.p50, s.everything.p50)],
+      ['bare v2 SDK server (serveStdio)', ms(s.floorV2.p50), ratio(s.floorV2.p50, s.floor.p50), '1.00', ratio(s.floorV2.p50, s.everything.p50)],
+      ['telephony-mcp', ms(s.ours.p50), ratio(s.ours.p50, s.floor.p50), ratio(s.ours.p50, s.floorV2.p50), ratio(s.ours.p50, s.everything.p50)],
+      [`server-everything ${EVERYTHING}`, ms(s.everything.p50), ratio(s.everything.p50, s.floor.p50), ratio(s.everything.p50, s.floorV2.p50), '1.00'],
     ],
     data: s,
   };

@@ -17,8 +17,8 @@ export const CLI = join(ROOT, 'dist', 'cli.js');
 export const FLOOR = join(ROOT, 'bench', 'floor-server.mjs');
 export const FLOOR_V2 = join(ROOT, 'bench', 'floor-v2.mjs');
 
-/** The floor server script of an era. */
-export const floorOf = (era) => (era === 'modern' ? FLOOR_V2 : FLOOR);
+/** The script of a floor: 'floor' is the bare v1 SDK server (2025 clients only), 'floor-v2' the bare v2 one. */
+export const floorOf = (kind) => (kind === 'floor-v2' ? FLOOR_V2 : FLOOR);
 
 /** A client of an era: the v1 SDK's Client, or the v2 SDK's pinned to 2026-07-28. */
 export function clientOf(era) {
@@ -89,7 +89,7 @@ export function benchConfig(extra = {}) {
 
 /** Ours or the floor over stdio, with a connected client of `era`. */
 export async function stdioClient(kind, config, { pin = false, era = 'legacy' } = {}) {
-  const cmd = serverCommand(kind === 'ours' ? [CLI, '--config', config.path] : [floorOf(era), 'stdio'], pin);
+  const cmd = serverCommand(kind === 'ours' ? [CLI, '--config', config.path] : [floorOf(kind), 'stdio'], pin);
   const Transport = era === 'modern' ? ModernStdioTransport : StdioClientTransport;
   const transport = new Transport({ ...cmd, cwd: ROOT, stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } });
   let err = '';
@@ -105,7 +105,7 @@ export async function stdioClient(kind, config, { pin = false, era = 'legacy' } 
 
 /** Start ours or the floor (of `era`) over HTTP; resolves with its endpoint and the child. */
 export function startHttp(kind, config, { pin = false, era = 'legacy' } = {}) {
-  const cmd = serverCommand(kind === 'ours' ? [CLI, '--transport', 'http', '--port', '0', '--config', config.path] : [floorOf(era), 'http', '0'], pin);
+  const cmd = serverCommand(kind === 'ours' ? [CLI, '--transport', 'http', '--port', '0', '--config', config.path] : [floorOf(kind), 'http', '0'], pin);
   const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
   let err = '';
   return new Promise((res, rej) => {

@@ -1,0 +1,115 @@
+/**
+ * Resources: the app's PBX resources (one parsed template each, shared per app), audit://recent (each caller its
+ * own principal's entries) and an extension's. A missing resource is -32602 with the URI in its data, as the
+ * 2026-07-28 revision asks and the v2 SDK answers on every revision.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type InputRequiredResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ReadResourceResult,
+  type Resource,
+  ResourceNotFoundError,
+  type ResourceTemplateType,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import type { App } from '../app.js';
+import { describeError, isBackendError } from '../backends/errors.js';
+import type { Principal } from '../principal.js';
+import { type ResourceDef, matchTemplate } from '../resources/define.js';
+import type { ResolvedResource } from '../resources/watch.js';
+import type { AuditEntry } from '../safety/audit.js';
+import { redact } from '../safety/redact.js';
+import { sanitizeDeep } from '../safety/sanitize.js';
+import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
+
+export const AUDIT_URI = 'audit://recent';
+
+export function resolveResource(app: App, uri: string): ResolvedResource {
+  for (const def of app.resources) {
+    const vars = matchTemplate(def.template, uri);
+    if (!vars) continue;
+    const pbx = app.pbxes.all().find((p) => p.name === vars.pbx);
+    if (!pbx) throw new ResourceNotFoundError(uri, `Resource not found: there is no PBX named "${vars.pbx}" (${uri})`);
+    if (def.needs && !pbx.can(def.needs)) {
+      throw new ResourceNotFoundError(uri, `Resource not found: PBX ${pbx.name} (${pbx.type}) has no ${def.name} resource (${uri})`);
+    }
+    return { def, pbx, vars };
+  }
+  throw new ResourceNotFoundError(uri, `Resource not found: ${uri}`);
+}
+
+function jsonContents(uri: string, data: unknown): ReadResourceResult {
+  return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(sanitizeDeep(data), null, 2) }] };
+}
+
+/**
+ * How audit://recent names a session: a short digest. The raw id of an HTTP session is its only credential
+ * (whoever holds it can use or DELETE the session), so it never appears in the resource.
+ */
+export function sessionTag(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 12);
+}
+
+/** Whether an audit entry belongs to the caller reading it: its own principal's calls only. */
+export const ownEntry = (principal: Principal) => (e: AuditEntry) => e.principal === principal.id;
+
+const templatesOf = new WeakMap<App, ResourceTemplateType[]>();
+
+export function offering(app: App, def: ResourceDef) {
+  return app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
+}
+
+async function readResource(app: App, inst: Instance, uri: string, ctx: ServerContext, opts: ServerOptions): Promise<ReadResourceResult | InputRequiredResult> {
+  if (uri === AUDIT_URI) {
+    const mine = ownEntry(principalOf(ctx, inst.principal));
+    return jsonContents(uri, {
+      entries: app.audit
+        .recent()
+        .filter(mine)
+        .map((e) => ({ ...e, session: sessionTag(e.session) })),
+    });
+  }
+  for (const r of opts.extend?.resources ?? []) {
+    const vars = r.uri.includes('{') ? matchTemplate(r.uri, uri) : r.uri === uri ? {} : undefined;
+    if (vars) return r.read(uri, vars, ctx);
+  }
+  const { def, pbx, vars } = resolveResource(app, uri);
+  try {
+    return jsonContents(uri, await def.read(pbx, vars, ctx.mcpReq.signal));
+  } catch (e) {
+    if (isBackendError(e)) {
+      const message = redact(describeError(e.at(pbx.name, pbx.type)));
+      if (e.kind === 'not_found') throw new ResourceNotFoundError(uri, message);
+      throw new ProtocolError(ProtocolErrorCode.InternalError, message);
+    }
+    app.log.error('resource read failed', { uri, error: e as Error });
+    throw new ProtocolError(ProtocolErrorCode.InternalError, `Reading ${uri} failed inside telephony-mcp; see the server log`);
+  }
+}
+
+export function registerResources(app: App, inst: Instance, opts: ServerOptions): void {
+  const { server } = inst;
+  const extra = opts.extend?.resources ?? [];
+  server.setRequestHandler('resources/list', async () => {
+    const lists = await Promise.all(app.resources.map((def) => Promise.all(offering(app, def).map((p) => def.list(p).catch(() => [])))));
+    const resources: Resource[] = sanitizeDeep(lists.flat(2)).map((r) => ({ ...r, mimeType: 'application/json' }));
+    resources.push({
+      uri: AUDIT_URI,
+      name: 'audit',
+      title: 'Recent audit entries',
+      description: 'The last state-changing tool calls of this client, newest last (JSON: {entries}).',
+      mimeType: 'application/json',
+    });
+    for (const r of extra) if (!r.uri.includes('{')) resources.push({ uri: r.uri, name: r.name, description: r.description, mimeType: r.mimeType });
+    return { resources };
+  });
+  const templates = kept(templatesOf, app, () =>
+    app.resources.map((def) => ({ uriTemplate: def.template, name: def.name, title: def.title, description: def.description, mimeType: 'application/json' })),
+  );
+  const extraTemplates = extra.filter((r) => r.uri.includes('{')).map((r) => ({ uriTemplate: r.uri, name: r.name, description: r.description, mimeType: r.mimeType }));
+  const resourceTemplates = extraTemplates.length ? [...templates, ...extraTemplates] : templates;
+  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates }));
+  server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts));
+}
