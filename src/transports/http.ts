@@ -9,7 +9,14 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
-import { type AuthInfo, createMcpHandler, isInitializeRequest, isLegacyRequest, type McpHttpHandler, type Server as McpServer } from '@modelcontextprotocol/server';
+import {
+  type AuthInfo,
+  classifyInboundRequest,
+  createMcpHandler,
+  isInitializeRequest,
+  type McpHttpHandler,
+  type Server as McpServer,
+} from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
 import { LOCAL_PRINCIPAL, type Principal, tokenPrincipal } from '../principal.js';
 import { authInfoOf, createMcpServer, type ServerOptions } from '../server.js';
@@ -112,6 +119,12 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** A header as the Fetch API reads it: repeated values joined by ", ". */
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
 }
 
 /** The web-standard Request the SDK's 2026 handler takes (the body travels parsed beside it). */
@@ -361,11 +374,20 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       } catch {
         return jsonRpcError(res, 400, -32700, 'Parse error: the body is not JSON');
       }
-      // The era is chosen by how the client opens (the spec's versioning page), exactly as the SDK's entry does.
-      const closed = new AbortController();
-      res.on('close', () => closed.abort());
-      const request = webRequest(req, closed.signal);
-      if (!(await isLegacyRequest(request, body))) return serveModern(req, res, request, closed, body, principal);
+      // The era is chosen by how the client opens (the spec's versioning page), by the step the SDK's own entry and
+      // isLegacyRequest classify with (from the parsed body and the standard headers, without building a Request).
+      const route = classifyInboundRequest({
+        httpMethod: 'POST',
+        protocolVersionHeader: headerOf(req, 'mcp-protocol-version'),
+        mcpMethodHeader: headerOf(req, 'mcp-method'),
+        mcpNameHeader: headerOf(req, 'mcp-name'),
+        body,
+      });
+      if (route.kind !== 'legacy') {
+        const closed = new AbortController();
+        res.on('close', () => closed.abort());
+        return serveModern(req, res, webRequest(req, closed.signal), closed, body, principal);
+      }
     }
     return serveLegacy(req, res, body, principal);
   };
