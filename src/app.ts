@@ -11,7 +11,7 @@ import { type ClaimStore, MemoryClaimStore } from './safety/claims.js';
 import { Confirmations, type Sealer, stateSecret } from './safety/confirm.js';
 import { CallLimiter } from './safety/limits.js';
 import { DialPolicy } from './safety/policy.js';
-import { addSecretsFrom } from './safety/redact.js';
+import { addSecret, addSecretsFrom } from './safety/redact.js';
 import type { ResourceDef } from './resources/define.js';
 import { PBX_RESOURCES } from './resources/pbx.js';
 import { ResourceWatcher } from './resources/watch.js';
@@ -57,6 +57,8 @@ export function offeredTools(tools: readonly AnyTool[], pbxes: PbxRouter, readOn
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   addSecretsFrom(config);
+  // Named bearer tokens sit under the clients' names, which do not look like secret keys.
+  for (const token of Object.values(config.http.tokens)) addSecret(token);
   const logs = opts.logs ?? new LogHub({ level: config.log.level, format: config.log.format });
   const log = logs.logger();
   const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });

@@ -94,3 +94,15 @@ describe('the signing key', () => {
     expect(redact(`key ${env}`)).toBe('key ***');
   });
 });
+
+describe('named bearer tokens', () => {
+  it('are registered as secrets with the config, whatever their names', async () => {
+    const { testApp } = await import('../helpers/app.js');
+    const t = await testApp({ http: { tokens: { laptop: 'laptop-secret-token-0123' } } });
+    try {
+      expect(redact('Authorization: laptop-secret-token-0123')).toBe('Authorization: ***');
+    } finally {
+      await t.close();
+    }
+  });
+});
