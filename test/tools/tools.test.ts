@@ -43,6 +43,22 @@ describe('core tools on the sim PBX', () => {
     expect(r.message).toMatch(/none was named.*Pass `user`, or set `defaultUser` for PBX office/);
   });
 
+  it('place_call dials the number the person confirmed, however it was written (national form too)', async () => {
+    t = await testApp();
+    for (const [typed, e164, shown] of [
+      ['06 1234 5678', '+390612345678', '+39 06 1234 5678'],
+      ['347 123 4567', '+393471234567', '+39 347 123 4567'],
+      ['0039 06 1234 5678', '+390612345678', '+39 06 1234 5678'],
+    ] as const) {
+      const asked = await ok('place_call', { to: typed });
+      expect(asked.structured).toMatchObject({ status: 'confirmation_required' });
+      expect(asked.structured.message).toContain(`Call ${shown} (Italy,`);
+      const r = await ok('place_call', { to: typed, confirm_token: asked.structured.confirm_token });
+      expect(r.structured).toMatchObject({ status: 'done', to: e164, call: { to: { number: e164 } } });
+      await ok('hangup', { call_id: r.structured.call_id, confirm_token: (await ok('hangup', { call_id: r.structured.call_id })).structured.confirm_token });
+    }
+  });
+
   it('transfer attended: holds, consults, and says how it completes', async () => {
     t = await testApp({ safety: OFF });
     const e = t.sim().engine;
