@@ -106,7 +106,41 @@ describe('core tools on the sim PBX', () => {
     t = await testApp({ safety: OFF });
     t.sim().engine.inboundCall('+390612345678', '600');
     expect((await ok('list_queue', { queue: 'support' })).structured).toMatchObject({ pbx: 'office', queue: 'support', waitingCount: 1 });
-    expect((await fail('list_queue', { queue: 'nope' })).message).toBe('PBX `office` (sim): no queue named nope.');
+    expect((await fail('list_queue', { queue: 'nope' })).message).toBe('PBX `office` (sim): no queue named nope. The queues of this PBX: support, sales.');
+  });
+
+  it('list_queue with a mistyped queue names the queues that exist and the closest one', async () => {
+    t = await testApp({ safety: OFF });
+    const r = await fail('list_queue', { queue: 'Sales-typo' });
+    expect(r.message).toBe('PBX `office` (sim): no queue named Sales-typo. Did you mean "sales"? The queues of this PBX: support, sales.');
+    expect(r.error.kind).toBe('not_found');
+  });
+
+  it('list_queue shows the agents of a queue and who is paused, with the reason', async () => {
+    t = await testApp({ safety: OFF });
+    await ok('pause_queues', { paused: true, queues: ['sales'], reason: 'lunch' });
+    t.sim().engine.inboundCall('+390612345678', '201');
+    const r = await ok('list_queue', { queue: 'sales' });
+    expect(r.structured.members).toEqual([
+      { user: 'dave', number: '204', name: 'Dave', paused: false, state: 'available' },
+      { user: 'alice', number: '201', name: 'Alice', paused: true, reason: 'lunch', state: 'on_call' },
+    ]);
+    expect(r.summary).toBe('Queue sales: 0 waiting, 2 agents (1 paused).');
+  });
+
+  it('list_queue says when a PBX cannot tell the members: null with a note, not an empty list', async () => {
+    t = await testApp({ safety: OFF });
+    const countsOnly: Backend = {
+      name: 'desk',
+      type: 'fake',
+      userModel: 'self',
+      capabilities: new Set(['listQueue']),
+      listQueue: (a) => Promise.resolve({ queue: a.queue, waitingCount: 2, calls: [] }),
+      close: () => Promise.resolve(),
+    };
+    (t.app.runner as unknown as { deps: { pbxes: PbxRouter } }).deps.pbxes = new PbxRouter([t.sim(), countsOnly], 'office');
+    const r = await ok('list_queue', { queue: 'Sales', pbx: 'desk' });
+    expect(r.structured).toMatchObject({ waitingCount: 2, members: null, membersNote: expect.stringMatching(/does not report queue members/) });
   });
 
   it('a PBX that cannot do an operation says what it can do', async () => {

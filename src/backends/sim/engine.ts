@@ -7,7 +7,7 @@
  * Every public method runs as one operation: the changes it makes are announced once, at its end.
  */
 import { EventEmitter } from 'node:events';
-import type { Call, CallState, Extension, ForwardKind, HistoryEntry, Party, QueueCall, QueueStatus } from '../model.js';
+import type { Call, CallState, Extension, ForwardKind, HistoryEntry, Party, QueueCall, QueueMember, QueueStatus } from '../model.js';
 import type { Change } from '../backend.js';
 import { type Clock, systemClock } from './clock.js';
 import { ContactBook } from './contacts.js';
@@ -195,6 +195,11 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
   private touchCall(rec: CallRec): void {
     this.touch({ topic: 'calls' });
     if (rec.queue) this.touch({ topic: 'queue', queue: rec.queue });
+    // A queue shows whether each of its agents is on a call.
+    for (const p of rec.participants ?? [rec.from, rec.to]) {
+      if (!p.user) continue;
+      for (const q of this.queues.values()) if (q.members.includes(p.user)) this.touch({ topic: 'queue', queue: q.name });
+    }
   }
 
   private later(fn: () => void, ms: number): unknown {
@@ -272,6 +277,8 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
       kind: 'user',
       online: u.online,
       dnd: u.dnd,
+      forward: { ...u.forward },
+      queues: this.userView(u).queues.map((q) => ({ queue: q.queue, paused: q.paused, ...(q.reason ? { reason: q.reason } : {}) })),
     }));
     const queues: Extension[] = [...this.queues.values()].map((q) => ({
       id: `queue:${q.name}`,
@@ -1022,11 +1029,18 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
         } satisfies QueueCall;
       });
     const waiting = calls.filter((c) => c.status === 'waiting');
+    const members = q.members.map((m): QueueMember => {
+      const u = this.users.get(m)!;
+      const reason = q.paused.get(m);
+      const state = !u.online ? 'offline' : u.dnd ? 'dnd' : this.isBusy(m) ? 'on_call' : 'available';
+      return { user: u.id, number: u.extension, ...(u.name ? { name: u.name } : {}), paused: q.paused.has(m), ...(reason ? { reason } : {}), state };
+    });
     return {
       queue: q.name,
       waitingCount: waiting.length,
       ...(waiting[0]?.enteredAt ? { oldestArrival: waiting[0].enteredAt } : {}),
       calls,
+      members,
     };
   }
 
