@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QueueReport, readQueue } from '../backends/queues.js';
+import { counted } from '../util/words.js';
 import { defineTool, pbxArg } from './define.js';
 
 export const listQueue = defineTool({
@@ -27,7 +28,7 @@ export const listQueue = defineTool({
     return (
       `Queue ${args.queue}: ${r.waitingCount} waiting${r.oldestArrival ? `, oldest since ${r.oldestArrival}` : ''}` +
       `${r.calls.length ? `, ${r.calls.filter((c) => c.status === 'connected').length} connected` : ''}` +
-      `${r.members ? `, ${r.members.length} agent${r.members.length === 1 ? '' : 's'} (${paused} paused)` : ''}.`
+      `${r.members ? `, ${counted(r.members.length, 'agent')} (${paused} paused)` : ''}.`
     );
   },
 });

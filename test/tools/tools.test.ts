@@ -164,3 +164,35 @@ describe('core tools on the sim PBX', () => {
     expect(other.message).toMatch(/acts only as its own login \(agent7\), so it cannot act for bob/);
   });
 });
+
+describe('one-line summaries read as sentences', () => {
+  it('manage_contacts: counts agree with their nouns, actions are said as done', async () => {
+    t = await testApp({ safety: OFF });
+    const csv = 'firstname,lastname,number\nGino,Rossi,+390612345670\n,,\n,,\n';
+    expect((await ok('manage_contacts', { action: 'import_csv', csv })).summary).toBe('Imported 1 contact; 2 lines failed.');
+    const created = await ok('manage_contacts', { action: 'create', contact: { lastname: 'Neri' } });
+    const id = (created.structured.contact as { id: string }).id;
+    expect(created.summary).toBe(`Created contact ${id}.`);
+    expect((await ok('manage_contacts', { action: 'update', id, contact: { company: 'Neri Srl' } })).summary).toBe(`Updated contact ${id}.`);
+    expect((await ok('manage_contacts', { action: 'list' })).summary).toBe('2 contacts.');
+    expect((await ok('manage_contacts', { action: 'delete', id })).summary).toBe('Deleted the contact.');
+    expect((await ok('manage_contacts', { action: 'delete_all' })).summary).toBe('Deleted all 1 contact.');
+    expect((await ok('manage_contacts', { action: 'export_csv' })).summary).toBe('Exported 0 contacts as CSV.');
+  });
+
+  it('set_forward says where the calls now go', async () => {
+    t = await testApp({ safety: OFF });
+    expect((await ok('set_forward', { kind: 'busy', enabled: true, destination: '202' })).summary).toBe('The calls that reach alice while busy now go to 202.');
+    expect((await ok('set_forward', { kind: 'noanswer', enabled: false })).summary).toBe('The no-answer forward of alice is off.');
+  });
+
+  it('a call in a confirmation says its time as time since the call started', async () => {
+    t = await testApp();
+    const e = t.sim().engine;
+    e.inboundCall('+390612345678', '201');
+    t.clock.advance(8000);
+    expect((await ok('hangup', {})).structured.message).toMatch(
+      /^Confirmation needed: Hang up the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\) \(connected, started 8 s ago\)\?/,
+    );
+  });
+});
