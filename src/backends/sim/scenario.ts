@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ContactFields, HistoryEntry } from '../model.js';
+import { parseJsonText } from '../../util/json.js';
 
 const number = z.string().regex(/^\+?[0-9*#]{1,20}$/, 'a phone number or extension: digits, optional leading +');
 const answerMode = z.enum(['auto', 'manual', 'never', 'busy']);
@@ -142,7 +143,7 @@ export function loadScenario(path: string): Scenario {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch (e) {
     throw new Error(`scenario file ${path} is not valid JSON: ${(e as Error).message}`);
   }

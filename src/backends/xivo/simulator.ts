@@ -187,6 +187,8 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
       st.importAccepts = v;
     },
     configExample: { type: 'xivo', url: server.url, login: ws.login, password: ws.password, userType: 'webservice', defaultUser: engine.listUsers()[0]?.id },
+    // Contacts and qualifications need a CTI user: the same XUC as a second PBX entry.
+    moreConfig: { 'xivo-cti': { type: 'xivo', url: server.url, login: engine.listUsers()[0]?.id, password: ctiPassword, userType: 'cti' } },
     expireTokens: () => {
       for (const t of issued) expired.add(t);
     },
