@@ -65,6 +65,12 @@ function readConfig(path: string | undefined): Config {
   }
 }
 
+/** Inspector 2.x needs Node.js 22.19; on older Node.js, npx would pick 0.15.0, which lacks --header (README). */
+function inspectorPackage(): string {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 19) ? '@modelcontextprotocol/inspector' : '@modelcontextprotocol/inspector@1.0.3';
+}
+
 /** Where the audit trail goes, as start-up messages say it. */
 const auditWhere = (config: Config) => (auditFile(config) === '-' ? 'stderr (audit.file is "-")' : auditFile(config));
 
@@ -82,7 +88,7 @@ function banner(config: Config, url: string, token: boolean): string {
     '',
     'Connect a client:',
     `  Claude Code:   claude mcp add --transport http telephony ${url}${token ? ' --header "Authorization: Bearer $TELEPHONY_MCP_TOKEN"' : ''}`,
-    `  MCP Inspector: npx @modelcontextprotocol/inspector   (transport "Streamable HTTP", URL ${url})`,
+    `  MCP Inspector: npx -y ${inspectorPackage()}   (transport "Streamable HTTP", URL ${url})`,
     '  JSON config (VS Code, Cursor, others):',
     `    { "mcpServers": { "telephony": { "type": "http", "url": "${url}"${header} } } }`,
     '',
