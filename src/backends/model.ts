@@ -83,7 +83,7 @@ export const QueueCall = z.object({
 });
 export type QueueCall = z.infer<typeof QueueCall>;
 
-export const MEMBER_STATES = ['available', 'on_call', 'dnd', 'offline'] as const;
+export const MEMBER_STATES = ['available', 'ringing', 'on_call', 'dnd', 'offline'] as const;
 /** An agent of a queue: who, whether paused there, and whether they could take a call now. */
 export const QueueMember = z.object({
   user: z.string().describe('Login of the member'),
@@ -91,7 +91,7 @@ export const QueueMember = z.object({
   name: z.string().optional(),
   paused: z.boolean().describe('Paused in this queue: offered no calls from it'),
   reason: z.string().optional().describe('Pause reason, when one was given'),
-  state: z.enum(MEMBER_STATES).optional().describe('The phone: available, on a call, in do-not-disturb, or offline'),
+  state: z.enum(MEMBER_STATES).optional().describe('The phone: available, ringing, on a call, in do-not-disturb, or offline'),
 });
 export type QueueMember = z.infer<typeof QueueMember>;
 

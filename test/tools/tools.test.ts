@@ -120,6 +120,7 @@ describe('core tools on the sim PBX', () => {
     t = await testApp({ safety: OFF });
     await ok('pause_queues', { paused: true, queues: ['sales'], reason: 'lunch' });
     t.sim().engine.inboundCall('+390612345678', '201');
+    t.clock.advance(1000);
     const r = await ok('list_queue', { queue: 'sales' });
     expect(r.structured.members).toEqual([
       { user: 'dave', number: '204', name: 'Dave', paused: false, state: 'available' },
@@ -194,5 +195,21 @@ describe('one-line summaries read as sentences', () => {
     expect((await ok('hangup', {})).structured.message).toMatch(
       /^Confirmation needed: Hang up the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\) \(connected, started 8 s ago\)\?/,
     );
+  });
+});
+
+describe('queue agents in the demo', () => {
+  it('an agent whose phone rings with a queue call is ringing, not on a call', async () => {
+    t = await testApp({ safety: OFF });
+    const e = t.sim().engine;
+    e.inboundCall('+390612345678', '601');
+    const r = await ok('list_queue', { queue: 'sales' });
+    expect((r.structured.members as { user: string; state: string }[]).map((m) => [m.user, m.state])).toEqual([
+      ['dave', 'ringing'],
+      ['alice', 'available'],
+    ]);
+    t.clock.advance(5_000);
+    e.answer('dave');
+    expect((await ok('list_queue', { queue: 'sales' })).structured.members).toMatchObject([{ user: 'dave', state: 'on_call' }, { user: 'alice' }]);
   });
 });

@@ -1073,7 +1073,7 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
     const members = q.members.map((m): QueueMember => {
       const u = this.users.get(m)!;
       const reason = q.paused.get(m);
-      const state = !u.online ? 'offline' : u.dnd ? 'dnd' : this.isBusy(m) ? 'on_call' : 'available';
+      const state = !u.online ? 'offline' : u.dnd ? 'dnd' : this.talking(m) ? 'on_call' : this.isBusy(m) ? 'ringing' : 'available';
       return { user: u.id, number: u.extension, ...(u.name ? { name: u.name } : {}), paused: q.paused.has(m), ...(reason ? { reason } : {}), state };
     });
     return {
