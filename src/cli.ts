@@ -2,7 +2,7 @@
 /**
  * telephony-mcp [--config FILE] [--transport stdio|http] [--host H] [--port P] [--read-only]
  * telephony-mcp check [--config FILE]
- * telephony-mcp simulate <vendor> [--port N] [--scenario FILE]
+ * telephony-mcp simulate <vendor> [--port N] [--scenario FILE] [--reading R]
  *
  * Parses arguments, loads .env and the config, builds the app and starts the chosen transport. Everything it
  * prints goes to stderr: in stdio mode stdout belongs to the protocol.
@@ -22,9 +22,10 @@ Usage:
   telephony-mcp [options]                 serve MCP (stdio by default)
   telephony-mcp check [--config FILE]     contact every configured PBX (reachable, TLS, credentials,
                                           one harmless read) and print a table; exit 0 when all pass
-  telephony-mcp simulate <vendor> [--port N] [--scenario FILE]
+  telephony-mcp simulate <vendor> [--port N] [--scenario FILE] [--reading R]
                                           run a vendor API simulator over the sim PBX and print a
-                                          config for it (vendors: ${BACKEND_TYPES.map((t) => t.type).filter((t) => t !== 'sim').join(', ')})
+                                          config for it (--reading: how it reads what its vendor
+                                          doc leaves open; vendors: ${BACKEND_TYPES.map((t) => t.type).filter((t) => t !== 'sim').join(', ')})
 
 Options:
   --config FILE          config file (default: $TELEPHONY_MCP_CONFIG, else the PBX described by

@@ -18,6 +18,8 @@ export interface SimulatorOptions {
   port?: number;
   /** The password the simulated PBX accepts, where it has one (each simulator has a default). */
   password?: string;
+  /** One of the simulator's `readings` (default: the first). */
+  reading?: string;
 }
 
 export interface RunningSimulator {
@@ -33,7 +35,26 @@ export interface SimulatorDef {
   vendor: string;
   description: string;
   defaultPort: number;
+  /**
+   * Where the vendor doc can be read several ways, the readings this simulator can take (name -> what it does),
+   * the least convenient for an adapter first: it is the default.
+   */
+  readings?: Readonly<Record<string, string>>;
   start(opts: SimulatorOptions): Promise<RunningSimulator>;
+}
+
+/** The reading `name` of `def`, or its default; an unknown name is an error listing the known ones. */
+export function readingOf(def: SimulatorDef, name: string | undefined): string | undefined {
+  const known = Object.keys(def.readings ?? {});
+  if (name === undefined) return known[0];
+  if (!known.includes(name)) {
+    throw new Error(
+      known.length
+        ? `--reading: the ${def.vendor} simulator knows the readings ${known.join(', ')}, not "${name}"`
+        : `--reading: the ${def.vendor} simulator has only one reading of its vendor doc`,
+    );
+  }
+  return name;
 }
 
 export const SIMULATORS: Record<string, SimulatorDef> = {
@@ -56,19 +77,26 @@ export function simulatorConfig(vendor: string, sim: Pick<RunningSimulator, 'con
   };
 }
 
-export const SIMULATE_USAGE = `Usage: telephony-mcp simulate <vendor> [--port N] [--host H] [--scenario FILE]
+export const SIMULATE_USAGE = `Usage: telephony-mcp simulate <vendor> [--port N] [--host H] [--scenario FILE] [--reading R]
 
 Serves a protocol-faithful simulator of a vendor's API over the sim PBX (default: the demo scenario) and prints,
 on stdout, a complete telephony-mcp config that points at it (save it: telephony-mcp simulate xivo > sim.json).
 Vendors: ${Object.entries(SIMULATORS)
   .map(([v, d]) => `${v} (port ${d.defaultPort})`)
   .join(', ')}.
+--reading picks how an ambiguous vendor doc is read (see "Simulators" in README.md).
 `;
 
 export async function runSimulator(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, scenario: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      scenario: { type: 'string' },
+      reading: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
   if (values.help) {
@@ -82,12 +110,15 @@ export async function runSimulator(argv: string[]): Promise<void> {
   if (!def) throw new Error(`simulate: unknown vendor "${vendor}"; the simulators are ${known}`);
   const port = values.port === undefined ? def.defaultPort : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not "${values.port}"`);
+  const reading = readingOf(def, values.reading);
   const engine = new PbxEngine(loadScenario(values.scenario ?? DEMO_SCENARIO_PATH));
   engine.start();
-  const sim = await def.start({ engine, port, host: values.host ?? '127.0.0.1' });
+  const sim = await def.start({ engine, port, host: values.host ?? '127.0.0.1', ...(reading ? { reading } : {}) });
+  const others = Object.keys(def.readings ?? {}).filter((r) => r !== reading);
   const config = JSON.stringify(simulatorConfig(vendor, sim), null, 2);
   process.stderr.write(
     `${def.description} simulator listening on ${sim.server.url}\n` +
+      (reading ? `Reading of the vendor doc: ${reading} (${def.readings![reading]}); others: --reading ${others.join(' | ')}\n` : '') +
       'A complete telephony-mcp config for it follows on stdout: save it as a file and start the server with\n' +
       '  telephony-mcp --config FILE   (check it first: telephony-mcp check --config FILE)\n' +
       'Press Ctrl+C to stop.\n',
