@@ -4,8 +4,9 @@
  * telephony-mcp check [--config FILE]
  * telephony-mcp simulate <vendor> [--port N] [--scenario FILE] [--reading R]
  *
- * Parses arguments, loads .env and the config, builds the app and starts the chosen transport. Everything it
- * prints goes to stderr: in stdio mode stdout belongs to the protocol.
+ * Parses arguments, loads .env and the config, builds the app and starts the chosen transport. Serving, it prints
+ * only to stderr: in stdio mode stdout belongs to the protocol. `check` prints its table and `simulate` its config on
+ * stdout, so they can be saved or piped; their messages go to stderr.
  */
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
