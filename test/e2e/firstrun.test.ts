@@ -24,7 +24,10 @@ function simulate(vendor: string): Promise<{ config: Record<string, unknown>; er
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no config printed:\n${err}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`no config printed:\n${err}`));
+    }, 15_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       try {
