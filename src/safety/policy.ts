@@ -237,7 +237,10 @@ export class DialPolicy {
     return undefined;
   }
 
-  /** Check a number for `use`. Returns the normalized number, or throws a PolicyError naming the rule. */
+  /**
+   * Check a number for `use`. Returns the number to dial (an extension as typed, an outside number in E.164 form,
+   * as its confirmation shows it), or throws a PolicyError naming the rule.
+   */
   check(raw: string, use: DialUse): CheckedNumber {
     const n = normalizeNumber(raw);
     const what = use === 'call' ? 'call' : use === 'transfer' ? 'transfer to' : 'forward to';
@@ -311,8 +314,10 @@ export class DialPolicy {
       }
     }
     const place = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
+    // The person confirms the international form shown in `display`, so that is what is dialled: one spelling for
+    // the confirmation, the dial and the PBX's directory, whether "06 1234 5678", "0039 06..." or "+39 06..." was typed.
     return {
-      number: n as Dialable,
+      number: p.number as Dialable,
       internal: false,
       display: `${p.formatInternational()} (${[place, typeWord].filter(Boolean).join(', ')})`,
       noConfirm: matches(this.noConfirm),

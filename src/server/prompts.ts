@@ -4,7 +4,7 @@
  */
 import { type CompleteResult, type Prompt, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
-import { ALL_PROMPTS, type PromptDef } from '../prompts/index.js';
+import { ALL_PROMPTS, PromptArgumentError, promptContext, type PromptDef } from '../prompts/index.js';
 import type { ResourceDef } from '../resources/define.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
 import { type Instance, kept, type ServerOptions } from './instance.js';
@@ -54,7 +54,15 @@ export function registerPrompts(app: App, inst: Instance, opts: ServerOptions): 
       }
       values[a.name] = v;
     }
-    return { description: prompt.description, messages: [{ role: 'user', content: { type: 'text', text: prompt.render(values) } }] };
+    let text: string;
+    try {
+      text = prompt.render(values, promptContext(app.pbxes));
+    } catch (e) {
+      // An argument that names nothing configured (a PBX): the caller's mistake, with what to use instead.
+      if (e instanceof PromptArgumentError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, e.message);
+      throw e;
+    }
+    return { description: prompt.description, messages: [{ role: 'user', content: { type: 'text', text } }] };
   });
 }
 

@@ -75,7 +75,7 @@ describe('a 2026-07-28 client that declared elicitation', () => {
     const id = connectedCall();
     const r = await tool(client, 'hangup', {});
     expect(r.structured).toMatchObject({ status: 'done', call_id: id });
-    expect(asked.map((a) => a.message)).toEqual(['Hang up the call between +390612345678 (Giuseppe Test) and 201 (Alice), connected 3 min? (PBX office)']);
+    expect(asked.map((a) => a.message)).toEqual(['Hang up the call between +390612345678 (Giuseppe Test) and 201 (Alice) (connected, started 3 min ago)? (PBX office)']);
     expect(asked[0]!.schema).toMatchObject({ type: 'object', required: ['confirm'], properties: { confirm: { type: 'boolean' } } });
     expect(Object.keys((asked[0]!.schema as { properties: object }).properties)).toEqual(['confirm']);
     expect(t.sim().engine.listCalls()).toEqual([]);

@@ -70,8 +70,8 @@ describe('dial policy rules', () => {
     expect(rule(() => policy({ allowedCountryCodes: ['CH'] }).check('+33 1 42 68 53 00', 'call'))).toBe('international');
   });
 
-  it('accepts domestic numbers in national and international form, and classifies them', () => {
-    expect(policy().check('06 1234 5678', 'call')).toMatchObject({ number: '0612345678', display: '+39 06 1234 5678 (Italy, fixed line)', noConfirm: false });
+  it('accepts domestic numbers in national and international form, and dials the international form it shows', () => {
+    expect(policy().check('06 1234 5678', 'call')).toMatchObject({ number: '+390612345678', display: '+39 06 1234 5678 (Italy, fixed line)', noConfirm: false });
     expect(policy().check('+39 347 123 4567', 'forward').display).toMatch(/Italy, mobile/);
   });
 
@@ -143,7 +143,7 @@ describe('patterns match the number however it is written', () => {
   });
 
   it('allow and noConfirm patterns too', () => {
-    expect(policy({ allow: ['+3906*'] }).check('06 1234 5678', 'call').number).toBe('0612345678');
+    expect(policy({ allow: ['+3906*'] }).check('06 1234 5678', 'call').number).toBe('+390612345678');
     expect(rule(() => policy({ allow: ['+3906*'] }).check('02 1234 5678', 'call'))).toBe('allow');
     expect(policy({ noConfirm: ['+3906*'] }).check('06 1234 5678', 'call').noConfirm).toBe(true);
   });

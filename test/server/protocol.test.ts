@@ -47,6 +47,11 @@ describe('prompts', () => {
       .content as { text: string };
     expect(transfer.text).toMatch(/get_active_call[\s\S]*manage_contacts[\s\S]*transfer with to = that number.*mode "attended"/);
     await expect(c.getPrompt({ name: 'transfer_to_colleague', arguments: {} })).rejects.toThrow(/colleague/);
+    // A PBX that is not configured: invalid params (not an internal error), naming the ones that are.
+    await expect(c.getPrompt({ name: 'queue_report', arguments: { pbx: 'nope' } })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('there is no PBX named "nope"; the configured PBXs are office'),
+    });
   });
 
   it('offers only the prompts whose tools are offered (read-only mode)', async () => {
