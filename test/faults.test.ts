@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultKind } from '../src/backends/simkit.js';
 import { ALL_TOOLS } from '../src/tools/index.js';
 import type { ToolOutcome } from '../src/tools/runner.js';
-import { env, inMemoryClient } from './helpers/app.js';
+import { env, inMemoryClient, modernClient } from './helpers/app.js';
 import { vendorRig, type Vendor, type VendorRig } from './helpers/vendors.js';
 
 const DEADLINE_MS = 800;
@@ -166,6 +166,34 @@ describe('faults: connection refused, every backend', () => {
 });
 
 describe('cancellation through MCP', () => {
+  it('a 2026-07-28 client closing its request over HTTP ends a stalled action at once, and the server keeps serving', async () => {
+    const r = await vendorRig({ timeoutMs: 30_000 });
+    const c = await modernClient(r.app);
+    try {
+      const sim = r.sim.xcally;
+      sim.inject({ kind: 'stall', match: '/originate/' });
+      const cancel = new AbortController();
+      const started = Date.now();
+      const pending = c.client.callTool({ name: 'place_call', arguments: { pbx: 'xcally', to: '202' } }, { signal: cancel.signal });
+      await new Promise((res) => setTimeout(res, 200));
+      expect(sim.log.filter((q) => q.path.includes('/originate/'))).toHaveLength(1);
+      // Over streamable HTTP a 2026 client cancels by closing the request's response stream.
+      cancel.abort('the user changed their mind');
+      await expect(pending).rejects.toThrow();
+      const deadline = Date.now() + 2000;
+      while (!r.app.audit.recent().length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(r.app.audit.recent().at(-1)).toMatchObject({ tool: 'place_call', outcome: 'error', error: { kind: 'outcome_unknown' } });
+      sim.clearFaults();
+      const next = await c.client.callTool({ name: 'get_active_call', arguments: { pbx: 'xcally' } });
+      expect(next.isError).toBeFalsy();
+    } finally {
+      await c.close();
+      await r.close();
+    }
+  });
+
+
   it('a client cancelling a stalled action ends it at once, audited as outcome unknown, and the server keeps serving', async () => {
     const r = await vendorRig({ timeoutMs: 30_000 });
     const c = await inMemoryClient(r.app);

@@ -16,7 +16,6 @@ export const MAX_SUBSCRIPTIONS = 1000;
 
 const counts = new WeakMap<App, { held: number }>();
 
-
 /**
  * The one spelling of a URI that subscriptions and watches are keyed by: the variables decoded and encoded again,
  * so pbx://office/history/ali%63e and pbx://office/history/alice are one subscription and one poll. A URI that

@@ -384,8 +384,12 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
         body,
       });
       if (route.kind !== 'legacy') {
+        // The request is cancelled when the client goes away before the answer is complete (how a 2026 client cancels
+        // over HTTP), not after every answer: an abort costs the SDK an error object and a teardown per request.
         const closed = new AbortController();
-        res.on('close', () => closed.abort());
+        res.on('close', () => {
+          if (!res.writableFinished) closed.abort();
+        });
         return serveModern(req, res, webRequest(req, closed.signal), closed, body, principal);
       }
     }
