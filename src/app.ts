@@ -8,6 +8,7 @@ import { LogHub, type Logger } from './log.js';
 import { Audit } from './safety/audit.js';
 import { TokenStore } from './safety/confirm.js';
 import { CallLimiter } from './safety/limits.js';
+import { createOutboundRules } from './safety/outbound.js';
 import { DialPolicy } from './safety/policy.js';
 import { addSecretsFrom } from './safety/redact.js';
 import type { ResourceDef } from './resources/define.js';
@@ -56,7 +57,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });
   const pbxes = new PbxRouter(backends, config.defaultPbx, config.pbxes as Record<string, { ownedNumbers?: string[]; label?: string }>);
   const audit = new Audit(config.audit.file, config.audit.recent, log.child({ part: 'audit' }));
-  const policy = new DialPolicy(config.safety.dialPolicy);
+  let outbound;
+  try {
+    outbound = await createOutboundRules(config.safety.dialPolicy, { baseDir: config.baseDir, log: log.child({ part: 'dial-policy' }), now: opts.now });
+  } catch (e) {
+    await Promise.allSettled([pbxes.close(), audit.close()]);
+    throw e;
+  }
+  const policy = new DialPolicy(config.safety.dialPolicy, outbound.rules);
   if (!config.readOnly && !config.safety.dialPolicy.defaultCountry && Object.values(config.pbxes).some((p) => p.type !== 'sim')) {
     log.warn(
       'safety.dialPolicy.defaultCountry is not set: national numbers are refused, and short numbers that are emergency numbers in some country need confirmation. Set it to the PBX\'s country (e.g. "IT"; TELEPHONY_MCP_DEFAULT_COUNTRY for the bundle).',
@@ -97,6 +105,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       if (closed) return;
       closed = true;
       watcher.close();
+      outbound.close();
       await pbxes.close();
       await audit.close();
     },

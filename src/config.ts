@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.js';
 import { LEVELS } from './log.js';
+import { CallingHoursConfig, DoNotCallConfig } from './safety/outbound-config.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -70,6 +71,9 @@ export const DialPolicyConfig = z.strictObject({
     .default([])
     .describe('Numbers that place_call may dial without confirmation (internal extensions are exempt by default)'),
   confirmInternal: z.boolean().default(false).describe('Also confirm calls to internal extensions'),
+  // Outbound rules (safety/outbound.ts): checked after the ones above.
+  callingHours: CallingHoursConfig.optional(),
+  doNotCall: DoNotCallConfig.optional(),
 });
 export type DialPolicyConfig = z.infer<typeof DialPolicyConfig>;
 
@@ -87,6 +91,7 @@ export const GUARDED_TOOLS = [
   'set_favorites',
   'pbx_notes',
   'qualify_call',
+  'callback_lists',
 ] as const;
 
 export const SafetyConfig = z.strictObject({

@@ -10,6 +10,7 @@ import type { Dialable } from '../backends/backend.js';
 import { BackendError } from '../backends/errors.js';
 import type { DialPolicyConfig } from '../config.js';
 import type { CheckedNumber, DialUse } from '../tools/define.js';
+import type { OutboundRule } from './outbound.js';
 
 /** A refusal by the policy: kind invalid (or rate_limited), `code` names the rule. */
 export class PolicyError extends BackendError {
@@ -161,7 +162,11 @@ export class DialPolicy {
   private readonly allowedRegions: Set<string>;
   private readonly allowedCallingCodes: Set<string>;
 
-  constructor(private readonly cfg: DialPolicyConfig) {
+  constructor(
+    private readonly cfg: DialPolicyConfig,
+    /** Calling hours and do-not-call lists (outbound.ts), applied after the rules below. */
+    private readonly outbound: readonly OutboundRule[] = [],
+  ) {
     this.allow = cfg.allow.map(globToRegExp);
     this.deny = cfg.deny.map(globToRegExp);
     this.noConfirm = cfg.noConfirm.map(globToRegExp);
@@ -240,7 +245,7 @@ export class DialPolicy {
   /** Check a number for `use`. Returns the normalized number, or throws a PolicyError naming the rule. */
   check(raw: string, use: DialUse): CheckedNumber {
     const n = normalizeNumber(raw);
-    const what = use === 'call' ? 'call' : use === 'transfer' ? 'transfer to' : 'forward to';
+    const what = use === 'call' ? 'call' : use === 'transfer' ? 'transfer to' : use === 'forward' ? 'forward to' : 'schedule a callback to';
     const emergency = this.emergencyBehind(n);
     if (emergency) {
       throw new PolicyError(
@@ -258,6 +263,7 @@ export class DialPolicy {
       // noConfirm pattern names it: an administrator who knows it is an extension can say so.
       const outside = this.outsideMeaning(n);
       const exempt = this.noConfirm.some((re) => re.test(n));
+      for (const rule of this.outbound) rule.check({ internal: true, number: n }, use);
       return {
         number: n as Dialable,
         internal: true,
@@ -310,6 +316,7 @@ export class DialPolicy {
         );
       }
     }
+    for (const rule of this.outbound) rule.check({ internal: false, number: n, phone: p }, use);
     const place = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
     return {
       number: n as Dialable,

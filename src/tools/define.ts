@@ -21,8 +21,8 @@ export interface SessionInfo {
   clientVersion?: string | undefined;
 }
 
-/** What a number is being checked for; the dial policy applies to all of them. */
-export type DialUse = 'call' | 'transfer' | 'forward';
+/** What a number is being checked for; the dial policy applies to all of them (callback: scheduled for later). */
+export type DialUse = 'call' | 'transfer' | 'forward' | 'callback';
 
 export interface CheckedNumber {
   number: Dialable;
