@@ -120,6 +120,8 @@ export const CAPABILITY_LABELS: Record<Capability, string> = {
   listQualifications: 'list call qualification options',
   recordQualification: 'record call qualifications',
   exportQualifications: 'export call qualifications',
+  importCallbacks: 'import callback requests',
+  exportCallbackTickets: 'export callback tickets',
 };
 
 export function backendType(type: string): BackendEntry | undefined {

@@ -3,6 +3,7 @@ import type { AnyTool } from './define.js';
 import { answerCall } from './answer_call.js';
 import { conference } from './conference.js';
 import { callHistory } from './call_history.js';
+import { callbackLists } from './callback_lists.js';
 import { dialUser } from './dial_user.js';
 import { getActiveCall } from './get_active_call.js';
 import { getParking } from './get_parking.js';
@@ -40,4 +41,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   setForward,
   callHistory,
   qualifyCall,
+  callbackLists,
 ];
