@@ -7,7 +7,6 @@
  * after +; 2: national, as dialled in defaultCountry). The leading namespace digit keeps leading zeros and
  * lengths apart ("06" and "6" differ), and with at most 15 digits the value stays exact in a double.
  */
-import { CsvError, parseCsv } from '../util/csv.js';
 
 export const INTL = 1;
 export const NATIONAL = 2;
@@ -147,6 +146,45 @@ export class DncBuilder {
     const prefixes = this.prefixes.slice(0, this.nPrefixes).sort();
     return new DncList(exact, prefixes, this.masks, this.national);
   }
+
+  /** build(), sorting in slices with `pause` between them (one sort of a million doubles blocks ~100 ms). */
+  async buildAsync(pause: () => Promise<void>): Promise<DncList> {
+    const exact = await sortInSlices(this.exact.slice(0, this.nExact), pause);
+    const prefixes = await sortInSlices(this.prefixes.slice(0, this.nPrefixes), pause);
+    return new DncList(exact, prefixes, this.masks, this.national);
+  }
+}
+
+/** Sort runs of `run` values, then merge them pairwise, pausing after each run and each ~256k values merged. */
+async function sortInSlices(a: Float64Array, pause: () => Promise<void>, run = 1 << 16): Promise<Float64Array> {
+  const n = a.length;
+  if (n <= run) return a.sort();
+  for (let s = 0; s < n; s += run) {
+    a.subarray(s, Math.min(n, s + run)).sort();
+    await pause();
+  }
+  let src = a;
+  let dst: Float64Array = new Float64Array(n);
+  for (let width = run; width < n; width *= 2) {
+    let merged = 0;
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) dst[k++] = src[i]! <= src[j]! ? src[i++]! : src[j++]!;
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < hi) dst[k++] = src[j++]!;
+      merged += hi - lo;
+      if (merged >= 1 << 18) {
+        merged = 0;
+        await pause();
+      }
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
 }
 
 function grow(a: Float64Array): Float64Array {
@@ -176,28 +214,97 @@ function scanPlain(text: string, b: DncBuilder, start: number, line: number, bud
 /** Header names taken for the number column of a CSV list when none is configured. */
 const NUMBER_COLUMNS = ['number', 'phone', 'phone_number', 'phonenumber', 'phone number', 'telephone', 'tel', 'msisdn', 'e164'];
 
-function scanCsv(text: string, b: DncBuilder, column: string | undefined): void {
-  let rows: string[][];
-  try {
-    rows = parseCsv(text);
-  } catch (e) {
-    if (e instanceof CsvError) {
-      const m = /^line (\d+): (.*)$/.exec(e.message);
-      throw new DncParseError(m ? Number(m[1]) : 0, m ? m[2]! : e.message);
+/**
+ * One RFC 4180 field starting at `i`: where its value lies, whether it was quoted with doubled quotes inside, where
+ * the next field starts, and whether it ended its row. No string is built: most fields of a list are never read.
+ */
+function csvField(text: string, i: number, row: number): { from: number; to: number; doubled: boolean; next: number; endRow: boolean } {
+  const n = text.length;
+  let from = i;
+  let to: number;
+  let doubled = false;
+  let k: number;
+  if (text.charCodeAt(i) === 34 /* " */) {
+    from = i + 1;
+    let j = from;
+    for (;;) {
+      const q = text.indexOf('"', j);
+      if (q < 0) throw new DncParseError(row, 'unterminated quoted field');
+      if (text.charCodeAt(q + 1) === 34) {
+        doubled = true;
+        j = q + 2;
+        continue;
+      }
+      to = q;
+      break;
     }
-    throw e;
+    k = to + 1;
+    const c = text.charCodeAt(k);
+    if (k < n && c !== 44 && c !== 10 && c !== 13) throw new DncParseError(row, 'text after the closing quote of a field');
+  } else {
+    k = i;
+    for (; k < n; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 44 || c === 10 || c === 13) break;
+      if (c === 34) throw new DncParseError(row, 'a quote inside an unquoted field');
+    }
+    to = k;
   }
-  const header = rows.shift()?.map((h) => h.trim().toLowerCase()) ?? [];
+  if (k >= n) return { from, to, doubled, next: n, endRow: true };
+  if (text.charCodeAt(k) === 44) return { from, to, doubled, next: k + 1, endRow: false };
+  const next = text.charCodeAt(k) === 13 && text.charCodeAt(k + 1) === 10 ? k + 2 : k + 1;
+  return { from, to, doubled, next, endRow: true };
+}
+
+/** The header row of a CSV list: the index of the number column, and where the first row starts. */
+function csvHeader(text: string, column: string | undefined): { at: number; start: number } {
+  let i = 0;
+  const header: string[] = [];
+  for (;;) {
+    const f = csvField(text, i, 1);
+    const v = text.slice(f.from, f.to);
+    header.push((f.doubled ? v.replace(/""/g, '"') : v).trim().toLowerCase());
+    i = f.next;
+    if (f.endRow) break;
+  }
   const wanted = column?.trim().toLowerCase();
   const at = wanted !== undefined ? header.indexOf(wanted) : header.findIndex((h) => NUMBER_COLUMNS.includes(h));
   if (at < 0) {
     throw new DncParseError(1, wanted !== undefined ? `no column "${column}" in the header row` : `no number column in the header row (name it one of: ${NUMBER_COLUMNS.join(', ')}, or set "column")`);
   }
-  // Line numbers count rows (a quoted field with a line break makes them differ from text lines).
-  rows.forEach((r, k) => {
-    const cell = r[at] ?? '';
-    b.entry(cell, 0, cell.length, k + 2);
-  });
+  return { at, start: i };
+}
+
+/**
+ * Scan CSV rows from `start` (a row boundary), about `budget` characters of whole rows; returns where the next row
+ * starts and the last row number. Rows are counted, the header being 1 (a quoted line break makes them differ from
+ * text lines).
+ */
+function scanCsvRows(text: string, b: DncBuilder, at: number, start: number, row: number, budget: number): [number, number] {
+  const n = text.length;
+  const stop = Math.min(n, start + budget);
+  let i = start;
+  while (i < n && i < stop) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      // A blank line.
+      i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
+      continue;
+    }
+    row++;
+    for (let col = 0; ; col++) {
+      const f = csvField(text, i, row);
+      if (col === at) {
+        if (f.doubled) {
+          const v = text.slice(f.from, f.to).replace(/""/g, '"');
+          b.entry(v, 0, v.length, row);
+        } else b.entry(text, f.from, f.to, row);
+      }
+      i = f.next;
+      if (f.endRow) break;
+    }
+  }
+  return [i, row];
 }
 
 export interface ParseOptions {
@@ -210,21 +317,25 @@ export interface ParseOptions {
 export function parseDncList(text: string, opts: ParseOptions): DncList {
   const b = new DncBuilder();
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (opts.csv) scanCsv(body, b, opts.column);
-  else scanPlain(body, b, 0, 1, Infinity);
+  if (opts.csv) {
+    const h = csvHeader(body, opts.column);
+    scanCsvRows(body, b, h.at, h.start, 1, Infinity);
+  } else scanPlain(body, b, 0, 1, Infinity);
   return b.build();
 }
 
-/** Parse a plain list in slices, yielding to the event loop between them (a reload must not stall calls). */
+/** Parse a list in slices of about `sliceChars`, yielding to the event loop between them (a reload must not stall calls). */
 export async function parseDncListAsync(text: string, opts: ParseOptions, sliceChars = 1 << 20): Promise<DncList> {
-  if (opts.csv) return parseDncList(text, opts);
   const b = new DncBuilder();
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let at = 0;
+  const h = opts.csv ? csvHeader(body, opts.column) : undefined;
+  let at = h?.start ?? 0;
   let line = 1;
   while (at < body.length) {
-    [at, line] = scanPlain(body, b, at, line, sliceChars);
-    if (at < body.length) await new Promise((r) => setImmediate(r));
+    [at, line] = h ? scanCsvRows(body, b, h.at, at, line, sliceChars) : scanPlain(body, b, at, line, sliceChars);
+    if (at < body.length) await pause();
   }
-  return b.build();
+  return b.buildAsync(pause);
 }
+
+const pause = () => new Promise<void>((r) => setImmediate(r));

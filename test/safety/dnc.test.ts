@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, DialPolicyConfig } from '../../src/config.js';
 import { LogHub } from '../../src/log.js';
-import { DncParseError, parseDncList } from '../../src/safety/dnc-list.js';
+import { DncParseError, parseDncList, parseDncListAsync } from '../../src/safety/dnc-list.js';
 import { DoNotCall } from '../../src/safety/dnc.js';
 import { DialPolicy, PolicyError, loadNumberingPlan } from '../../src/safety/policy.js';
 import type { DialUse } from '../../src/tools/define.js';
@@ -109,6 +109,29 @@ describe('do-not-call list format', () => {
     expect(() => parseDncList('name,fax\nRossi,+390612345678\n', { csv: true })).toThrow(/line 1: no number column in the header row/);
     expect(() => parseDncList('name,tel\nRossi,+390612345678\n', { csv: true, column: 'mobile' })).toThrow('line 1: no column "mobile" in the header row');
     expect(() => parseDncList('number\n+39061234567x\n', { csv: true })).toThrow(/^line 2: not a number/);
+    expect(() => parseDncList('name,number\n"Rossi,+390612345678\n', { csv: true })).toThrow('line 2: unterminated quoted field');
+    expect(() => parseDncList('name,number\nRo"ssi,+390612345678\n', { csv: true })).toThrow('line 2: a quote inside an unquoted field');
+    expect(() => parseDncList('name,number\n"Rossi"x,+390612345678\n', { csv: true })).toThrow('line 2: text after the closing quote of a field');
+    // Blank lines are skipped, CRLF and a BOM are fine, and rows are counted, not text lines.
+    const crlf = parseDncList('\ufeffnote,number\r\n\r\n"a\r\nb",+390612345678\r\n"x ""y""",+390287654321', { csv: true });
+    expect(crlf.size).toBe(2);
+    expect(() => parseDncList('note,number\n"a\nb",+390612345678\nc,bad\n', { csv: true })).toThrow(/^line 3: not a number/);
+  });
+
+  it('loads in slices the same list as at once (sorted runs merged)', async () => {
+    const entries = Array.from({ length: 200_000 }, (_, i) => `+39 3${String((i * 7_919_993) % 1_000_000_000).padStart(9, '0')}`);
+    const text = `${entries.join('\n')}\n+44 20*\n`;
+    const [once, sliced] = [parseDncList(text, { csv: false }), await parseDncListAsync(text, { csv: false }, 50_000)];
+    const csv = await parseDncListAsync(`number\n${entries.join('\n')}\n`, { csv: true });
+    for (const e of entries.filter((_, i) => i % 97 === 0)) {
+      const intl = e.replace(/[^0-9]/g, '');
+      expect(sliced.matches(intl, [])).toBe(true);
+      expect(csv.matches(intl, [])).toBe(true);
+      expect(once.matches(intl, [])).toBe(true);
+    }
+    for (const miss of ['393999999998', '39300000000', '3930000000001']) expect(sliced.matches(miss, [])).toBe(once.matches(miss, []));
+    expect(sliced.matches('4420123', [])).toBe(true);
+    expect(sliced.size).toBe(200_001);
   });
 });
 
@@ -134,8 +157,10 @@ describe('do-not-call lists in the dial policy', () => {
     expect(verdict(us.policy, '+1 212 555 0123')).toMatch(/^\+1 212 555 0123 is on the do-not-call list us\.txt/);
     expect(verdict(us.policy, '+1 646 555 0100')).toMatch(/is on the do-not-call list us\.txt/);
     expect(verdict(us.policy, '+1 213 555 0123')).toBe('ok');
-    const de = await withLists({ 'de.txt': '030 1234567\n' }, { defaultCountry: 'DE' });
+    const de = await withLists({ 'de.txt': '030 1234567\n30 7654321\n' }, { defaultCountry: 'DE' });
     expect(verdict(de.policy, '+49 30 1234567')).toMatch(/is on the do-not-call list de\.txt/);
+    expect(verdict(de.policy, '030 7654321')).toMatch(/is on the do-not-call list de\.txt/);
+    expect(verdict(de.policy, '+49 30 7654322')).toBe('ok');
   });
 
   it('stops the start when a list cannot be read or parsed, naming the key', async () => {
