@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SimResponse } from '../simkit.js';
 import { formatWallClock } from '../../util/time.js';
+import { isIsoDate } from './time.js';
 import { body, fail, forbidden, isObj, json, need, SUCCESS, type Route, type XucSimState } from './sim-common.js';
 
 export const REQUEST_COLUMNS = ['phoneNumber', 'mobilePhoneNumber', 'firstName', 'lastName', 'company', 'description', 'dueDate', 'period'] as const;
@@ -64,13 +65,6 @@ export function seedCallbackLists(queues: readonly string[]): Map<string, SimCal
 
 const isJsonType = (t: string | string[] | undefined) => typeof t === 'string' && /^(text|application)\/json\s*(;|$)/i.test(t.trim());
 
-function validDate(d: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d);
-  if (!m) return false;
-  const t = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return t.getUTCFullYear() === Number(m[1]) && t.getUTCMonth() === Number(m[2]) - 1 && t.getUTCDate() === Number(m[3]);
-}
-
 /** The requests of an import CSV, or why XUC refuses the whole import. */
 function readImport(csv: string, list: SimCallbackList, today: string): SimCallbackRequest[] | string {
   const lines = csv.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
@@ -89,7 +83,7 @@ function readImport(csv: string, list: SimCallbackList, today: string): SimCallb
     for (const c of REQUEST_COLUMNS) r[c] = get(c);
     if (!r.phoneNumber && !r.mobilePhoneNumber) return `${at}: no phoneNumber or mobilePhoneNumber`;
     for (const n of [r.phoneNumber, r.mobilePhoneNumber]) if (n && !/^\+?[0-9 ]{2,20}$/.test(n)) return `${at}: "${n}" is not a phone number`;
-    if (r.dueDate && !validDate(r.dueDate)) return `${at}: dueDate "${r.dueDate}" is not a date YYYY-MM-DD`;
+    if (r.dueDate && !isIsoDate(r.dueDate)) return `${at}: dueDate "${r.dueDate}" is not a date YYYY-MM-DD`;
     if (r.period && !list.periods.some((p) => p.name === r.period)) return `${at}: the list has no period "${r.period}"`;
     r.dueDate ||= today;
     r.period ||= list.periods.find((p) => p.default)!.name;
