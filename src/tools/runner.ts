@@ -11,7 +11,7 @@ import { GUARDED_TOOLS } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type ConfirmOutcome, ConfirmationStop, type TokenStore } from '../safety/confirm.js';
-import type { CallLimiter } from '../safety/limits.js';
+import type { CallLimiter, Reservation } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
 import { redact } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
@@ -58,6 +58,8 @@ interface RunState {
   user?: string;
   /** Refused before anything ran (arguments that do not match the schema). */
   refused?: boolean;
+  /** Call-limit slots taken by admitCall, released when the tool call ends. */
+  reservations: Reservation[];
 }
 
 /** The arguments under the tool's own argument names: what an audit line of a refused call may show. */
@@ -105,7 +107,7 @@ export class ToolRunner {
   async run(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<ToolOutcome> {
     const started = Date.now();
     const isAction = !tool.annotations.readOnlyHint;
-    const state: RunState = { confirmCalled: false, confirmation: 'not_required' };
+    const state: RunState = { confirmCalled: false, confirmation: 'not_required', reservations: [] };
     const log = this.deps.log.child({ tool: tool.name, session: env.session.id });
     // Until the arguments are checked, only the tool's own argument names are kept (for the audit line).
     let args = ownArgs(tool, rawArgs);
@@ -137,6 +139,10 @@ export class ToolRunner {
       outcome = { ok: true, structured: result, summary: cleanText(tool.summarize(result, args), 400) };
     } catch (e) {
       outcome = this.failure(e, tool, state, log);
+    } finally {
+      // The call is placed (the PBX counts it from now on) or failed after it may have been: either way the slot's
+      // work is done. A refused admission was given back already.
+      for (const r of state.reservations) r.release();
     }
     if (isAction) this.auditCall(tool, args, env, state, outcome);
     log.debug('tool call', { ms: Date.now() - started, ok: outcome.ok });
@@ -223,15 +229,24 @@ export class ToolRunner {
         throw new ConfirmationStop('token_issued', action, issued);
       },
       admitCall: async (pbx, user, opts = {}) => {
-        let active: number | undefined;
-        if (!opts.rateOnly && pbx.can('activeCalls')) {
-          const calls = await pbx.op('activeCalls')({ user });
-          active = calls.filter((c) => c.state !== 'parked').length;
-        }
+        const lists = !opts.rateOnly && pbx.can('activeCalls');
+        let slot: ReturnType<CallLimiter['reserve']>;
         try {
           const who = user === undefined ? '' : (pbx.backend.canonicalUser?.(user) ?? user);
-          limiter.admit(pbx.name, who, active, opts);
+          // Reserved before the first await: calls that arrive together count against each other (see limits.ts).
+          slot = limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
         } catch (e) {
+          if (isBackendError(e)) e.at(pbx.name, pbx.type);
+          throw e;
+        }
+        state.reservations.push(slot);
+        if (!lists) return;
+        try {
+          const calls = await pbx.op('activeCalls')({ user }, { signal: env.signal });
+          slot.checkActive(calls.filter((c) => c.state !== 'parked').length);
+        } catch (e) {
+          // Refused, or the call list could not be read: nothing was dialled, so the slot and the rate are given back.
+          slot.refund();
           if (isBackendError(e)) e.at(pbx.name, pbx.type);
           throw e;
         }

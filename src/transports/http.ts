@@ -12,6 +12,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { App } from '../app.js';
 import { createMcpServer, type ServerOptions } from '../server.js';
 import { addSecret } from '../safety/redact.js';
+import { BATCH_REFUSAL } from './batch.js';
 import { isLoopbackHost } from '../util/net.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
@@ -206,6 +207,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       } catch {
         return jsonRpcError(res, 400, -32700, 'Parse error: the body is not JSON');
       }
+      // A JSON-RPC batch: refused whole, before the SDK (which would run every message in it) sees it.
+      if (Array.isArray(body)) return jsonRpcError(res, 400, BATCH_REFUSAL.error.code, BATCH_REFUSAL.error.message);
     }
 
     const sid = req.headers['mcp-session-id'];
@@ -222,7 +225,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       await s.transport.handleRequest(req, res, body);
       return;
     }
-    if (req.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
+    if (req.method !== 'POST' || !isInitializeRequest(body)) {
       return jsonRpcError(res, 400, -32000, 'Bad request: no mcp-session-id header, and this is not an initialize request');
     }
     // Servers still opening count too: concurrent initializes must not slip past the cap before they register.
