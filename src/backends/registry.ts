@@ -210,6 +210,14 @@ export class PbxHandle {
       }
       return self;
     }
+    // Checked here, before any tool asks a person to confirm something done for a user the PBX does not have.
+    if (requested !== undefined && this.backend.canonicalUser && this.backend.canonicalUser(requested) === undefined) {
+      throw new BackendError('not_found', `this PBX has no user or extension "${requested}"; nothing was done`, {
+        pbx: this.name,
+        pbxType: this.type,
+        hint: `Use a login or extension of this PBX (pbx://${this.name}/extensions lists them).`,
+      });
+    }
     return requested ?? this.backend.defaultUser;
   }
 

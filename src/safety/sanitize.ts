@@ -58,6 +58,11 @@ export function cleanText(s: string, max = DEFAULT_MAX_LENGTH, multiline = false
 
 /** Keys whose values may span lines, with their bound. */
 const MULTILINE: Record<string, number> = { csv: 5_000_000, note: 10_000, value: 100_000 };
+/**
+ * Single-line keys with a bound of their own: a tool's `message` is our sentence around PBX parts the tool
+ * bounded already (a party label, a queue name), so the default bound for a PBX string would cut our words.
+ */
+const LONG_LINE: Record<string, number> = { message: 2000 };
 
 /** Clean every string in a JSON-like value, keys included, and mask known secrets in them (a token stored in a
  * note or a contact field never comes back). Arrays are capped at `maxItems`. */
@@ -70,7 +75,8 @@ function walk(v: unknown, key: string | undefined, maxItems: number): unknown {
   if (typeof v === 'string') {
     // Own keys only: a key such as "constructor" or "__proto__" must not find an inherited value.
     const bound = key !== undefined && Object.hasOwn(MULTILINE, key) ? MULTILINE[key] : undefined;
-    return redactData(bound !== undefined ? cleanText(v, bound, true) : cleanText(v));
+    const long = key !== undefined && Object.hasOwn(LONG_LINE, key) ? LONG_LINE[key] : undefined;
+    return redactData(bound !== undefined ? cleanText(v, bound, true) : cleanText(v, long));
   }
   if (Array.isArray(v)) {
     const n = Math.min(v.length, maxItems);
