@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.js';
 import { LEVELS } from './log.js';
+import { GUARDED_TOOLS } from './tools/index.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -72,22 +73,6 @@ export const DialPolicyConfig = z.strictObject({
   confirmInternal: z.boolean().default(false).describe('Also confirm calls to internal extensions'),
 });
 export type DialPolicyConfig = z.infer<typeof DialPolicyConfig>;
-
-export const GUARDED_TOOLS = [
-  'place_call',
-  'hangup',
-  'transfer',
-  'park_call',
-  'manage_contacts',
-  'answer_call',
-  'hold_call',
-  'conference',
-  'set_forward',
-  'dial_user',
-  'set_favorites',
-  'pbx_notes',
-  'qualify_call',
-] as const;
 
 export const SafetyConfig = z.strictObject({
   confirm: z
@@ -197,7 +182,7 @@ export function parseConfig(raw: unknown, opts: { env?: NodeJS.ProcessEnv; baseD
     throw new ConfigError(`invalid config (${source}):\n  defaultPbx: "${defaultPbx}" is not one of pbxes (${names.join(', ')})`);
   }
   if (c.safety.confirmTools) {
-    const unknown = c.safety.confirmTools.filter((t) => !(GUARDED_TOOLS as readonly string[]).includes(t));
+    const unknown = c.safety.confirmTools.filter((t) => !GUARDED_TOOLS.includes(t));
     if (unknown.length) {
       throw new ConfigError(
         `invalid config (${source}):\n  safety.confirmTools: ${unknown.join(', ')} cannot be confirmed; choose from ${GUARDED_TOOLS.join(', ')}`,

@@ -85,16 +85,34 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   annotations: Annotations;
   /** The tool is offered when some configured PBX has at least one of these. */
   needs: readonly Capability[];
-  /** Asks for confirmation (subject to `safety.confirm`): adds the `confirm_token` argument. */
+  /**
+   * Asks a person before it acts (subject to `safety.confirm`). The one source of what asks first: defineTool adds
+   * the `confirm_token` argument, the runner confirms it, and GUARDED_TOOLS (what `safety.confirmTools` may
+   * name) is derived from it.
+   */
   guarded?: boolean;
+  /**
+   * Why a tool that changes state asks nobody (it costs nothing and is undone by calling it again, say). Every
+   * tool that is not read-only is either `guarded` or says this; a test holds every tool to it.
+   */
+  unguarded?: string;
   run(ctx: ToolContext, args: z.infer<I>): Promise<RunResult<z.infer<O>>>;
   /** One line for the text content; PBX-supplied names stay out of it (they are in the structured result). */
   summarize(result: z.infer<O>, args: z.infer<I>): string;
 }
 
-/** Identity with inference: gives every tool one checked shape. */
+/**
+ * Gives every tool one checked shape. A guarded tool gets the `confirm_token` argument here, so no tool declares
+ * it by hand and none can ask without offering it (or offer it without asking).
+ */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
-  return def;
+  if (def.guarded && def.unguarded !== undefined) throw new Error(`tool ${def.name}: guarded and unguarded at once`);
+  if (Object.hasOwn(def.input.shape, 'confirm_token')) {
+    throw new Error(`tool ${def.name}: confirm_token is added by defineTool to guarded tools; do not declare it`);
+  }
+  if (!def.guarded) return def;
+  // The extended object infers the same argument types plus confirm_token, which handlers never read (the runner does).
+  return { ...def, input: def.input.extend({ confirm_token: confirmTokenArg }) as unknown as I };
 }
 
 /** A tool of any schema, as lists hold them. */

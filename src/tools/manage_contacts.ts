@@ -4,7 +4,7 @@ import { Contact, ContactFields, ContactImportResult } from '../backends/model.j
 import { parseCsv } from '../util/csv.js';
 import { cleanText } from '../safety/sanitize.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, defineTool, pbxArg, userArg } from './define.js';
 
 const ACTIONS = ['list', 'get', 'create', 'update', 'delete', 'delete_all', 'import_csv', 'export_csv'] as const;
 const CONFIRMED: ReadonlySet<string> = new Set(['update', 'delete', 'delete_all', 'import_csv']);
@@ -57,7 +57,6 @@ export const manageContacts = defineTool({
     csv: z.string().max(MAX_IMPORT_CSV).optional().describe('import_csv: CSV text with a header row'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     action: z.enum(ACTIONS).optional(),

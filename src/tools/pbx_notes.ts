@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { NoteJson } from '../backends/backend.js';
 import { BackendError } from '../backends/errors.js';
 import type { PbxHandle } from '../backends/registry.js';
-import { actionOutput, confirmTokenArg, defineTool, pbxArg } from './define.js';
+import { actionOutput, defineTool, pbxArg } from './define.js';
 
 const ACTIONS = ['list', 'get', 'get_json', 'set', 'set_many', 'set_json', 'delete'] as const;
 const READS: ReadonlySet<string> = new Set(['list', 'get', 'get_json']);
@@ -68,7 +68,6 @@ export const pbxNotes = defineTool({
       .describe('set_many: the notes to store'),
     json: jsonNote.optional().describe('set_json: an array or object to store'),
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     action: z.enum(ACTIONS).optional(),

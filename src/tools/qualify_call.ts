@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { Qualification, QualificationAnswer } from '../backends/model.js';
-import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg } from './define.js';
+import { actionOutput, callIdArg, defineTool, pbxArg } from './define.js';
 
 const ACTIONS = ['list_options', 'record', 'export_csv'] as const;
 
@@ -38,7 +38,6 @@ export const qualifyCall = defineTool({
     from: date.optional().describe('export_csv: first day (YYYY-MM-DD)'),
     to: date.optional().describe('export_csv: last day (YYYY-MM-DD)'),
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     action: z.enum(ACTIONS).optional(),

@@ -7,7 +7,6 @@ import type { Capability } from '../backends/backend.js';
 import { BackendError, describeError, isBackendError } from '../backends/errors.js';
 import type { PbxHandle, PbxRouter } from '../backends/registry.js';
 import type { SafetyConfig } from '../config.js';
-import { GUARDED_TOOLS } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type ConfirmOutcome, ConfirmationStop, type TokenStore } from '../safety/confirm.js';
@@ -87,19 +86,23 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
   return `${shown.join('; ')}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`;
 }
 
+/** Bound of the sentence a person is asked to confirm (every tool's own sentence stays well below it). */
+const MAX_ACTION_CHARS = 1000;
+
 /** A guarded tool tried an action before asking: a bug in the tool, never shipped (tests catch it). */
 class UnguardedActionError extends Error {}
 
 export class ToolRunner {
-  private readonly confirmTools: ReadonlySet<string>;
+  /** `safety.confirmTools`: narrows which guarded tools ask; undefined (the default) means every guarded tool. */
+  private readonly confirmTools: ReadonlySet<string> | undefined;
 
   constructor(private readonly deps: RunnerDeps) {
-    this.confirmTools = new Set(deps.safety.confirmTools ?? GUARDED_TOOLS);
+    this.confirmTools = deps.safety.confirmTools ? new Set(deps.safety.confirmTools) : undefined;
   }
 
-  /** Whether calls of `tool` ask for confirmation under the current config. */
+  /** Whether calls of `tool` ask for confirmation under the current config: its own `guarded` decides. */
   confirms(tool: AnyTool): boolean {
-    return !!tool.guarded && this.deps.safety.confirm !== 'off' && this.confirmTools.has(tool.name);
+    return !!tool.guarded && this.deps.safety.confirm !== 'off' && (this.confirmTools?.has(tool.name) ?? true);
   }
 
   /** Runs `tool` with the arguments a client sent: they are checked against the tool's input schema here, so an
@@ -193,9 +196,10 @@ export class ToolRunner {
       },
       confirm: async (rawAction, opts = {}) => {
         state.confirmCalled = true;
-        // What the person is asked names PBX data (caller numbers and names): cleaned and bounded like any result,
-        // so no bidi override or control character can change what they read.
-        const action = cleanText(rawAction, 600);
+        // What the person is asked names PBX data (caller numbers and names), each part bounded by the tool that
+        // built the sentence; cleaned here so no bidi override or control character can change what they read,
+        // with a bound on the whole that no sentence of ours reaches.
+        const action = cleanText(rawAction, MAX_ACTION_CHARS);
         if (opts.skip || !this.confirms(tool)) {
           state.confirmation = 'not_required';
           return;
@@ -263,9 +267,11 @@ export class ToolRunner {
   ): ToolOutcome {
     if (e instanceof ConfirmationStop) {
       if (e.token) {
+        // Not passed through the bound for PBX strings: e.action was cleaned and bounded when the tool asked, and
+        // the rest is ours, the instruction the model needs whole (a cut one loses the token's use and expiry).
         return {
           ok: true,
-          structured: sanitizeDeep({
+          structured: {
             status: 'confirmation_required',
             message:
               `Confirmation needed: ${e.action} Nothing has been done yet. Ask the user; only if they agree, call ${tool.name} ` +
@@ -273,7 +279,7 @@ export class ToolRunner {
             confirm_token: e.token.token,
             expires_at: e.token.expiresAt,
             ...(state.pbx ? { pbx: state.pbx } : {}),
-          }),
+          },
           summary: `Confirmation required before ${tool.name}: nothing has been done yet.`,
         };
       }
@@ -289,7 +295,7 @@ export class ToolRunner {
         ok: true,
         structured: {
           status: 'not_confirmed',
-          message: `The user ${why}, so nothing was done (${cleanText(e.action, 300)}). Do not retry unless the user asks again.`,
+          message: `The user ${why}, so nothing was done (${e.action}). Do not retry unless the user asks again.`,
           ...(state.pbx ? { pbx: state.pbx } : {}),
         },
         summary: `Not confirmed by the user: ${tool.name} did nothing.`,

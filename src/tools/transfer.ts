@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Call } from '../backends/model.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
-import { actionOutput, callIdArg, confirmTokenArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
 
 export const transfer = defineTool({
   name: 'transfer',
@@ -19,7 +19,6 @@ export const transfer = defineTool({
     mode: z.enum(['blind', 'attended']).default('blind').describe('blind (default) or attended (consult the target first)'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     call_id: z.string().optional(),
