@@ -95,6 +95,13 @@ export const HttpConfig = z.strictObject({
   allowedHosts: z.array(z.string().min(1)).default([]).describe('Extra Host header values to accept (host[:port])'),
   allowedOrigins: z.array(z.string().url()).default([]).describe('Extra browser Origins to accept'),
   maxSessions: z.number().int().min(1).max(100_000).default(2000),
+  maxSessionsPerClient: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe('Sessions one client (one token, else one address) may hold; default: the lesser of 100 and half of maxSessions'),
   sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(30),
 });
 export type HttpConfig = z.infer<typeof HttpConfig>;

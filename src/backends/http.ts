@@ -8,6 +8,7 @@ import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { decodeBody } from './charset.js';
 import { BackendError } from './errors.js';
+import { pbxText } from '../safety/sanitize.js';
 import type { Logger } from '../log.js';
 
 export interface VendorHttpOptions {
@@ -295,7 +296,8 @@ export class VendorHttp {
         ? this.err('unavailable', `the request to ${what} was cancelled`, undefined, e)
         : this.unknown(`the request to ${what} was cancelled after it was sent`, e);
     }
-    const reason = timedOut ? `no answer within ${timeoutMs} ms` : `the connection failed (${code || (e as Error).message})`;
+    // An undici message may quote what it was given (a URL, a header): it enters a message as PBX text does.
+    const reason = timedOut ? `no answer within ${timeoutMs} ms` : `the connection failed (${code || pbxText(String((e as Error)?.message), 120)})`;
     if (req.read) return this.err('unavailable', `${reason} when asked to ${what}`, undefined, e);
     return this.unknown(`${reason}${gotHeaders ? ' while reading the answer' : ''} after the request to ${what} was sent`, e);
   }

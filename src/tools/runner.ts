@@ -12,7 +12,7 @@ import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type ConfirmOutcome, ConfirmationStop, type TokenStore } from '../safety/confirm.js';
 import type { CallLimiter, Reservation } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
-import { redact } from '../safety/redact.js';
+import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
 import type { AnyTool, SessionInfo, ToolContext } from './define.js';
 
@@ -108,6 +108,11 @@ export class ToolRunner {
   /** Runs `tool` with the arguments a client sent: they are checked against the tool's input schema here, so an
    * invalid call of an action is refused and audited like any other refusal. */
   async run(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<ToolOutcome> {
+    // Text a PBX sends back that merely repeats these arguments is not masked as a secret (see maskSecrets).
+    return withClientText(rawArgs, () => this.runCall(tool, rawArgs, env));
+  }
+
+  private async runCall(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<ToolOutcome> {
     const started = Date.now();
     const isAction = !tool.annotations.readOnlyHint;
     const state: RunState = { confirmCalled: false, confirmation: 'not_required', reservations: [] };
@@ -305,7 +310,7 @@ export class ToolRunner {
       if (e.cause !== undefined) log.warn('backend error', { kind: e.kind, code: e.code, cause: e.cause });
       return {
         ok: false,
-        message: cleanText(redact(describeError(e)), 2000),
+        message: cleanText(describeError(e), 2000),
         error: { kind: e.kind, retryable: e.retryable, pbx: e.pbx, ...(e.code?.startsWith('policy.') ? { rule: e.code.slice(7) } : {}) },
       };
     }

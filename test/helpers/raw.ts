@@ -95,7 +95,7 @@ export interface RawHttpAnswer {
 /** One raw HTTP request to the server (no keep-alive), with the body and headers exactly as given. */
 export function rawHttp(
   port: number,
-  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; localAddress?: string } = {},
 ): Promise<RawHttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -105,6 +105,7 @@ export function rawHttp(
         path: opts.path ?? '/mcp',
         method: opts.method ?? 'POST',
         agent: false,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
         headers: {
           ...(opts.method === undefined || opts.method === 'POST' ? { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } : {}),
           ...opts.headers,
