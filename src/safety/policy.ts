@@ -209,19 +209,14 @@ export class DialPolicy {
   private outsideMeaning(n: string): string | undefined {
     const { shortInfo, phoneUtil } = loaded();
     if (this.country) {
-      const region = this.country as lpn.RegionCode;
-      let parsed: lpn.PhoneNumber;
-      try {
-        parsed = phoneUtil.parse(n, region);
-      } catch {
-        return undefined;
-      }
-      if (!shortInfo.isValidShortNumberForRegion(parsed, region)) return undefined;
-      // Only short numbers known to cost: "unknown cost" covers whole ranges (US 4-digit SMS codes) that would put
-      // ordinary extensions behind a confirmation.
-      const cost = shortInfo.getExpectedCostForRegion(parsed, region);
-      if (cost !== SHORT_COST.PREMIUM_RATE && cost !== SHORT_COST.STANDARD_RATE) return undefined;
-      return `also a ${SHORT_COST_WORDS[cost]} short number in ${regionNames.of(this.country)}`;
+      // The code itself, or the same code behind an outside-line prefix (91254 dials 1254 where 9 takes a line),
+      // exactly as the emergency check reads it.
+      const direct = this.costlyShort(n);
+      if (direct) return `also the ${direct} short number ${n} in ${regionNames.of(this.country)}`;
+      const behind = afterOutsidePrefix(n);
+      const via = behind === undefined ? undefined : this.costlyShort(behind);
+      if (via) return `behind an outside-line prefix ${n[0]}: the ${via} short number ${behind} in ${regionNames.of(this.country)}`;
+      return undefined;
     }
     const behind = afterOutsidePrefix(n);
     const candidates = behind ? [n, behind] : [n];
@@ -235,6 +230,38 @@ export class DialPolicy {
       }
     }
     return undefined;
+  }
+
+  /** "premium-rate" or "standard-rate" when `n` is a short number of the default country known to cost. */
+  private costlyShort(n: string): string | undefined {
+    const { shortInfo, phoneUtil } = loaded();
+    const region = this.country as lpn.RegionCode;
+    let parsed: lpn.PhoneNumber;
+    try {
+      parsed = phoneUtil.parse(n, region);
+    } catch {
+      return undefined;
+    }
+    if (!shortInfo.isValidShortNumberForRegion(parsed, region)) return undefined;
+    // Only short numbers known to cost: "unknown cost" covers whole ranges (US 4-digit SMS codes) that would put
+    // ordinary extensions behind a confirmation.
+    const cost = shortInfo.getExpectedCostForRegion(parsed, region);
+    return cost === SHORT_COST.PREMIUM_RATE || cost === SHORT_COST.STANDARD_RATE ? SHORT_COST_WORDS[cost] : undefined;
+  }
+
+  /**
+   * What a national number reaches instead where the PBX takes its first digit (0 or 9) for an outside line, when
+   * that is a number of a blocked type: 0899 123456 is a Salerno fixed line, or behind the outside line 0 the
+   * premium-rate 899 123 456. Undefined when the digits behind the prefix are nothing costly.
+   */
+  private behindOutsideLine(n: string): { display: string } | undefined {
+    const behind = n.startsWith('+') || !this.country ? undefined : afterOutsidePrefix(n);
+    if (behind === undefined) return undefined;
+    const q = loaded().parse(behind, this.country);
+    const type = q?.isValid() ? q.getType() : undefined;
+    if (!q || !type || !(this.cfg.blockedTypes as string[]).includes(type)) return undefined;
+    const place = q.country ? regionNames.of(q.country) : `+${q.countryCallingCode}`;
+    return { display: `if this PBX takes ${n[0]} for an outside line, it dials ${q.formatInternational()} (${place}, ${TYPE_WORDS[type] ?? type.toLowerCase()}) instead` };
   }
 
   /** Check a number for `use`. Returns the normalized number, or throws a PolicyError naming the rule. */
@@ -263,6 +290,7 @@ export class DialPolicy {
         internal: true,
         display: outside ? `extension ${n} (${outside})` : `extension ${n}`,
         noConfirm: exempt || (!outside && !this.cfg.confirmInternal),
+        mayLeave: outside !== undefined,
       };
     }
     if (!n.startsWith('+') && !this.country) {
@@ -311,11 +339,14 @@ export class DialPolicy {
       }
     }
     const place = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
+    // Both readings of a number whose digits behind an outside-line prefix are a blocked type: always asked about.
+    const other = this.behindOutsideLine(n);
     return {
       number: n as Dialable,
       internal: false,
-      display: `${p.formatInternational()} (${[place, typeWord].filter(Boolean).join(', ')})`,
-      noConfirm: matches(this.noConfirm),
+      display: `${p.formatInternational()} (${[place, typeWord].filter(Boolean).join(', ')}${other ? `; ${other.display}` : ''})`,
+      noConfirm: !other && matches(this.noConfirm),
+      mayLeave: true,
     };
   }
 

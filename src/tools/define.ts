@@ -32,6 +32,11 @@ export interface CheckedNumber {
   display: string;
   /** The policy exempts this number from confirmation (place_call). */
   noConfirm: boolean;
+  /**
+   * The PBX may dial out for it: an outside number, or an extension that is also a costly short number (itself or
+   * behind an outside-line prefix). A transfer to it counts against the call rates.
+   */
+  mayLeave: boolean;
 }
 
 export interface ConfirmOptions {

@@ -43,7 +43,7 @@ export const transfer = defineTool({
     const how = attended ? ' (attended: the call goes on hold while the target is rung)' : '';
     await ctx.confirm(`Transfer ${what} to ${n.display}${how}?`, { bind: call?.id });
     // Sending a call outside makes the PBX dial out: it counts against the call rates like a placed call.
-    if (!n.internal) await ctx.admitCall(pbx, user, { rateOnly: true });
+    if (n.mayLeave) await ctx.admitCall(pbx, user, { rateOnly: true });
     const callId = call?.id ?? args.call_id;
     const base = { pbx: pbx.name, mode: args.mode, to: n.number, ...(callId ? { call_id: callId } : {}) };
     if (consult) {
