@@ -1,6 +1,6 @@
 /** The per-PBX resources: calls, extensions, history of a user, a queue, parking, favorites, and the PBX's capabilities. */
 import { CAPABILITY_LABELS } from '../backends/registry.js';
-import { fillTemplate, type ResourceDef } from './define.js';
+import { fillTemplate, listed, type ResourceDef } from './define.js';
 import { favoritesResource } from './favorites.js';
 import { parkingResource } from './parking.js';
 
@@ -16,7 +16,7 @@ export const callsResource: ResourceDef = {
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/calls', { pbx: pbx.name }), name: `${pbx.name} calls`, title: `Active calls on ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
     const calls = await pbx.op('activeCalls')({ user: undefined }, { signal });
-    return { pbx: pbx.name, calls };
+    return { pbx: pbx.name, ...listed('calls', calls) };
   },
   affectedBy: (c) => c.topic === 'calls',
 };
@@ -32,7 +32,7 @@ export const extensionsResource: ResourceDef = {
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/extensions', { pbx: pbx.name }), name: `${pbx.name} extensions`, title: `Extensions of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
-    return { pbx: pbx.name, extensions: await pbx.op('listExtensions')({ signal }) };
+    return { pbx: pbx.name, ...listed('extensions', await pbx.op('listExtensions')({ signal })) };
   },
   affectedBy: (c) => c.topic === 'extensions',
 };
@@ -54,7 +54,7 @@ export const historyResource: ResourceDef = {
   async read(pbx, vars, signal) {
     const user = pbx.user(vars.user);
     const entries = await pbx.op('history')({ user }, { signal });
-    return { pbx: pbx.name, user: vars.user, entries };
+    return { pbx: pbx.name, user: vars.user, ...listed('entries', entries) };
   },
   affectedBy: (c, vars) => c.topic === 'history' && c.user === vars.user,
 };
@@ -69,7 +69,7 @@ export const queuesResource: ResourceDef = {
   needs: 'listQueues',
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/queues', { pbx: pbx.name }), name: `${pbx.name} queues`, title: `Call queues of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
-    return { pbx: pbx.name, queues: await pbx.op('listQueues')({ signal }) };
+    return { pbx: pbx.name, ...listed('queues', await pbx.op('listQueues')({ signal })) };
   },
   affectedBy: () => false,
 };
@@ -90,7 +90,8 @@ export const queueResource: ResourceDef = {
     }));
   },
   async read(pbx, vars, signal) {
-    return { pbx: pbx.name, ...(await pbx.op('listQueue')({ queue: vars.queue! }, { signal })) };
+    const status = await pbx.op('listQueue')({ queue: vars.queue! }, { signal });
+    return { pbx: pbx.name, ...status, ...listed('calls', status.calls) };
   },
   affectedBy: (c, vars) => c.topic === 'queue' && c.queue === vars.queue,
 };

@@ -175,3 +175,43 @@ export function actionOutput<S extends z.ZodRawShape>(shape: S) {
     ...shape,
   });
 }
+
+// ------------------------------------------------------------------ lists handed to a model
+
+/** How many items a list result holds unless the call asks for fewer or more (issue 13: one PBX answer of 45,000
+ * rows put 1.6 MB into a model's context). */
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 500;
+
+export const limitArg = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_LIST_LIMIT)
+  .optional()
+  .describe(`At most this many items in the result (default ${DEFAULT_LIST_LIMIT}, at most ${MAX_LIST_LIMIT}); \`total\` says how many there are`);
+
+/** The fields a list result adds: how many there are in all, and a note when the list was cut. */
+export const listFields = {
+  total: z.number().int().nonnegative().optional().describe('How many there are in all (the list may hold fewer: see truncated)'),
+  truncated: z.string().optional().describe('Present when the list was cut to the limit: how many were left out and how to see more'),
+};
+
+/**
+ * At most `limit` of `items`, with the total and, when some were left out, a note saying how many and what to do.
+ * `what` names the items ("calls"); `more` says how to see the rest ("call again with a higher limit").
+ */
+export function capList<T>(
+  items: readonly T[],
+  limit: number | undefined,
+  what: string,
+  more = `pass a higher limit (up to ${MAX_LIST_LIMIT})`,
+): { items: T[]; total: number; truncated?: string } {
+  const n = limit ?? DEFAULT_LIST_LIMIT;
+  if (items.length <= n) return { items: [...items], total: items.length };
+  return {
+    items: items.slice(0, n),
+    total: items.length,
+    truncated: `showing ${n} of ${items.length} ${what}; ${items.length - n} left out: ${n < MAX_LIST_LIMIT ? more : 'narrow the request'}`,
+  };
+}

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { Contact, ContactFields, ContactImportResult } from '../backends/model.js';
-import { parseCsv } from '../util/csv.js';
+import { firstCsvRecords, parseCsv } from '../util/csv.js';
 import { cleanText } from '../safety/sanitize.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, defineTool, pbxArg, userArg } from './define.js';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, actionOutput, capList, defineTool, limitArg, listFields, pbxArg, userArg } from './define.js';
 
 const ACTIONS = ['list', 'get', 'create', 'update', 'delete', 'delete_all', 'import_csv', 'export_csv'] as const;
 const CONFIRMED: ReadonlySet<string> = new Set(['update', 'delete', 'delete_all', 'import_csv']);
@@ -55,6 +55,7 @@ export const manageContacts = defineTool({
       .describe('get, update, delete: the contact id'),
     contact: ContactFields.optional().describe('create, update: the contact fields'),
     csv: z.string().max(MAX_IMPORT_CSV).optional().describe('import_csv: CSV text with a header row'),
+    limit: limitArg.describe(`list, export_csv: at most this many contacts (default 50, at most 500); \`total\` says how many there are`),
     user: userArg,
     pbx: pbxArg,
   }),
@@ -66,6 +67,7 @@ export const manageContacts = defineTool({
     import: ContactImportResult.optional(),
     deleted: z.number().int().optional().describe('delete_all: how many contacts were deleted, when known'),
     note: z.string().optional(),
+    ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   needs: ['contacts'],
@@ -84,11 +86,13 @@ export const manageContacts = defineTool({
     if (!CONFIRMED.has(args.action)) await ctx.confirm('', { skip: true });
     switch (args.action) {
       case 'list': {
-        const contacts = await store.list({ user }, o);
+        const { items: contacts, total, truncated } = capList(await store.list({ user }, o), args.limit, 'contacts');
         return {
           ...base,
-          message: `${contacts.length} contact${contacts.length === 1 ? '' : 's'} of ${who}.`,
+          message: `${total} contact${total === 1 ? '' : 's'} of ${who}.`,
           contacts,
+          total,
+          ...(truncated ? { truncated } : {}),
           ...(store.listHasIds
             ? {}
             : { note: 'This PBX lists contacts without ids: get, update and delete need an id returned by create or import_csv.' }),
@@ -144,8 +148,15 @@ export const manageContacts = defineTool({
         };
       }
       case 'export_csv': {
-        const csv = await store.exportCsv({ user }, o);
-        return { ...base, message: `Exported the contacts of ${who} as CSV.`, csv };
+        const limit = args.limit ?? DEFAULT_LIST_LIMIT;
+        const { csv, records } = firstCsvRecords(await store.exportCsv({ user }, o), limit);
+        return {
+          ...base,
+          message: `Exported the contacts of ${who} as CSV.`,
+          csv,
+          total: records,
+          ...(records > limit ? { truncated: `the CSV holds the first ${limit} of ${records} contacts; pass a higher limit (up to ${MAX_LIST_LIMIT}) for more` } : {}),
+        };
       }
     }
   },
@@ -153,11 +164,11 @@ export const manageContacts = defineTool({
     if (r.status !== 'done') return r.message;
     switch (r.action) {
       case 'list':
-        return `${r.contacts?.length ?? 0} contacts.`;
+        return `${r.total ?? r.contacts?.length ?? 0} contacts${r.truncated ? ` (${r.contacts?.length ?? 0} shown)` : ''}.`;
       case 'import_csv':
         return `Imported ${r.import?.created.length ?? 0} contacts, ${r.import?.failed.length ?? 0} lines failed.`;
       case 'export_csv':
-        return `Exported ${Math.max(0, (r.csv?.split(/\r?\n/).filter(Boolean).length ?? 1) - 1)} contacts as CSV.`;
+        return `Exported ${r.total ?? 0} contacts as CSV${r.truncated ? ' (cut to the limit)' : ''}.`;
       default:
         return `${r.action} done${r.contact ? `: contact ${r.contact.id}` : ''}.`;
     }
