@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * telephony-mcp [--config FILE] [--transport stdio|http] [--host H] [--port P] [--read-only]
- * telephony-mcp simulate <vendor> [--port N] [--scenario FILE]
+ * telephony-mcp simulate <vendor> [--port N] [--scenario FILE] [--reading R]
  *
  * Parses arguments, loads .env and the config, builds the app and starts the chosen transport. Everything it
  * prints goes to stderr: in stdio mode stdout belongs to the protocol.
@@ -19,8 +19,9 @@ const USAGE = `telephony-mcp ${VERSION}: an MCP server for phone systems (PBXs)
 
 Usage:
   telephony-mcp [options]                 serve MCP (stdio by default)
-  telephony-mcp simulate <vendor> [--port N] [--scenario FILE]
+  telephony-mcp simulate <vendor> [--port N] [--scenario FILE] [--reading R]
                                           run a vendor API simulator over the sim PBX
+                                          (--reading: how it reads what its vendor doc leaves open)
                                           (vendors: ${BACKEND_TYPES.map((t) => t.type).filter((t) => t !== 'sim').join(', ')})
 
 Options:

@@ -12,7 +12,7 @@ import { ALL_TOOLS } from './tools/index.js';
 const COLUMNS: { type: string; label: string; config: Record<string, unknown> }[] = [
   { type: 'sim', label: 'sim', config: { traffic: false } },
   { type: 'kalliope', label: 'kalliope', config: { username: 'agent', password: 'x', insecureTls: true } },
-  { type: 'xcally', label: 'xcally', config: {} },
+  { type: 'xcally', label: 'xcally', config: { agent: '201' } },
   { type: 'xivo', label: 'xivo (webservice)', config: { url: 'http://xuc.example:8090', login: 'ws', password: 'x' } },
   { type: 'xivo', label: 'xivo (cti)', config: { url: 'http://xuc.example:8090', login: 'cti', password: 'x', userType: 'cti' } },
   { type: 'ipbx', label: 'ipbx', config: { url: 'http://pbx.example', channels: ['SIP/4003'], queues: ['MC'] } },
@@ -26,7 +26,10 @@ export const TABLE_END = '<!-- capability-table:end -->';
 function cell(tool: string, needs: readonly Capability[], caps: ReadonlySet<Capability>): string {
   const has = needs.filter((c) => caps.has(c));
   if (!has.length) return '–';
-  if (tool === 'transfer') return has.length === 2 ? 'blind, attended' : has[0] === 'transferBlind' ? 'blind' : 'attended';
+  if (tool === 'transfer') {
+    const kinds: Partial<Record<Capability, string>> = { transferBlind: 'blind', transferAttended: 'attended', transferVoicemail: 'to voicemail' };
+    return has.map((c) => kinds[c] ?? c).join(', ');
+  }
   if (tool === 'place_call') {
     const extras = [caps.has('dialFromQueue') && 'from queue', caps.has('dialToQueue') && 'into queue'].filter(Boolean);
     return extras.length ? `✓ (+ ${extras.join(', ')})` : '✓';

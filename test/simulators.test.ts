@@ -5,7 +5,7 @@ import { createApp, type App } from '../src/app.js';
 import { PbxEngine } from '../src/backends/sim/engine.js';
 import { parseConfig } from '../src/config.js';
 import { LogHub } from '../src/log.js';
-import { SIMULATORS, type RunningSimulator } from '../src/simulators.js';
+import { SIMULATORS, readingOf, type RunningSimulator } from '../src/simulators.js';
 import { writeConfig } from './helpers/mcp.js';
 import { scenario } from './helpers/scenario.js';
 
@@ -18,9 +18,25 @@ afterEach(async () => {
   }
 });
 
-it.each(Object.keys(SIMULATORS))('the default %s simulator credentials never mask the PBX name in results', async (vendor) => {
+/** Every simulator with each of its readings of the vendor doc (the first is the default), as `simulate --reading` starts it. */
+const RUNS = Object.entries(SIMULATORS).flatMap(([vendor, def]) => (def.readings ? Object.keys(def.readings) : [undefined]).map((reading) => [vendor, reading] as const));
+
+it('every simulator whose doc can be read several ways offers its readings; an unknown one is an error naming them', () => {
+  expect(Object.fromEntries(Object.entries(SIMULATORS).map(([v, d]) => [v, Object.keys(d.readings ?? {})]))).toEqual({
+    kalliope: ['doc', 'wellformed'],
+    ipbx: ['name', 'down', 'sample'],
+    xcally: ['doc', 'own-line', 'words'],
+    pbxpress: ['array', 'struct'],
+    xivo: ['strict', 'datetimes', 'lenient'],
+  });
+  expect(readingOf(SIMULATORS.xcally!, undefined)).toBe('doc');
+  expect(readingOf(SIMULATORS.xcally!, 'words')).toBe('words');
+  expect(() => readingOf(SIMULATORS.ipbx!, 'bare')).toThrow(/--reading: the ipbx simulator knows the readings name, down, sample, not "bare"/);
+});
+
+it.each(RUNS)('the %s simulator (reading %s): its printed entry works as is, and its credentials never mask the PBX name', async (vendor, reading) => {
   const engine = new PbxEngine(scenario());
-  const sim = await SIMULATORS[vendor]!.start({ engine, port: 0 });
+  const sim = await SIMULATORS[vendor]!.start({ engine, port: 0, ...(reading ? { reading } : {}) });
   const tmp = writeConfig({});
   const entry = { ...(sim.configExample as object), ...(vendor === 'xivo' ? { defaultUser: 'alice' } : {}) };
   const app = await createApp(

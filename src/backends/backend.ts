@@ -43,6 +43,14 @@ export function unsafeDialable(n: string): Dialable {
   return n as Dialable;
 }
 
+/**
+ * A voicemail box as a transfer destination: "vm", an optional "-", and the box's extension number (PBXpress's
+ * "vm-abbreviated form", which its guide does not spell out further). Nothing else: it bypasses the dial policy
+ * (it dials nobody), so it may hold nothing else. Lower case only: the same pattern goes into the tool's JSON
+ * schema, which has no flags.
+ */
+export const VOICEMAIL_BOX = /^vm-?[0-9]{1,15}$/;
+
 /** Per-request options every operation accepts. */
 export interface OpOptions {
   /** Aborted when the client cancels the request or the server shuts down. */
@@ -59,6 +67,11 @@ export interface PlaceCallResult {
   call?: Call;
   /** The PBX's id for the new call, when known without the full call. */
   callId?: string;
+}
+
+/** What an action may add to its result: something the person should know that the PBX cannot confirm. */
+export interface ActionNote {
+  note?: string;
 }
 
 export interface AttendedTransferResult {
@@ -109,12 +122,17 @@ export interface Operations {
   answer(a: UserScoped & { callId?: string | undefined }, o?: OpOptions): Promise<Call | undefined>;
   hangup(a: UserScoped & { callId?: string | undefined }, o?: OpOptions): Promise<void>;
   /** Put a call on hold; `on: false` resumes it where the PBX can (xCALLY only toggles). */
-  hold(a: UserScoped & { callId?: string | undefined; on?: boolean }, o?: OpOptions): Promise<void>;
+  hold(a: UserScoped & { callId?: string | undefined; on?: boolean }, o?: OpOptions): Promise<ActionNote | void>;
   transferBlind(a: UserScoped & { callId?: string | undefined; to: Dialable }, o?: OpOptions): Promise<void>;
   transferAttended(
     a: UserScoped & { callId?: string | undefined; to: Dialable },
     o?: OpOptions,
   ): Promise<AttendedTransferResult>;
+  /**
+   * Send a call to a voicemail box, given as the PBX writes such a destination (PBXpress: the guide's
+   * "vm-abbreviated form", e.g. vm-203); the caller leaves the user for the box.
+   */
+  transferVoicemail(a: UserScoped & { callId?: string | undefined; box: string }, o?: OpOptions): Promise<void>;
   /** Join the held call `callId` with the user's current call. */
   conference(a: UserScoped & { callId: string }, o?: OpOptions): Promise<void>;
   setDnd(a: UserScoped & { enabled: boolean }, o?: OpOptions): Promise<void>;
@@ -125,7 +143,7 @@ export interface Operations {
   pauseQueues(
     a: UserScoped & { paused: boolean; queues?: string[] | undefined; reason?: string | undefined },
     o?: OpOptions,
-  ): Promise<void>;
+  ): Promise<ActionNote | void>;
   /** Calls of `user`, or every call the PBX shows us when `user` is undefined. */
   activeCalls(a: UserScoped, o?: OpOptions): Promise<Call[]>;
   listQueue(a: { queue: string }, o?: OpOptions): Promise<QueueStatus>;
@@ -151,8 +169,8 @@ export interface Operations {
   dialToQueue(a: { to: Dialable; queue: string; callerId: Dialable }, o?: OpOptions): Promise<PlaceCallResult>;
   /** The qualification options (with sub-qualifications) of a queue. */
   listQualifications(a: { queueId: number }, o?: OpOptions): Promise<Qualification[]>;
-  /** Record the qualification of a call. */
-  recordQualification(a: { answer: QualificationAnswer }, o?: OpOptions): Promise<void>;
+  /** Record the qualification of a call; says the time recorded (a default: now), and what the PBX cannot confirm. */
+  recordQualification(a: { answer: QualificationAnswer }, o?: OpOptions): Promise<(ActionNote & { time?: string }) | void>;
   /** The qualifications recorded in a queue between two dates (YYYY-MM-DD), as CSV. */
   exportQualifications(a: { queueId: number; from: string; to: string }, o?: OpOptions): Promise<string>;
 }
@@ -166,6 +184,7 @@ export const CAPABILITIES = [
   'hold',
   'transferBlind',
   'transferAttended',
+  'transferVoicemail',
   'conference',
   'setDnd',
   'setForward',

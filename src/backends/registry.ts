@@ -97,6 +97,7 @@ export const CAPABILITY_LABELS: Record<Capability, string> = {
   hold: 'hold calls',
   transferBlind: 'blind transfer',
   transferAttended: 'attended transfer',
+  transferVoicemail: 'transfer to voicemail',
   conference: 'conference calls',
   setDnd: 'set do-not-disturb',
   setForward: 'set call forwarding',

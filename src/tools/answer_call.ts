@@ -28,15 +28,18 @@ async function ringingCall(pbx: PbxHandle, user: string | undefined, callId: str
     }
     return c;
   }
-  // A call the user placed rings at the other end: that is not one to answer.
-  const ringing = calls.filter((c) => c.state === 'ringing' && c.direction !== 'outbound');
+  // A call the user placed rings at the other end: that is not one to answer. Where the PBX reports no call as
+  // ringing, one whose state it does not tell (unknown, not answered) may be ringing: that one, if it is alone.
+  const incoming = calls.filter((c) => c.direction !== 'outbound');
+  const ringingNow = incoming.filter((c) => c.state === 'ringing');
+  const ringing = ringingNow.length ? ringingNow : incoming.filter((c) => c.state === 'unknown' && !c.answered);
   if (ringing.length === 0) {
     throw err('not_found', `no call is ringing for ${whoLabel(pbx, user)}; nothing was done`, 'get_active_call shows the current calls.');
   }
   if (ringing.length > 1) {
     throw err(
       'invalid',
-      `${ringing.length} calls are ringing (${ringing.map((c) => c.id).join(', ')}); nothing was done`,
+      `${ringing.length} calls ${ringingNow.length ? 'are' : 'may be'} ringing (${ringing.map((c) => c.id).join(', ')}); nothing was done`,
       'Pass call_id to say which one to answer (get_active_call shows who is calling).',
     );
   }

@@ -37,8 +37,10 @@ export function describeCall(c: Call): string {
           ? `parked in slot ${cleanText(c.parkedSlot ?? '?', 20)}`
           : c.state === 'queued'
             ? `waiting in queue ${cleanText(c.queue ?? '', 80)}`.trim()
-            : c.state;
-  return `${parties}, ${state}`;
+            : c.state === 'unknown'
+              ? '' // the PBX does not say (xCALLY rows that only read ACTIVE): nothing to add
+              : c.state;
+  return state ? `${parties}, ${state}` : parties;
 }
 
 /**

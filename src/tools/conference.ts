@@ -43,8 +43,9 @@ export const conference = defineTool({
       const calls = await pbx.op('activeCalls')({ user });
       held = calls.find((c) => c.id === args.call_id);
       if (!held) throw err('not_found', `there is no active call with id ${args.call_id}`);
-      if (held.state !== 'on_hold') throw err('conflict', `call ${args.call_id} is ${held.state}, not on hold`);
-      current = currentCall(calls.filter((c) => c.id !== held!.id && c.state === 'connected'));
+      // A state the PBX does not tell (unknown) is left to the PBX to judge: the conference is no toggle.
+      if (held.state !== 'on_hold' && held.state !== 'unknown') throw err('conflict', `call ${args.call_id} is ${held.state}, not on hold`);
+      current = currentCall(calls.filter((c) => c.id !== held!.id && (c.state === 'connected' || c.state === 'unknown')));
       if (!current) throw err('conflict', `there is no other connected call to join call ${args.call_id} with`);
     }
     const what = held && current ? `${describeCall(held)} with ${describeCall(current)}` : `held call ${args.call_id} with the current call`;

@@ -24,8 +24,9 @@ export const holdCall = defineTool({
   description:
     "Put a call on hold (on: true, the default) or take it off hold (on: false). Without call_id it holds the user's " +
     'current call, or resumes the one call on hold. If the call is already in the requested state nothing is done. ' +
-    'Some PBXs only toggle hold (xCALLY): there the current state is read first so that holding never resumes a held ' +
-    'call, but if the state cannot be read the request is refused rather than guessed. Holding is also step 2 of a ' +
+    'Some PBXs only toggle hold (xCALLY): there telephony-mcp never holds a call it put on hold itself (or that the PBX ' +
+    'reports held) again, and refuses to take a call off hold unless it knows the call is held; `note` in the result ' +
+    'says what the PBX could not confirm: tell the user. Holding is also step 2 of a ' +
     'conference (see the conference tool). Needs the user\'s confirmation: on status "confirmation_required" ask the user ' +
     'and call again with the same arguments and the confirm_token. Do not retry after an "outcome unknown" error: check ' +
     'get_active_call instead.',
@@ -39,6 +40,7 @@ export const holdCall = defineTool({
     call_id: z.string().optional(),
     on_hold: z.boolean().optional().describe('Whether the call is now on hold'),
     changed: z.boolean().optional().describe('false when the call already was in the requested state'),
+    note: z.string().optional().describe('What the PBX could not confirm (tell the user)'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   needs: ['hold'],
@@ -56,8 +58,10 @@ export const holdCall = defineTool({
     }
     const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
     await ctx.confirm(on ? `Put ${what} on hold?` : `Take ${what} off hold?`, { bind: call?.id });
-    await hold({ user, callId, on }, { signal: ctx.signal });
-    return { ...base, changed: true, message: on ? `Put ${what} on hold.` : `Took ${what} off hold.` };
+    const r = await hold({ user, callId, on }, { signal: ctx.signal });
+    const note = r?.note;
+    const done = on ? `Put ${what} on hold.` : `Took ${what} off hold.`;
+    return { ...base, changed: true, message: note ? `${done} ${note}` : done, ...(note ? { note } : {}) };
   },
   summarize: (r) =>
     r.status === 'done'

@@ -10,8 +10,9 @@ export const pauseQueues = defineTool({
   description:
     'Pause (paused: true) or resume (paused: false) a PBX user as an agent in call queues. A paused agent is not offered ' +
     'queue calls; direct calls still ring. Without `queues` it applies to every queue the user is a member of; some PBXs ' +
-    '(Kalliope) can only pause in all queues at once and refuse a list. `reason` is an optional note (e.g. "lunch") where ' +
-    'the PBX keeps one. Safe to repeat.',
+    '(Kalliope, xCALLY) can only pause in all queues at once and refuse a list. `reason` is an optional note (e.g. "lunch") where ' +
+    'the PBX keeps one. Safe to repeat. Where the PBX cannot report the pause state (xCALLY), `note` in the result says ' +
+    'what it could not confirm: tell the user.',
   input: z.object({
     paused: z.boolean().describe('true: stop receiving queue calls; false: receive them again'),
     queues: z.array(queueName).min(1).max(50).optional().describe('Queue names; default: all of the user\'s queues'),
@@ -23,6 +24,7 @@ export const pauseQueues = defineTool({
     paused: z.boolean().optional(),
     queues: z.array(z.string()).optional().describe('The queues named, when a list was given'),
     user: z.string().optional(),
+    note: z.string().optional().describe('What the PBX could not confirm (tell the user)'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   needs: ['pauseQueues'],
@@ -31,10 +33,13 @@ export const pauseQueues = defineTool({
     const pbx = ctx.pbx(args.pbx);
     const pause = pbx.op('pauseQueues');
     const user = pbx.actingUser(args.user);
-    await pause({ user, paused: args.paused, queues: args.queues, reason: args.reason }, { signal: ctx.signal });
+    const r = await pause({ user, paused: args.paused, queues: args.queues, reason: args.reason }, { signal: ctx.signal });
+    const note = r?.note;
     const where = args.queues ? `queue${args.queues.length > 1 ? 's' : ''} ${args.queues.join(', ')}` : 'all queues';
+    const done = `${whoLabel(pbx, user)} is ${args.paused ? 'paused' : 'active again'} in ${where}.`;
     return {
-      message: `${whoLabel(pbx, user)} is ${args.paused ? 'paused' : 'active again'} in ${where}.`,
+      message: note ? `${done} ${note}` : done,
+      ...(note ? { note } : {}),
       pbx: pbx.name,
       paused: args.paused,
       ...(args.queues ? { queues: args.queues } : {}),

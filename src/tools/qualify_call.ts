@@ -46,6 +46,7 @@ export const qualifyCall = defineTool({
     options: z.array(Qualification).optional().describe('list_options: the qualifications of the queue'),
     recorded: QualificationAnswer.optional().describe('record: what was recorded'),
     csv: z.string().optional().describe('export_csv: the answers as CSV'),
+    note: z.string().optional().describe('What the PBX could not confirm (tell the user)'),
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -89,8 +90,10 @@ export const qualifyCall = defineTool({
         await ctx.confirm(
           `Record sub-qualification ${answer.subQualificationId} for call ${answer.callId} (queue ${answer.queue}, agent ${answer.agent})?`,
         );
-        await record({ answer }, o);
-        return { ...base, message: `Recorded sub-qualification ${answer.subQualificationId} for call ${answer.callId}.`, recorded: answer };
+        const r = await record({ answer }, o);
+        const recorded = r?.time !== undefined ? { ...answer, time: r.time } : answer;
+        const done = `Recorded sub-qualification ${answer.subQualificationId} for call ${answer.callId}${r?.time ? ` at ${r.time}` : ''}.`;
+        return { ...base, message: r?.note ? `${done} ${r.note}` : done, recorded, ...(r?.note ? { note: r.note } : {}) };
       }
       case 'export_csv': {
         const exp = pbx.op('exportQualifications');

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { VOICEMAIL_BOX } from '../backends/backend.js';
+import { BackendError } from '../backends/errors.js';
 import { Call } from '../backends/model.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
 import { actionOutput, callIdArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
@@ -11,10 +13,18 @@ export const transfer = defineTool({
     'the user leaves the call. mode "attended" first puts the call on hold and rings `to` so the user can speak to them; ' +
     'the result says how the transfer then completes on this PBX (usually: hang up the consultation call). Without ' +
     "call_id it acts on the user's current call. `to` is an extension or an outside number and passes the dial policy. " +
+    'Instead of `to`, `voicemail` sends the caller to a voicemail box (blind only; PBXpress: "vm-" and the box\'s ' +
+    'extension number, e.g. vm-203). ' +
     'Needs the user\'s confirmation: on status "confirmation_required" ask the user and call again with the confirm_token. ' +
     'Never retry after an "outcome unknown" error.',
   input: z.object({
-    to: numberArg.describe('Where to transfer the call: an extension or an outside number'),
+    to: numberArg.optional().describe('Where to transfer the call: an extension or an outside number (or give `voicemail`)'),
+    voicemail: z
+      .string()
+      .max(20)
+      .regex(VOICEMAIL_BOX, 'a voicemail box: "vm-" and its extension number, e.g. vm-203')
+      .optional()
+      .describe('Instead of `to`: the voicemail box to send the caller to, as the PBX writes it (PBXpress: vm-203)'),
     call_id: callIdArg.optional().describe("The call to transfer; default: the user's current call"),
     mode: z.enum(['blind', 'attended']).default('blind').describe('blind (default) or attended (consult the target first)'),
     user: userArg,
@@ -24,44 +34,55 @@ export const transfer = defineTool({
     call_id: z.string().optional(),
     mode: z.enum(['blind', 'attended']).optional(),
     to: z.string().optional(),
+    voicemail: z.string().optional().describe('The voicemail box the call was sent to'),
     consult_call: Call.optional().describe('attended: the consultation call to the target'),
     completion: z.string().optional().describe('attended: how the transfer completes on this PBX'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['transferBlind', 'transferAttended'],
+  needs: ['transferBlind', 'transferAttended', 'transferVoicemail'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const attended = args.mode === 'attended';
+    const bad = (message: string) => new BackendError('invalid', `${message}; nothing was done`, { pbx: pbx.name, pbxType: pbx.type });
+    if ((args.to === undefined) === (args.voicemail === undefined)) throw bad('give either `to` (a number) or `voicemail` (a box)');
+    if (args.voicemail !== undefined && attended) throw bad('a transfer to voicemail is blind: leave out mode, or set it to "blind"');
     // Fetched before asking, so an unsupported mode fails before the user is bothered.
+    const toBox = args.voicemail !== undefined ? pbx.op('transferVoicemail', 'transfer calls to voicemail') : undefined;
     const consult = attended ? pbx.op('transferAttended', 'do attended transfers') : undefined;
-    const blind = attended ? undefined : pbx.op('transferBlind', 'do blind transfers');
+    const blind = attended || toBox ? undefined : pbx.op('transferBlind', 'do blind transfers');
     const user = pbx.actingUser(args.user);
-    const n = ctx.checkNumber(args.to, 'transfer', pbx);
+    // A voicemail box dials nobody: its own strict pattern replaces the dial policy.
+    const n = args.to !== undefined ? ctx.checkNumber(args.to, 'transfer', pbx) : undefined;
     const call = await resolveCall(pbx, user, args.call_id);
     const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
+    const where = n ? n.display : `voicemail box ${args.voicemail}`;
     const how = attended ? ' (attended: the call goes on hold while the target is rung)' : '';
-    await ctx.confirm(`Transfer ${what} to ${n.display}${how}?`, { bind: call?.id });
+    await ctx.confirm(`Transfer ${what} to ${where}${how}?`, { bind: call?.id });
     // Sending a call outside makes the PBX dial out: it counts against the call rates like a placed call.
-    if (n.mayLeave) await ctx.admitCall(pbx, user, { rateOnly: true });
+    if (n?.mayLeave) await ctx.admitCall(pbx, user, { rateOnly: true });
     const callId = call?.id ?? args.call_id;
-    const base = { pbx: pbx.name, mode: args.mode, to: n.number, ...(callId ? { call_id: callId } : {}) };
+    const base = { pbx: pbx.name, mode: args.mode, ...(n ? { to: n.number } : { voicemail: args.voicemail }), ...(callId ? { call_id: callId } : {}) };
+    if (toBox) {
+      await toBox({ user, callId, box: args.voicemail! }, { signal: ctx.signal });
+      return { ...base, message: `Sent ${what} to ${where}.` };
+    }
     if (consult) {
-      const r = await consult({ user, callId, to: n.number }, { signal: ctx.signal });
+      const r = await consult({ user, callId, to: n!.number }, { signal: ctx.signal });
       return {
         ...base,
-        message: `Attended transfer of ${what} to ${n.display} started: ${r.completion}.`,
+        message: `Attended transfer of ${what} to ${where} started: ${r.completion}.`,
         ...(r.consultCall ? { consult_call: r.consultCall } : {}),
         completion: r.completion,
       };
     }
-    await blind!({ user, callId, to: n.number }, { signal: ctx.signal });
-    return { ...base, message: `Transferred ${what} to ${n.display}.` };
+    await blind!({ user, callId, to: n!.number }, { signal: ctx.signal });
+    return { ...base, message: `Transferred ${what} to ${where}.` };
   },
   summarize: (r) =>
     r.status === 'done'
       ? r.mode === 'attended'
         ? `Attended transfer to ${r.to} started${r.consult_call ? ` (consultation call ${r.consult_call.id})` : ''}.`
-        : `Transferred${r.call_id ? ` call ${r.call_id}` : ''} to ${r.to}.`
+        : `Transferred${r.call_id ? ` call ${r.call_id}` : ''} to ${r.voicemail ? `voicemail box ${r.voicemail}` : r.to}.`
       : r.message,
 });

@@ -10,6 +10,7 @@ import { BackendError } from '../../src/backends/errors.js';
 import type { ManualClock } from '../../src/backends/sim/clock.js';
 import type { PbxEngine } from '../../src/backends/sim/engine.js';
 import type { SimServer } from '../../src/backends/simkit.js';
+import { formatWallClock } from '../../src/util/time.js';
 
 export interface Harness {
   backend: Backend;
@@ -23,6 +24,8 @@ export interface Harness {
   withBadCredentials?: () => Promise<Backend>;
   /** Build another backend with a short deadline (to check stalls). */
   withDeadline?: (ms: number) => Promise<Backend>;
+  /** Callers the simulator sent to a voicemail box (box as transferred to, caller's number). */
+  voicemails?: () => { box: string; caller: string }[];
   close(): Promise<void>;
 }
 
@@ -49,6 +52,18 @@ export interface ContractOptions {
     historyByLogin?: boolean;
     /** The PBX's numeric id of `queue`, for dialFromQueue and the qualification cases (default 1). */
     queueId?: number;
+    /**
+     * The PBX says no more of a call's phase than that it is there (xCALLY rows that all read ACTIVE, the only
+     * status the doc shows): a call the adapter has not acted on is listed in state unknown, not answered.
+     */
+    phasesUnreported?: boolean;
+    /**
+     * The PBX's call list does not name the other party (xCALLY rows whose extension is the agent's own line), so
+     * an action that names a call by that party is refused, nothing done, rather than sent to the wrong call.
+     */
+    otherPartyUnreported?: boolean;
+    /** The PBX's local time zone, in which it writes times such as a qualification's (default UTC). */
+    pbxTimeZone?: string;
   };
 }
 
@@ -117,16 +132,18 @@ export function runBackendContract(opts: ContractOptions): void {
     });
 
     it.runIf(has('activeCalls'))('activeCalls: none, then a ringing call, then connected', async () => {
+      const phases = !opts.quirks?.phasesUnreported;
       expect(await b.activeCalls!({ user: userArg })).toEqual([]);
       h.engine.setAnswerMode(h.user, 'manual');
       const c = h.engine.inboundCall('+390612345678', ext);
       const ringing = await b.activeCalls!({ user: userArg });
       expect(ringing).toHaveLength(1);
-      expect(ringing[0]).toMatchObject({ state: 'ringing', answered: false });
-      expect(JSON.stringify(ringing[0])).toContain('390612345678');
+      expect(ringing[0]).toMatchObject(phases ? { state: 'ringing', answered: false } : { state: 'unknown', answered: false });
+      if (!opts.quirks?.otherPartyUnreported) expect(JSON.stringify(ringing[0])).toContain('390612345678');
       h.engine.answer(h.user, c.id);
       const connected = await b.activeCalls!({ user: userArg });
-      expect(connected[0]).toMatchObject({ state: 'connected', answered: true });
+      // Not answered through the adapter: a PBX that reports no phase cannot say it was.
+      expect(connected[0]).toMatchObject(phases ? { state: 'connected', answered: true } : { state: 'unknown', answered: false });
       expect(connected[0]!.id).toBe(ringing[0]!.id);
     });
 
@@ -188,10 +205,70 @@ export function runBackendContract(opts: ContractOptions): void {
       },
     );
 
+    /** An action on a call that the PBX's call list cannot name: refused, nothing done. */
+    const refusedUnnamed = async (p: Promise<unknown>) => {
+      const e = await expectBackendError(p, ['conflict']);
+      expect(e.message).toMatch(/nothing was done/);
+    };
+
+    it.runIf(has('recordQualification') && has('exportQualifications'))(
+      'exportQualifications: from and to are whole days on the PBX clock, both included, and nothing beyond',
+      async () => {
+        const queueId = opts.quirks?.queueId ?? 1;
+        const [first] = await b.listQualifications!({ queueId });
+        const sub = first!.subQualifications[0]!.id;
+        const times = { 'day-before': '2026-01-04 23:59:59', 'first-second': '2026-01-05 00:00:00', 'last-second': '2026-01-05 23:59:59', 'day-after': '2026-01-06 00:00:00' };
+        for (const [callId, time] of Object.entries(times)) {
+          await b.recordQualification!({ answer: { subQualificationId: sub, callId, agent: 1, queue: queueId, time } });
+        }
+        const csv = await b.exportQualifications!({ queueId, from: '2026-01-05', to: '2026-01-05' });
+        expect(csv).toContain('first-second');
+        expect(csv).toContain('last-second');
+        expect(csv).not.toContain('day-before');
+        expect(csv).not.toContain('day-after');
+        expect(csv.split(/\r?\n/)[0]).toMatch(/^sub_qualification_id,time,/);
+      },
+    );
+
+    it.runIf(has('recordQualification') && has('exportQualifications'))(
+      "recordQualification without a time: now on the PBX's clock, found in its export of today",
+      async () => {
+        const queueId = opts.quirks?.queueId ?? 1;
+        const [first] = await b.listQualifications!({ queueId });
+        const tz = opts.quirks?.pbxTimeZone ?? 'UTC';
+        const before = formatWallClock(Date.now(), tz);
+        const r = await b.recordQualification!({ answer: { subQualificationId: first!.subQualifications[0]!.id, callId: 'contract-now', agent: 1, queue: queueId } });
+        const after = formatWallClock(Date.now(), tz);
+        if (r && r.time !== undefined) expect(r.time >= before && r.time <= after, `${r.time} between ${before} and ${after}`).toBe(true);
+        const csv = await b.exportQualifications!({ queueId, from: before.slice(0, 10), to: after.slice(0, 10) });
+        expect(csv).toContain('contract-now');
+      },
+    );
+
     it.runIf(has('hangup'))('hangup: the current call ends', async () => {
       const c = inbound();
+      if (opts.quirks?.otherPartyUnreported) {
+        await refusedUnnamed(b.hangup!({ user: userArg, callId: c.id }));
+        expect(h.engine.listCalls(h.user).map((x) => x.id)).toEqual([c.id]);
+        return;
+      }
       await b.hangup!({ user: userArg, callId: c.id });
       expect(h.engine.listCalls(h.user)).toEqual([]);
+    });
+
+    it.runIf(has('hangup'))('hangup: of two calls, the one named ends and the other stays (or, where it cannot be named, nothing is done)', async () => {
+      const a = inbound();
+      h.engine.hold(h.user, a.id, true);
+      const c = h.engine.inboundCall('+393471234567', ext);
+      h.clock.advance(h.engine.answerAfterMs + 10_000);
+      expect(h.engine.call(c.id).state).toBe('connected');
+      if (opts.quirks?.otherPartyUnreported) {
+        await refusedUnnamed(b.hangup!({ user: userArg, callId: c.id }));
+        expect(h.engine.listCalls(h.user).map((x) => x.id).sort()).toEqual([a.id, c.id].sort());
+        return;
+      }
+      await b.hangup!({ user: userArg, callId: c.id });
+      expect(h.engine.listCalls(h.user).map((x) => x.id)).toEqual([a.id]);
     });
 
     it.runIf(has('answer'))('answer: a ringing call is connected', async () => {
@@ -201,10 +278,19 @@ export function runBackendContract(opts: ContractOptions): void {
       expect(h.engine.call(c.id).state).toBe('connected');
     });
 
-    it.runIf(has('hold'))('hold: the call goes on hold', async () => {
+    it.runIf(has('hold'))('hold: the call goes on hold, and holding it again leaves it on hold', async () => {
       const c = inbound();
+      if (opts.quirks?.otherPartyUnreported) {
+        await refusedUnnamed(b.hold!({ user: userArg, callId: c.id, on: true }));
+        expect(h.engine.call(c.id).state).toBe('connected');
+        return;
+      }
       await b.hold!({ user: userArg, callId: c.id, on: true });
       expect(h.engine.call(c.id).state).toBe('on_hold');
+      await b.hold!({ user: userArg, callId: c.id, on: true });
+      expect(h.engine.call(c.id).state).toBe('on_hold');
+      await b.hold!({ user: userArg, callId: c.id, on: false });
+      expect(h.engine.call(c.id).state).toBe('connected');
     });
 
     it.runIf(has('transferBlind'))('transferBlind: the caller moves to the target and the user leaves', async () => {
@@ -212,6 +298,19 @@ export function runBackendContract(opts: ContractOptions): void {
       await b.transferBlind!({ user: userArg, callId: c.id, to: unsafeDialable('203') });
       expect(h.engine.call(c.id)).toMatchObject({ from: { number: '+390612345678' }, to: { number: '203' } });
       expect(h.engine.listCalls(h.user)).toEqual([]);
+    });
+
+    it.runIf(has('transferVoicemail'))('transferVoicemail: the caller goes to the box and leaves the user', async () => {
+      const c = inbound();
+      const box = `vm-${h.engine.user('carol').extension}`;
+      await b.transferVoicemail!({ user: userArg, callId: c.id, box });
+      expect(h.engine.listCalls(h.user)).toEqual([]);
+      if (h.voicemails) expect(h.voicemails()).toEqual([expect.objectContaining({ box, caller: '+390612345678' })]);
+      // A box that is not one, or not there: refused, nothing done.
+      const d = inbound();
+      await expectBackendError(b.transferVoicemail!({ user: userArg, callId: d.id, box: 'vm-999' }), ['not_found', 'invalid']);
+      await expectBackendError(b.transferVoicemail!({ user: userArg, callId: d.id, box: '203' }), ['invalid']);
+      expect(h.engine.listCalls(h.user).map((x) => x.id)).toEqual([d.id]);
     });
 
     it.runIf(has('transferAttended'))('transferAttended: the call is held and the target consulted', async () => {
@@ -227,9 +326,35 @@ export function runBackendContract(opts: ContractOptions): void {
       h.engine.hold(h.user, a.id, true);
       h.engine.placeCall(h.user, '202');
       h.clock.advance(h.engine.answerAfterMs + 10_000);
+      if (opts.quirks?.otherPartyUnreported) {
+        await refusedUnnamed(b.conference!({ user: userArg, callId: a.id }));
+        expect(h.engine.call(a.id).participants).toBeUndefined();
+        return;
+      }
       await b.conference!({ user: userArg, callId: a.id });
       expect(h.engine.call(a.id).participants).toHaveLength(3);
     });
+
+    it.runIf(has('conference') && has('answer') && has('hold') && has('placeCall'))(
+      'conference: the recipe through the adapter alone: answer A, hold A, call B, conference A',
+      async () => {
+        h.engine.setAnswerMode(h.user, 'manual');
+        const a = h.engine.inboundCall('+390612345678', ext);
+        await b.answer!({ user: userArg, callId: a.id });
+        expect(h.engine.call(a.id).state).toBe('connected');
+        if (opts.quirks?.otherPartyUnreported) {
+          await refusedUnnamed(b.hold!({ user: userArg, callId: a.id, on: true }));
+          expect(h.engine.call(a.id).state).toBe('connected');
+          return;
+        }
+        await b.hold!({ user: userArg, callId: a.id, on: true });
+        expect(h.engine.call(a.id).state).toBe('on_hold');
+        await b.placeCall!({ user: userArg, to: unsafeDialable('202') });
+        h.clock.advance(h.engine.answerAfterMs + 10_000);
+        await b.conference!({ user: userArg, callId: a.id });
+        expect(h.engine.call(a.id).participants?.map((p) => p.number).sort()).toEqual(['+390612345678', ext, '202'].sort());
+      },
+    );
 
     it.runIf(has('setDnd'))('setDnd: on and off', async () => {
       await b.setDnd!({ user: userArg, enabled: true });

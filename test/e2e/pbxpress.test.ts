@@ -69,7 +69,7 @@ describe('pbxpress end to end', () => {
     const caps = await readJson('pbx://office/capabilities');
     expect(caps).toMatchObject({ type: 'pbxpress' });
     expect((caps.capabilities as string[]).sort()).toEqual(
-      ['activeCalls', 'getFavorites', 'hangup', 'listExtensions', 'parkCall', 'parkingInfo', 'readNotes', 'setFavorites', 'transferBlind', 'writeNotes'].sort(),
+      ['activeCalls', 'getFavorites', 'hangup', 'listExtensions', 'parkCall', 'parkingInfo', 'readNotes', 'setFavorites', 'transferBlind', 'transferVoicemail', 'writeNotes'].sort(),
     );
   });
 
@@ -119,6 +119,23 @@ describe('pbxpress end to end', () => {
     expect(asked.some((m) => /^Transfer the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\)/.test(m))).toBe(true);
     expect(asked.some((m) => /^Park the call between/.test(m))).toBe(true);
     expect(asked.some((m) => /^Hang up the call between \+390612345678 \(Giuseppe Test\) and 701, parked/.test(m))).toBe(true);
+  });
+
+  it('transfer with `voicemail` sends the caller to a box, confirmed as such; anything but a box is refused before the PBX', async () => {
+    const inbound = engine.inboundCall('+390612345678', '201');
+    await eventually(async () => (await calls())[0]?.state === 'connected', 5000, 'alice to answer');
+    const sent = await call(client, 'transfer', { voicemail: 'vm-203', call_id: inbound.id });
+    expect(sent).toMatchObject({ status: 'done', mode: 'blind', voicemail: 'vm-203', call_id: inbound.id });
+    expect(sent.to).toBeUndefined();
+    expect(asked.at(-1)).toMatch(/^Transfer the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\), connected .* to voicemail box vm-203\? \(PBX office\)$/);
+    expect(engine.listCalls()).toEqual([]);
+    expect(sim.voicemails()).toEqual([expect.objectContaining({ box: 'vm-203', extension: '203', caller: '+390612345678' })]);
+    sim.server.resetStats();
+    for (const args of [{ voicemail: '203' }, { voicemail: 'vm-203; drop' }, { voicemail: 'vm-203', to: '202' }, {}, { voicemail: 'vm-203', mode: 'attended' }]) {
+      const r = await client.callTool({ name: 'transfer', arguments: args });
+      expect(r.isError, JSON.stringify(args)).toBe(true);
+    }
+    expect(sim.server.stats.requests).toBe(0);
   });
 
   it('a call ringing through the queue is one call, and the operator can drop it before anyone answers', async () => {

@@ -1,7 +1,8 @@
 /**
  * End to end: SDK Client -> built telephony-mcp (spawned, stdio) -> xcally adapter -> HTTP -> the xCALLY phone bar
  * simulator (in process, real clock) -> engine, for the whole call flow the phone bar API allows, asserting on the
- * engine as well as on what the tools say.
+ * engine as well as on what the tools say. The simulator takes the doc's least convenient reading: every row says
+ * ACTIVE, so a call's state is what telephony-mcp did to it, and the engine says when the far end answers.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { E2E_SCENARIO, acceptAll, call, connectStdio, eventually, writeConfig, t
 
 const GIUSEPPE = '+390612345678';
 const ACME = '+390287654321';
-const XCALLY_TOOLS = ['answer_call', 'call_history', 'conference', 'get_active_call', 'hangup', 'hold_call', 'place_call', 'transfer'];
+const XCALLY_TOOLS = ['answer_call', 'call_history', 'conference', 'get_active_call', 'hangup', 'hold_call', 'pause_queues', 'place_call', 'transfer'];
 
 type Call = { id: string; state: string; direction?: string; from: { number: string }; to: { number: string }; participants?: { number: string }[] };
 
@@ -36,11 +37,16 @@ const aliceCalls = () => engine.listCalls('alice');
 /** An outside caller rings alice (who answers only through the API); resolves once the phone bar shows it. */
 async function ringIn(from: string): Promise<Call> {
   const c = engine.inboundCall(from, '201');
-  return eventually(async () => (await activeCalls()).find((x) => x.id === c.id && x.state === 'ringing'), 5000, 'the call to ring');
+  // Rows all say ACTIVE: the phone bar lists the call, and cannot say it rings.
+  return eventually(async () => (await activeCalls()).find((x) => x.id === c.id && x.state === 'unknown'), 5000, 'the call to ring');
 }
 
+/** The engine's word that call `id` is connected (the far end answered): the phone bar does not say. */
+const connectedInEngine = (id: string, what: string) => eventually(async () => engine.call(id).state === 'connected', 5000, what);
+
 beforeAll(async () => {
-  engine = new PbxEngine(parseScenario(E2E_SCENARIO));
+  // alice in a queue of her own, so that pause_queues has something to pause.
+  engine = new PbxEngine(parseScenario({ ...E2E_SCENARIO, queues: [...E2E_SCENARIO.queues, { name: 'sales', number: '601', members: ['alice'] }] }));
   engine.setAnswerMode('alice', 'manual');
   sim = await startXcallySimulator({ engine, agent: 'alice' });
   const config = writeConfig({
@@ -79,11 +85,14 @@ describe('xcally end to end', () => {
     const placed = await call(client, 'place_call', { to: '+39 06 1234 5678' });
     expect(placed).toMatchObject({ status: 'done', to: GIUSEPPE });
     expect(aliceCalls()).toEqual([expect.objectContaining({ fromUser: 'alice', to: expect.objectContaining({ number: GIUSEPPE }) })]);
-    const connected = await eventually(async () => (await activeCalls()).find((c) => c.state === 'connected'), 5000, 'the call to connect');
-    expect(connected).toMatchObject({ direction: 'outbound', from: { number: '201' }, to: { number: GIUSEPPE } });
-    const id = connected.id;
+    const [placedCall] = await activeCalls();
+    expect(placedCall).toMatchObject({ state: 'unknown', direction: 'outbound', from: { number: '201' }, to: { number: GIUSEPPE } });
+    const id = placedCall!.id;
+    await connectedInEngine(id, 'the call to connect');
 
-    expect(await call(client, 'hold_call', { call_id: id })).toMatchObject({ status: 'done', changed: true, on_hold: true });
+    const held = await call(client, 'hold_call', { call_id: id });
+    expect(held).toMatchObject({ status: 'done', changed: true, on_hold: true, note: expect.stringMatching(/only as ACTIVE/) });
+    expect(held.message).toMatch(/^Put the call between 201 and \+390612345678 on hold\. The phone bar reports/);
     expect(engine.call(id).state).toBe('on_hold');
     expect(await call(client, 'hold_call', { call_id: id, on: true })).toMatchObject({ status: 'done', changed: false });
     expect(engine.call(id).state).toBe('on_hold');
@@ -105,7 +114,8 @@ describe('xcally end to end', () => {
     expect(engine.call(a.id).state).toBe('on_hold');
     const b = await call(client, 'place_call', { to: '202' });
     expect(b.status).toBe('done');
-    await eventually(async () => (await activeCalls()).some((c) => c.to.number === '202' && c.state === 'connected'), 5000, 'bob to answer');
+    const toBob = await eventually(async () => (await activeCalls()).find((c) => c.to.number === '202'), 5000, 'the call to bob');
+    await connectedInEngine(toBob.id, 'bob to answer');
 
     const conf = await call(client, 'conference', { call_id: a.id });
     expect(conf).toMatchObject({ status: 'done', call_id: a.id });
@@ -137,11 +147,19 @@ describe('xcally end to end', () => {
     expect(r.completion).toMatch(/does not document how an attended transfer completes/);
     expect(engine.call(c.id).state).toBe('on_hold');
     const consult = (r.consult_call as Call).id;
-    await eventually(async () => (await activeCalls()).find((x) => x.id === consult && x.state === 'connected'), 5000, 'bob to answer');
+    await connectedInEngine(consult, 'bob to answer');
     await call(client, 'hangup', { call_id: consult });
     expect(engine.call(c.id)).toMatchObject({ state: 'connected', from: { number: GIUSEPPE }, to: { number: '202' } });
     expect(aliceCalls()).toEqual([]);
     engine.hangup('bob');
+  });
+
+  it('pause_queues: holding on the idle agent, with what the phone bar cannot confirm said in the result', async () => {
+    const paused = await call(client, 'pause_queues', { paused: true });
+    expect(paused).toMatchObject({ status: 'done', paused: true, note: expect.stringMatching(/no request that reports whether the agent is paused/) });
+    expect(engine.user('alice').queues.every((q) => q.paused)).toBe(true);
+    expect(await call(client, 'pause_queues', { paused: false })).toMatchObject({ status: 'done', paused: false });
+    expect(engine.user('alice').queues.some((q) => q.paused)).toBe(false);
   });
 
   it('reads the recent calls as history', async () => {
@@ -166,6 +184,14 @@ describe('xcally end to end', () => {
     const r = await client.callTool({ name: 'answer_call', arguments: {} });
     expect(r.isError).toBe(true);
     expect((r.content as { text: string }[])[0]!.text).toMatch(/^PBX `desk` \(xcally\): no call is ringing/);
+    // Rows all ACTIVE: two calls the agent has not answered may both be ringing; the tool will not pick one.
+    const a = await ringIn(GIUSEPPE);
+    const c = await ringIn(ACME);
+    const two = await client.callTool({ name: 'answer_call', arguments: {} });
+    expect(two.isError).toBe(true);
+    expect((two.content as { text: string }[])[0]!.text).toMatch(/2 calls may be ringing .*Pass call_id/);
+    engine.hangup(undefined, a.id);
+    engine.hangup(undefined, c.id);
     engine.setDnd('carol', true);
     const refused = await client.callTool({ name: 'place_call', arguments: { to: '203' } });
     expect(refused.isError).toBe(true);

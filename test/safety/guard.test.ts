@@ -114,9 +114,9 @@ describe('audit trail', () => {
     const logs = new LogHub({ level: 'warn', write: (l) => lines.push(l) });
     t = await testApp({ audit: { file: '/nonexistent-dir/x/audit.jsonl' } }, { logs });
     expect(await run('set_dnd', { enabled: true })).toMatchObject({ ok: true });
-    await new Promise((r) => setTimeout(r, 50));
+    // The write fails asynchronously: wait for its log line (a fixed sleep was too short on a loaded machine).
+    await vi.waitFor(() => expect(lines.join('')).toMatch(/cannot write the audit file/), { timeout: 5000 });
     expect(await run('set_dnd', { enabled: false })).toMatchObject({ ok: true });
-    expect(lines.join('')).toMatch(/cannot write the audit file/);
     expect(lines.join('')).toMatch(/audit \(file unavailable\).*set_dnd/);
   });
 

@@ -157,14 +157,31 @@ describe('offered only where a PBX can do it', () => {
 
   it('are listed for sim, listed for xcally with what it supports only, and not for a PBX without them', async () => {
     expect(names(t.app.pbxes)).toEqual(expect.arrayContaining(NEW_TOOLS));
-    const xc = await xcallyType.create('desk', xcallyType.config.parse({ type: 'xcally' }), { log: silentLogger, baseDir: '.' });
+    const xc = await xcallyType.create('desk', xcallyType.config.parse({ type: 'xcally', agent: '201' }), { log: silentLogger, baseDir: '.' });
     try {
-      expect(names(new PbxRouter([xc], 'desk')).sort()).toEqual(['answer_call', 'call_history', 'conference', 'get_active_call', 'hangup', 'hold_call', 'place_call', 'transfer']);
+      expect(names(new PbxRouter([xc], 'desk')).sort()).toEqual(['answer_call', 'call_history', 'conference', 'get_active_call', 'hangup', 'hold_call', 'pause_queues', 'place_call', 'transfer']);
     } finally {
       await xc.close();
     }
     const plain: Backend = { name: 'p', type: 'fake', userModel: 'many', capabilities: new Set(['activeCalls']), activeCalls: async () => [], close: async () => {} };
     expect(names(new PbxRouter([plain], 'p'))).toEqual(['get_active_call']);
     expect(offeredTools(ALL_TOOLS, t.app.pbxes, true).map((x) => x.name)).not.toEqual(expect.arrayContaining(['answer_call']));
+  });
+});
+
+describe('transfer to voicemail', () => {
+  it('is refused, before asking anyone, on a PBX that cannot; `to` and `voicemail` are one or the other', async () => {
+    const c = ringing();
+    e.answer('alice', c.id);
+    const r = await tool('transfer', { voicemail: 'vm-203' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/cannot transfer calls to voicemail/);
+    for (const args of [{}, { to: '203', voicemail: 'vm-203' }]) {
+      const both = await tool('transfer', args);
+      expect(both.isError, JSON.stringify(args)).toBe(true);
+      expect(both.text).toMatch(/give either `to` \(a number\) or `voicemail` \(a box\); nothing was done/);
+    }
+    expect(asked).toEqual([]);
+    expect(e.call(c.id).state).toBe('connected');
   });
 });

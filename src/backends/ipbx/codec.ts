@@ -148,10 +148,18 @@ function opt(s: string | undefined): string | undefined {
   return t ? t : undefined;
 }
 
+/** A channel name as IPPS writes it: Technology/Resource (SIP/4002, IAX2/trunk-1, Local/201@default). */
+const CHANNEL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,15}\/[^\s,/][^\s,]{0,79}$/;
+
 /** One channel line, or undefined when it is not one. */
 export function parseChannelLine(line: string, requested: readonly string[] = []): ChannelRow | undefined {
   const f = line.split(',');
   const first = f[0]!.trim();
+  // An idle channel may come back as its name alone: the doc promises "either the channel name and/or the
+  // keyword down" when no call is active, so `SIP/4002`, `down` and `SIP/4002,down,,,,` all mean idle.
+  if (f.length === 1 && (CHANNEL_NAME.test(first) || requested.some((c) => c.toLowerCase() === first.toLowerCase()))) {
+    return { channel: first, state: 'down' };
+  }
   let s: number;
   if (first.includes('/') || requested.some((c) => c.toLowerCase() === first.toLowerCase())) s = 1;
   else if (KNOWN_STATES.has(first.toLowerCase())) s = 0;

@@ -3,7 +3,11 @@
  * exactly as the vendor doc's samples (no header, no quoting, empty optional positions, text served as PHP
  * serves it: text/html), with the documented ERROR lines, optional HTTP Basic and IPPSRequireSSL, country
  * names for res_cc=1 (best effort, as the doc says), and switches for the variants real servers may show
- * (CRLF line ends, a bare `down` for an idle channel, a connected queue call listed WAITING then CONNECTED).
+ * (CRLF line ends, a connected queue call listed WAITING then CONNECTED).
+ *
+ * An idle channel is where the doc can be read three ways ("expect either the channel name and/or the keyword
+ * down, depending on whether the useid GET argument has been set"): `idleLine` picks one, and the default is the
+ * least convenient for a reader, the channel name alone.
  * Every engine user is a channel SIP/<extension>.
  */
 import { parsePhoneNumberFromString, getCountries, getCountryCallingCode } from 'libphonenumber-js';
@@ -11,6 +15,13 @@ import type { PbxEngine } from '../sim/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../simkit.js';
 import type { SimulatorDef } from '../../simulators.js';
 import { CHANNEL_PATH, QUEUE_PATH } from './client.js';
+
+/**
+ * The readings of an idle channel the doc allows: 'name' the channel name alone (`SIP/4002`), 'down' the keyword
+ * alone, 'sample' both as in the doc's sample (`SIP/4002,down,,,,`).
+ */
+export const IDLE_LINES = ['name', 'down', 'sample'] as const;
+export type IdleLine = (typeof IDLE_LINES)[number];
 
 export interface IpbxSimOptions {
   engine: PbxEngine;
@@ -28,8 +39,8 @@ export interface IpbxSimOptions {
   lineEnding?: '\n' | '\r\n';
   /** HTTP status of ERROR answers (undocumented; default 200, as a PHP page that prints the error). */
   errorStatus?: number;
-  /** Idle channels answer just `down`, even with useid=1 (the notes say real servers may). */
-  bareDown?: boolean;
+  /** How an idle channel answers with useid=1 (default 'name'; without useid it is always `down`). */
+  idleLine?: IdleLine;
   /** A connected queue call is listed WAITING and then CONNECTED, as in the doc's sample (default true). */
   repeatWaiting?: boolean;
   /** Time zone of ENTERED (default UTC). */
@@ -124,8 +135,8 @@ export function ipbxHandler(o: IpbxSimOptions): (req: SimRequest) => SimResponse
   const channelLines = (channel: string, useid: boolean): string[] => {
     const u = e.findUser(channel.slice(channel.indexOf('/') + 1));
     const prefix = useid ? [channel] : [];
-    // Idle: "SIP/4002,down,,,," with useid=1, else (or on servers that do so anyway) just "down".
-    const idle = o.bareDown || !useid ? ['down'] : [`${channel},down,,,,`];
+    const reading = useid ? (o.idleLine ?? 'name') : 'down';
+    const idle = [reading === 'name' ? channel : reading === 'down' ? 'down' : `${channel},down,,,,`];
     if (!u || !channel.includes('/')) return idle;
     const lines: string[] = [];
     for (const c of e.listCalls(u.id)) {
@@ -210,10 +221,16 @@ export const ipbxSimulator: SimulatorDef = {
   vendor: 'ipbx',
   description: 'Taridium ipbx IPPS (channelinfo.php, queueactive.php)',
   defaultPort: 8080,
+  readings: {
+    name: 'an idle channel answers its name alone (SIP/4002)',
+    down: 'an idle channel answers the keyword down alone',
+    sample: 'an idle channel answers as the doc sample (SIP/4002,down,,,,)',
+  } satisfies Record<IdleLine, string>,
   // With a password, IPPS requires HTTP Basic (IPPSUser "ipps"), as an ipbx with $cfg['IPPSPassword'] set does.
-  async start({ engine, host, port, password }) {
+  async start({ engine, host, port, password, reading }) {
     const auth = password ? { username: 'ipps', password } : undefined;
-    const sim = await startIpbxSimulator({ engine, host, port, auth });
+    const idleLine = IDLE_LINES.find((r) => r === reading) ?? 'name';
+    const sim = await startIpbxSimulator({ engine, host, port, auth, idleLine });
     return { server: sim.server, configExample: { ...ipbxConfigFor(engine, sim.url), ...auth }, close: () => sim.close() };
   },
 };

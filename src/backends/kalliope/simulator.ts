@@ -237,5 +237,9 @@ export const kalliopeSimulator: SimulatorDef = {
   vendor: 'kalliope',
   description: 'Kalliope KCTI4 desktop client API',
   defaultPort: 5039,
-  start: (opts) => startKalliopeSimulator(opts),
+  readings: {
+    doc: "answers shaped like the doc's samples (root closed with <kpbx_response>, tags without their slash)",
+    wellformed: 'answers as well-formed XML',
+  } satisfies Record<ResponseStyle, string>,
+  start: ({ reading, ...opts }) => startKalliopeSimulator({ ...opts, style: reading === 'wellformed' ? 'wellformed' : 'doc' }),
 };

@@ -10,7 +10,16 @@
  * mean that extension's. ('many' was the alternative: it would make `user` an extension filter, but the core
  * resolves an action's call among that user's calls only, which leaves parked and queued calls out of reach.)
  */
-import { IN_HAND_STATES, currentCall, type Backend, type Capability, type NotesResult, type Operations, type OpOptions } from '../backend.js';
+import {
+  IN_HAND_STATES,
+  VOICEMAIL_BOX,
+  currentCall,
+  type Backend,
+  type Capability,
+  type NotesResult,
+  type Operations,
+  type OpOptions,
+} from '../backend.js';
 import { BackendError, isBackendError } from '../errors.js';
 import type { Call, Extension } from '../model.js';
 import type { BackendType } from '../types.js';
@@ -38,6 +47,7 @@ export const PBXPRESS_CAPABILITIES: readonly Capability[] = [
   'activeCalls',
   'listExtensions',
   'transferBlind',
+  'transferVoicemail',
   'hangup',
   'parkCall',
   'parkingInfo',
@@ -129,6 +139,18 @@ export class PbxpressBackend implements Backend {
   transferBlind: Operations['transferBlind'] = async (a, o) => {
     const id = await this.callIdFor(a.user, a.callId, o);
     await this.act('transfer', [id, a.to], `transfer call ${id} to ${a.to}`, o);
+  };
+
+  /** transfer(callid, dest) with a voicemail box "in vm-abbreviated form" (the guide), passed as the caller gave it. */
+  transferVoicemail: Operations['transferVoicemail'] = async (a, o) => {
+    if (!VOICEMAIL_BOX.test(a.box)) {
+      throw new BackendError('invalid', `"${a.box.slice(0, 20)}" is not a voicemail box ("vm-" and its extension number); nothing was done`, {
+        pbx: this.name,
+        pbxType: this.type,
+      });
+    }
+    const id = await this.callIdFor(a.user, a.callId, o);
+    await this.act('transfer', [id, a.box], `transfer call ${id} to voicemail box ${a.box}`, o);
   };
 
   hangup: Operations['hangup'] = async (a, o) => {

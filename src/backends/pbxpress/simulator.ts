@@ -9,7 +9,9 @@
  * The login works its admin group: here, the whole engine. For transfer and park, which do not say which party
  * leaves the call, the login's own extension leaves if it is in the call, else the call's one extension, else
  * the called extension. A parked call transferred to an extension is picked up there. A call still waiting in
- * a queue cannot be transferred here (the engine moves calls only from an extension): a fault says so.
+ * a queue cannot be transferred here (the engine moves calls only from an extension): a fault says so. A transfer
+ * to a voicemail box (the guide's "vm-abbreviated form", read literally as vm-<abbreviated>) ends the call and
+ * records the caller's visit to the box.
  */
 import { type CallView, EngineError, type PbxEngine } from '../sim/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../simkit.js';
@@ -40,6 +42,17 @@ export interface PbxpressSimOptions {
   tls?: { key: string; cert: string };
 }
 
+/** A message a caller was sent to leave: a call transferred to a voicemail box. */
+export interface VoicemailDeposit {
+  /** The destination as transfer() got it (vm-<abbreviated>). */
+  box: string;
+  /** The extension whose box it is. */
+  extension: string;
+  /** The caller who went there. */
+  caller: string;
+  callId: string;
+}
+
 export interface PbxpressSim extends RunningSimulator {
   /** The XML-RPC endpoint (…/RPC2). */
   endpoint: string;
@@ -51,6 +64,8 @@ export interface PbxpressSim extends RunningSimulator {
   favorites(): XmlRpcStruct[];
   /** The storage of a login: key -> stored value. */
   storage(login?: string): Map<string, Stored>;
+  /** Calls sent to a voicemail box, oldest first. */
+  voicemails(): VoicemailDeposit[];
 }
 
 type Stored = { kind: 'text'; value: string } | { kind: 'object'; value: XmlRpcValue };
@@ -92,6 +107,7 @@ export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<Pbxpre
   const expectedAuth = basicAuth(username, password);
   const settings = { parkingShape: opts.parkingShape ?? 'array', noneStyle: opts.noneStyle ?? 'nil' };
   let favorites: XmlRpcStruct[] = [];
+  const deposits: VoicemailDeposit[] = [];
   const stores = new Map<string, Map<string, Stored>>();
   const storage = (login = username) => {
     let s = stores.get(login);
@@ -269,6 +285,17 @@ export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<Pbxpre
     transfer: ([callid, destination]) => {
       const c = callOf(callid);
       const dest = str(destination, 'destination');
+      // A voicemail box "in vm-abbreviated form": read literally, "vm-" and the abbreviated number of an
+      // extension with voicemail (every simulated one has it). The caller leaves the calls for the box.
+      const vm = /^vm-([0-9]+)$/i.exec(dest);
+      if (vm || /^vm/i.test(dest)) {
+        const owner = vm ? engine.listUsers().find((u) => u.extension === vm[1]) : undefined;
+        if (!owner) throw new Fault(FAULT.not_found, `no voicemail box '${dest}'`);
+        const caller = c.fromUser === owner.id ? c.to.number : c.from.number;
+        engine.hangup(undefined, c.id);
+        deposits.push({ box: dest, extension: owner.extension, caller, callId: c.id });
+        return none();
+      }
       if (c.state === 'parked' && c.parkedSlot) {
         // Transferring a parked call sends it to the destination's phone: the engine's pick-up from the slot.
         const target = engine.findUser(dest);
@@ -380,6 +407,7 @@ export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<Pbxpre
     settings,
     configExample: { type: 'pbxpress', url: endpoint, username, password },
     favorites: () => favorites.map((f) => ({ ...f })),
+    voicemails: () => deposits.map((d) => ({ ...d })),
     storage,
     close: () => server.close(),
   };
@@ -394,11 +422,16 @@ export const pbxpressSimulator: SimulatorDef = {
   vendor: 'pbxpress',
   description: 'PBXpress XML-RPC',
   defaultPort: 3339,
+  readings: {
+    array: 'get_parking_info as a 3-element array (<parking_extension, slots, parked_calls>), "none" results as nil',
+    struct: 'get_parking_info as a struct, "none" results as an empty answer',
+  },
   start: (o) =>
     startPbxpressSim({
       engine: o.engine,
       ...(o.host ? { host: o.host } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.password ? { password: o.password } : {}),
+      ...(o.reading === 'struct' ? { parkingShape: 'struct', noneStyle: 'empty' } : {}),
     }),
 };

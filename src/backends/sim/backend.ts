@@ -37,9 +37,11 @@ function run<T>(fn: () => T): Promise<T> {
 
 /**
  * Capabilities the engine has no model for: dialing through a queue's identity or into a queue from outside
- * (no caller-ID or originate-then-queue in the engine), and call qualification (vendor data, not PBX state).
+ * (no caller-ID or originate-then-queue in the engine), voicemail, and call qualification (vendor data, not PBX
+ * state).
  */
 export const SIM_UNSUPPORTED: ReadonlySet<Capability> = new Set<Capability>([
+  'transferVoicemail',
   'dialFromQueue',
   'dialToQueue',
   'listQualifications',

@@ -63,7 +63,7 @@ export class XcallyClient {
    * An action: sent once, never retried. response "true" is success; anything else is a refusal. An answer that
    * cannot be read means the action may or may not have happened.
    */
-  async act(method: XcAction, param: string | undefined, what: string, signal?: AbortSignal): Promise<XcAnswer> {
+  async act(method: XcAction, param: string | undefined, what: string, signal?: AbortSignal, refusedHint?: string): Promise<XcAnswer> {
     const req = { method: 'GET' as const, path: svcPath(method, param), headers: HEADERS, read: false, what, signal };
     const res = await this.http.request(req);
     this.checkStatus(res, req);
@@ -85,7 +85,7 @@ export class XcallyClient {
       throw this.error(
         'conflict',
         `the phone bar refused to ${what}: ${method} answered response "false", so it reports it did not do it`,
-        REFUSED_HINT[method],
+        refusedHint ?? REFUSED_HINT[method],
         'xcally.refused',
       );
     }

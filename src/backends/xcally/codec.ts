@@ -192,21 +192,32 @@ export function decodeAnswer(body: string, dialect: XcDialect, what?: string): X
 
 // ------------------------------------------------------------------ channels -> calls
 
-/** The phone bar's `status` of a channel as a call state (the values beyond "ACTIVE" are undocumented). */
-export function channelState(status: string | undefined): CallState {
+/**
+ * What a channel's `status` says of the call's phase, or undefined when it says no more than that the call is
+ * there. ACTIVE, the only status the doc shows, is such a word: a phone bar may report a ringing, a held and a
+ * connected call alike as ACTIVE. Other words (HOLD, RINGING, UP...) are undocumented but unambiguous where a
+ * phone bar sends them; an unknown word says nothing.
+ */
+export function channelState(status: string | undefined): CallState | undefined {
   const s = (status ?? '').toUpperCase().replace(/[\s_-]/g, '');
-  if (['ACTIVE', 'UP', 'CONNECTED', 'ANSWERED', 'TALKING', 'BRIDGED', 'INCALL', 'BUSYINCALL'].includes(s)) return 'connected';
+  if (['UP', 'CONNECTED', 'ANSWERED', 'TALKING', 'BRIDGED', 'INCALL', 'BUSYINCALL'].includes(s)) return 'connected';
   if (['RINGING', 'RING', 'ALERTING', 'INCOMING'].includes(s)) return 'ringing';
   if (['DIALING', 'DIAL', 'DIALINGOFFHOOK', 'OFFHOOK', 'PRERING', 'RSRVD', 'PROGRESS', 'CALLING', 'OUTGOING'].includes(s)) return 'dialing';
   if (['HOLD', 'ONHOLD', 'HOLDING', 'HELD', 'MOH'].includes(s)) return 'on_hold';
   if (['QUEUED', 'WAITING'].includes(s)) return 'queued';
-  return 'unknown';
+  return undefined;
 }
 
-/** The number a channel row is about: the other party, which is how the API names a call. */
+/** The number a channel row carries: the other party, or (on some phone bars) the agent's own line. */
 export function rowNumber(row: XcRow): string {
   const f = row.fields;
   return f.extension || f.number || f.phonenumber || f.callerid || '';
+}
+
+/** Two numbers the same line: equal once spaces, dots, dashes and parentheses are left out. */
+export function sameNumber(a: string, b: string): boolean {
+  const n = (x: string) => x.replace(/[\s().-]/g, '');
+  return a !== '' && n(a) === n(b);
 }
 
 const CALL_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -222,21 +233,31 @@ export interface ChannelCall {
   call: Call;
   /** The other parties' numbers as the phone bar reported them (one; several in a conference). */
   numbers: string[];
+  /**
+   * Some row of this call carries the agent's own line instead of the other party: the doc does not say which
+   * `extension` holds, so such a row names no other party, and no number can safely name this call in a path.
+   */
+  ownLine: boolean;
+  /** What the phone bar's status words said of the call (undefined: only that it is there, e.g. ACTIVE). */
+  said: CallState | undefined;
 }
 
 export interface ChannelContext {
-  /** The agent's side of every call. */
+  /** The agent's side of every call; its number is the agent's own extension. */
   agent: Party;
   /** Now (ms since the epoch), to turn durations into start times. */
   now: number;
   /** Whether the call `id` with the other party `number` is one the agent placed (the API does not say). */
   outbound(id: string, number: string): boolean;
+  /** The call's state from what the phone bar said (default: that, or unknown); see ledger.ts. */
+  stateOf?(id: string, said: CallState | undefined): CallState;
 }
 
 /**
  * Channel rows as calls. Rows that share a non-empty uniqueid are legs of one call (a conference). The API
- * reports only the other party's number, not the direction: calls `ctx.outbound` knows the agent placed are
- * outbound (agent -> number); the others are shown from the other party to the agent, direction unknown.
+ * reports only a number per row, not the direction: calls `ctx.outbound` knows the agent placed are outbound
+ * (agent -> number); the others are shown from the other party to the agent, direction unknown. A row whose
+ * number is the agent's own extension names no other party: the call shows an empty number there.
  */
 export function rowsToCalls(rows: XcRow[], ctx: ChannelContext): ChannelCall[] {
   const groups = new Map<string, XcRow[]>();
@@ -254,7 +275,9 @@ export function rowsToCalls(rows: XcRow[], ctx: ChannelContext): ChannelCall[] {
   for (const group of groups.values()) {
     n++;
     const first = group[0]!;
-    const numbers = group.map(rowNumber).filter((x) => x !== '');
+    const listed = group.map(rowNumber);
+    const ownLine = listed.some((x) => sameNumber(x, ctx.agent.number));
+    const numbers = listed.filter((x) => x !== '' && !sameNumber(x, ctx.agent.number));
     const uid = first.fields.uniqueid ?? '';
     let id = CALL_ID.test(uid) ? uid : idFromNumber(numbers[0] ?? '') || `channel-${n}`;
     if (used.has(id)) {
@@ -267,8 +290,9 @@ export function rowsToCalls(rows: XcRow[], ctx: ChannelContext): ChannelCall[] {
       nextDup.set(base, k + 1);
     }
     used.add(id);
-    const states = group.map((r) => channelState(r.fields.status));
-    const state = states.includes('connected') ? 'connected' : states[0]!;
+    const words = group.map((r) => channelState(r.fields.status));
+    const said = words.includes('connected') ? 'connected' : words.find((w) => w !== undefined);
+    const state = ctx.stateOf ? ctx.stateOf(id, said) : (said ?? 'unknown');
     const durationSeconds = Math.max(0, ...group.map((r) => r.duration ?? 0));
     const far: Party[] = (numbers.length ? numbers : ['']).map((number) => ({ number }));
     const queue = first.fields.queue;
@@ -288,7 +312,7 @@ export function rowsToCalls(rows: XcRow[], ctx: ChannelContext): ChannelCall[] {
     } else {
       call = { ...base, from: far[0]!, to: ctx.agent };
     }
-    out.push({ call, numbers });
+    out.push({ call, numbers, ownLine, said });
   }
   return out;
 }

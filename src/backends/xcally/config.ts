@@ -10,8 +10,20 @@ export const XcallyConfig = PbxBase.extend({
     .describe('Base URL of the phone bar API (the /xcally/svc/... paths are appended)'),
   agent: z
     .string()
-    .regex(/^[A-Za-z0-9._@+-]{1,64}$/, "the agent's extension (or login): letters, digits, . _ @ + -")
+    .regex(/^\+?[0-9]{1,20}$/, "the agent's extension number (digits, optional leading +)")
     .optional()
-    .describe("The agent's extension at this phone bar: shown as the agent's side of calls and history; default: defaultUser"),
+    .describe(
+      "The agent's own extension number at this phone bar (default: defaultUser): shown as the agent's side of calls and " +
+        "history, and how a channel row that carries the agent's own line is told from one that names the other party",
+    ),
+}).superRefine((c, ctx) => {
+  if (c.agent === undefined && !/^\+?[0-9]{1,20}$/.test(c.defaultUser ?? '')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['agent'],
+      message:
+        "set it to the agent's extension number at this phone bar: the phone bar's channel rows carry a number that may be the agent's own line, and telephony-mcp must tell it from the other party's",
+    });
+  }
 });
 export type XcallyConfig = z.infer<typeof XcallyConfig>;

@@ -4,10 +4,22 @@
  * `GET /xcally/svc/{method}/xml[/{param}]` (XML), in the documented shapes. A switch makes it quote JSON with
  * the typographic quotes of the vendor's own sample, as a sloppy real install might.
  *
+ * Where the doc can be read several ways, `reading` picks one (XCALLY_READINGS), so that an adapter is tested
+ * against each, never against the simulator's own guess:
+ * - status: the only status word the doc shows is ACTIVE. 'active' sends it for every row (ringing, held,
+ *   dialing alike); 'words' sends ACTIVE for a connected call and HOLD, RINGING, DIALING... for the others.
+ * - extension: the doc never says what a row's `extension` is. 'other' makes it the other party, which is also
+ *   the number that names the call in hangup/, holding/, channel/ and conference/; 'own' makes it the agent's
+ *   own line, and those paths then take that number too and act on the agent's first call (the phone bar acts
+ *   on its line, not on a call).
+ * - answer: the method list writes `answer`, the conference recipe `answer/A`. 'bare' knows only the first
+ *   (answer/{n} is 404); 'both' answers that call with the second.
+ *
  * Undocumented behaviour, chosen here and kept simple: any engine refusal is HTTP 200 with response "false";
- * an unknown method or path is HTTP 404; a call is named by its other party's number; the legs of a conference
- * are rows sharing the call's uniqueid; `holding` with no call toggles the agent's pause in all their queues;
- * the shapes of `recents`, `queues` and `peer` (undocumented) reuse the channel row style.
+ * an unknown method or path is HTTP 404; the legs of a conference are rows sharing the call's uniqueid;
+ * `holding` with no call of the agent named toggles the agent's pause in all their queues (with no parameter,
+ * or any number while the agent has no call); the shapes of `recents`, `queues` and `peer` (undocumented)
+ * reuse the channel row style.
  */
 import type { SimRequest, SimResponse } from '../simkit.js';
 import { startSimServer } from '../simkit.js';
@@ -20,16 +32,44 @@ import type { XcDialect, XcMethod } from './codec.js';
 type Value = string | number;
 type Row = Record<string, Value>;
 
-export interface XcallySimOptions extends SimulatorOptions {
+/** One reading of what the doc leaves open (see the module comment). */
+export interface XcallyReading {
+  status: 'words' | 'active';
+  extension: 'other' | 'own';
+  answer: 'both' | 'bare';
+}
+
+/** The named readings `simulate xcally --reading` and the contract suite use; the first is the default. */
+export const XCALLY_READINGS = {
+  doc: {
+    reading: { status: 'active', extension: 'other', answer: 'bare' },
+    description: 'every row says ACTIVE (the only status the doc shows), extension is the other party, only the bare answer',
+  },
+  'own-line': {
+    reading: { status: 'active', extension: 'own', answer: 'bare' },
+    description: "every row says ACTIVE and extension is the agent's own line, which paths then take too",
+  },
+  words: {
+    reading: { status: 'words', extension: 'other', answer: 'both' },
+    description: 'HOLD, RINGING, DIALING... besides ACTIVE, extension is the other party, answer and answer/{number}',
+  },
+} as const satisfies Record<string, { reading: XcallyReading; description: string }>;
+export type XcallyReadingName = keyof typeof XCALLY_READINGS;
+
+export interface XcallySimOptions extends Omit<SimulatorOptions, 'reading'> {
   /** The engine user (login or extension) logged in at this phone bar; default: the scenario's first user. */
   agent?: string;
   /** Quote JSON like the vendor's sample (U+201C/U+201D, U+2033 after digits). */
   typographicQuotes?: boolean;
+  /** Which reading of the doc to take (a name of XCALLY_READINGS, or one spelled out); default 'doc'. */
+  reading?: XcallyReadingName | XcallyReading;
 }
 
 export interface XcallySimulator extends RunningSimulator {
   /** The engine user id of the agent. */
   readonly agent: string;
+  /** The reading of the doc it takes. */
+  readonly reading: XcallyReading;
   setTypographicQuotes(on: boolean): void;
 }
 
@@ -90,6 +130,9 @@ export async function startXcallySimulator(opts: XcallySimOptions): Promise<Xcal
   if (agentId === undefined) throw new Error('xcally simulator: the scenario has no user to log in at the phone bar');
   const agent = engine.user(agentId).id;
   let typo = opts.typographicQuotes ?? false;
+  const reading: XcallyReading =
+    typeof opts.reading === 'object' ? { ...opts.reading } : { ...XCALLY_READINGS[opts.reading ?? 'doc'].reading };
+  const ownLine = reading.extension === 'own';
 
   const me = (): UserView => engine.user(agent);
   const same = (a: string, b: string) => normalizeDialString(a) === normalizeDialString(b);
@@ -101,17 +144,20 @@ export async function startXcallySimulator(opts: XcallySimOptions): Promise<Xcal
   const channelRows = (filter?: string): Row[] => {
     const u = me();
     const rows: Row[] = [];
+    const only = filter === undefined ? undefined : callByNumber(filter);
+    if (filter !== undefined && !only) return rows;
     for (const c of engine.listCalls(u.id)) {
+      if (only && c.id !== only.id) continue;
       for (const p of farParties(c, u)) {
-        if (filter !== undefined && !same(p.number, filter)) continue;
+        if (filter !== undefined && !ownLine && !same(p.number, filter)) continue;
         rows.push({
-          extension: p.number,
+          extension: ownLine ? u.extension : p.number,
           queue: c.queue ?? '',
           calldata: '',
           channel: `SIP/${u.extension}-${c.id.replace(/[^0-9]/g, '').slice(-8).padStart(8, '0')}`,
           event: '',
           uniqueid: c.id,
-          status: STATUS[c.state],
+          status: reading.status === 'active' ? 'ACTIVE' : STATUS[c.state],
           duration: c.durationSeconds,
           codec: 'PCMU',
         });
@@ -120,11 +166,16 @@ export async function startXcallySimulator(opts: XcallySimOptions): Promise<Xcal
     return rows;
   };
 
-  /** The agent's call named by `n` (its other party's number). */
-  const callByNumber = (n: string | undefined): CallView | undefined => {
+  /**
+   * The agent's call named by `n`: the one with that other party, or (reading 'own') the agent's first call
+   * when `n` is the agent's own line. `among` narrows the calls (answer: the ringing ones).
+   */
+  const callByNumber = (n: string | undefined, among?: (c: CallView) => boolean): CallView | undefined => {
     if (n === undefined) return undefined;
     const u = me();
-    return engine.listCalls(u.id).find((c) => farParties(c, u).some((p) => same(p.number, n)));
+    const calls = engine.listCalls(u.id).filter((c) => !among || among(c));
+    if (ownLine) return same(n, u.extension) ? calls[0] : undefined;
+    return calls.find((c) => farParties(c, u).some((p) => same(p.number, n)));
   };
 
   const needCall = (n: string | undefined): CallView => {
@@ -135,12 +186,24 @@ export async function startXcallySimulator(opts: XcallySimOptions): Promise<Xcal
 
   const methods: Record<XcMethod, { param: Param; run: (p: string | undefined) => Row[] }> = {
     originate: { param: 'required', run: (n) => (engine.placeCall(agent, n!), []) },
-    answer: { param: 'none', run: () => (engine.answer(agent), []) },
+    answer: {
+      param: reading.answer === 'both' ? 'optional' : 'none',
+      run: (n) => {
+        if (n === undefined) engine.answer(agent);
+        else {
+          const c = callByNumber(n, (x) => x.state === 'ringing' && x.toUser === agent);
+          if (!c) throw new EngineError('not_found', `no call from ${n} is ringing at this phone bar`);
+          engine.answer(agent, c.id);
+        }
+        return [];
+      },
+    },
     hangup: {
       param: 'required',
       run: (n) => {
         const c = needCall(n);
-        if (c.participants && c.participants.length > 2) engine.dropParticipant(c.id, n!);
+        // A conference leg by its number; on the agent's own line the agent leaves the call.
+        if (c.participants && c.participants.length > 2 && !ownLine) engine.dropParticipant(c.id, n!);
         else engine.hangup(agent, c.id);
         return [];
       },
@@ -247,15 +310,21 @@ export async function startXcallySimulator(opts: XcallySimOptions): Promise<Xcal
   return {
     server,
     agent,
+    reading,
     configExample: { type: 'xcally', url: server.url, agent: me().extension },
     setTypographicQuotes: (on) => void (typo = on),
     close: () => server.close(),
   };
 }
 
+function isReadingName(r: string | undefined): r is XcallyReadingName {
+  return r !== undefined && Object.hasOwn(XCALLY_READINGS, r);
+}
+
 export const xcallySimulator: SimulatorDef = {
   vendor: 'xcally',
   description: 'xCALLY phone bar API v2 (the phone bar of the scenario\'s first user)',
   defaultPort: 9888,
-  start: (opts) => startXcallySimulator(opts),
+  readings: Object.fromEntries(Object.entries(XCALLY_READINGS).map(([k, v]) => [k, v.description])),
+  start: ({ reading, ...opts }) => startXcallySimulator({ ...opts, ...(isReadingName(reading) ? { reading } : {}) }),
 };

@@ -15,6 +15,7 @@ import { readCaFile } from '../tls.js';
 import {
   contactAnswer,
   contactBody,
+  contactInAnswer,
   dialFromQueueBody,
   dialNumberBody,
   dialToQueueBody,
@@ -32,6 +33,7 @@ import {
 import { XucClient, type XucRequest, type XucUserType } from './client.js';
 import { readJson } from './json.js';
 import { formatXucTime, isIsoDate } from './time.js';
+import { exportBounds, keepDays } from './range.js';
 
 
 /** Capabilities per XUC user type (the ACLs XiVO gives each). */
@@ -58,10 +60,23 @@ const WEBSOCKET_ONLY: ReadonlySet<Capability> = new Set<Capability>([
   'listQueue',
   'listQueues',
   'listExtensions',
-  'pauseQueues',
   'parkCall',
   'parkingInfo',
 ]);
+
+/**
+ * XUC REST 2.0 has no pause. The deprecated 1.0 API's togglePause is not used: XUC answers it only for IP addresses
+ * on its DEPRECATED_API_HOST allow-list, with no credentials at all, and it flips the agent between ready and pause
+ * without saying which state it left them in (and there is no REST read of that state), so "pause" could resume.
+ */
+const NO_PAUSE =
+  "XUC's REST API 2.0 has no agent pause; its deprecated 1.0 API has togglePause, which telephony-mcp does not use: it answers only " +
+  "IP addresses on XUC's DEPRECATED_API_HOST allow-list, takes no credentials, and flips between ready and pause with no way to read " +
+  'which state it left the agent in. Pause the agent in the XiVO client';
+
+/** The dial endpoints' precondition (the doc: the CTI user "must be an authenticated"), whose failure is undocumented. */
+const dialPrecondition = (user: string) =>
+  `XUC dials only for a CTI user who is logged in (the XiVO client, web or mobile application): check that ${user} is.`;
 
 /** Words for the messages below (registry.ts has the general labels; importing it here would be circular). */
 const NEEDS_WORDS: Partial<Record<Capability, string>> = {
@@ -101,6 +116,7 @@ export class XivoBackend implements Backend {
   }
 
   whyUnsupported(cap: Capability): string | undefined {
+    if (cap === 'pauseQueues') return NO_PAUSE;
     if (WEBSOCKET_ONLY.has(cap)) {
       return "XiVO's XUC REST API has no call control and no live call or queue state (XiVO offers those only over its WebSocket CTI API, which telephony-mcp does not use); do it on the phone or in the XiVO client";
     }
@@ -166,9 +182,30 @@ export class XivoBackend implements Backend {
     }
   }
 
+  /**
+   * A dial for `user`: XUC places it only if that CTI user is logged in, and the doc does not say what it answers
+   * when they are not (an unclassified 500, a 400...), so a failed dial names the precondition.
+   */
+  private async dial(user: string, req: Omit<XucRequest, 'read'>): Promise<void> {
+    try {
+      await this.action(req);
+    } catch (e) {
+      // Not for an unknown user (not_found: the hint says to use the login), credentials or an unreachable XUC.
+      if (!(e instanceof BackendError) || !['invalid', 'outcome_unknown', 'conflict'].includes(e.kind)) throw e;
+      const base = e.hint ?? (e.kind === 'outcome_unknown' ? 'Do not retry before checking call_history.' : '');
+      throw new BackendError(e.kind, e.message, {
+        pbx: this.name,
+        pbxType: this.type,
+        code: e.code,
+        cause: e,
+        hint: `${base} ${dialPrecondition(user)}`.trim(),
+      });
+    }
+  }
+
   placeCall: Operations['placeCall'] = async (a, o) => {
     const user = this.need(a.user);
-    await this.action({
+    await this.dial(user, {
       method: 'POST',
       path: `dial/number/${seg(user)}`,
       body: dialNumberBody(a.to),
@@ -181,7 +218,7 @@ export class XivoBackend implements Backend {
 
   dialUser: Operations['dialUser'] = async (a, o) => {
     const user = this.need(a.user);
-    await this.action({
+    await this.dial(user, {
       method: 'POST',
       path: `dial/user/${seg(user)}`,
       body: dialUserBody(a.username),
@@ -195,7 +232,7 @@ export class XivoBackend implements Backend {
 
   dialFromQueue: Operations['dialFromQueue'] = async (a, o) => {
     const user = this.need(a.user);
-    await this.action({
+    await this.dial(user, {
       method: 'POST',
       path: `dial/fromqueue/${seg(user)}`,
       body: dialFromQueueBody(a.to, a.queueId),
@@ -262,8 +299,10 @@ export class XivoBackend implements Backend {
     return this.client.decode(res, req, parseQualifications);
   };
 
+  /** XUC writes times in its local time (the doc's sample): the default time is now there, or in UTC, said so. */
   recordQualification: Operations['recordQualification'] = async (a, o) => {
-    const time = a.answer.time ?? formatXucTime(Date.now(), this.opts.timeZone);
+    const tz = this.opts.timeZone;
+    const time = a.answer.time ?? formatXucTime(Date.now(), tz);
     await this.action({
       method: 'POST',
       path: 'call_qualification',
@@ -271,21 +310,41 @@ export class XivoBackend implements Backend {
       what: `record the qualification of call ${a.answer.callId}`,
       signal: o?.signal,
     });
+    if (a.answer.time !== undefined) return { time };
+    return tz
+      ? { time }
+      : {
+          time,
+          note: `The time was set to now in UTC: XUC writes times in its local time, and PBX ${this.name} has no timeZone in the telephony-mcp config. Set it, or pass the time.`,
+        };
   };
 
+  /** The day range, read robustly whatever XUC makes of {FROM}/{TO} (range.ts). */
   exportQualifications: Operations['exportQualifications'] = async (a, o) => {
     for (const d of [a.from, a.to]) {
       if (!isIsoDate(d)) throw new BackendError('invalid', `"${d}" is not a date (YYYY-MM-DD)`, { pbx: this.name, pbxType: this.type });
     }
-    const res = await this.client.send({
-      method: 'GET',
-      path: `call_qualification/csv/${seg(a.queueId)}/${seg(a.from)}/${seg(a.to)}`,
-      accept: 'text/csv, */*',
-      read: true,
-      what: `export the call qualifications of queue ${a.queueId}`,
-      signal: o?.signal,
-    });
-    return res.body;
+    const get = (form: 'dates' | 'times') => {
+      const [from, to] = exportBounds(a.from, a.to, form);
+      return this.client.send({
+        method: 'GET',
+        path: `call_qualification/csv/${seg(a.queueId)}/${seg(from)}/${seg(to)}`,
+        accept: 'text/csv, */*',
+        read: true,
+        what: `export the call qualifications of queue ${a.queueId} from ${a.from} to ${a.to}`,
+        signal: o?.signal,
+      });
+    };
+    let res;
+    try {
+      res = await get('dates');
+    } catch (e) {
+      // A 4xx to a read changed nothing: this XUC may want times rather than dates. Asked once more, and its
+      // refusal is the error then.
+      if (!(e instanceof BackendError) || e.kind !== 'invalid') throw e;
+      res = await get('times');
+    }
+    return keepDays(res.body, a.from, a.to);
   };
 
   private contactStore(): ContactStore {
@@ -312,19 +371,35 @@ export class XivoBackend implements Backend {
       },
       update: async (a, o) => {
         this.self(a.user);
-        // Whether XUC's PUT merges or replaces is not documented: send the whole contact, merged here, with
-        // the fields the person cleared as "", which is right under either reading.
+        // The doc says every field of an update is optional, and not whether XUC merges or replaces: the whole
+        // contact is sent, merged here (right under either reading), and a field the person cleared is left out
+        // (which clears it where XUC replaces). If XUC kept it (it merges), it is sent once more as "".
         const current = await store.get({ user: a.user, id: a.id }, o);
         const merged: ContactFields = {};
         const cleared: ContactField[] = [];
         for (const k of CONTACT_FIELDS) {
           const v = a.contact[k] !== undefined ? a.contact[k] : current[k];
           if (v !== undefined && v.trim() !== '') merged[k] = v;
-          else if (a.contact[k] !== undefined) cleared.push(k);
+          else if (a.contact[k] !== undefined && current[k] !== undefined) cleared.push(k);
         }
         const req = { what: `update personal contact ${a.id}`, read: false } as const;
-        const res = await c.send({ method: 'PUT', path: `contact/personal/${seg(a.id)}`, body: contactBody(merged, cleared), ...req, id: a.id, signal: o?.signal });
-        return contactAnswer(res.body, merged, a.id);
+        const put = (clear: readonly ContactField[]) =>
+          c.send({ method: 'PUT', path: `contact/personal/${seg(a.id)}`, body: contactBody(merged, clear), ...req, id: a.id, signal: o?.signal });
+        const res = await put([]);
+        if (!cleared.length) return contactAnswer(res.body, merged, a.id);
+        const after = contactInAnswer(res.body) ?? (await store.get({ user: a.user, id: a.id }, o));
+        const kept = cleared.filter((k) => after[k] !== undefined);
+        if (!kept.length) return { ...after, id: a.id };
+        try {
+          return contactAnswer((await put(kept)).body, merged, a.id);
+        } catch (e) {
+          if (!(e instanceof BackendError) || e.kind !== 'invalid') throw e;
+          throw new BackendError(
+            'conflict',
+            `XUC updated personal contact ${a.id} but kept ${kept.join(', ')}: it keeps the fields an update leaves out and refuses them empty (${e.code ?? e.kind}), so they cannot be cleared through its API; the other changes are saved`,
+            { pbx: this.name, pbxType: this.type, code: e.code, cause: e, hint: 'To remove those fields, delete the contact and create it again without them.' },
+          );
+        }
       },
       delete: async (a, o) => {
         this.self(a.user);
@@ -347,20 +422,29 @@ export class XivoBackend implements Backend {
           form.append('file', new Blob([a.csv], { type: 'text/csv' }), 'contacts.csv');
           return form;
         };
-        let res;
+        const raw = () => c.send({ method: 'POST', path: 'contact/import/personal', body: a.csv, contentType: 'text/csv; charset=utf-8', ...req, signal: o?.signal });
+        // The doc's note says "the CSV as the body", its curl sends multipart `file`. Multipart goes first; the raw
+        // body follows only when XUC surely imported nothing from it: a 4xx, or a 2xx that created nothing and
+        // failed lines (a XUC that read the multipart envelope as the CSV). A 5xx may have imported: no second try.
+        let first;
         try {
-          res = await c.send({ method: 'POST', path: 'contact/import/personal', body: multipart, ...req, signal: o?.signal });
-        } catch (first) {
-          // The doc's note says "the CSV as the body", its curl sends multipart: a 4xx to multipart means XUC
-          // did not import anything, so the CSV is sent once more as the raw body.
-          if (!(first instanceof BackendError) || first.kind !== 'invalid') throw first;
+          first = c.decode(await c.send({ method: 'POST', path: 'contact/import/personal', body: multipart, ...req, signal: o?.signal }), req, parseImport);
+        } catch (refused) {
+          if (!(refused instanceof BackendError) || refused.kind !== 'invalid') throw refused;
           try {
-            res = await c.send({ method: 'POST', path: 'contact/import/personal', body: a.csv, contentType: 'text/csv; charset=utf-8', ...req, signal: o?.signal });
+            return c.decode(await raw(), req, parseImport);
           } catch (second) {
-            throw second instanceof BackendError && second.code === 'http_415' ? first : second;
+            throw second instanceof BackendError && second.code === 'http_415' ? refused : second;
           }
         }
-        return c.decode(res, req, parseImport);
+        if (first.created.length > 0 || first.failed.length === 0) return first;
+        try {
+          return c.decode(await raw(), req, parseImport);
+        } catch (second) {
+          // Refused as a raw body: XUC takes multipart, and the lines it failed are the CSV's own.
+          if (second instanceof BackendError && (second.kind === 'invalid' || second.code === 'http_415')) return first;
+          throw second;
+        }
       },
     };
     return store;

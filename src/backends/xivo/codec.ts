@@ -307,14 +307,20 @@ export function parseContact(body: string, what: string): Contact {
  * bare {"res":"success"}) still means it was done, so the fields sent stand in, with `id` when known.
  */
 export function contactAnswer(body: string, sent: ContactFields, id: string): Contact {
+  const c = contactInAnswer(body);
+  if (c) return c.id ? c : { ...c, id };
+  return contactFrom((k) => sent[k], id);
+}
+
+/** The contact a 2xx create/update answer describes, or undefined when it describes none (empty, {"res":...}). */
+export function contactInAnswer(body: string): Contact | undefined {
   let c: Contact | undefined;
   try {
     c = contactFromObject(readJson(body));
   } catch {
-    c = undefined;
+    return undefined;
   }
-  if (c && (c.id || CONTACT_FIELDS.some((k) => c[k] !== undefined))) return c.id ? c : { ...c, id };
-  return contactFrom((k) => sent[k], id);
+  return c && (c.id || CONTACT_FIELDS.some((k) => c[k] !== undefined)) ? c : undefined;
 }
 
 /**

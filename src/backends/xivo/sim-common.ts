@@ -25,9 +25,35 @@ export interface XucSimState {
   readonly qualifications: Map<number, Qualification[]>;
   readonly answers: QualificationRecord[];
   unreachable: boolean;
-  importAccepts: 'multipart' | 'raw' | 'both';
+  importAccepts: ImportAccepts;
   historyShape: 'array' | 'wrapped';
+  /** How {FROM}/{TO} of the qualification export are read (the doc gives no format). */
+  qualificationRange: QualificationRange;
+  /** What a contact update does with the fields it leaves out, and with "" (the doc: "All fields are optional"). */
+  contactUpdate: ContactUpdate;
+  /** XUC's local time zone: the times it writes (history) are wall-clock times there, with no offset. */
+  timeZone: string;
 }
+
+/**
+ * The contact import: multipart `file` only (the doc's curl), the raw CSV body only (the doc's note), both, or
+ * any body read as the CSV itself, the multipart envelope included (a reader that never looks at the type: it
+ * answers 201 with every line failed).
+ */
+export type ImportAccepts = 'multipart' | 'raw' | 'both' | 'body-as-csv';
+
+/**
+ * The qualification export's {FROM}/{TO}: 'dates' YYYY-MM-DD, both days included; 'strings' any text, compared
+ * with the stored "YYYY-MM-DD HH:MM:SS" times as a database compares text (a bare `to` date then ends before
+ * that day's first second); 'datetimes' "YYYY-MM-DD HH:MM:SS" only, anything else 400.
+ */
+export type QualificationRange = 'dates' | 'strings' | 'datetimes';
+
+/**
+ * A contact update: 'merge' keeps the fields left out and clears those sent as ""; 'replace' clears the fields left
+ * out; 'merge-strict' keeps the fields left out and refuses "" (InvalidContact), so no field can be cleared.
+ */
+export type ContactUpdate = 'merge' | 'replace' | 'merge-strict';
 
 export type Route = (req: SimRequest, seg: string[], claims: XucClaims) => SimResponse | undefined;
 

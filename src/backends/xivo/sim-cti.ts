@@ -83,6 +83,44 @@ export function ctiRoutes(st: XucSimState): Route {
     return json(201, { created, failed });
   };
 
+  /**
+   * The import of a reader that takes any body as the CSV (importAccepts 'body-as-csv'): lines split on commas, the
+   * first one the header, unknown columns ignored, a line with no known field failed.
+   */
+  const importAnyBody = (user: string, text: string): SimResponse => {
+    const lines = text.split(/\r?\n/);
+    const header = (lines.shift() ?? '').split(',').map((h) => h.trim().toLowerCase());
+    const created: { id: string; lastname?: string }[] = [];
+    const failed: { line: number; errors: string[] }[] = [];
+    lines.forEach((l, i) => {
+      if (!l.trim()) return;
+      const fields: ContactFields = {};
+      l.split(',').forEach((v, j) => {
+        const h = header[j] ?? '';
+        if ((CONTACT_FIELDS as readonly string[]).includes(h) && v.trim()) fields[h as keyof ContactFields] = v.trim();
+      });
+      if (!Object.keys(fields).length) return void failed.push({ line: i + 2, errors: ['at least one of number, mobile, fax, email, lastname or firstname is required'] });
+      try {
+        const c = engine.withContacts(user, (book) => book.create(fields));
+        created.push({ id: c.id, ...(c.lastname ? { lastname: c.lastname } : {}) });
+      } catch (e) {
+        if (!(e instanceof EngineError)) throw e;
+        failed.push({ line: i + 2, errors: [e.message] });
+      }
+    });
+    return json(201, { created, failed });
+  };
+
+  /** A PUT's fields as the contactUpdate reading applies them (see sim-common.ts). */
+  const updateFields = (f: ContactFields): ContactFields | SimResponse => {
+    if (st.contactUpdate === 'merge-strict') {
+      const empty = CONTACT_FIELDS.filter((k) => f[k] !== undefined && f[k]!.trim() === '');
+      if (empty.length) return fail(400, 'InvalidContact', `${empty.join(', ')} must not be empty`);
+    }
+    if (st.contactUpdate === 'replace') return Object.fromEntries(CONTACT_FIELDS.map((k) => [k, f[k] ?? ''])) as ContactFields;
+    return f;
+  };
+
   const contactStatus = (n: string | undefined): number => {
     const u = n ? engine.listUsers().find((x) => x.extension === n) : undefined;
     return u ? (u.online && !u.dnd ? 0 : 1) : -2;
@@ -130,7 +168,9 @@ export function ctiRoutes(st: XucSimState): Route {
         if (m === 'PUT') {
           const f = contactFields(req);
           if ('status' in f) return f as SimResponse;
-          return json(200, engine.withContacts(user, (book) => book.update(id, f as ContactFields)));
+          const applied = updateFields(f as ContactFields);
+          if ('status' in applied) return applied as SimResponse;
+          return json(200, engine.withContacts(user, (book) => book.update(id, applied as ContactFields)));
         }
         if (m === 'DELETE') {
           engine.withContacts(user, (book) => book.delete(id));
@@ -145,6 +185,7 @@ export function ctiRoutes(st: XucSimState): Route {
     }
     if (a === 'contact' && b === 'import' && c === 'personal' && seg.length === 3 && m === 'POST') {
       const type = req.headers['content-type'];
+      if (st.importAccepts === 'body-as-csv') return importAnyBody(user, req.body);
       const isMultipart = /^multipart\/form-data/i.test(type ?? '');
       if (isMultipart) {
         if (st.importAccepts === 'raw') return fail(400, 'InvalidContact', 'the CSV must be the body of the request');
@@ -174,12 +215,13 @@ export function ctiRoutes(st: XucSimState): Route {
     }
     if (a === 'call_qualification' && b === 'csv' && seg.length === 5 && m === 'GET') {
       const [queue, from, to] = [c!, d!, e!];
-      if (!/^\d+$/.test(queue) || !/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to)) {
-        return fail(400, 'JsonErrorDecoding', 'expected /csv/{queueId}/{YYYY-MM-DD}/{YYYY-MM-DD}');
+      const form = st.qualificationRange === 'datetimes' ? /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/ : st.qualificationRange === 'dates' ? /^\d{4}-\d{2}-\d{2}$/ : /./;
+      if (!/^\d+$/.test(queue) || !form.test(from) || !form.test(to)) {
+        return fail(400, 'JsonErrorDecoding', `expected /csv/{queueId}/{from}/{to}, from and to as ${st.qualificationRange === 'datetimes' ? 'YYYY-MM-DD HH:MM:SS' : 'YYYY-MM-DD'}`);
       }
-      const rows = st.answers
-        .filter((r) => r.queue === Number(queue) && r.time.slice(0, 10) >= from && r.time.slice(0, 10) <= to)
-        .map((r) => QUALIFICATION_COLUMNS.map((k) => String(r[k])));
+      // 'dates': whole days; otherwise the stored time compared as text, as a database does.
+      const within = (t: string) => (st.qualificationRange === 'dates' ? t.slice(0, 10) >= from && t.slice(0, 10) <= to : t >= from && t <= to);
+      const rows = st.answers.filter((r) => r.queue === Number(queue) && within(r.time)).map((r) => QUALIFICATION_COLUMNS.map((k) => String(r[k])));
       return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: toCsv([[...QUALIFICATION_COLUMNS], ...rows]) };
     }
     return undefined;

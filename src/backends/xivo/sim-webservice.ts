@@ -4,14 +4,10 @@
  */
 import { EngineError } from '../sim/engine.js';
 import type { SimResponse } from '../simkit.js';
+import { formatWallClock } from '../../util/time.js';
 import { body, fail, forbidden, isObj, json, knownUser, need, SUCCESS, userNotFound, type Route, type XucSimState } from './sim-common.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
-
-/** ISO time -> "YYYY-MM-DD HH:MM:SS" (the simulated XUC runs on UTC). */
-function xucTime(iso: string): string {
-  return iso.slice(0, 19).replace('T', ' ');
-}
 
 function hms(seconds: number): string {
   return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
@@ -122,7 +118,8 @@ export function webserviceRoutes(st: XucSimState): Route {
       const entries = engine.history(user, byDays ? { days: Number(param ?? 7), size: 500 } : { size: param === null ? undefined : Number(param) });
       const byNumber = (n: string) => engine.listUsers().find((u) => u.extension === n)?.id ?? n;
       const records = entries.map((e) => ({
-        start: xucTime(e.start),
+        // XUC's local wall-clock time, no offset (the doc's samples).
+        start: formatWallClock(Date.parse(e.start), st.timeZone),
         duration: hms(e.durationSeconds),
         srcUsername: byNumber(e.from),
         dstUsername: byNumber(e.to),

@@ -6,13 +6,27 @@
  * codes. Contacts are listed as the doc shows them (headers, no ids, Favorite "false"); history records have
  * the 1.0 fields. Where the engine decides more than a real XUC could at request time (a busy or unknown
  * destination), the simulator answers as XUC does: the dial is accepted and the call simply fails.
+ *
+ * Where the doc is silent or ambiguous the simulator takes a reading (XUC_READINGS; sim-common.ts says what each
+ * means): XUC's local time zone, the format and bounds of the qualification export's {FROM}/{TO}, what the
+ * contact import accepts, and what a contact update does with fields it leaves out or sends as "".
  */
 import type { Qualification } from '../model.js';
 import { startSimServer, type SimRequest, type SimResponse } from '../simkit.js';
 import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
 import { API_BASE_PATH } from './codec.js';
 import { ctiRoutes } from './sim-cti.js';
-import { body, fail, isObj, json, type QualificationRecord, type XucSimState } from './sim-common.js';
+import {
+  body,
+  fail,
+  isObj,
+  json,
+  type ContactUpdate,
+  type ImportAccepts,
+  type QualificationRange,
+  type QualificationRecord,
+  type XucSimState,
+} from './sim-common.js';
 import { JwtSigner, type XucClaims } from './sim-jwt.js';
 import { webserviceRoutes } from './sim-webservice.js';
 
@@ -48,7 +62,42 @@ export const CTI_ACLS = [
   'xuc.rest.mobile.push.register.create',
 ];
 
-export interface XucSimOptions extends SimulatorOptions {
+/** One reading of what the doc leaves open. */
+export interface XucReading {
+  timeZone: string;
+  qualificationRange: QualificationRange;
+  importAccepts: ImportAccepts;
+  contactUpdate: ContactUpdate;
+}
+
+/**
+ * The named readings `simulate xivo --reading` and the contract suite use; the first, the least convenient for a
+ * client, is the default. Between them every value of every dimension is taken.
+ */
+export const XUC_READINGS = {
+  strict: {
+    reading: { timeZone: 'Europe/Paris', qualificationRange: 'strings', importAccepts: 'body-as-csv', contactUpdate: 'merge-strict' },
+    description:
+      'XUC on Paris time; export dates compared as text (a bare "to" day excluded); any import body read as the CSV; updates keep left-out fields and refuse ""',
+  },
+  datetimes: {
+    reading: { timeZone: 'America/New_York', qualificationRange: 'datetimes', importAccepts: 'multipart', contactUpdate: 'replace' },
+    description: 'XUC on New York time; export bounds "YYYY-MM-DD HH:MM:SS" only; import multipart only; updates clear left-out fields',
+  },
+  lenient: {
+    reading: { timeZone: 'UTC', qualificationRange: 'dates', importAccepts: 'both', contactUpdate: 'merge' },
+    description: 'XUC on UTC; export dates YYYY-MM-DD, both days included; import multipart or raw; updates keep left-out fields, "" clears',
+  },
+} as const satisfies Record<string, { reading: XucReading; description: string }>;
+export type XucReadingName = keyof typeof XUC_READINGS;
+
+export interface XucSimOptions extends Omit<SimulatorOptions, 'reading'> {
+  /** A reading by name, or spelled out (default: the 'lenient' values; the options below override it). */
+  reading?: XucReadingName | XucReading;
+  /** XUC's local time zone, in which it writes history times (default UTC). */
+  timeZone?: string;
+  qualificationRange?: QualificationRange;
+  contactUpdate?: ContactUpdate;
   /** Token lifetime in seconds (default 3600); tests use a few seconds. */
   tokenTtlSeconds?: number;
   /** The web-service user (default xuc-ws / xuc-ws-pa55). */
@@ -57,8 +106,8 @@ export interface XucSimOptions extends SimulatorOptions {
   ctiPassword?: string;
   /** History `data` as a bare array (default) or wrapped in an object ({history: [...]}). */
   historyShape?: 'array' | 'wrapped';
-  /** What the contact import accepts: multipart `file` (the doc's curl, default), a raw CSV body, or both. */
-  importAccepts?: 'multipart' | 'raw' | 'both';
+  /** What the contact import accepts (default multipart `file`, the doc's curl). */
+  importAccepts?: ImportAccepts;
 }
 
 export interface XucSimulator extends RunningSimulator {
@@ -74,7 +123,9 @@ export interface XucSimulator extends RunningSimulator {
   /** The numeric id XUC gives each queue of the engine (1, 2, ... in the scenario's order). */
   queueId(name: string): number | undefined;
   readonly qualificationAnswers: QualificationRecord[];
-  importAccepts: 'multipart' | 'raw' | 'both';
+  importAccepts: ImportAccepts;
+  /** The readings it takes (settable while it runs). */
+  readonly settings: Pick<XucSimState, 'timeZone' | 'qualificationRange' | 'contactUpdate' | 'importAccepts'>;
 }
 
 /** Qualification options every queue starts with (the doc's sample). */
@@ -92,14 +143,18 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
   const issued = new Set<string>();
   const expired = new Set<string>();
   const queueIds = new Map<string, number>(engine.queueNames().map((q, i) => [q, i + 1]));
+  const preset: Partial<XucReading> = typeof opts.reading === 'object' ? opts.reading : opts.reading ? XUC_READINGS[opts.reading].reading : {};
   const st: XucSimState = {
     engine,
     queueIds,
     qualifications: new Map([...queueIds.values()].map((id) => [id, structuredClone(SEED_QUALIFICATIONS)])),
     answers: [] as QualificationRecord[],
     unreachable: false,
-    importAccepts: opts.importAccepts ?? 'multipart',
+    importAccepts: opts.importAccepts ?? preset.importAccepts ?? 'multipart',
     historyShape: opts.historyShape ?? 'array',
+    qualificationRange: opts.qualificationRange ?? preset.qualificationRange ?? 'dates',
+    contactUpdate: opts.contactUpdate ?? preset.contactUpdate ?? 'merge',
+    timeZone: opts.timeZone ?? preset.timeZone ?? 'UTC',
   };
   const webservice = webserviceRoutes(st);
   const cti = ctiRoutes(st);
@@ -186,7 +241,16 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
     set importAccepts(v) {
       st.importAccepts = v;
     },
-    configExample: { type: 'xivo', url: server.url, login: ws.login, password: ws.password, userType: 'webservice', defaultUser: engine.listUsers()[0]?.id },
+    settings: st,
+    configExample: {
+      type: 'xivo',
+      url: server.url,
+      login: ws.login,
+      password: ws.password,
+      userType: 'webservice',
+      defaultUser: engine.listUsers()[0]?.id,
+      timeZone: st.timeZone,
+    },
     expireTokens: () => {
       for (const t of issued) expired.add(t);
     },
@@ -209,8 +273,10 @@ export const xivoSimulator: SimulatorDef = {
   vendor: 'xivo',
   description: 'XiVO XUC REST API 2.0',
   defaultPort: 8090,
-  start: (opts) => {
+  readings: Object.fromEntries(Object.entries(XUC_READINGS).map(([k, v]) => [k, v.description])),
+  start: ({ reading, ...opts }) => {
     const ttl = Number(process.env.XUC_SIM_TOKEN_TTL_SECONDS);
-    return startXucSimulator({ ...opts, ...(Number.isInteger(ttl) && ttl > 0 ? { tokenTtlSeconds: ttl } : {}) });
+    const name: XucReadingName = reading !== undefined && Object.hasOwn(XUC_READINGS, reading) ? (reading as XucReadingName) : 'strict';
+    return startXucSimulator({ ...opts, reading: name, ...(Number.isInteger(ttl) && ttl > 0 ? { tokenTtlSeconds: ttl } : {}) });
   },
 };

@@ -126,6 +126,33 @@ describe('channel state interface', () => {
     expect(parseChannelInfo('down\n', ['SIP/4002', 'SIP/5011']).rows).toEqual([{ state: 'down' }]);
   });
 
+  it('an idle channel may answer its name alone ("either the channel name and/or the keyword down"): idle, not garbage', () => {
+    // An office where every watched phone is idle: nothing but names.
+    const idle = parseChannelInfo('SIP/4002\nSIP/5011\n', ['SIP/4002', 'SIP/5011']);
+    expect(idle).toEqual({ rows: [{ channel: 'SIP/4002', state: 'down' }, { channel: 'SIP/5011', state: 'down' }], malformed: 0 });
+    expect(channelRowsToCalls(idle.rows, { now: NOW })).toEqual([]);
+    // The three readings of an idle channel, mixed with a call on another channel.
+    const mixed = parseChannelInfo('SIP/4002\ndown\nSIP/4004,down,,,,\nSIP/5011,ring,5007,John McManx,5007@default,1267042128.359\n', [
+      'SIP/4002',
+      'SIP/4003',
+      'SIP/4004',
+      'SIP/5011',
+    ]);
+    expect(mixed.malformed).toBe(0);
+    expect(mixed.rows.map((r) => [r.channel, r.state])).toEqual([
+      ['SIP/4002', 'down'],
+      ['SIP/4003', 'down'],
+      ['SIP/4004', 'down'],
+      ['SIP/5011', 'ring'],
+    ]);
+    expect(channelRowsToCalls(mixed.rows, { now: NOW })).toHaveLength(1);
+    // A requested name without a technology is a channel name too; a word that is neither is not.
+    expect(parseChannelLine('4002', ['4002'])).toEqual({ channel: '4002', state: 'down' });
+    expect(parseChannelLine('IAX2/trunk-1')).toEqual({ channel: 'IAX2/trunk-1', state: 'down' });
+    expect(parseChannelLine('hello')).toBeUndefined();
+    expect(parseChannelLine('SIP/ 4002')).toBeUndefined();
+  });
+
   it('accepts rows trimmed of their empty trailing fields, and rows without a unique id', () => {
     expect(parseChannelLine('SIP/4002,down')).toEqual({ channel: 'SIP/4002', state: 'down' });
     expect(parseChannelLine('SIP/4002,Down,,')).toEqual({ channel: 'SIP/4002', state: 'down' });

@@ -226,7 +226,7 @@ describe('reading calls and queues from the simulator', () => {
   });
 
   it('idle channels answering a bare "down" are read, and calls still land on their channel', async () => {
-    const r = await rig({ bareDown: true });
+    const r = await rig({ idleLine: 'down' });
     const b = await backendOf(r);
     expect(await b.activeCalls({})).toEqual([]);
     r.engine.setAnswerMode('carol', 'manual');

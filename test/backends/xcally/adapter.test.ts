@@ -1,16 +1,18 @@
 /**
  * The xcally adapter over real HTTP: against the simulator (asserting on the engine) for every action's faults
  * and refusals, the call-number rules, hold's toggle, and the paths it may send; and against a fake phone bar that
- * answers exactly the vendor doc's sample.
+ * answers exactly the vendor doc's sample. The simulator takes the doc's least convenient reading (every row
+ * ACTIVE) unless a block says otherwise with `reading(...)`.
  */
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { unsafeDialable } from '../../../src/backends/backend.js';
 import { startSimServer, type FaultKind, type SimServer } from '../../../src/backends/simkit.js';
 import { ATTENDED_COMPLETION, type XcallyBackend, xcallyType } from '../../../src/backends/xcally/backend.js';
 import type { XcAction } from '../../../src/backends/xcally/client.js';
 import { silentLogger } from '../../../src/log.js';
 import { expectBackendError } from '../contract.js';
+import type { XcallyReadingName } from '../../../src/backends/xcally/simulator.js';
 import { xcallyHarness, type XcallyHarness } from './harness.js';
 
 const CALLER = '+390612345678';
@@ -19,9 +21,16 @@ const CLEAN_PATH = /^\/xcally\/svc\/(originate|answer|hangup|holding|transfer|at
 
 let h: XcallyHarness;
 let b: XcallyBackend;
+let simReading: XcallyReadingName = 'doc';
+
+/** The tests of the enclosing block run against the simulator taking `name`. */
+function reading(name: XcallyReadingName): void {
+  beforeAll(() => void (simReading = name));
+  afterAll(() => void (simReading = 'doc'));
+}
 
 beforeEach(async () => {
-  h = await xcallyHarness();
+  h = await xcallyHarness({ reading: simReading });
   b = h.backend;
 });
 afterEach(async () => {
@@ -110,6 +119,7 @@ describe('every action on the wire', () => {
       expect(sent(name), name).toHaveLength(1);
     }
     h.sim.server.resetStats();
+    h.engine.listCalls().forEach((x) => h.engine.hangup(undefined, x.id));
     const c = inbound();
     await b.hold({ callId: c.id, on: true });
     await b.hold({ callId: c.id, on: false });
@@ -210,28 +220,95 @@ describe('answer', () => {
     expect(sent('channels')).toHaveLength(0);
   });
 
-  it('refuses, without sending answer: an unknown id, an answered call, a call the agent placed, several ringing calls', async () => {
+  it('names the call (answer/{n}) only when another call may be ringing too, and refuses where the phone bar does not take that form', async () => {
+    // Rows all ACTIVE: every incoming call the adapter has not answered may be ringing.
+    const a = inbound(CALLER, true);
+    const c = inbound('+393471234567', true);
+    const e = await expectBackendError(b.answer({ callId: c.id }), ['conflict']);
+    expect(e.message).toMatch(/2 calls may be ringing.*answer\/%2B393471234567|2 calls may be ringing.*not found/);
+    expect(h.engine.call(c.id).state).toBe('ringing');
+    expect(h.engine.call(a.id).state).toBe('ringing');
+    expect(sent('answer').map((r) => r.path)).toEqual(['/xcally/svc/answer/%2B393471234567']);
+    // Alone, it is answered with the bare request.
+    h.engine.hangup(undefined, a.id);
+    h.sim.server.resetStats();
+    expect(await b.answer({ callId: c.id })).toMatchObject({ id: c.id, state: 'connected' });
+    expect(sent('answer').map((r) => r.path)).toEqual(['/xcally/svc/answer']);
+  });
+
+  it('answers a call the phone bar lists only as ACTIVE, and then knows it is connected', async () => {
+    const c = inbound(CALLER, true);
+    expect((await b.activeCalls({}))[0]).toMatchObject({ id: c.id, state: 'unknown', answered: false });
+    await b.answer({ callId: c.id });
+    expect((await b.activeCalls({}))[0]).toMatchObject({ id: c.id, state: 'connected', answered: true });
+    await expectBackendError(b.answer({ callId: c.id }), ['conflict']);
+    expect(sent('answer')).toHaveLength(1);
+  });
+});
+
+describe('answer, with a phone bar that also takes answer/{number}', () => {
+  reading('words');
+
+  it('with two calls ringing, answers the one named', async () => {
+    const a = inbound(CALLER, true);
+    const c = inbound('+393471234567', true);
+    await b.answer({ callId: c.id });
+    expect(h.engine.call(c.id).state).toBe('connected');
+    expect(h.engine.call(a.id).state).toBe('ringing');
+    expect(sent('answer').map((r) => r.path)).toEqual(['/xcally/svc/answer/%2B393471234567']);
+  });
+
+  it('refuses, without sending answer: an unknown id, an answered call, a call the agent placed', async () => {
     await expectBackendError(b.answer({ callId: '1.999' }), ['not_found']);
-    const c = inbound();
+    // Seen RINGING, then ACTIVE: the phone bar has said it was answered (at the phone).
+    const c = inbound(CALLER, true);
+    expect((await b.activeCalls({}))[0]).toMatchObject({ id: c.id, state: 'ringing' });
+    h.engine.answer('alice', c.id);
+    expect((await b.activeCalls({}))[0]).toMatchObject({ id: c.id, state: 'connected', answered: true });
     await expectBackendError(b.answer({ callId: c.id }), ['conflict']);
     h.engine.hangup(undefined, c.id);
     await b.placeCall({ to: unsafeDialable('204') }); // dave answers manually: it keeps ringing
     const out = (await b.activeCalls({}))[0]!;
     expect(out).toMatchObject({ state: 'ringing', direction: 'outbound', from: { number: '201' }, to: { number: '204' } });
     await expectBackendError(b.answer({ callId: out.id }), ['conflict']);
-    h.engine.hangup(undefined, out.id);
-    const r1 = inbound(CALLER, true);
-    inbound('+393471234567', true);
-    const e = await expectBackendError(b.answer({ callId: r1.id }), ['conflict']);
-    expect(e.message).toMatch(/2 calls are ringing/);
     expect(sent('answer')).toHaveLength(0);
   });
 });
 
-describe('hold (a toggle on the wire)', () => {
+describe('hold (a toggle on the wire), with rows that all say ACTIVE', () => {
+  it('holds a call it has not held, never holds it twice, resumes only what it held', async () => {
+    const c = inbound();
+    // Not held by telephony-mcp, and ACTIVE says nothing more: resuming could hold it instead.
+    const e = await expectBackendError(b.hold({ callId: c.id, on: false }), ['conflict']);
+    expect(e.message).toMatch(/did not put call .* on hold .*toggles/);
+    expect(sent('holding')).toHaveLength(0);
+    expect(await b.hold({ callId: c.id, on: true })).toEqual({ note: expect.stringMatching(/only as ACTIVE/) });
+    expect(h.engine.call(c.id).state).toBe('on_hold');
+    // The phone bar still says ACTIVE: the hold it made is what it goes by.
+    expect((await b.activeCalls({}))[0]).toMatchObject({ id: c.id, state: 'on_hold', answered: true });
+    await b.hold({ callId: c.id, on: true });
+    expect(h.engine.call(c.id).state).toBe('on_hold');
+    expect(sent('holding')).toHaveLength(1);
+    expect(await b.hold({ callId: c.id, on: false })).toBeUndefined();
+    expect(h.engine.call(c.id).state).toBe('connected');
+    await b.hold({ callId: c.id, on: false });
+    expect(h.engine.call(c.id).state).toBe('connected');
+    expect(sent('holding')).toHaveLength(2);
+    await b.hold({ callId: c.id });
+    expect(h.engine.call(c.id).state).toBe('on_hold');
+    await b.hold({ on: false });
+    expect(h.engine.call(c.id).state).toBe('connected');
+    expect(sent('holding')).toHaveLength(4);
+  });
+});
+
+describe('hold (a toggle on the wire), with a phone bar that says HOLD, RINGING...', () => {
+  reading('words');
+
   it('never toggles a call that already is where it should be', async () => {
     const c = inbound();
-    await b.hold({ callId: c.id, on: false });
+    // Connected, but the phone bar says only ACTIVE of a connected call: resuming it is refused, not guessed.
+    await expectBackendError(b.hold({ callId: c.id, on: false }), ['conflict']);
     expect(sent('holding')).toHaveLength(0);
     await b.hold({ callId: c.id, on: true });
     await b.hold({ callId: c.id, on: true });
@@ -287,6 +364,24 @@ describe('hangup', () => {
 });
 
 describe('transfers act on the active call', () => {
+  it('with rows all ACTIVE, refuse a call id when another call may be the active one, without sending', async () => {
+    const a = heldAndConnected();
+    const e = await expectBackendError(b.transferBlind({ callId: a.id, to: unsafeDialable('203') }), ['conflict']);
+    expect(e.message).toMatch(/2 calls may be the phone bar's active call/);
+    expect(sent('transfer')).toHaveLength(0);
+    // Held through the adapter, the other call is known not to be the active one.
+    h.engine.hold('alice', a.id, false);
+    const b2 = h.engine.listCalls('alice').find((x) => x.id !== a.id)!;
+    await b.hold({ callId: a.id, on: true });
+    await b.transferBlind({ callId: b2.id, to: unsafeDialable('203') });
+    expect(h.engine.call(b2.id).to.number).toBe('203');
+    expect(h.engine.call(a.id).state).toBe('on_hold');
+  });
+});
+
+describe('transfers act on the active call, with a phone bar that says HOLD, RINGING...', () => {
+  reading('words');
+
   it('refuse a call id that is not the one connected call, without sending', async () => {
     const a = heldAndConnected();
     const e = await expectBackendError(b.transferBlind({ callId: a.id, to: unsafeDialable('203') }), ['conflict']);
@@ -334,15 +429,37 @@ describe('conference', () => {
 });
 
 describe('active calls and history', () => {
-  it('shows a placed call as outbound from the agent, an incoming one from the caller', async () => {
+  it('shows a placed call as outbound from the agent, an incoming one from the caller; rows all ACTIVE tell no state', async () => {
     await b.placeCall({ to: unsafeDialable(CALLER) });
     h.engine.setAnswerMode('alice', 'manual');
     h.engine.inboundCall('+393471234567', '201');
     const calls = await b.activeCalls({});
     expect(calls).toEqual([
-      expect.objectContaining({ direction: 'outbound', from: { number: '201' }, to: { number: CALLER }, state: 'ringing' }),
-      expect.objectContaining({ from: { number: '+393471234567' }, to: { number: '201' }, state: 'ringing' }),
+      expect.objectContaining({ direction: 'outbound', from: { number: '201' }, to: { number: CALLER }, state: 'unknown', answered: false }),
+      expect.objectContaining({ from: { number: '+393471234567' }, to: { number: '201' }, state: 'unknown', answered: false }),
     ]);
+  });
+
+  it("rows naming the agent's own line: the other party is not shown, and nothing is sent that names the call", async () => {
+    const own = await xcallyHarness({ reading: 'own-line' });
+    try {
+      own.engine.setAnswerMode('alice', 'manual');
+      const c = own.engine.inboundCall(CALLER, '201');
+      const [call] = await own.backend.activeCalls({});
+      expect(call).toMatchObject({ id: c.id, state: 'unknown', from: { number: '' }, to: { number: '201' } });
+      // The bare answer names no call: it works.
+      await own.backend.answer({ callId: c.id });
+      expect(own.engine.call(c.id).state).toBe('connected');
+      for (const op of [() => own.backend.hangup({ callId: c.id }), () => own.backend.hold({ callId: c.id, on: true })]) {
+        const e = await expectBackendError(op(), ['conflict']);
+        expect(e.message).toMatch(/agent's own extension \(201\)/);
+      }
+      expect(own.sim.server.log.filter((r) => /\/(hangup|holding)\//.test(r.path))).toEqual([]);
+      expect(own.engine.call(c.id).state).toBe('connected');
+    } finally {
+      await own.backend.close();
+      await own.close();
+    }
   });
 
   it('keeps the outbound mark on the call placed, not on its number: a call back from it is incoming', async () => {
@@ -375,6 +492,36 @@ describe('active calls and history', () => {
       { start: expect.any(String), durationSeconds: 4, from: '201', to: '202', status: 'emitted' },
     ]);
     expect(await b.history({ size: 1 })).toHaveLength(1);
+  });
+});
+
+describe('pause_queues: holding on an agent who is not on a call', () => {
+  const paused = () => h.engine.user('alice').queues.every((q) => q.paused);
+
+  it('pauses with holding/{agent}, never sends it twice, resumes only an agent it paused, and says what it cannot know', async () => {
+    const first = await b.pauseQueues({ paused: true });
+    expect(first).toEqual({ note: expect.stringMatching(/no request that reports whether the agent is paused.*already been paused/) });
+    expect(paused()).toBe(true);
+    expect(await b.pauseQueues({ paused: true })).toEqual({ note: expect.stringMatching(/nothing was sent/) });
+    expect(paused()).toBe(true);
+    expect(await b.pauseQueues({ paused: false })).toEqual({ note: expect.stringMatching(/Resuming is not documented/) });
+    expect(paused()).toBe(false);
+    await b.pauseQueues({ paused: false });
+    expect(paused()).toBe(false);
+    expect(sent('holding').map((r) => r.path)).toEqual(['/xcally/svc/holding/201', '/xcally/svc/holding/201']);
+  });
+
+  it('refuses, sending nothing: to resume an agent it did not pause, a list of queues, an agent on a call', async () => {
+    h.engine.pauseQueues('alice', true);
+    const e = await expectBackendError(b.pauseQueues({ paused: false }), ['conflict']);
+    expect(e.message).toMatch(/documents no way to resume/);
+    expect(h.engine.user('alice').queues.every((q) => q.paused)).toBe(true);
+    await expectBackendError(b.pauseQueues({ paused: true, queues: ['sales'] }), ['invalid']);
+    const c = inbound();
+    const busy = await expectBackendError(b.pauseQueues({ paused: true }), ['conflict']);
+    expect(busy.message).toMatch(/would put a call on hold/);
+    expect(h.engine.call(c.id).state).toBe('connected');
+    expect(sent('holding')).toEqual([]);
   });
 });
 
@@ -444,7 +591,8 @@ describe('nothing but a plain number reaches a path', () => {
             await op();
           } catch (e) {
             expect((e as Error).name).toBe('BackendError');
-            if (!plain) expect((e as { kind: string }).kind).toBe('invalid');
+            // invalid: the number; conflict: refused before the number mattered (resuming a call it did not hold).
+            if (!plain) expect(['invalid', 'conflict']).toContain((e as { kind: string }).kind);
           }
         }
         for (const r of h.sim.server.log) {
@@ -462,7 +610,7 @@ describe('the typographic quotes of the vendor sample, over the wire', () => {
   it('reads them for reads and actions alike', async () => {
     h.sim.setTypographicQuotes(true);
     const c = inbound();
-    expect((await b.activeCalls({}))[0]).toMatchObject({ id: c.id, state: 'connected', from: { number: CALLER } });
+    expect((await b.activeCalls({}))[0]).toMatchObject({ id: c.id, state: 'unknown', from: { number: CALLER } });
     await b.hold({ callId: c.id, on: true });
     expect(h.engine.call(c.id).state).toBe('on_hold');
     await b.hangup({ callId: c.id });
@@ -499,18 +647,18 @@ describe('against a fake phone bar that answers exactly the vendor doc sample', 
     await fake.close();
   });
 
-  it('lists the sample channel as a connected call named by its number, and acts on it by that number', async () => {
+  it('lists the sample channel as a call named by its number (ACTIVE tells no more), and acts on it by that number', async () => {
     const [call] = await fb.activeCalls({});
-    expect(call).toMatchObject({ id: 'tel-600', state: 'connected', from: { number: '600' }, to: { number: '201' }, durationSeconds: 6 });
+    expect(call).toMatchObject({ id: 'tel-600', state: 'unknown', answered: false, from: { number: '600' }, to: { number: '201' }, durationSeconds: 6 });
+    await fb.transferBlind({ callId: 'tel-600', to: unsafeDialable('+390612345678') });
     await fb.hold({ callId: 'tel-600', on: true });
     await fb.hangup({ callId: 'tel-600' });
-    await fb.transferBlind({ callId: 'tel-600', to: unsafeDialable('+390612345678') });
     await fb.placeCall({ to: unsafeDialable('+390612345678') });
     const actions = fake.log.filter((r) => !r.path.endsWith('/channels'));
     expect(actions.map((r) => r.path)).toEqual([
+      '/xcally/svc/transfer/%2B390612345678',
       '/xcally/svc/holding/600',
       '/xcally/svc/hangup/600',
-      '/xcally/svc/transfer/%2B390612345678',
       '/xcally/svc/originate/%2B390612345678',
     ]);
     for (const r of actions) expect(r.headers['cache-control']).toBe('no-cache');
@@ -529,20 +677,28 @@ describe('against a fake phone bar that answers exactly the vendor doc sample', 
     expect(e.message).toMatch(/response "false".*channels/);
   });
 
-  it('refuses to toggle hold on a call whose state it cannot read', async () => {
+  it('takes a status word it cannot read as no more than ACTIVE: holds only what it has not held, resumes only what it held', async () => {
     channels = JSON.stringify({ method: 'channels', response: 'true', rows: [{ extension: '600', status: 'MYSTERY', duration: 1 }] });
-    const e = await expectBackendError(fb.hold({ callId: 'tel-600', on: true }), ['conflict']);
-    expect(e.message).toMatch(/cannot read.*toggles/);
-    expect(fake.log.filter((r) => r.path.includes('/holding'))).toEqual([]);
+    const e = await expectBackendError(fb.hold({ callId: 'tel-600', on: false }), ['conflict']);
+    expect(e.message).toMatch(/toggles/);
+    await fb.hold({ callId: 'tel-600', on: true });
+    await fb.hold({ callId: 'tel-600', on: true });
+    await fb.hold({ callId: 'tel-600', on: false });
+    expect(fake.log.filter((r) => r.path.includes('/holding')).map((r) => r.path)).toEqual(['/xcally/svc/holding/600', '/xcally/svc/holding/600']);
   });
 });
 
 describe('config', () => {
   const parse = (v: Record<string, unknown>) => xcallyType.config.safeParse({ type: 'xcally', ...v });
 
-  it('defaults to the documented local URL, and names the agent for messages', async () => {
-    const c = parse({});
+  it('defaults to the documented local URL, needs the agent\'s extension, and names the agent for messages', async () => {
+    const c = parse({ agent: '201' });
     expect(c.success && c.data).toMatchObject({ url: 'http://localhost:9888', timeoutMs: 10_000 });
+    // The agent's own number is how a row naming the agent's own line is told from one naming the other party.
+    const none = parse({});
+    expect(none.success).toBe(false);
+    expect(JSON.stringify(none.error?.issues)).toMatch(/agent's extension number/);
+    expect(parse({ defaultUser: '201' }).success).toBe(true);
     const named = await xcallyType.create('desk', xcallyType.config.parse({ type: 'xcally', agent: '201' }), { log: silentLogger, baseDir: '.' });
     expect(named).toMatchObject({ defaultUser: '201', userModel: 'self', type: 'xcally' });
     await named.close();
@@ -553,6 +709,7 @@ describe('config', () => {
     expect(parse({ url: 'ftp://localhost:9888' }).success).toBe(false);
     expect(parse({ url: 'not a url' }).success).toBe(false);
     expect(parse({ agent: '201/../x' }).success).toBe(false);
-    expect(parse({ url: 'https://agent-pc.example:9888', agent: 'alice' }).success).toBe(true);
+    expect(parse({ agent: 'alice' }).success).toBe(false);
+    expect(parse({ url: 'https://agent-pc.example:9888', agent: '+41201' }).success).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import {
   rowToHistory,
   rowsToCalls,
   rowsToQueueNames,
+  sameNumber,
   svcPath,
   toIso,
   toSeconds,
@@ -91,15 +92,17 @@ describe('the vendor doc samples', () => {
     expect(decodeAnswer(DOC_JSON, 'json')).toEqual(decodeJson(DOC_JSON));
   });
 
-  it('turns the sample row into a connected call from 600 to the agent, named by its number', () => {
+  it('turns the sample row into a call from 600 to the agent, named by its number; ACTIVE tells no phase', () => {
     const [c] = rowsToCalls(decodeJson(DOC_JSON).rows, ctx());
     expect(c!.numbers).toEqual(['600']);
+    expect(c!.said).toBeUndefined();
+    expect(c!.ownLine).toBe(false);
     expect(Call.parse(c!.call)).toEqual({
       id: 'tel-600',
-      state: 'connected',
+      state: 'unknown',
       from: { number: '600' },
       to: { number: '201' },
-      answered: true,
+      answered: false,
       startedAt: '2026-01-02T09:59:54.000Z',
       durationSeconds: 6,
     });
@@ -257,8 +260,9 @@ describe('paths', () => {
 describe('channels as calls', () => {
   const row = (fields: Record<string, string>, duration?: number) => (duration === undefined ? { fields } : { fields, duration });
 
-  it('maps the known statuses, and anything else to unknown', () => {
-    expect(channelState('ACTIVE')).toBe('connected');
+  it('maps the words that say a phase; ACTIVE (the only documented one) and anything else say nothing', () => {
+    expect(channelState('ACTIVE')).toBeUndefined();
+    expect(channelState('active')).toBeUndefined();
     expect(channelState('Up')).toBe('connected');
     expect(channelState('RINGING')).toBe('ringing');
     expect(channelState('Ring')).toBe('ringing');
@@ -266,14 +270,14 @@ describe('channels as calls', () => {
     expect(channelState('on hold')).toBe('on_hold');
     expect(channelState('HOLD')).toBe('on_hold');
     expect(channelState('QUEUED')).toBe('queued');
-    expect(channelState('')).toBe('unknown');
-    expect(channelState('WEIRD')).toBe('unknown');
-    expect(channelState(undefined)).toBe('unknown');
+    expect(channelState('')).toBeUndefined();
+    expect(channelState('WEIRD')).toBeUndefined();
+    expect(channelState(undefined)).toBeUndefined();
   });
 
   it('uses the uniqueid as the call id, shows calls this adapter placed as outbound, and others as from the number', () => {
     const calls = rowsToCalls(
-      [row({ extension: '+390612345678', uniqueid: '1700000000.1', status: 'RINGING', queue: 'support' }, 3), row({ extension: '202', uniqueid: '1700000000.2', status: 'ACTIVE' }, 9)],
+      [row({ extension: '+390612345678', uniqueid: '1700000000.1', status: 'RINGING', queue: 'support' }, 3), row({ extension: '202', uniqueid: '1700000000.2', status: 'UP' }, 9)],
       ctx(['202']),
     );
     expect(calls.map((c) => c.call)).toEqual([
@@ -290,7 +294,26 @@ describe('channels as calls', () => {
     );
     expect(rest).toEqual([]);
     expect(c!.numbers).toEqual(['+390612345678', '202']);
-    expect(c!.call).toMatchObject({ id: '9.1', state: 'connected', durationSeconds: 30, participants: [{ number: '201' }, { number: '+390612345678' }, { number: '202' }] });
+    expect(c!.call).toMatchObject({ id: '9.1', state: 'unknown', durationSeconds: 30, participants: [{ number: '201' }, { number: '+390612345678' }, { number: '202' }] });
+  });
+
+  it("a row carrying the agent's own line names no other party: the call says so and gives no number to name it by", () => {
+    const [c] = rowsToCalls([row({ extension: '201', uniqueid: '9.2', status: 'ACTIVE' }, 5)], ctx());
+    expect(c).toMatchObject({ numbers: [], ownLine: true, call: { id: '9.2', from: { number: '' }, to: { number: '201' } } });
+    const [d] = rowsToCalls([row({ extension: '201', status: 'ACTIVE' })], ctx());
+    expect(d!.call.id).toBe('channel-1');
+    expect(sameNumber('+41 (0)201', '+410201')).toBe(true);
+    expect(sameNumber('', '')).toBe(false);
+  });
+
+  it("the state comes from the context's knowledge where the phone bar says no more than ACTIVE", () => {
+    const seen: [string, unknown][] = [];
+    const [c] = rowsToCalls([row({ extension: '600', uniqueid: '9.3', status: 'ACTIVE' })], {
+      ...ctx(),
+      stateOf: (id, said) => (seen.push([id, said]), 'on_hold'),
+    });
+    expect(c!.call).toMatchObject({ state: 'on_hold', answered: true });
+    expect(seen).toEqual([['9.3', undefined]]);
   });
 
   it('gives rows without a usable uniqueid distinct ids derived from their numbers', () => {

@@ -1,20 +1,30 @@
+/**
+ * The shared adapter contract, over real HTTP against the xCALLY phone bar simulator, once per reading of what the
+ * doc leaves open (XCALLY_READINGS): rows that all say ACTIVE or that use more status words; `extension` as the
+ * other party or as the agent's own line; `answer` alone or also `answer/{number}`.
+ */
 import { XCALLY_CAPABILITIES } from '../../../src/backends/xcally/backend.js';
+import { XCALLY_READINGS, type XcallyReadingName } from '../../../src/backends/xcally/simulator.js';
 import { runBackendContract } from '../contract.js';
 import { xcallyHarness } from './harness.js';
 
-runBackendContract({
-  name: 'xcally',
-  capabilities: XCALLY_CAPABILITIES,
-  async setup() {
-    const h = await xcallyHarness();
-    return {
-      backend: h.backend,
-      engine: h.engine,
-      clock: h.clock,
-      user: h.user,
-      sim: h.sim.server,
-      withDeadline: (ms) => h.backendWith({ timeoutMs: ms }),
-      close: () => h.close(),
-    };
-  },
-});
+for (const reading of Object.keys(XCALLY_READINGS) as XcallyReadingName[]) {
+  const r = XCALLY_READINGS[reading].reading;
+  runBackendContract({
+    name: `xcally (reading ${reading}: ${XCALLY_READINGS[reading].description})`,
+    capabilities: XCALLY_CAPABILITIES,
+    quirks: { phasesUnreported: r.status === 'active', otherPartyUnreported: r.extension === 'own' },
+    async setup() {
+      const h = await xcallyHarness({ reading });
+      return {
+        backend: h.backend,
+        engine: h.engine,
+        clock: h.clock,
+        user: h.user,
+        sim: h.sim.server,
+        withDeadline: (ms) => h.backendWith({ timeoutMs: ms }),
+        close: () => h.close(),
+      };
+    },
+  });
+}

@@ -3,7 +3,7 @@ import type { Backend } from '../../../src/backends/backend.js';
 import type { ManualClock } from '../../../src/backends/sim/clock.js';
 import type { PbxEngine } from '../../../src/backends/sim/engine.js';
 import { type XcallyBackend, xcallyType } from '../../../src/backends/xcally/backend.js';
-import { startXcallySimulator, type XcallySimulator } from '../../../src/backends/xcally/simulator.js';
+import { startXcallySimulator, type XcallyReading, type XcallyReadingName, type XcallySimulator } from '../../../src/backends/xcally/simulator.js';
 import { silentLogger } from '../../../src/log.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 
@@ -19,10 +19,12 @@ export interface XcallyHarness {
   close(): Promise<void>;
 }
 
-export async function xcallyHarness(opts: { agent?: string; typographicQuotes?: boolean } = {}): Promise<XcallyHarness> {
+export async function xcallyHarness(
+  opts: { agent?: string; typographicQuotes?: boolean; reading?: XcallyReadingName | XcallyReading } = {},
+): Promise<XcallyHarness> {
   const { engine, clock } = testEngine();
   const agent = opts.agent ?? 'alice';
-  const sim = await startXcallySimulator({ engine, agent, typographicQuotes: opts.typographicQuotes ?? false });
+  const sim = await startXcallySimulator({ engine, agent, typographicQuotes: opts.typographicQuotes ?? false, ...(opts.reading ? { reading: opts.reading } : {}) });
   const ext = engine.user(agent).extension;
   const backendWith = async (extra: Record<string, unknown> = {}) =>
     (await xcallyType.create('desk', xcallyType.config.parse({ type: 'xcally', url: sim.server.url, agent: ext, ...extra }), {

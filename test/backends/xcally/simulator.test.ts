@@ -1,9 +1,12 @@
-/** The xCALLY phone bar simulator over raw HTTP: every documented method, both dialects, asserting on the engine. */
+/**
+ * The xCALLY phone bar simulator over raw HTTP: every documented method, both dialects, asserting on the engine;
+ * mostly in the reading that uses status words (the block on readings covers the others).
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../../src/backends/sim/clock.js';
 import type { PbxEngine } from '../../../src/backends/sim/engine.js';
 import { decodeJson, decodeXml, type XcAnswer } from '../../../src/backends/xcally/codec.js';
-import { startXcallySimulator, typographic, type XcallySimulator } from '../../../src/backends/xcally/simulator.js';
+import { XCALLY_READINGS, startXcallySimulator, typographic, type XcallySimulator } from '../../../src/backends/xcally/simulator.js';
 import { SIMULATORS } from '../../../src/simulators.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 
@@ -13,7 +16,7 @@ let sim: XcallySimulator;
 
 beforeEach(async () => {
   ({ engine: e, clock } = testEngine());
-  sim = await startXcallySimulator({ engine: e, agent: 'alice' });
+  sim = await startXcallySimulator({ engine: e, agent: 'alice', reading: 'words' });
 });
 afterEach(async () => {
   await sim.close();
@@ -44,8 +47,10 @@ async function xml(method: string, param?: string): Promise<XcAnswer> {
 const mine = () => e.listCalls('alice');
 
 describe('xCALLY phone bar simulator', () => {
-  it('is registered for `telephony-mcp simulate xcally` on the documented port', () => {
+  it('is registered for `telephony-mcp simulate xcally` on the documented port, with its readings of the doc', () => {
     expect(SIMULATORS.xcally).toMatchObject({ vendor: 'xcally', defaultPort: 9888 });
+    expect(Object.keys(SIMULATORS.xcally!.readings!)).toEqual(Object.keys(XCALLY_READINGS));
+    expect(Object.keys(XCALLY_READINGS)[0]).toBe('doc');
     expect(sim.configExample).toEqual({ type: 'xcally', url: sim.server.url, agent: '201' });
   });
 
@@ -206,7 +211,8 @@ describe('xCALLY phone bar simulator', () => {
   it('answers only the documented paths: unknown methods and extra segments are 404, other verbs 405', async () => {
     expect((await get('/xcally/svc/dial/202')).status).toBe(404);
     expect((await get('/xcally/svc/originate/202/x')).status).toBe(404);
-    expect((await get('/xcally/svc/answer/123')).status).toBe(404);
+    expect((await get('/xcally/svc/answer/123/4')).status).toBe(404);
+    expect((await get('/xcally/svc/reload/1')).status).toBe(404);
     expect((await get('/xcally/svc/channels/xml/1/2')).status).toBe(404);
     expect((await get('/api/calls')).status).toBe(404);
     expect((await get('/xcally/svc/__proto__')).status).toBe(404);
@@ -225,5 +231,64 @@ describe('xCALLY phone bar simulator', () => {
     expect(curly).toContain('\u2033');
     expect(() => JSON.parse(curly)).toThrow();
     expect(decodeJson(curly)).toEqual(decodeJson(plain));
+  });
+});
+
+describe('the readings of what the doc leaves open', () => {
+  async function start(reading: keyof typeof XCALLY_READINGS) {
+    await sim.close();
+    sim = await startXcallySimulator({ engine: e, agent: 'alice', reading });
+  }
+
+  it("doc (the default): every row says ACTIVE, ringing, held or connected; answer/{n} is not found", async () => {
+    await sim.close();
+    sim = await startXcallySimulator({ engine: e, agent: 'alice' });
+    expect(sim.reading).toEqual({ status: 'active', extension: 'other', answer: 'bare' });
+    e.setAnswerMode('alice', 'manual');
+    const a = e.inboundCall('+390612345678', '201');
+    expect((await json('channels')).rows.map((r) => [r.fields.extension, r.fields.status])).toEqual([['+390612345678', 'ACTIVE']]);
+    expect((await get('/xcally/svc/answer/%2B390612345678')).status).toBe(404);
+    expect((await json('answer')).ok).toBe(true);
+    expect((await json('holding/%2B390612345678')).ok).toBe(true);
+    expect(e.call(a.id).state).toBe('on_hold');
+    expect((await json('channels')).rows[0]!.fields.status).toBe('ACTIVE');
+    expect((await xml('channels')).rows[0]!.fields.status).toBe('ACTIVE');
+  });
+
+  it("own-line: extension is the agent's own line, and paths naming it act on the agent's first call", async () => {
+    await start('own-line');
+    const a = e.inboundCall('+390612345678', '201');
+    clock.advance(1000);
+    e.hold('alice', a.id, true);
+    const c = e.inboundCall('+393471234567', '201');
+    clock.advance(1000);
+    expect((await json('channels')).rows.map((r) => [r.fields.extension, r.fields.uniqueid])).toEqual([
+      ['201', a.id],
+      ['201', c.id],
+    ]);
+    // The other party's number names nothing here; the agent's own line names the first call, whichever was meant.
+    expect((await json('hangup/%2B393471234567')).ok).toBe(false);
+    expect((await json('channel/201')).rows.map((r) => r.fields.uniqueid)).toEqual([a.id]);
+    expect((await json('hangup/201')).ok).toBe(true);
+    expect(mine().map((x) => x.id)).toEqual([c.id]);
+  });
+
+  it('words: answer/{n} answers that ringing call, and bare answer the first one', async () => {
+    e.setAnswerMode('alice', 'manual');
+    const a = e.inboundCall('+390612345678', '201');
+    const c = e.inboundCall('+393471234567', '201');
+    expect((await json('answer/%2B393471234567')).ok).toBe(true);
+    expect(e.call(c.id).state).toBe('connected');
+    expect(e.call(a.id).state).toBe('ringing');
+    expect((await json('answer/%2B393471234567')).ok).toBe(false);
+    expect((await xml('answer')).ok).toBe(true);
+    expect(e.call(a.id).state).toBe('connected');
+  });
+
+  it('`simulate xcally --reading` takes a reading by name', async () => {
+    await sim.close();
+    const r = await SIMULATORS.xcally!.start({ engine: e, port: 0, reading: 'own-line' });
+    sim = r as XcallySimulator;
+    expect(sim.reading).toEqual(XCALLY_READINGS['own-line'].reading);
   });
 });

@@ -1,6 +1,7 @@
 /** A CTI user's personal contacts and call qualification over real HTTP: wire format, import, export round trip. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { XivoBackend } from '../../../src/backends/xivo/backend.js';
+import { nextDay } from '../../../src/backends/xivo/range.js';
 import { parseCsv } from '../../../src/util/csv.js';
 import { rig, type XivoRig } from './harness.js';
 
@@ -54,15 +55,52 @@ describe('contacts', () => {
     }
   });
 
-  it('update sends the whole contact merged (PUT semantics are undocumented), "" for cleared fields', async () => {
-    const c = await store().create({ contact: { firstname: 'Ada', lastname: 'Lovelace', number: '201', email: 'ada@example.com' } });
-    r.sim.server.resetStats();
-    const u = await store().update({ id: c.id, contact: { company: 'Engines', email: '' } });
-    expect(u).toEqual({ id: c.id, firstname: 'Ada', lastname: 'Lovelace', number: '201', company: 'Engines' });
-    const put = r.sim.server.log.find((q) => q.method === 'PUT')!;
-    expect(put.path).toBe(`/xuc/api/2.0/contact/personal/${c.id}`);
-    expect(JSON.parse(put.body)).toEqual({ firstname: 'Ada', lastname: 'Lovelace', number: '201', company: 'Engines', email: '' });
-    expect(r.engine.book('alice').get(c.id).email).toBeUndefined();
+  describe('update: the whole contact merged, a cleared field left out (every field is optional), "" only if XUC kept it', () => {
+    const ADA = { firstname: 'Ada', lastname: 'Lovelace', number: '201', email: 'ada@example.com' };
+    const puts = () => r.sim.server.log.filter((q) => q.method === 'PUT').map((q) => JSON.parse(q.body) as Record<string, string>);
+
+    it('a XUC that replaces: one PUT, the cleared field left out', async () => {
+      r.sim.settings.contactUpdate = 'replace';
+      const c = await store().create({ contact: ADA });
+      r.sim.server.resetStats();
+      const u = await store().update({ id: c.id, contact: { company: 'Engines', email: '' } });
+      expect(u).toEqual({ id: c.id, firstname: 'Ada', lastname: 'Lovelace', number: '201', company: 'Engines' });
+      expect(puts()).toEqual([{ firstname: 'Ada', lastname: 'Lovelace', number: '201', company: 'Engines' }]);
+      expect(r.sim.server.log.find((q) => q.method === 'PUT')!.path).toBe(`/xuc/api/2.0/contact/personal/${c.id}`);
+      expect(r.engine.book('alice').get(c.id).email).toBeUndefined();
+    });
+
+    it('a XUC that merges: the kept field is sent again as ""', async () => {
+      r.sim.settings.contactUpdate = 'merge';
+      const c = await store().create({ contact: ADA });
+      r.sim.server.resetStats();
+      expect(await store().update({ id: c.id, contact: { company: 'Engines', email: '' } })).toEqual({
+        id: c.id,
+        firstname: 'Ada',
+        lastname: 'Lovelace',
+        number: '201',
+        company: 'Engines',
+      });
+      expect(puts()).toEqual([
+        { firstname: 'Ada', lastname: 'Lovelace', number: '201', company: 'Engines' },
+        { firstname: 'Ada', lastname: 'Lovelace', number: '201', company: 'Engines', email: '' },
+      ]);
+      expect(r.engine.book('alice').get(c.id).email).toBeUndefined();
+      // Nothing cleared: one PUT.
+      r.sim.server.resetStats();
+      await store().update({ id: c.id, contact: { company: 'Engines Ltd' } });
+      expect(puts()).toHaveLength(1);
+    });
+
+    it('a XUC that merges and refuses "": the other changes are saved, and the error says the field could not be cleared', async () => {
+      r.sim.settings.contactUpdate = 'merge-strict';
+      const c = await store().create({ contact: ADA });
+      const e = await store()
+        .update({ id: c.id, contact: { company: 'Engines', email: '' } })
+        .catch((x: unknown) => x);
+      expect(e).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/kept email.*the other changes are saved/), hint: expect.stringMatching(/delete the contact and create it again/) });
+      expect(r.engine.book('alice').get(c.id)).toMatchObject({ company: 'Engines', email: 'ada@example.com' });
+    });
   });
 
   it('delete and delete_all answer 204', async () => {
@@ -112,6 +150,24 @@ describe('contacts', () => {
     expect(multi!.headers['content-type']).toMatch(/^multipart/);
     expect(raw!.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(raw!.body).toBe('firstname,lastname\nAda,Lovelace\n');
+  });
+
+  it('falls back to the raw body when XUC read the multipart envelope as the CSV (201, nothing created, every line failed)', async () => {
+    r.sim.importAccepts = 'body-as-csv';
+    const result = await store().importCsv({ csv: 'firstname,lastname\nAda,Lovelace\n' });
+    expect(result).toEqual({ created: [{ id: expect.any(String), lastname: 'Lovelace' }], failed: [] });
+    const [multi, raw] = requests('contact/import/personal');
+    expect(multi!.headers['content-type']).toMatch(/^multipart/);
+    expect(raw!.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(r.engine.book('alice').list()).toHaveLength(1);
+  });
+
+  it('a CSV whose every line fails is reported with its own lines: the raw body is tried once, refused, and the first answer stands', async () => {
+    r.sim.importAccepts = 'multipart';
+    const result = await store().importCsv({ csv: 'firstname,lastname,email\nAda,Lovelace,not-an-email\n' });
+    expect(result.created).toEqual([]);
+    expect(result.failed).toEqual([{ line: 2, errors: [expect.stringMatching(/not an e-mail address/)] }]);
+    expect(requests('contact/import/personal')).toHaveLength(2);
   });
 
   it('an import XUC refuses both ways is reported once, typed; nothing is retried further', async () => {
@@ -189,11 +245,36 @@ describe('call qualification', () => {
     expect(sent.time).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     const today = (sent.time as string).slice(0, 10);
     const csv = await b.exportQualifications!({ queueId: 1, from: today, to: today });
-    expect(requests(`call_qualification/csv/1/${today}/${today}`)).toHaveLength(1);
+    // Up to the next day, so that a XUC comparing times with a bare date still includes the whole last day.
+    expect(requests(`call_qualification/csv/1/${today}/${nextDay(today)}`)).toHaveLength(1);
     const rows = parseCsv(csv);
     expect(rows[0]).toEqual(['sub_qualification_id', 'time', 'callid', 'agent', 'queue', 'first_name', 'last_name', 'comment', 'custom_data']);
     expect(rows[1]).toEqual(['14', sent.time, '1447670380.34', '3', '1', '', '', 'called back, "ok"', '']);
     expect(parseCsv(await b.exportQualifications!({ queueId: 2, from: today, to: today }))).toHaveLength(1);
+  });
+
+  it('exports whole days whatever XUC makes of the bounds: dates, text compared, or times only', async () => {
+    for (const time of ['2026-03-01 23:59:59', '2026-03-02 00:00:00', '2026-03-02 23:59:59', '2026-03-03 00:00:00']) {
+      await b.recordQualification!({ answer: { subQualificationId: 14, callId: `at ${time}`, agent: 1, queue: 1, time } });
+    }
+    for (const range of ['dates', 'strings', 'datetimes'] as const) {
+      r.sim.settings.qualificationRange = range;
+      r.sim.server.resetStats();
+      const rows = parseCsv(await b.exportQualifications!({ queueId: 1, from: '2026-03-02', to: '2026-03-02' }));
+      expect(rows.slice(1).map((x) => x[1]), range).toEqual(['2026-03-02 00:00:00', '2026-03-02 23:59:59']);
+      const paths = r.sim.server.log.map((q) => decodeURIComponent(q.path.replace('/xuc/api/2.0/call_qualification/csv/1/', '')));
+      expect(paths, range).toEqual(range === 'datetimes' ? ['2026-03-02/2026-03-03', '2026-03-02 00:00:00/2026-03-02 23:59:59'] : ['2026-03-02/2026-03-03']);
+    }
+  });
+
+  it('without a timeZone, the default time is UTC and the result says so', async () => {
+    const r0 = await b.recordQualification!({ answer: { subQualificationId: 14, callId: 'c', agent: 1, queue: 1 } });
+    expect(r0).toEqual({ time: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/), note: expect.stringMatching(/now in UTC.*no timeZone/) });
+    const withTz = await r.backend({ cti: true, extra: { timeZone: 'Europe/Paris' } });
+    expect(await withTz.recordQualification!({ answer: { subQualificationId: 14, callId: 'c', agent: 1, queue: 1 } })).toEqual({ time: expect.any(String) });
+    expect(await withTz.recordQualification!({ answer: { subQualificationId: 14, callId: 'c', agent: 1, queue: 1, time: '2026-01-01 10:00:00' } })).toEqual({
+      time: '2026-01-01 10:00:00',
+    });
   });
 
   it('formats the default time in the configured time zone', async () => {

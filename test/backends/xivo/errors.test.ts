@@ -65,6 +65,25 @@ describe('web-service endpoints', () => {
     expect(count('dial/number/erin')).toBe(1);
   });
 
+  it('a dial that fails names its documented precondition: the CTI user in the URL must be logged in', async () => {
+    r.engine.setOnline('alice', false);
+    for (const op of [
+      () => ws.placeCall!({ user: 'alice', to: unsafeDialable('202') }),
+      () => ws.dialUser!({ user: 'alice', username: 'bob' }),
+      () => ws.dialFromQueue!({ user: 'alice', to: unsafeDialable('202'), queueId: 1 }),
+    ]) {
+      const e = await expectBackendError(op(), ['outcome_unknown']);
+      expect(e.hint).toMatch(/^Do not retry.*XUC dials only for a CTI user who is logged in .*check that alice is\.$/);
+      expect(e).toMatchObject({ pbx: 'xivo-ws', code: 'NotHandledError' });
+    }
+    const bad = await expectBackendError(ws.dialFromQueue!({ user: 'alice', to: unsafeDialable('202'), queueId: 99 }), ['invalid']);
+    expect(bad.hint).toMatch(/check that alice is logged|check that alice is\./);
+    // Not a dial: no such hint.
+    const dnd = await expectBackendError(ws.setDnd!({ user: 'nobody', enabled: true }), ['not_found']);
+    expect(dnd.hint).not.toMatch(/logged in/);
+    expect(r.engine.listCalls()).toEqual([]);
+  });
+
   it('a success written JavaScript-style, as the doc writes its samples, is success; anything else 2xx is outcome_unknown', async () => {
     await ws.connect();
     r.sim.server.inject({ kind: 'replace', match: 'dnd/alice', body: "{res: 'success'}" });

@@ -73,6 +73,13 @@ describe('what XUC REST cannot do is refused clearly', () => {
     expect(r.sim.server.stats.requests).toBe(0);
   });
 
+  it('pause_queues says why the deprecated 1.0 togglePause is not used', async () => {
+    const e = await refused('pause_queues', { pbx: 'xws', paused: true });
+    expect(e.kind).toBe('unsupported');
+    expect(e.message).toMatch(/no agent pause; its deprecated 1\.0 API has togglePause.*DEPRECATED_API_HOST.*no credentials.*flips between ready and pause/);
+    expect(r.sim.server.stats.requests).toBe(0);
+  });
+
   it('a web-service entry points to a CTI entry for contacts and qualification, and back', async () => {
     const contacts = await refused('manage_contacts', { pbx: 'xws', action: 'list' });
     expect(contacts.message).toMatch(/cannot keep contacts: .*web-service user.*userType "cti"/);
