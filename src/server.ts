@@ -461,9 +461,14 @@ export function canonicalUri(app: App, uri: string): string {
 
 const budgets = new WeakMap<App, SubscriptionBudget>();
 
-/** Whether a subscribed resource exists: refused when reading it says not found or not possible (an unknown user,
- * queue or PBX); accepted when the PBX is only unreachable now (the watch retries). */
-async function refuseMissing(app: App, resolved: ResolvedResource, uri: string): Promise<void> {
+/**
+ * Whether a subscribed resource exists. The PBX and the capability are checked by resolveResource; a resource named
+ * by more than its PBX (a user's history, a queue) is read once, unless it is watched already: refused when the
+ * read says not found or not possible (an unknown user or queue), accepted when the PBX is only unreachable now
+ * (the watch retries). Otherwise any client could fill the subscription caps with polls of things that never were.
+ */
+async function refuseMissing(app: App, resolved: ResolvedResource, uri: string, key: string): Promise<void> {
+  if (Object.keys(resolved.vars).every((v) => v === 'pbx') || app.watcher.watching(key)) return;
   try {
     await resolved.def.read(resolved.pbx, resolved.vars);
   } catch (e) {
@@ -497,7 +502,7 @@ function registerSubscriptions(app: App, server: McpServer, subscribeExtended: S
       if (!off) {
         // A URI no template knows is refused by resolveResource; one it knows must also name something that exists.
         resolved = resolveResource(app, uri);
-        await withClientText(uri, () => refuseMissing(app, resolved!, uri));
+        await withClientText(uri, () => refuseMissing(app, resolved!, uri, key));
       }
     }
     // Each subscription may start a poll of a PBX: bounded per session, per client and in all (resources/budget.ts).
