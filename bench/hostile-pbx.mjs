@@ -79,8 +79,9 @@ await client.connect(new StreamableHTTPClientTransport(new URL(url)));
 await client.callTool({ name: 'get_active_call', arguments: {} }); // warm: the adapter's first request, the pool
 
 console.log(`hostile xCALLY answers, ${dist}`);
-for (const [name, body] of Object.entries(BODIES)) {
-  sim.server.inject({ kind: 'replace', status: 200, body, headers: { 'content-type': 'application/json' }, times: Infinity, match: '/channels' });
+// First the simulator's own answer: the probe's waits on this machine when nothing hostile happens.
+for (const [name, body] of [['none (baseline)', undefined], ...Object.entries(BODIES)]) {
+  if (body) sim.server.inject({ kind: 'replace', status: 200, body, headers: { 'content-type': 'application/json' }, times: Infinity, match: '/channels' });
   const started = performance.now();
   const call = client.callTool({ name: 'get_active_call', arguments: {} });
   const { longest } = await probe(port, call);
@@ -88,7 +89,7 @@ for (const [name, body] of Object.entries(BODIES)) {
   const took = performance.now() - started;
   const bytes = Buffer.byteLength(JSON.stringify(r.structuredContent ?? r.content));
   const what = r.isError ? `error: ${r.content[0].text.slice(0, 140)}` : `${r.structuredContent.calls.length} calls${r.structuredContent.total !== undefined ? ` of ${r.structuredContent.total}` : ''}`;
-  console.log(`${name} (${(body.length / 1e6).toFixed(2)} MB): event loop blocked ${longest.toFixed(0)} ms; get_active_call ${took.toFixed(0)} ms; result ${bytes} bytes JSON; ${what}`);
+  console.log(`${name}${body ? ` (${(body.length / 1e6).toFixed(2)} MB)` : ''}: event loop blocked ${longest.toFixed(0)} ms; get_active_call ${took.toFixed(0)} ms; result ${bytes} bytes JSON; ${what}`);
   sim.server.clearFaults();
 }
 
