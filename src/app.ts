@@ -3,7 +3,7 @@
  * limits, confirmation tokens), the audit trail, the resource watcher and the tools on offer.
  */
 import { createBackends, PbxRouter } from './backends/registry.js';
-import type { Config } from './config.js';
+import { auditFile, type Config } from './config.js';
 import { LogHub, type Logger } from './log.js';
 import { Audit } from './safety/audit.js';
 import { TokenStore } from './safety/confirm.js';
@@ -65,7 +65,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });
   const pbxes = new PbxRouter(backends, config.defaultPbx, config.pbxes as Record<string, { ownedNumbers?: string[]; label?: string }>);
-  const audit = new Audit(config.audit.file, config.audit.recent, log.child({ part: 'audit' }));
+  const audit = new Audit(auditFile(config), config.audit.recent, log.child({ part: 'audit' }), { makeDir: config.audit.file === undefined });
   const policy = new DialPolicy(config.safety.dialPolicy);
   if (!config.readOnly && !config.safety.dialPolicy.defaultCountry && Object.values(config.pbxes).some((p) => p.type !== 'sim')) {
     log.warn(

@@ -39,7 +39,7 @@ import { CONFIRM_SCHEMA } from './safety/confirm.js';
 import { maskSecrets, withClientText } from './safety/redact.js';
 import { cleanText, sanitizeDeep } from './safety/sanitize.js';
 import type { AnyTool } from './tools/define.js';
-import { ALL_PROMPTS, type PromptDef } from './prompts/index.js';
+import { ALL_PROMPTS, promptContext, type PromptDef } from './prompts/index.js';
 import type { Level, LogRecord } from './log.js';
 import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/runner.js';
 
@@ -198,7 +198,7 @@ function promptArgs(app: App, prompt: PromptDef): PromptArgs {
 function registerPrompt(app: App, server: McpServer, prompt: PromptDef): void {
   server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: promptArgs(app, prompt) }, (args) => ({
     description: prompt.description,
-    messages: [{ role: 'user', content: { type: 'text', text: prompt.render(args as Record<string, string | undefined>) } }],
+    messages: [{ role: 'user', content: { type: 'text', text: prompt.render(args as Record<string, string | undefined>, promptContext(app.pbxes)) } }],
   }));
 }
 

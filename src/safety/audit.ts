@@ -4,7 +4,8 @@
  * silently dropped. The last entries stay in memory for the audit://recent resource.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
 import { redact, redactValue } from './redact.js';
 import { cleanText } from './sanitize.js';
@@ -119,14 +120,25 @@ export class Audit {
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    private readonly file: string,
+    /** The file lines are appended to, or "-" for stderr. */
+    readonly file: string,
     private readonly keep: number,
     private readonly log: Logger,
+    /** makeDir: create the file's directory (the default location); a configured path must exist. */
+    private readonly opts: { makeDir?: boolean } = {},
   ) {}
 
   private open(): WriteStream | undefined {
     if (this.file === '-' || this.failed) return undefined;
     if (!this.stream) {
+      if (this.opts.makeDir) {
+        try {
+          // The trail names who called whom: its directory is created private (an existing one is left as it is).
+          mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+        } catch {
+          // The stream's error below reports it.
+        }
+      }
       this.stream = createWriteStream(this.file, { flags: 'a', mode: 0o600 });
       this.stream.on('error', (e) => {
         this.failed = true;

@@ -250,9 +250,11 @@ export class DialPolicy {
   }
 
   /**
-   * What a national number reaches instead where the PBX takes its first digit (0 or 9) for an outside line, when
-   * that is a number of a blocked type: 0899 123456 is a Salerno fixed line, or behind the outside line 0 the
-   * premium-rate 899 123 456. Undefined when the digits behind the prefix are nothing costly.
+   * The other reading of a national number whose first digit may have been typed as an outside-line prefix (0 or
+   * 9), when the digits behind it are a number of a blocked type: 0899 123456 is a Salerno fixed line, or the
+   * premium-rate 899 123 456 behind the outside line 0. It is dialled in international form, so the PBX reaches
+   * the first reading; the person is told which, and that it is not the second. Undefined when nothing costly hides
+   * behind the prefix.
    */
   private behindOutsideLine(n: string): { display: string } | undefined {
     const behind = n.startsWith('+') || !this.country ? undefined : afterOutsidePrefix(n);
@@ -261,10 +263,15 @@ export class DialPolicy {
     const type = q?.isValid() ? q.getType() : undefined;
     if (!q || !type || !(this.cfg.blockedTypes as string[]).includes(type)) return undefined;
     const place = q.country ? regionNames.of(q.country) : `+${q.countryCallingCode}`;
-    return { display: `if this PBX takes ${n[0]} for an outside line, it dials ${q.formatInternational()} (${place}, ${TYPE_WORDS[type] ?? type.toLowerCase()}) instead` };
+    return {
+      display: `dialled as this number, not as ${q.formatInternational()} (${place}, ${TYPE_WORDS[type] ?? type.toLowerCase()}), which ${n[0]} as an outside-line prefix would reach`,
+    };
   }
 
-  /** Check a number for `use`. Returns the normalized number, or throws a PolicyError naming the rule. */
+  /**
+   * Check a number for `use`. Returns the number to dial (an extension as typed, an outside number in E.164 form,
+   * as its confirmation shows it), or throws a PolicyError naming the rule.
+   */
   check(raw: string, use: DialUse): CheckedNumber {
     const n = normalizeNumber(raw);
     const what = use === 'call' ? 'call' : use === 'transfer' ? 'transfer to' : 'forward to';
@@ -339,10 +346,12 @@ export class DialPolicy {
       }
     }
     const place = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
-    // Both readings of a number whose digits behind an outside-line prefix are a blocked type: always asked about.
+    // The person confirms the international form shown in `display`, so that is what is dialled: one spelling for
+    // the confirmation, the dial and the PBX's directory, whether "06 1234 5678", "0039 06..." or "+39 06..." was typed.
+    // A number whose digits behind a leading 0 or 9 are of a blocked type gets both readings, and is always asked about.
     const other = this.behindOutsideLine(n);
     return {
-      number: n as Dialable,
+      number: p.number as Dialable,
       internal: false,
       display: `${p.formatInternational()} (${[place, typeWord].filter(Boolean).join(', ')}${other ? `; ${other.display}` : ''})`,
       noConfirm: !other && matches(this.noConfirm),

@@ -25,6 +25,7 @@ export interface SessionInfo {
 export type DialUse = 'call' | 'transfer' | 'forward';
 
 export interface CheckedNumber {
+  /** What to dial: an extension as typed, an outside number in E.164 form (what the confirmation shows). */
   number: Dialable;
   /** Matches the internal pattern (an extension). */
   internal: boolean;

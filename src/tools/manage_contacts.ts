@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { Contact, ContactFields, ContactImportResult } from '../backends/model.js';
 import { firstCsvRecords, parseCsv } from '../util/csv.js';
+import { counted } from '../util/words.js';
 import { cleanText } from '../safety/sanitize.js';
 import { whoLabel } from './calls.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, actionOutput, capList, defineTool, limitArg, listFields, pbxArg, userArg } from './define.js';
@@ -89,7 +90,7 @@ export const manageContacts = defineTool({
         const { items: contacts, total, truncated } = capList(await store.list({ user }, o), args.limit, 'contacts');
         return {
           ...base,
-          message: `${total} contact${total === 1 ? '' : 's'} of ${who}.`,
+          message: `${counted(total, 'contact')} of ${who}.`,
           contacts,
           total,
           ...(truncated ? { truncated } : {}),
@@ -125,9 +126,9 @@ export const manageContacts = defineTool({
       case 'delete_all': {
         const all = await store.list({ user }, o);
         const count = all.length;
-        await ctx.confirm(`Delete all ${count} contacts of ${who}? This cannot be undone.`, { bind: all });
+        await ctx.confirm(`Delete all ${counted(count, 'contact')} of ${who}? This cannot be undone.`, { bind: all });
         await store.deleteAll({ user }, o);
-        return { ...base, message: `Deleted all ${count} contacts of ${who}.`, deleted: count };
+        return { ...base, message: `Deleted all ${counted(count, 'contact')} of ${who}.`, deleted: count };
       }
       case 'import_csv': {
         const csv = need(args.csv, 'csv');
@@ -137,13 +138,13 @@ export const manageContacts = defineTool({
         } catch (e) {
           throw new BackendError('invalid', `the CSV cannot be read: ${(e as Error).message}`, { pbx: pbx.name, pbxType: pbx.type });
         }
-        await ctx.confirm(`Import ${lines} contact${lines === 1 ? '' : 's'} from CSV into the contacts of ${who}?`);
+        await ctx.confirm(`Import ${counted(lines, 'contact')} from CSV into the contacts of ${who}?`);
         ctx.progress(0, lines, 'importing contacts');
         const result = await store.importCsv({ user, csv }, o);
         ctx.progress(lines, lines, 'imported');
         return {
           ...base,
-          message: `Imported ${result.created.length} contact${result.created.length === 1 ? '' : 's'}; ${result.failed.length} line${result.failed.length === 1 ? '' : 's'} failed.`,
+          message: `Imported ${counted(result.created.length, 'contact')}; ${counted(result.failed.length, 'line')} failed.`,
           import: result,
         };
       }
@@ -160,17 +161,29 @@ export const manageContacts = defineTool({
       }
     }
   },
+  // Summaries carry ids and counts, never contact names (untrusted text).
   summarize: (r) => {
     if (r.status !== 'done') return r.message;
+    const id = r.contact?.id ? ` ${r.contact.id}` : '';
     switch (r.action) {
       case 'list':
-        return `${r.total ?? r.contacts?.length ?? 0} contacts${r.truncated ? ` (${r.contacts?.length ?? 0} shown)` : ''}.`;
+        return `${counted(r.total ?? r.contacts?.length ?? 0, 'contact')}${r.truncated ? ` (${r.contacts?.length ?? 0} shown)` : ''}.`;
       case 'import_csv':
-        return `Imported ${r.import?.created.length ?? 0} contacts, ${r.import?.failed.length ?? 0} lines failed.`;
+        return `Imported ${counted(r.import?.created.length ?? 0, 'contact')}; ${counted(r.import?.failed.length ?? 0, 'line')} failed.`;
       case 'export_csv':
-        return `Exported ${r.total ?? 0} contacts as CSV${r.truncated ? ' (cut to the limit)' : ''}.`;
+        return `Exported ${counted(r.total ?? 0, 'contact')} as CSV${r.truncated ? ' (cut to the limit)' : ''}.`;
+      case 'get':
+        return `Found contact${id}.`;
+      case 'create':
+        return `Created contact${id}.`;
+      case 'update':
+        return `Updated contact${id}.`;
+      case 'delete':
+        return 'Deleted the contact.';
+      case 'delete_all':
+        return r.deleted === undefined ? 'Deleted all contacts.' : `Deleted all ${counted(r.deleted, 'contact')}.`;
       default:
-        return `${r.action} done${r.contact ? `: contact ${r.contact.id}` : ''}.`;
+        return r.message;
     }
   },
 });

@@ -10,6 +10,8 @@ const which = (kind: ForwardKind, who: string): string =>
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+const KIND_WORDS: Record<ForwardKind, string> = { unconditional: 'unconditional', noanswer: 'no-answer', busy: 'busy' };
+
 export const setForward = defineTool({
   name: 'set_forward',
   title: 'Set call forwarding',
@@ -52,7 +54,7 @@ export const setForward = defineTool({
     else await ctx.confirm('', { skip: true });
     await set({ user, kind: args.kind, destination: n?.number, enabled: args.enabled }, { signal: ctx.signal });
     return {
-      message: args.enabled ? `${cap(which(args.kind, who))} now go to ${n!.display}.` : `The ${args.kind} forward of ${who} is off.`,
+      message: args.enabled ? `${cap(which(args.kind, who))} now go to ${n!.display}.` : `The ${KIND_WORDS[args.kind]} forward of ${who} is off.`,
       pbx: pbx.name,
       kind: args.kind,
       enabled: args.enabled,
@@ -60,8 +62,10 @@ export const setForward = defineTool({
       ...(user ? { user } : {}),
     };
   },
-  summarize: (r) =>
-    r.status === 'done'
-      ? `${r.kind} forward ${r.enabled ? `on to ${r.destination ?? ''}` : 'off'}${r.user ? ` for ${r.user}` : ''}.`
-      : r.message,
+  // "Calls that reach alice while busy now go to 202.": numbers and logins only, no PBX text.
+  summarize: (r) => {
+    if (r.status !== 'done' || !r.kind) return r.message;
+    const who = r.user ?? 'the user';
+    return r.enabled ? `${cap(which(r.kind, who))} now go to ${r.destination ?? '?'}.` : `The ${KIND_WORDS[r.kind]} forward of ${who} is off.`;
+  },
 });

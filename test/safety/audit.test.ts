@@ -1,7 +1,7 @@
 /** The audit trail keeps entries small whatever the arguments: long strings become a hash summary, deep or wide
  * values are cut (L2). */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -133,5 +133,18 @@ describe('audit of an unconfirmed import_csv through the runner', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('the default audit location', () => {
+  it('creates the state directory private (0700) and the file 0600, on the first entry', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'xdg-'));
+    const file = join(state, 'telephony-mcp', 'audit.jsonl');
+    const audit = new Audit(file, 10, silentLogger, { makeDir: true });
+    audit.record({ session: 's', tool: 'set_dnd', args: {}, confirmation: 'not_required', outcome: 'done' });
+    await audit.close();
+    expect(statSync(join(state, 'telephony-mcp')).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ tool: 'set_dnd' });
   });
 });

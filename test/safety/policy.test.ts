@@ -70,8 +70,8 @@ describe('dial policy rules', () => {
     expect(rule(() => policy({ allowedCountryCodes: ['CH'] }).check('+33 1 42 68 53 00', 'call'))).toBe('international');
   });
 
-  it('accepts domestic numbers in national and international form, and classifies them', () => {
-    expect(policy().check('06 1234 5678', 'call')).toMatchObject({ number: '0612345678', display: '+39 06 1234 5678 (Italy, fixed line)', noConfirm: false });
+  it('accepts domestic numbers in national and international form, and dials the international form it shows', () => {
+    expect(policy().check('06 1234 5678', 'call')).toMatchObject({ number: '+390612345678', display: '+39 06 1234 5678 (Italy, fixed line)', noConfirm: false });
     expect(policy().check('+39 347 123 4567', 'forward').display).toMatch(/Italy, mobile/);
   });
 
@@ -189,7 +189,8 @@ describe('costly short codes behind an outside-line prefix (issue 13, finding 2)
     // A national number whose digits behind the 0 are a premium one: both readings, and always asked.
     const salerno = policy({ noConfirm: ['+39*'] }).check('0899123456', 'call');
     expect(salerno.noConfirm).toBe(false);
-    expect(salerno.display).toBe('+39 089 912 3456 (Italy, fixed line; if this PBX takes 0 for an outside line, it dials +39 899 123 456 (Italy, premium rate) instead)');
+    expect(salerno.display).toBe('+39 089 912 3456 (Italy, fixed line; dialled as this number, not as +39 899 123 456 (Italy, premium rate), which 0 as an outside-line prefix would reach)');
+    expect(salerno.number).toBe('+390899123456');
     expect(policy().check('0612345678', 'call').display).toBe('+39 06 1234 5678 (Italy, fixed line)');
   });
 });
@@ -203,7 +204,7 @@ describe('patterns match the number however it is written', () => {
   });
 
   it('allow and noConfirm patterns too', () => {
-    expect(policy({ allow: ['+3906*'] }).check('06 1234 5678', 'call').number).toBe('0612345678');
+    expect(policy({ allow: ['+3906*'] }).check('06 1234 5678', 'call').number).toBe('+390612345678');
     expect(rule(() => policy({ allow: ['+3906*'] }).check('02 1234 5678', 'call'))).toBe('allow');
     expect(policy({ noConfirm: ['+3906*'] }).check('06 1234 5678', 'call').noConfirm).toBe(true);
   });

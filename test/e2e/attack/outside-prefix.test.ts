@@ -73,9 +73,9 @@ describe('a costly short code behind an outside-line prefix', () => {
     expect(forward.message).toMatch(/Forward all calls of alice to extension 91254 \(behind an outside-line prefix 9: the premium-rate short number 1254 in Italy\)\?/);
   });
 
-  it('0899 123456: a Salerno number, or behind the outside line 0 a premium-rate one: the question says both', async () => {
+  it('0899 123456: a Salerno number, or behind the outside line 0 a premium-rate one: the question says which is dialled', async () => {
     const r = (await tool(s.client, 'place_call', { to: '0899123456' })).structuredContent!;
     expect(r.status).toBe('confirmation_required');
-    expect(r.message).toMatch(/\+39 089 912 3456 \(Italy, fixed line; if this PBX takes 0 for an outside line, it dials \+39 899 123 456 \(Italy, premium rate\) instead\)/);
+    expect(r.message).toMatch(/\+39 089 912 3456 \(Italy, fixed line; dialled as this number, not as \+39 899 123 456 \(Italy, premium rate\), which 0 as an outside-line prefix would reach\)/);
   });
 });
