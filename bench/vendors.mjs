@@ -86,16 +86,21 @@ async function xucToken(url) {
   return (await r.body.json()).token;
 }
 
-/** `telephony-mcp simulate <vendor> --port 0` in a child process; resolves with the PBX entry it prints. */
+/** `telephony-mcp simulate <vendor> --port 0` in a child process; resolves with its PBX entry (of the config on stdout). */
 function simulateInChild(vendor) {
   const cmd = serverCommand([CLI, 'simulate', vendor, '--port', '0']);
-  const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-      const line = err.split('\n').find((l) => l.trim().startsWith('{"type"'));
-      if (line) resolve({ child, entry: JSON.parse(line) });
+    let out = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      try {
+        resolve({ child, entry: JSON.parse(out).pbxes[vendor] });
+      } catch {
+        // not all of it yet
+      }
     });
     child.on('exit', (code) => reject(new Error(`simulate ${vendor} exited (${code}): ${err}`)));
   });

@@ -3,14 +3,14 @@
  * limits, confirmation tokens), the audit trail, the resource watcher and the tools on offer.
  */
 import { createBackends, PbxRouter } from './backends/registry.js';
-import type { Config } from './config.js';
+import { auditFile, type Config } from './config.js';
 import { LogHub, type Logger } from './log.js';
 import { Audit } from './safety/audit.js';
 import { TokenStore } from './safety/confirm.js';
 import { CallLimiter } from './safety/limits.js';
 import { createOutboundRules } from './safety/outbound.js';
 import { DialPolicy } from './safety/policy.js';
-import { addSecretsFrom } from './safety/redact.js';
+import { MIN_MASKED_LENGTH, WARN_SECRET_LENGTH, addSecretsFrom } from './safety/redact.js';
 import type { ResourceDef } from './resources/define.js';
 import { PBX_RESOURCES } from './resources/pbx.js';
 import { ResourceWatcher } from './resources/watch.js';
@@ -51,12 +51,22 @@ export function offeredTools(tools: readonly AnyTool[], pbxes: PbxRouter, readOn
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
-  addSecretsFrom(config);
+  const short = addSecretsFrom(config);
   const logs = opts.logs ?? new LogHub({ level: config.log.level, format: config.log.format });
   const log = logs.logger();
+  for (const { key, length } of short) {
+    // Named by its key, never shown. telephony-mcp never writes a secret itself (it only sends it to the PBX), but a
+    // PBX may echo one into an error, and a short one cannot be searched for without masking ordinary text too.
+    log.warn(
+      length < MIN_MASKED_LENGTH
+        ? `a secret in the config is shorter than ${MIN_MASKED_LENGTH} characters, too short to search for: it is not masked if a PBX echoes it into an error or a log line. Use a longer one where the PBX allows it.`
+        : `a secret in the config is shorter than ${WARN_SECRET_LENGTH} characters: logs and audit lines mask it, and any other text equal to it (an extension number, say). Use a longer one where the PBX allows it.`,
+      { key },
+    );
+  }
   const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });
   const pbxes = new PbxRouter(backends, config.defaultPbx, config.pbxes as Record<string, { ownedNumbers?: string[]; label?: string }>);
-  const audit = new Audit(config.audit.file, config.audit.recent, log.child({ part: 'audit' }));
+  const audit = new Audit(auditFile(config), config.audit.recent, log.child({ part: 'audit' }), { makeDir: config.audit.file === undefined });
   let outbound;
   try {
     outbound = await createOutboundRules(config.safety.dialPolicy, { baseDir: config.baseDir, log: log.child({ part: 'dial-policy' }), now: opts.now });

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /**
  * telephony-mcp [--config FILE] [--transport stdio|http] [--host H] [--port P] [--read-only]
+ * telephony-mcp check [--config FILE]
  * telephony-mcp simulate <vendor> [--port N] [--scenario FILE] [--reading R]
  *
- * Parses arguments, loads .env and the config, builds the app and starts the chosen transport. Everything it
- * prints goes to stderr: in stdio mode stdout belongs to the protocol.
+ * Parses arguments, loads .env and the config, builds the app and starts the chosen transport. Serving, it prints
+ * only to stderr: in stdio mode stdout belongs to the protocol. `check` prints its table and `simulate` its config on
+ * stdout, so they can be saved or piped; their messages go to stderr.
  */
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { auditFile, ConfigError, loadConfig, PBX_ENV, type Config } from './config.js';
 import { LEVELS, LogHub, type Level } from './log.js';
 import { VERSION } from './server.js';
 import { startStdio } from './transports/stdio.js';
@@ -19,13 +21,16 @@ const USAGE = `telephony-mcp ${VERSION}: an MCP server for phone systems (PBXs)
 
 Usage:
   telephony-mcp [options]                 serve MCP (stdio by default)
+  telephony-mcp check [--config FILE]     contact every configured PBX (reachable, TLS, credentials,
+                                          one harmless read) and print a table; exit 0 when all pass
   telephony-mcp simulate <vendor> [--port N] [--scenario FILE] [--reading R]
-                                          run a vendor API simulator over the sim PBX
-                                          (--reading: how it reads what its vendor doc leaves open)
-                                          (vendors: ${BACKEND_TYPES.map((t) => t.type).filter((t) => t !== 'sim').join(', ')})
+                                          run a vendor API simulator over the sim PBX and print a
+                                          config for it (--reading: how it reads what its vendor
+                                          doc leaves open; vendors: ${BACKEND_TYPES.map((t) => t.type).filter((t) => t !== 'sim').join(', ')})
 
 Options:
-  --config FILE          config file (default: $TELEPHONY_MCP_CONFIG, else the built-in demo PBX)
+  --config FILE          config file (default: $TELEPHONY_MCP_CONFIG, else the PBX described by
+                         TELEPHONY_MCP_PBX_*, else the built-in demo PBX)
   --transport T          stdio (default) or http
   --host H               HTTP address to bind (default 127.0.0.1)
   --port P               HTTP port (default 3000)
@@ -33,14 +38,43 @@ Options:
   --log-level L          ${LEVELS.join(', ')}
   --help, --version
 
-Environment: TELEPHONY_MCP_CONFIG, TELEPHONY_MCP_TOKEN (HTTP bearer token); a .env file in the
-working directory is loaded. Any \${VAR} in the config is replaced from the environment.
+Environment (a .env file in the working directory is loaded too):
+  TELEPHONY_MCP_CONFIG           the config file, when --config is not given
+  TELEPHONY_MCP_TOKEN            HTTP bearer token (required to bind a non-loopback address)
+  ${PBX_ENV.type.padEnd(30)} without a config file, one PBX: its type (${BACKEND_TYPES.map((t) => t.type).filter((t) => t !== 'sim').join(', ')}),
+  ${PBX_ENV.url.padEnd(30)} its API address,
+  ${PBX_ENV.user.padEnd(30)} login and
+  ${PBX_ENV.password.padEnd(30)} password (the type is required when any of them is set)
+  ${PBX_ENV.country.padEnd(30)} two-letter country for national numbers (e.g. IT)
+  XDG_STATE_HOME                 the audit trail defaults to $XDG_STATE_HOME/telephony-mcp/audit.jsonl
+                                 (else ~/.local/state/telephony-mcp/audit.jsonl)
+Any \${VAR} in the config is replaced from the environment.
 `;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`telephony-mcp: ${message}\n`);
   process.exit(code);
 }
+
+/** The config from --config, TELEPHONY_MCP_CONFIG, the TELEPHONY_MCP_PBX_* variables or the demo; exits on an error. */
+function readConfig(path: string | undefined): Config {
+  dotenv.config({ quiet: true });
+  try {
+    return loadConfig(path ?? process.env.TELEPHONY_MCP_CONFIG);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+/** Inspector 2.x needs Node.js 22.19; on older Node.js, npx would pick 0.15.0, which lacks --header (README). */
+function inspectorPackage(): string {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 19) ? '@modelcontextprotocol/inspector' : '@modelcontextprotocol/inspector@1.0.3';
+}
+
+/** Where the audit trail goes, as start-up messages say it. */
+const auditWhere = (config: Config) => (auditFile(config) === '-' ? 'stderr (audit.file is "-")' : auditFile(config));
 
 function banner(config: Config, url: string, token: boolean): string {
   const pbxes = Object.entries(config.pbxes)
@@ -52,10 +86,11 @@ function banner(config: Config, url: string, token: boolean): string {
     `telephony-mcp ${VERSION} is serving MCP over streamable HTTP`,
     `  endpoint: ${url}${token ? '   (bearer token required)' : ''}`,
     `  PBXs:     ${pbxes}${config.source === 'built-in demo config' ? '   (built-in demo: a simulated PBX)' : ''}`,
+    `  audit:    ${auditWhere(config)}`,
     '',
     'Connect a client:',
     `  Claude Code:   claude mcp add --transport http telephony ${url}${token ? ' --header "Authorization: Bearer $TELEPHONY_MCP_TOKEN"' : ''}`,
-    `  MCP Inspector: npx @modelcontextprotocol/inspector   (transport "Streamable HTTP", URL ${url})`,
+    `  MCP Inspector: npx -y ${inspectorPackage()}   (transport "Streamable HTTP", URL ${url})`,
     '  JSON config (VS Code, Cursor, others):',
     `    { "mcpServers": { "telephony": { "type": "http", "url": "${url}"${header} } } }`,
     '',
@@ -102,14 +137,7 @@ async function serve(argv: string[]): Promise<void> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not "${values.port}"`);
   }
 
-  dotenv.config({ quiet: true });
-  let config: Config;
-  try {
-    config = loadConfig(values.config ?? process.env.TELEPHONY_MCP_CONFIG);
-  } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
-    throw e;
-  }
+  const config = readConfig(values.config);
   if (values['read-only']) config.readOnly = true;
   // The HTTP transport pulls in a web framework that a stdio session never needs: loaded only when used.
   const http = transport === 'http' ? await import('./transports/http.js') : undefined;
@@ -139,6 +167,7 @@ async function serve(argv: string[]): Promise<void> {
         allowedHosts: config.http.allowedHosts,
         allowedOrigins: config.http.allowedOrigins,
         maxSessions: config.http.maxSessions,
+        maxSessionsPerClient: config.http.maxSessionsPerClient,
         sessionIdleMinutes: config.http.sessionIdleMinutes,
       });
     } catch (e) {
@@ -154,6 +183,7 @@ async function serve(argv: string[]): Promise<void> {
     if (process.stdin.isTTY) {
       process.stderr.write('telephony-mcp: speaking MCP over stdio; an MCP client starts it. For a demo run: npm start\n');
     }
+    app.log.info(`audit trail of actions: ${auditWhere(config)}`);
     const running = await startStdio(app);
     stop = () => running.close();
     void running.closed.then(() => shutdown('stdin closed'));
@@ -176,8 +206,28 @@ async function serve(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
+/** `telephony-mcp check`: the table of checkAll, exit 0 only when every PBX passed. */
+async function check(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stderr.write(USAGE);
+    return;
+  }
+  const config = readConfig(values.config);
+  const { checkAll, formatChecks } = await import('./check.js');
+  const checks = await checkAll(config);
+  process.stdout.write(formatChecks(checks, config.source));
+  process.exit(checks.every((c) => c.ok) ? 0 : 1);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv[0] === 'check') return check(argv.slice(1));
   if (argv[0] === 'simulate') {
     try {
       // Simulators are only for this command: serving MCP never loads them.

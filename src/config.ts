@@ -3,11 +3,16 @@
  * key path and say how to fix it. No config at all means one sim PBX named `demo` on the demo scenario.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.js';
 import { LEVELS } from './log.js';
 import { CallingHoursConfig, DoNotCallConfig } from './safety/outbound-config.js';
+import { GUARDED_TOOLS } from './tools/index.js';
+import { closest } from './util/closest.js';
+import { JsonSyntaxError, parseJsonText } from './util/json.js';
+import { keysOf } from './util/schema-keys.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -77,23 +82,6 @@ export const DialPolicyConfig = z.strictObject({
 });
 export type DialPolicyConfig = z.infer<typeof DialPolicyConfig>;
 
-export const GUARDED_TOOLS = [
-  'place_call',
-  'hangup',
-  'transfer',
-  'park_call',
-  'manage_contacts',
-  'answer_call',
-  'hold_call',
-  'conference',
-  'set_forward',
-  'dial_user',
-  'set_favorites',
-  'pbx_notes',
-  'qualify_call',
-  'callback_lists',
-] as const;
-
 export const SafetyConfig = z.strictObject({
   confirm: z
     .enum(['auto', 'token', 'off'])
@@ -115,6 +103,13 @@ export const HttpConfig = z.strictObject({
   allowedHosts: z.array(z.string().min(1)).default([]).describe('Extra Host header values to accept (host[:port])'),
   allowedOrigins: z.array(z.string().url()).default([]).describe('Extra browser Origins to accept'),
   maxSessions: z.number().int().min(1).max(100_000).default(2000),
+  maxSessionsPerClient: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe('Sessions one client (one token, else one address) may hold; default: the lesser of 100 and half of maxSessions'),
   sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(30),
 });
 export type HttpConfig = z.infer<typeof HttpConfig>;
@@ -127,7 +122,11 @@ export const Config = z.strictObject({
   readOnly: z.boolean().default(false).describe('Offer and allow only tools that read'),
   audit: z
     .strictObject({
-      file: z.string().min(1).default('telephony-mcp-audit.jsonl').describe('JSON lines file, or "-" for stderr'),
+      file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('JSON lines file (relative to the config file), or "-" for stderr; default: the user state directory'),
       recent: z.number().int().min(0).max(10_000).default(200),
     })
     .prefault({}),
@@ -174,26 +173,56 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]
   return value;
 }
 
-function formatIssues(issues: readonly z.core.$ZodIssue[], source: string): string {
-  const lines = issues.slice(0, 8).map((i) => {
+/** Where README.md documents the keys at `path`, for a message that points there. */
+function readmeSection(path: readonly PropertyKey[], pbxType?: string): string {
+  if (path[0] === 'pbxes') {
+    return pbxType && pbxType !== 'sim'
+      ? `the keys of every PBX under "Configuration" and the ${pbxType} keys under "Backends" in README.md`
+      : `the keys of every PBX under "Configuration" and the sim keys under "Backends" in README.md`;
+  }
+  if (path[0] === 'safety') return '"Safety" and "Configuration" in README.md';
+  return '"Configuration" in README.md';
+}
+
+/** `pbxes.lab.defaultUsr: unknown key; did you mean "defaultUser"? (see ...)` for each unknown key. */
+function unknownKeyLines(path: readonly PropertyKey[], unknown: readonly string[], known: readonly string[], pbxType?: string): string[] {
+  return unknown.map((k) => {
+    const guess = closest(k, known.filter((x) => x !== 'type'));
+    const where = [...path.map(String), k].join('.');
+    const hint = guess ? `did you mean "${guess}"?` : `the keys here are ${known.join(', ')}`;
+    return `${where}: unknown key; ${hint} (see ${readmeSection(path, pbxType)})`;
+  });
+}
+
+/** The settings an environment-only config came from: config key path -> the variable that set it. */
+type EnvNames = Readonly<Record<string, string>>;
+
+function formatIssues(issues: readonly z.core.$ZodIssue[], source: string, envNames: EnvNames = {}): string {
+  const lines = issues.slice(0, 8).flatMap((i) => {
     const path = i.path.map(String).join('.') || '(top level)';
-    if (i.code === 'unrecognized_keys') {
-      return `${path === '(top level)' ? '' : `${path}.`}${i.keys.join(', ')}: unknown key (check the spelling; see the config reference in README.md)`;
-    }
-    return `${path}: ${i.message}`;
+    if (i.code === 'unrecognized_keys') return unknownKeyLines(i.path, i.keys, keysOf(Config, i.path.map(String)) ?? []);
+    const params = i.code === 'custom' ? (i.params as { unknownKeys?: string[]; knownKeys?: string[]; pbxType?: string } | undefined) : undefined;
+    if (params?.unknownKeys) return unknownKeyLines(i.path, params.unknownKeys, params.knownKeys ?? [], params.pbxType);
+    const missing = /received undefined/.test(i.message);
+    const variable = envNames[path];
+    if (variable) return [`${variable}: ${missing ? 'not set, and this PBX type needs it' : i.message} (it sets ${path})`];
+    return [`${path}: ${missing ? 'missing: this key is required here' : i.message}`];
   });
   return `invalid config (${source}):\n  ${lines.join('\n  ')}`;
 }
 
 /** Validate a raw (already JSON-parsed) config object. */
-export function parseConfig(raw: unknown, opts: { env?: NodeJS.ProcessEnv; baseDir?: string; source?: string } = {}): Config {
+export function parseConfig(
+  raw: unknown,
+  opts: { env?: NodeJS.ProcessEnv; baseDir?: string; source?: string; envNames?: EnvNames } = {},
+): Config {
   const source = opts.source ?? 'config';
   const errors: string[] = [];
   const expanded = expandEnv(raw, opts.env ?? process.env, [], errors);
   if (errors.length) throw new ConfigError(`invalid config (${source}):\n  ${errors.join('\n  ')}`);
   // Parsed once at start-up: zod's JIT would compile a fast parser (several ms) that is never used again.
   const r = Config.safeParse(expanded, { jitless: true });
-  if (!r.success) throw new ConfigError(formatIssues(r.error.issues, source));
+  if (!r.success) throw new ConfigError(formatIssues(r.error.issues, source, opts.envNames));
   const c = r.data;
   const names = Object.keys(c.pbxes);
   if (names.length === 0) throw new ConfigError(`invalid config (${source}):\n  pbxes: configure at least one PBX`);
@@ -202,7 +231,7 @@ export function parseConfig(raw: unknown, opts: { env?: NodeJS.ProcessEnv; baseD
     throw new ConfigError(`invalid config (${source}):\n  defaultPbx: "${defaultPbx}" is not one of pbxes (${names.join(', ')})`);
   }
   if (c.safety.confirmTools) {
-    const unknown = c.safety.confirmTools.filter((t) => !(GUARDED_TOOLS as readonly string[]).includes(t));
+    const unknown = c.safety.confirmTools.filter((t) => !GUARDED_TOOLS.includes(t));
     if (unknown.length) {
       throw new ConfigError(
         `invalid config (${source}):\n  safety.confirmTools: ${unknown.join(', ')} cannot be confirmed; choose from ${GUARDED_TOOLS.join(', ')}`,
@@ -218,31 +247,57 @@ export function parseConfig(raw: unknown, opts: { env?: NodeJS.ProcessEnv; baseD
   };
 }
 
+/** The variables that describe one PBX without a config file (the MCP Bundle's install dialog sets them). */
+export const PBX_ENV = {
+  type: 'TELEPHONY_MCP_PBX_TYPE',
+  url: 'TELEPHONY_MCP_PBX_URL',
+  user: 'TELEPHONY_MCP_PBX_USER',
+  password: 'TELEPHONY_MCP_PBX_PASSWORD',
+  country: 'TELEPHONY_MCP_DEFAULT_COUNTRY',
+} as const;
+
+const set = (env: NodeJS.ProcessEnv, name: string): string | undefined => env[name]?.trim() || undefined;
+
 /**
  * A one-PBX config from environment variables, as an install dialog (the MCP Bundle's user_config) sets them:
- * TELEPHONY_MCP_PBX_TYPE, _URL, _USER, _PASSWORD and TELEPHONY_MCP_DEFAULT_COUNTRY. Undefined when no type is set.
+ * TELEPHONY_MCP_PBX_TYPE, _URL, _USER, _PASSWORD and TELEPHONY_MCP_DEFAULT_COUNTRY. Undefined when none of the PBX
+ * variables is set (the demo then runs); a URL, user or password without a type is refused, never ignored.
  */
-export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
-  const type = env.TELEPHONY_MCP_PBX_TYPE?.trim();
-  if (!type) return undefined;
+export function configFromEnv(env: NodeJS.ProcessEnv): { raw: Record<string, unknown>; envNames: EnvNames } | undefined {
+  const type = set(env, PBX_ENV.type);
+  if (!type) {
+    const stray = [PBX_ENV.url, PBX_ENV.user, PBX_ENV.password].filter((v) => set(env, v) !== undefined);
+    if (!stray.length) return undefined;
+    throw new ConfigError(
+      `${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} set but ${PBX_ENV.type} is not, so it is unclear which PBX to reach: ` +
+        `set ${PBX_ENV.type} to ${BACKEND_TYPES.filter((t) => t.type !== 'sim').map((t) => t.type).join(', ')}, ` +
+        `or unset ${stray.join(' and ')} to run the built-in demo PBX`,
+    );
+  }
   const bt = backendType(type);
   if (!bt) {
     throw new ConfigError(
-      `TELEPHONY_MCP_PBX_TYPE: unknown PBX type "${type}"; use one of: ${BACKEND_TYPES.map((t) => t.type).join(', ')} (or leave it empty for the demo)`,
+      `${PBX_ENV.type}: unknown PBX type "${type}"; use one of: ${BACKEND_TYPES.map((t) => t.type).join(', ')} (or leave it empty for the demo)`,
     );
   }
-  const country = env.TELEPHONY_MCP_DEFAULT_COUNTRY?.trim().toUpperCase();
+  const country = set(env, PBX_ENV.country)?.toUpperCase();
   // Values are used as they are: no ${VAR} expansion of a password that happens to contain "${".
   const escape = (v: string | undefined) => v?.replace(/\$\{/g, () => '$${');
+  const entry = bt.quick({ url: set(env, PBX_ENV.url), user: set(env, PBX_ENV.user), password: escape(env[PBX_ENV.password] || undefined) });
+  // Which vendor key each variable sets, so a missing or wrong one is named by its variable: the type's own quick()
+  // mapping, read off with markers rather than repeated here.
+  const probe = bt.quick({ url: '\u0000url', user: '\u0000user', password: '\u0000password' });
+  const envNames: Record<string, string> = { 'pbxes.pbx.type': PBX_ENV.type };
+  for (const [key, v] of Object.entries(probe)) {
+    if (typeof v === 'string' && v.startsWith('\u0000')) envNames[`pbxes.pbx.${key}`] = PBX_ENV[v.slice(1) as 'url' | 'user' | 'password'];
+  }
   return {
-    defaultPbx: 'pbx',
-    pbxes: {
-      pbx: {
-        type,
-        ...bt.quick({ url: env.TELEPHONY_MCP_PBX_URL?.trim(), user: env.TELEPHONY_MCP_PBX_USER?.trim(), password: escape(env.TELEPHONY_MCP_PBX_PASSWORD) }),
-      },
+    raw: {
+      defaultPbx: 'pbx',
+      pbxes: { pbx: { type, ...entry } },
+      ...(country ? { safety: { dialPolicy: { defaultCountry: country } } } : {}),
     },
-    ...(country ? { safety: { dialPolicy: { defaultCountry: country } } } : {}),
+    envNames: { ...envNames, ...(country ? { 'safety.dialPolicy.defaultCountry': PBX_ENV.country } : {}) },
   };
 }
 
@@ -250,10 +305,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> |
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
   if (!path) {
     const fromEnv = configFromEnv(env);
-    if (fromEnv) return parseConfig(fromEnv, { env, source: 'TELEPHONY_MCP_PBX_* environment variables' });
-    const country = env.TELEPHONY_MCP_DEFAULT_COUNTRY?.trim().toUpperCase();
+    if (fromEnv) return parseConfig(fromEnv.raw, { env, source: 'TELEPHONY_MCP_PBX_* environment variables', envNames: fromEnv.envNames });
+    const country = set(env, PBX_ENV.country)?.toUpperCase();
     const demo = country ? { ...DEMO_CONFIG, safety: { dialPolicy: { defaultCountry: country } } } : DEMO_CONFIG;
-    return parseConfig(demo, { env, source: 'built-in demo config' });
+    return parseConfig(demo, { env, source: 'built-in demo config', envNames: country ? { 'safety.dialPolicy.defaultCountry': PBX_ENV.country } : {} });
   }
   const abs = resolve(path);
   let text: string;
@@ -267,9 +322,25 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text);
   } catch (e) {
-    throw new ConfigError(`config file ${abs} is not valid JSON: ${(e as Error).message}`);
+    if (e instanceof JsonSyntaxError) throw new ConfigError(`config file ${abs} is not valid JSON: ${e.message}`);
+    throw e;
   }
   return parseConfig(raw, { env, baseDir: dirname(abs), source: abs });
+}
+
+/**
+ * Where the audit trail goes: "-" (stderr), the configured file (relative to the config file), or by default
+ * $XDG_STATE_HOME/telephony-mcp/audit.jsonl, else ~/.local/state/telephony-mcp/audit.jsonl: never the working
+ * directory, which may be / or a project's folder.
+ */
+export function auditFile(config: Pick<Config, 'audit' | 'baseDir'>, env: NodeJS.ProcessEnv = process.env): string {
+  const file = config.audit.file;
+  if (file === '-') return file;
+  if (file !== undefined) return resolve(config.baseDir, file);
+  // The XDG spec: a relative XDG_STATE_HOME is invalid and ignored.
+  const xdg = env.XDG_STATE_HOME;
+  const state = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.local', 'state');
+  return join(state, 'telephony-mcp', 'audit.jsonl');
 }

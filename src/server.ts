@@ -33,12 +33,13 @@ import { describeError, isBackendError } from './backends/errors.js';
 import type { ResourceDef } from './resources/define.js';
 import { fillTemplate, matchTemplate } from './resources/define.js';
 import type { ResolvedResource } from './resources/watch.js';
+import { SubscriptionBudget } from './resources/budget.js';
 import type { AuditEntry } from './safety/audit.js';
 import { CONFIRM_SCHEMA } from './safety/confirm.js';
-import { redact } from './safety/redact.js';
+import { maskSecrets, withClientText } from './safety/redact.js';
 import { cleanText, sanitizeDeep } from './safety/sanitize.js';
 import type { AnyTool } from './tools/define.js';
-import { ALL_PROMPTS, type PromptDef } from './prompts/index.js';
+import { ALL_PROMPTS, promptContext, type PromptDef } from './prompts/index.js';
 import type { Level, LogRecord } from './log.js';
 import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/runner.js';
 
@@ -53,9 +54,7 @@ const CONFIRM_FORM: ElicitRequestFormParams['requestedSchema'] = {
 };
 
 export const AUDIT_URI = 'audit://recent';
-/** Resource subscriptions one session may hold, and all sessions of the process together. */
-export const MAX_SUBSCRIPTIONS_PER_SESSION = 100;
-export const MAX_SUBSCRIPTIONS = 1000;
+export { MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CLIENT, MAX_SUBSCRIPTIONS_PER_SESSION } from './resources/budget.js';
 /** While a person is being asked to confirm, a progress ping this often keeps the client's request alive. */
 const CONFIRM_KEEPALIVE_MS = 15_000;
 
@@ -98,7 +97,11 @@ export interface ServerOptions {
   subscribe?: (uri: string, notify: () => void) => (() => void) | undefined;
 }
 
-export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
+/**
+ * `client`: who this session's client is, as the transport tells (HTTP: its token or its address), so that
+ * subscriptions are bounded per client too; undefined (stdio) where the process serves one session.
+ */
+export function createMcpServer(app: App, opts: ServerOptions = {}, client?: string): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, title: 'Telephony MCP', version: VERSION },
     {
@@ -139,7 +142,7 @@ export function createMcpServer(app: App, opts: ServerOptions = {}): McpServer {
   const prompts = ALL_PROMPTS.filter((p) => p.needsTools.every((t) => offered.has(t)));
   for (const prompt of prompts) registerPrompt(app, server, prompt);
   registerAudit(app, server);
-  registerSubscriptions(app, server, opts.subscribe);
+  registerSubscriptions(app, server, opts.subscribe, client);
   registerLogging(app, server, () => server.server.transport?.sessionId ?? localSession);
   opts.extend?.(server);
   // Registering tools, resources and prompts makes the SDK announce listChanged: true. The lists are fixed for the
@@ -195,7 +198,7 @@ function promptArgs(app: App, prompt: PromptDef): PromptArgs {
 function registerPrompt(app: App, server: McpServer, prompt: PromptDef): void {
   server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: promptArgs(app, prompt) }, (args) => ({
     description: prompt.description,
-    messages: [{ role: 'user', content: { type: 'text', text: prompt.render(args as Record<string, string | undefined>) } }],
+    messages: [{ role: 'user', content: { type: 'text', text: prompt.render(args as Record<string, string | undefined>, promptContext(app.pbxes)) } }],
   }));
 }
 
@@ -205,8 +208,10 @@ const SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error',
 const SHARED_FIELDS = ['tool', 'pbx', 'kind', 'code', 'uri', 'part'];
 
 /**
- * MCP logging: this session's log records (and process-wide ones) as notifications/message, from `info` up
- * unless the client sets another level. Another session's records are never sent.
+ * MCP logging: this session's log records (its tool calls) as notifications/message, from `info` up unless the
+ * client sets another level. Another session's records are never sent, and neither are process-wide ones (a PBX
+ * going down, a request refused before authentication): they are the operator's business, in the server log,
+ * and would let any client make the server write to every other (issue 13, finding 5).
  */
 function registerLogging(app: App, server: McpServer, sessionId: () => string): void {
   let floor: LoggingLevel = 'info';
@@ -218,14 +223,13 @@ function registerLogging(app: App, server: McpServer, sessionId: () => string): 
   const remove = app.logs.addSink((r: LogRecord) => {
     const level = MCP_LEVEL[r.level];
     if (SEVERITY.indexOf(level) < SEVERITY.indexOf(floor)) return;
-    const owner = r.fields.session;
-    if (owner !== undefined && owner !== sessionId()) return;
+    if (r.fields.session !== sessionId()) return;
     // Nothing before the client's initialize: a client reads its first line as the answer to it.
     if (!server.isConnected() || !server.server.getClientVersion()) return;
     const data: Record<string, unknown> = { message: r.msg };
     for (const k of SHARED_FIELDS) if (typeof r.fields[k] === 'string') data[k] = r.fields[k];
     void server.server
-      .sendLoggingMessage({ level, logger: SERVER_NAME, data: sanitizeDeep(JSON.parse(redact(JSON.stringify(data)))) })
+      .sendLoggingMessage({ level, logger: SERVER_NAME, data: sanitizeDeep(JSON.parse(maskSecrets(JSON.stringify(data)))) })
       .catch(() => {});
   }, wants);
   const prior = server.server.onclose;
@@ -390,19 +394,21 @@ function buildResource(app: App, def: ResourceDef): SharedResource {
       },
       complete,
     }),
-    read: async (uri, _vars, extra) => {
-      const { pbx, vars } = resolveResource(app, uri.href);
-      try {
-        return jsonContents(uri.href, await def.read(pbx, vars, extra.signal));
-      } catch (e) {
-        if (isBackendError(e)) {
-          throw new McpError(e.kind === 'not_found' ? -32002 : ErrorCode.InternalError, redact(describeError(e.at(pbx.name, pbx.type))));
-        }
-        app.log.error('resource read failed', { uri: uri.href, error: e as Error });
-        throw new McpError(ErrorCode.InternalError, `Reading ${uri.href} failed inside telephony-mcp; see the server log`);
-      }
-    },
+    // The URI is the client's own text: a PBX error repeating it is not masked (see maskSecrets).
+    read: (uri, vars, extra) => withClientText(uri.href, () => readResource(uri, vars, extra)),
   };
+  async function readResource(uri: URL, _vars: unknown, extra: Extra): Promise<ReadResourceResult> {
+    const { pbx, vars } = resolveResource(app, uri.href);
+    try {
+      return jsonContents(uri.href, await def.read(pbx, vars, extra.signal));
+    } catch (e) {
+      if (isBackendError(e)) {
+        throw new McpError(e.kind === 'not_found' ? -32002 : ErrorCode.InternalError, describeError(e.at(pbx.name, pbx.type)));
+      }
+      app.log.error('resource read failed', { uri: uri.href, error: e as Error });
+      throw new McpError(ErrorCode.InternalError, `Reading ${uri.href} failed inside telephony-mcp; see the server log`);
+    }
+  }
 }
 
 function registerResource(app: App, server: McpServer, def: ResourceDef): void {
@@ -453,33 +459,37 @@ export function canonicalUri(app: App, uri: string): string {
   return uri;
 }
 
-const subscriptionCounts = new WeakMap<App, { held: number }>();
+const budgets = new WeakMap<App, SubscriptionBudget>();
 
-/** The subscriptions all sessions of an app hold, against MAX_SUBSCRIPTIONS. */
-function subscriptionCount(app: App): { held: number } {
-  return kept(subscriptionCounts, app, () => ({ held: 0 }));
+/**
+ * Whether a subscribed resource exists. The PBX and the capability are checked by resolveResource; a resource named
+ * by more than its PBX (a user's history, a queue) is read once, unless it is watched already: refused when the
+ * read says not found or not possible (an unknown user or queue), accepted when the PBX is only unreachable now
+ * (the watch retries). Otherwise any client could fill the subscription caps with polls of things that never were.
+ */
+async function refuseMissing(app: App, resolved: ResolvedResource, uri: string, key: string): Promise<void> {
+  if (Object.keys(resolved.vars).every((v) => v === 'pbx') || app.watcher.watching(key)) return;
+  try {
+    await resolved.def.read(resolved.pbx, resolved.vars);
+  } catch (e) {
+    if (isBackendError(e) && (e.kind === 'not_found' || e.kind === 'invalid' || e.kind === 'unsupported')) {
+      throw new McpError(-32002, `Resource not found, so it cannot be subscribed to: ${describeError(e.at(resolved.pbx.name, resolved.pbx.type))} (${uri})`);
+    }
+    if (!isBackendError(e)) app.log.warn('reading a resource to subscribe to it failed', { uri, error: e as Error });
+  }
 }
 
-function registerSubscriptions(app: App, server: McpServer, subscribeExtended: ServerOptions['subscribe']): void {
+function registerSubscriptions(app: App, server: McpServer, subscribeExtended: ServerOptions['subscribe'], client: string | undefined): void {
   /** This session's subscriptions by canonical URI. */
   const subs = new Map<string, () => void>();
-  const all = subscriptionCount(app);
-  server.server.setRequestHandler(SubscribeRequestSchema, (req, extra) => {
+  const budget = kept(budgets, app, () => new SubscriptionBudget());
+  server.server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
     const uri = req.params.uri;
     const key = canonicalUri(app, uri);
     if (subs.has(key)) return {};
-    // Each subscription may start a poll of a PBX: a client must not be able to start them without bound.
-    if (subs.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
-      throw new McpError(
-        ErrorCode.InvalidRequest,
-        `Too many subscriptions: a session may hold ${MAX_SUBSCRIPTIONS_PER_SESSION}; unsubscribe from some first`,
-      );
-    }
-    if (all.held >= MAX_SUBSCRIPTIONS) {
-      throw new McpError(ErrorCode.InvalidRequest, `Too many subscriptions on this server (limit ${MAX_SUBSCRIPTIONS}); try again later`);
-    }
     const notify = () => void server.server.sendResourceUpdated({ uri }).catch(() => {});
-    let off: () => void;
+    let off: (() => void) | undefined;
+    let resolved: ResolvedResource | undefined;
     if (uri === AUDIT_URI) {
       // Only this session's entries are in its audit://recent: another session's calls are no update to it.
       const mine = ownEntry(extra.sessionId);
@@ -488,17 +498,28 @@ function registerSubscriptions(app: App, server: McpServer, subscribeExtended: S
         if (last && mine(last)) notify();
       });
     } else {
-      off = subscribeExtended?.(uri, notify) ?? app.watcher.subscribe(key, resolveResource(app, uri), notify);
+      off = subscribeExtended?.(uri, notify);
+      if (!off) {
+        // A URI no template knows is refused by resolveResource; one it knows must also name something that exists.
+        resolved = resolveResource(app, uri);
+        await withClientText(uri, () => refuseMissing(app, resolved!, uri, key));
+      }
     }
-    subs.set(key, off);
-    all.held++;
+    // Each subscription may start a poll of a PBX: bounded per session, per client and in all (resources/budget.ts).
+    const refusal = subs.has(key) ? undefined : budget.take(client, subs.size);
+    if (subs.has(key) || refusal) {
+      off?.();
+      if (refusal) throw new McpError(ErrorCode.InvalidRequest, refusal.message);
+      return {};
+    }
+    subs.set(key, off ?? app.watcher.subscribe(key, resolved!, notify));
     return {};
   });
   const unsubscribe = (key: string) => {
     const off = subs.get(key);
     if (!off) return;
     subs.delete(key);
-    all.held--;
+    budget.give(client);
     off();
   };
   server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => {

@@ -26,6 +26,8 @@ export interface RunningSimulator {
   server: SimServer;
   /** A config entry that points telephony-mcp at this simulator. */
   configExample: Record<string, unknown>;
+  /** More entries for the same simulator, by suggested PBX name (XiVO: the CTI user that contacts need). */
+  moreConfig?: Record<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -63,18 +65,49 @@ export const SIMULATORS: Record<string, SimulatorDef> = {
   xivo: xivoSimulator,
 };
 
+/**
+ * A whole config file for the running simulator, ready to paste: its PBX entries (the simulator's vendor is the
+ * default PBX) and the dial policy's country of the demo scenario's numbers.
+ */
+export function simulatorConfig(vendor: string, sim: Pick<RunningSimulator, 'configExample' | 'moreConfig'>): Record<string, unknown> {
+  return {
+    defaultPbx: vendor,
+    pbxes: { [vendor]: sim.configExample, ...sim.moreConfig },
+    safety: { dialPolicy: { defaultCountry: 'IT' } },
+  };
+}
+
+export const SIMULATE_USAGE = `Usage: telephony-mcp simulate <vendor> [--port N] [--host H] [--scenario FILE] [--reading R]
+
+Serves a protocol-faithful simulator of a vendor's API over the sim PBX (default: the demo scenario) and prints,
+on stdout, a complete telephony-mcp config that points at it (save it: telephony-mcp simulate xivo > sim.json).
+Vendors: ${Object.entries(SIMULATORS)
+  .map(([v, d]) => `${v} (port ${d.defaultPort})`)
+  .join(', ')}.
+--reading picks how an ambiguous vendor doc is read (see "Simulators" in README.md).
+`;
+
 export async function runSimulator(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, scenario: { type: 'string' }, reading: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      scenario: { type: 'string' },
+      reading: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
-  const vendor = positionals[0];
-  const def = vendor ? SIMULATORS[vendor] : undefined;
-  if (!def) {
-    const known = Object.keys(SIMULATORS);
-    throw new Error(`simulate: say which vendor to simulate: ${known.length ? known.join(', ') : '(none available)'}`);
+  if (values.help) {
+    process.stderr.write(SIMULATE_USAGE);
+    return;
   }
+  const vendor = positionals[0];
+  const known = Object.keys(SIMULATORS).join(', ');
+  if (vendor === undefined) throw new Error(`simulate: say which vendor to simulate: ${known}`);
+  const def = SIMULATORS[vendor];
+  if (!def) throw new Error(`simulate: unknown vendor "${vendor}"; the simulators are ${known}`);
   const port = values.port === undefined ? def.defaultPort : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not "${values.port}"`);
   const reading = readingOf(def, values.reading);
@@ -82,12 +115,15 @@ export async function runSimulator(argv: string[]): Promise<void> {
   engine.start();
   const sim = await def.start({ engine, port, host: values.host ?? '127.0.0.1', ...(reading ? { reading } : {}) });
   const others = Object.keys(def.readings ?? {}).filter((r) => r !== reading);
+  const config = JSON.stringify(simulatorConfig(vendor, sim), null, 2);
   process.stderr.write(
     `${def.description} simulator listening on ${sim.server.url}\n` +
       (reading ? `Reading of the vendor doc: ${reading} (${def.readings![reading]}); others: --reading ${others.join(' | ')}\n` : '') +
-      `Point telephony-mcp at it with this PBX entry in your config:\n  ${JSON.stringify(sim.configExample)}\n` +
+      'A complete telephony-mcp config for it follows on stdout: save it as a file and start the server with\n' +
+      '  telephony-mcp --config FILE   (check it first: telephony-mcp check --config FILE)\n' +
       'Press Ctrl+C to stop.\n',
   );
+  process.stdout.write(`${config}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

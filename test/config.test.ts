@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEMO_CONFIG, expandEnv, loadConfig, parseConfig } from '../src/config.js';
+import { auditFile, ConfigError, DEMO_CONFIG, expandEnv, loadConfig, parseConfig } from '../src/config.js';
 import { writeConfig } from './helpers/mcp.js';
 
 const base = { pbxes: { office: { type: 'sim' } } };
@@ -81,5 +81,74 @@ describe('config from the environment (MCP Bundle settings)', () => {
     });
     expect(() => loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: 'asterisk' })).toThrow(/TELEPHONY_MCP_PBX_TYPE: unknown PBX type "asterisk"/);
     expect(() => loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: 'xivo' })).toThrow(/pbxes\.pbx\.url/);
+  });
+});
+
+describe('config mistakes a person makes, and what they are told', () => {
+  it('an environment-only set-up names the variables to set, never a config key path alone', () => {
+    let message = '';
+    try {
+      loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: 'xivo' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/TELEPHONY_MCP_PBX_URL: not set, and this PBX type needs it \(it sets pbxes\.pbx\.url\)/);
+    expect(message).toMatch(/TELEPHONY_MCP_PBX_USER: not set.*\(it sets pbxes\.pbx\.login\)/);
+    expect(message).toMatch(/TELEPHONY_MCP_PBX_PASSWORD: not set.*\(it sets pbxes\.pbx\.password\)/);
+    expect(() => loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: 'ipbx', TELEPHONY_MCP_PBX_URL: 'ftp://x' })).toThrow(/TELEPHONY_MCP_PBX_URL: an http/);
+  });
+
+  it('refuses PBX settings in the environment without a type, instead of quietly running the demo', () => {
+    expect(() => loadConfig(undefined, { TELEPHONY_MCP_PBX_URL: 'http://xuc:8090' })).toThrow(
+      /^TELEPHONY_MCP_PBX_URL is set but TELEPHONY_MCP_PBX_TYPE is not, .*set TELEPHONY_MCP_PBX_TYPE to kalliope, ipbx, xcally, pbxpress, xivo, or unset TELEPHONY_MCP_PBX_URL to run the built-in demo PBX$/,
+    );
+    expect(() => loadConfig(undefined, { TELEPHONY_MCP_PBX_USER: 'ws', TELEPHONY_MCP_PBX_PASSWORD: 'pw' })).toThrow(
+      /TELEPHONY_MCP_PBX_USER, TELEPHONY_MCP_PBX_PASSWORD are set but TELEPHONY_MCP_PBX_TYPE is not/,
+    );
+    // The bundle passes every setting, empty when left blank: that is the demo.
+    expect(loadConfig(undefined, { TELEPHONY_MCP_PBX_TYPE: '', TELEPHONY_MCP_PBX_URL: '', TELEPHONY_MCP_PBX_USER: ' ', TELEPHONY_MCP_PBX_PASSWORD: '' }).defaultPbx).toBe('demo');
+  });
+
+  it('a mistyped key, at the top or nested, gets a "did you mean" and the README section', () => {
+    expect(errorOf({ pbxes: { lab: { type: 'sim', defaultUsr: 'alice' } } })).toBe(
+      'invalid config (config):\n  pbxes.lab.defaultUsr: unknown key; did you mean "defaultUser"? (see the keys of every PBX under "Configuration" and the sim keys under "Backends" in README.md)',
+    );
+    expect(errorOf({ pbxes: { x: { type: 'xivo', url: 'http://x', login: 'a', pasword: 'b', password: 'c' } } })).toMatch(
+      /pbxes\.x\.pasword: unknown key; did you mean "password"\? \(see .*the xivo keys under "Backends" in README\.md\)/,
+    );
+    expect(errorOf({ ...base, htpp: {} })).toMatch(/^ {2}htpp: unknown key; did you mean "http"\? \(see "Configuration" in README\.md\)$/m);
+    expect(errorOf({ ...base, safety: { dialPolicy: { alowInternational: true } } })).toMatch(
+      /safety\.dialPolicy\.alowInternational: unknown key; did you mean "allowInternational"\? \(see "Safety" and "Configuration" in README\.md\)/,
+    );
+    expect(errorOf({ ...base, log: { colour: true } })).toMatch(/log\.colour: unknown key; the keys here are level, format/);
+  });
+
+  it('invalid JSON is located by line and column, without quoting the file', () => {
+    const t = writeConfig({});
+    writeFileSync(t.path, '{\n  "pbxes": {\n    "lab": { "type": "sim", "password": "s3cret" },\n  }\n}\n');
+    expect(() => loadConfig(t.path, {})).toThrow(`config file ${t.path} is not valid JSON: line 4, column 3: a comma before } (JSON allows no trailing comma)`);
+    try {
+      loadConfig(t.path, {});
+    } catch (e) {
+      expect((e as Error).message).not.toContain('s3cret');
+    }
+  });
+});
+
+describe('where the audit trail goes', () => {
+  const cfg = (file?: string) => ({ audit: { ...(file ? { file } : {}), recent: 200 }, baseDir: '/etc/telephony-mcp' });
+
+  it('defaults to the user state directory, never the working directory', () => {
+    expect(auditFile(cfg(), { XDG_STATE_HOME: '/var/lib/me', HOME: '/home/me' })).toBe('/var/lib/me/telephony-mcp/audit.jsonl');
+    expect(auditFile(cfg(), { HOME: '/home/me' })).toBe('/home/me/.local/state/telephony-mcp/audit.jsonl');
+    // The XDG spec: a relative XDG_STATE_HOME is ignored.
+    expect(auditFile(cfg(), { XDG_STATE_HOME: 'state', HOME: '/home/me' })).toBe('/home/me/.local/state/telephony-mcp/audit.jsonl');
+    expect(parseConfig(base, { env: {} }).audit.file).toBeUndefined();
+  });
+
+  it('takes a configured file relative to the config file, and "-" for stderr', () => {
+    expect(auditFile(cfg('audit.jsonl'), {})).toBe('/etc/telephony-mcp/audit.jsonl');
+    expect(auditFile(cfg('/tmp/a.jsonl'), {})).toBe('/tmp/a.jsonl');
+    expect(auditFile(cfg('-'), {})).toBe('-');
   });
 });

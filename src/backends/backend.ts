@@ -287,6 +287,8 @@ export interface Backend extends Partial<Operations> {
    * API has no call control"; "another user type of this PBX can"). Shown in the unsupported error.
    */
   whyUnsupported?(cap: Capability): string | undefined;
+  /** True when listQueue reports each queue's members and their pauses (the sim); a list of queues then shows them. */
+  readonly listsQueueMembers?: boolean;
   /** Least interval (ms) between two polls of the same read on this PBX. */
   readonly minPollIntervalMs?: number;
   close(): Promise<void>;

@@ -39,6 +39,25 @@ export const Call = z.object({
 });
 export type Call = z.infer<typeof Call>;
 
+export const FORWARD_KINDS = ['unconditional', 'noanswer', 'busy'] as const;
+export type ForwardKind = (typeof FORWARD_KINDS)[number];
+
+/** The forwards in effect for a user, destination per kind; `{}` when none is on. */
+export const Forwarding = z.object({
+  unconditional: z.string().optional().describe('Every call goes here'),
+  noanswer: z.string().optional().describe('Calls not answered go here'),
+  busy: z.string().optional().describe('Calls while busy go here'),
+});
+export type Forwarding = z.infer<typeof Forwarding>;
+
+/** A user's membership of one queue, and whether they are paused there. */
+export const QueueMembership = z.object({
+  queue: z.string(),
+  paused: z.boolean(),
+  reason: z.string().optional().describe('Pause reason, when one was given'),
+});
+export type QueueMembership = z.infer<typeof QueueMembership>;
+
 export const EXTENSION_KINDS = ['user', 'queue', 'attendant'] as const;
 export const Extension = z.object({
   id: z.string(),
@@ -47,6 +66,8 @@ export const Extension = z.object({
   kind: z.enum(EXTENSION_KINDS),
   online: z.boolean().optional(),
   dnd: z.boolean().optional(),
+  forward: Forwarding.optional().describe('Users: call forwarding in effect, where the PBX reports it'),
+  queues: z.array(QueueMembership).optional().describe('Users: the queues they belong to and pauses, where the PBX reports them'),
 });
 export type Extension = z.infer<typeof Extension>;
 
@@ -62,11 +83,24 @@ export const QueueCall = z.object({
 });
 export type QueueCall = z.infer<typeof QueueCall>;
 
+export const MEMBER_STATES = ['available', 'ringing', 'on_call', 'dnd', 'offline'] as const;
+/** An agent of a queue: who, whether paused there, and whether they could take a call now. */
+export const QueueMember = z.object({
+  user: z.string().describe('Login of the member'),
+  number: z.string().optional().describe('Extension'),
+  name: z.string().optional(),
+  paused: z.boolean().describe('Paused in this queue: offered no calls from it'),
+  reason: z.string().optional().describe('Pause reason, when one was given'),
+  state: z.enum(MEMBER_STATES).optional().describe('The phone: available, ringing, on a call, in do-not-disturb, or offline'),
+});
+export type QueueMember = z.infer<typeof QueueMember>;
+
 export const QueueStatus = z.object({
   queue: z.string(),
   waitingCount: z.number().int().nonnegative(),
   oldestArrival: z.string().optional().describe('Arrival time of the longest-waiting call'),
   calls: z.array(QueueCall).describe('Calls in the queue; some PBXs report only counts, leaving this empty'),
+  members: z.array(QueueMember).optional().describe('The agents of the queue, where the PBX reports them'),
 });
 export type QueueStatus = z.infer<typeof QueueStatus>;
 
@@ -148,5 +182,3 @@ export const QualificationAnswer = z.object({
 });
 export type QualificationAnswer = z.infer<typeof QualificationAnswer>;
 
-export const FORWARD_KINDS = ['unconditional', 'noanswer', 'busy'] as const;
-export type ForwardKind = (typeof FORWARD_KINDS)[number];

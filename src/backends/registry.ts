@@ -22,6 +22,7 @@ import { XcallyConfig } from './xcally/config.js';
 import { PbxpressConfig } from './pbxpress/config.js';
 import { XivoConfig } from './xivo/config.js';
 import { isLoopbackUrl } from '../util/net.js';
+import { keysOf } from '../util/schema-keys.js';
 
 /** A backend type as the config knows it: its name, its config schema, and how to load its adapter. */
 export interface BackendEntry {
@@ -144,7 +145,13 @@ export function pbxEntrySchema(): z.ZodType {
     }
     // Parsed once at start-up: zod's JIT would compile a fast parser (several ms) that is never used again.
     const r = bt.config.safeParse(v, { jitless: true });
-    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
+    if (!r.success) {
+      for (const issue of r.error.issues) {
+        // An unknown key keeps what a "did you mean" needs: the keys this type accepts.
+        const params = issue.code === 'unrecognized_keys' ? { unknownKeys: issue.keys, knownKeys: keysOf(bt.config) ?? [], pbxType: type } : undefined;
+        ctx.addIssue({ ...issue, code: 'custom', message: issue.message, ...(params ? { params } : {}) });
+      }
+    }
   });
 }
 
@@ -212,6 +219,14 @@ export class PbxHandle {
         );
       }
       return self;
+    }
+    // Checked here, before any tool asks a person to confirm something done for a user the PBX does not have.
+    if (requested !== undefined && this.backend.canonicalUser && this.backend.canonicalUser(requested) === undefined) {
+      throw new BackendError('not_found', `this PBX has no user or extension "${requested}"; nothing was done`, {
+        pbx: this.name,
+        pbxType: this.type,
+        hint: `Use a login or extension of this PBX (pbx://${this.name}/extensions lists them).`,
+      });
     }
     return requested ?? this.backend.defaultUser;
   }

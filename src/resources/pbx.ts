@@ -1,6 +1,7 @@
 /** The per-PBX resources: calls, extensions, history of a user, a queue, parking, favorites, and the PBX's capabilities. */
+import { listQueueSummaries, readQueue } from '../backends/queues.js';
 import { CAPABILITY_LABELS } from '../backends/registry.js';
-import { fillTemplate, type ResourceDef } from './define.js';
+import { fillTemplate, listed, type ResourceDef } from './define.js';
 import { favoritesResource } from './favorites.js';
 import { parkingResource } from './parking.js';
 
@@ -16,7 +17,7 @@ export const callsResource: ResourceDef = {
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/calls', { pbx: pbx.name }), name: `${pbx.name} calls`, title: `Active calls on ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
     const calls = await pbx.op('activeCalls')({ user: undefined }, { signal });
-    return { pbx: pbx.name, calls };
+    return { pbx: pbx.name, ...listed('calls', calls) };
   },
   affectedBy: (c) => c.topic === 'calls',
 };
@@ -25,14 +26,26 @@ export const extensionsResource: ResourceDef = {
   name: 'extensions',
   title: 'Extensions',
   description:
-    'Users, queues and attendants of this PBX with their state (JSON: {pbx, extensions: Extension[]}). A PBX reached ' +
-    "through the agent's desktop client lists only the agent's own extension.",
+    'Users, queues and attendants of this PBX with their state: online, do-not-disturb, and for users their call ' +
+    'forwarding and queue pauses where the PBX reports them (JSON: {pbx, extensions: Extension[], notReported?}). A PBX ' +
+    "reached through the agent's desktop client lists only the agent's own extension.",
   template: 'pbx://{pbx}/extensions',
   needs: 'listExtensions',
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/extensions', { pbx: pbx.name }), name: `${pbx.name} extensions`, title: `Extensions of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
-    return { pbx: pbx.name, extensions: await pbx.op('listExtensions')({ signal }) };
+    const extensions = await pbx.op('listExtensions')({ signal });
+    // Say what the PBX leaves out: a user without `forward` is not a user without forwards.
+    const users = extensions.filter((e) => e.kind === 'user');
+    const unknown = [
+      ...(users.some((e) => e.forward) ? [] : ['call forwarding']),
+      ...(users.some((e) => e.queues) ? [] : ['queue memberships and pauses']),
+    ];
+    return {
+      pbx: pbx.name,
+      ...listed('extensions', extensions),
+      ...(users.length && unknown.length ? { notReported: `this PBX does not report ${unknown.join(' or ')} of its users` } : {}),
+    };
   },
   affectedBy: (c) => c.topic === 'extensions',
 };
@@ -54,7 +67,7 @@ export const historyResource: ResourceDef = {
   async read(pbx, vars, signal) {
     const user = pbx.user(vars.user);
     const entries = await pbx.op('history')({ user }, { signal });
-    return { pbx: pbx.name, user: vars.user, entries };
+    return { pbx: pbx.name, user: vars.user, ...listed('entries', entries) };
   },
   affectedBy: (c, vars) => c.topic === 'history' && c.user === vars.user,
 };
@@ -63,21 +76,29 @@ export const queuesResource: ResourceDef = {
   name: 'queues',
   title: 'Call queues',
   description:
-    "The names of this PBX's call queues (JSON: {pbx, queues: string[]}); through an agent's desktop client, the agent's " +
-    'own queues. Read one with list_queue or the pbx://{pbx}/queues/{queue} resource where the PBX can.',
+    "This PBX's call queues (JSON: {pbx, queues: [{name, waitingCount?, members}], membersNote?}); through an agent's " +
+    "desktop client, the agent's own queues. members lists each agent with whether they are paused, or is null where the " +
+    'PBX does not report agents. Read one queue with list_queue or the pbx://{pbx}/queues/{queue} resource where the PBX can.',
   template: 'pbx://{pbx}/queues',
   needs: 'listQueues',
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/queues', { pbx: pbx.name }), name: `${pbx.name} queues`, title: `Call queues of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
-    return { pbx: pbx.name, queues: await pbx.op('listQueues')({ signal }) };
+    const { total, ...summaries } = await listQueueSummaries(pbx, LIST_CAP, signal);
+    return {
+      pbx: pbx.name,
+      ...summaries,
+      total,
+      ...(total > summaries.queues.length ? { truncated: `showing ${summaries.queues.length} of ${total} queues; read one with list_queue` } : {}),
+    };
   },
-  affectedBy: () => false,
+  // Pauses, DND and calls in a queue change what it shows.
+  affectedBy: (c) => c.topic === 'queue' || c.topic === 'extensions',
 };
 
 export const queueResource: ResourceDef = {
   name: 'queue',
   title: 'A call queue',
-  description: 'Who waits in a queue and who was connected (JSON: QueueStatus).',
+  description: "Who waits in a queue, who was connected, and the queue's agents with their pauses (JSON: the list_queue result).",
   template: 'pbx://{pbx}/queues/{queue}',
   needs: 'listQueue',
   async list(pbx) {
@@ -90,9 +111,10 @@ export const queueResource: ResourceDef = {
     }));
   },
   async read(pbx, vars, signal) {
-    return { pbx: pbx.name, ...(await pbx.op('listQueue')({ queue: vars.queue! }, { signal })) };
+    const report = await readQueue(pbx, vars.queue!, signal);
+    return { pbx: pbx.name, ...report, ...listed('calls', report.calls) };
   },
-  affectedBy: (c, vars) => c.topic === 'queue' && c.queue === vars.queue,
+  affectedBy: (c, vars) => (c.topic === 'queue' && c.queue === vars.queue) || c.topic === 'extensions',
 };
 
 export const capabilitiesResource: ResourceDef = {

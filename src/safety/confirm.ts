@@ -1,7 +1,8 @@
 /**
  * Confirmation of destructive and costly actions. With a client that declared elicitation, the person is
  * asked through it (one boolean field); otherwise the tool returns a one-time confirm_token bound to the tool,
- * its exact arguments and the session, valid for two minutes, which the model passes back after asking.
+ * its exact arguments and the session, valid for two minutes, which the model passes back after asking. Only a
+ * successful redemption uses a token up.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -77,18 +78,26 @@ export class TokenStore {
     return { token, expiresAt: new Date(expiresAt).toISOString() };
   }
 
-  /** Redeem a token: undefined when valid; otherwise why it was refused. A token is used up by any attempt. */
+  /**
+   * Redeem a token: undefined when valid (the token is used up); otherwise why it was refused. A refused attempt
+   * leaves the token as it was: another session, another tool or other arguments must not be able to spoil a
+   * confirmation the person gave (the token is 144 random bits, so trying it costs a guesser nothing it could use).
+   * Only an expired token is dropped.
+   */
   redeem(token: string, tool: string, args: Record<string, unknown>, session: string, bind?: unknown): string | undefined {
     const p = this.pending.get(token);
     if (!p) return 'it is unknown or was already used (tokens are single use)';
-    this.pending.delete(token);
+    if (this.now() > p.expiresAt) {
+      this.pending.delete(token);
+      return 'it has expired (tokens last 2 minutes)';
+    }
     if (p.session !== session) return 'it was issued to another session';
-    if (this.now() > p.expiresAt) return 'it has expired (tokens last 2 minutes)';
     if (p.tool !== tool) return `it was issued for ${p.tool}, not ${tool}`;
     if (p.argsHash !== argsDigest(args)) return 'the arguments differ from the ones it was issued for';
     if (p.bindHash !== argsDigest({ bind })) {
       return 'what the action would act on changed since the user confirmed it (for example another call is current now)';
     }
+    this.pending.delete(token);
     return undefined;
   }
 

@@ -6,7 +6,7 @@
  * (call, transfer, forward, callback) with rule do_not_call; the refusal names the number asked about and the
  * list, never another entry.
  */
-import { type Stats, unwatchFile, watchFile } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '../config.js';
@@ -30,11 +30,14 @@ interface ListFile {
   list: DncList;
   /** size, mtime and inode of the version loaded. */
   stamp: string;
+  /** A reload waiting for the file to rest. */
   timer?: NodeJS.Timeout | undefined;
-  /** The watchFile listener, to remove exactly it (another app in the process may watch the same file). */
-  listener?: (() => void) | undefined;
+  poll?: NodeJS.Timeout | undefined;
+  polling: boolean;
   loading: boolean;
   again: boolean;
+  /** The file was missing at the last look (said once in the log, not every second). */
+  missing: boolean;
 }
 
 const stampOf = (s: Stats) => `${s.size}:${s.mtimeMs}:${s.ino}`;
@@ -89,7 +92,7 @@ export class DoNotCall implements OutboundRule {
           `${key}: the do-not-call list ${abs} has numbers in national form and safety.dialPolicy.defaultCountry is not set to read them; set it, or write the numbers with + and the country code`,
         );
       }
-      files.push({ label: e.file, abs, csv, column: e.column, list, stamp: stampOf(st), loading: false, again: false });
+      files.push({ label: e.file, abs, csv, column: e.column, list, stamp: stampOf(st), polling: false, loading: false, again: false, missing: false });
       opts.log.info('do-not-call list loaded', { file: e.file, entries: list.size });
     }
     let home: { callingCode: string; nationalPrefix: string | undefined } | undefined;
@@ -132,9 +135,30 @@ export class DoNotCall implements OutboundRule {
     return forms;
   }
 
+  /**
+   * Look at the file every pollMs and compare it with the version loaded. (fs.watchFile compares with its own first
+   * look, taken asynchronously after it starts: a change made in between would never be noticed.)
+   */
   private watch(f: ListFile): void {
-    f.listener = () => this.schedule(f);
-    watchFile(f.abs, { interval: this.pollMs, persistent: false }, f.listener);
+    f.poll = setInterval(() => void this.look(f), this.pollMs);
+    f.poll.unref();
+  }
+
+  private async look(f: ListFile): Promise<void> {
+    if (this.closed || f.polling || f.loading || f.timer) return;
+    f.polling = true;
+    try {
+      const st = await stat(f.abs);
+      f.missing = false;
+      if (stampOf(st) !== f.stamp) this.schedule(f);
+    } catch (e) {
+      if (!f.missing) {
+        f.missing = true;
+        this.log.warn('do-not-call list cannot be read; the last good list stays in force', { file: f.label, error: (e as NodeJS.ErrnoException).code ?? String(e) });
+      }
+    } finally {
+      f.polling = false;
+    }
   }
 
   private schedule(f: ListFile): void {
@@ -197,7 +221,7 @@ export class DoNotCall implements OutboundRule {
   close(): void {
     this.closed = true;
     for (const f of this.files) {
-      if (f.listener) unwatchFile(f.abs, f.listener);
+      clearInterval(f.poll);
       clearTimeout(f.timer);
     }
   }

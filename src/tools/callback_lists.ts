@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CallbackRequest } from '../backends/backend.js';
 import { BackendError, isBackendError } from '../backends/errors.js';
-import { actionOutput, confirmTokenArg, defineTool, numberArg, pbxArg } from './define.js';
+import { actionOutput, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, numberArg, pbxArg } from './define.js';
 
 const ACTIONS = ['import', 'export_tickets'] as const;
 
@@ -49,6 +49,16 @@ const Refused = z.object({
 });
 type Refused = z.infer<typeof Refused>;
 
+/**
+ * The header and the first `limit` rows of a ticket export. XUC's callback CSV has no quoting (its import shows none),
+ * so rows are lines; an RFC 4180 reader would take a lone quote in a comment for the start of a field to the end.
+ */
+function firstLines(text: string, limit: number): { csv: string; rows: number } {
+  const lines = text.split('\n').filter((l) => l.replace(/\r$/, '') !== '');
+  const rows = Math.max(0, lines.length - 1);
+  return { csv: rows > limit ? `${lines.slice(0, limit + 1).join('\n')}\n` : text, rows };
+}
+
 export const callbackLists = defineTool({
   name: 'callback_lists',
   title: 'Contact-centre callback lists',
@@ -70,8 +80,8 @@ export const callbackLists = defineTool({
       .regex(/^[A-Za-z0-9._:-]+$/, 'a callback list uuid')
       .describe('The callback list (its uuid, as the XiVO CCManager shows it)'),
     requests: z.array(Request).min(1).max(MAX_CALLBACK_REQUESTS).optional().describe('import: the callback requests'),
+    limit: limitArg.describe(`export_tickets: at most this many tickets (default ${DEFAULT_LIST_LIMIT}, at most ${MAX_LIST_LIMIT}); \`total\` says how many there are`),
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     action: z.enum(ACTIONS).optional(),
@@ -80,6 +90,7 @@ export const callbackLists = defineTool({
     refused: z.array(Refused).optional().describe('import: the requests not sent, and why'),
     csv: z.string().optional().describe('export_tickets: the tickets as the PBX writes them (CSV)'),
     note: z.string().optional().describe('What the PBX could not take as given (tell the user)'),
+    ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   needs: ['importCallbacks', 'exportCallbackTickets'],
@@ -91,8 +102,15 @@ export const callbackLists = defineTool({
     if (args.action === 'export_tickets') {
       const exp = pbx.op('exportCallbackTickets');
       await ctx.confirm('', { skip: true });
-      const csv = await exp({ listUuid: args.list_uuid }, o);
-      return { ...base, message: `Exported the tickets of callback list ${args.list_uuid} as CSV.`, csv };
+      const limit = args.limit ?? DEFAULT_LIST_LIMIT;
+      const { csv, rows } = firstLines(await exp({ listUuid: args.list_uuid }, o), limit);
+      return {
+        ...base,
+        message: `Exported the tickets of callback list ${args.list_uuid} as CSV.`,
+        csv,
+        total: rows,
+        ...(rows > limit ? { truncated: `the CSV holds the first ${limit} of ${rows} tickets; pass a higher limit (up to ${MAX_LIST_LIMIT}) for more` } : {}),
+      };
     }
     const importOp = pbx.op('importCallbacks');
     if (!args.requests) {
@@ -158,7 +176,7 @@ export const callbackLists = defineTool({
   },
   summarize: (r) => {
     if (r.status !== 'done') return r.message;
-    if (r.action === 'export_tickets') return `Exported ${Math.max(0, (r.csv?.split(/\r?\n/).filter(Boolean).length ?? 1) - 1)} callback tickets as CSV.`;
+    if (r.action === 'export_tickets') return `Exported ${r.total ?? 0} callback tickets as CSV${r.truncated ? ' (cut to the limit)' : ''}.`;
     return `Created ${r.created ?? 0} callback requests; ${r.refused?.length ?? 0} refused.`;
   },
 });

@@ -23,14 +23,15 @@ export function minutes(s: number): string {
   return `${m} min`;
 }
 
-/** "the call between 201 (Alice) and 625 (Giuseppe Test), connected 3 min" */
+/** "the call between 201 (Alice) and 625 (Giuseppe Test) (connected, started 3 min ago)" */
 export function describeCall(c: Call): string {
   const parties = c.participants?.length
     ? `the conference of ${c.participants.map(partyLabel).join(', ')}`
     : `the call between ${partyLabel(c.from)} and ${partyLabel(c.to)}`;
   const state =
     c.state === 'connected'
-      ? `connected ${minutes(c.durationSeconds)}`
+      ? // durationSeconds counts from the start of the call, ringing included: said as such, not as talk time.
+        `connected, started ${minutes(c.durationSeconds)} ago`
       : c.state === 'on_hold'
         ? 'on hold'
         : c.state === 'parked'
@@ -40,7 +41,7 @@ export function describeCall(c: Call): string {
             : c.state === 'unknown'
               ? '' // the PBX does not say (xCALLY rows that only read ACTIVE): nothing to add
               : c.state;
-  return state ? `${parties}, ${state}` : parties;
+  return state ? `${parties} (${state})` : parties;
 }
 
 /**

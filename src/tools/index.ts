@@ -43,3 +43,9 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   qualifyCall,
   callbackLists,
 ];
+
+/**
+ * The tools that ask before they act, as their definitions say (`guarded`): what `safety.confirmTools` may name.
+ * Derived, never listed by hand, so a new guarded tool is confirmed without anyone remembering a list.
+ */
+export const GUARDED_TOOLS: readonly string[] = ALL_TOOLS.filter((t) => t.guarded).map((t) => t.name);

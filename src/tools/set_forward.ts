@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { FORWARD_KINDS, type ForwardKind } from '../backends/model.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, confirmTokenArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
+import { actionOutput, defineTool, numberArg, pbxArg, userArg } from './define.js';
 
 /** "all calls of alice", "the calls alice does not answer", "the calls that reach alice while busy" */
 const which = (kind: ForwardKind, who: string): string =>
   kind === 'unconditional' ? `all calls of ${who}` : kind === 'noanswer' ? `the calls ${who} does not answer` : `the calls that reach ${who} while busy`;
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+const KIND_WORDS: Record<ForwardKind, string> = { unconditional: 'unconditional', noanswer: 'no-answer', busy: 'busy' };
 
 export const setForward = defineTool({
   name: 'set_forward',
@@ -25,7 +27,6 @@ export const setForward = defineTool({
     destination: numberArg.optional().describe('Where calls go: an extension or an outside number'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     kind: z.enum(FORWARD_KINDS).optional(),
@@ -53,7 +54,7 @@ export const setForward = defineTool({
     else await ctx.confirm('', { skip: true });
     await set({ user, kind: args.kind, destination: n?.number, enabled: args.enabled }, { signal: ctx.signal });
     return {
-      message: args.enabled ? `${cap(which(args.kind, who))} now go to ${n!.display}.` : `The ${args.kind} forward of ${who} is off.`,
+      message: args.enabled ? `${cap(which(args.kind, who))} now go to ${n!.display}.` : `The ${KIND_WORDS[args.kind]} forward of ${who} is off.`,
       pbx: pbx.name,
       kind: args.kind,
       enabled: args.enabled,
@@ -61,8 +62,10 @@ export const setForward = defineTool({
       ...(user ? { user } : {}),
     };
   },
-  summarize: (r) =>
-    r.status === 'done'
-      ? `${r.kind} forward ${r.enabled ? `on to ${r.destination ?? ''}` : 'off'}${r.user ? ` for ${r.user}` : ''}.`
-      : r.message,
+  // "Calls that reach alice while busy now go to 202.": numbers and logins only, no PBX text.
+  summarize: (r) => {
+    if (r.status !== 'done' || !r.kind) return r.message;
+    const who = r.user ?? 'the user';
+    return r.enabled ? `${cap(which(r.kind, who))} now go to ${r.destination ?? '?'}.` : `The ${KIND_WORDS[r.kind]} forward of ${who} is off.`;
+  },
 });

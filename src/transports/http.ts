@@ -1,7 +1,13 @@
 /**
  * Streamable HTTP at /mcp with sessions (one McpServer per session), GET /healthz, DNS-rebinding protection
  * (Host and Origin must be ours: 403 otherwise), an optional bearer token (401 without it), a cap on sessions
- * and reaping of idle ones.
+ * with a share per client, and reaping of idle ones.
+ *
+ * Port notes (issue 13, findings 3, 5 and 6), for the move to the v2 SDK: batches are refused before the SDK
+ * sees a body; refusals before authentication go through RefusalLog (never to a client); every session
+ * belongs to a client (`clientOf`) whose share of sessions is bounded here and of subscriptions in
+ * resources/budget.ts; a session is idle when no POST is in flight and none came for the idle time, whatever
+ * GET streams it holds open; /healthz counts sessions only for an authenticated caller.
  */
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,6 +18,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { App } from '../app.js';
 import { createMcpServer, type ServerOptions } from '../server.js';
 import { addSecret } from '../safety/redact.js';
+import { BATCH_REFUSAL } from './batch.js';
+import { RefusalLog } from './refusals.js';
 import { isLoopbackHost } from '../util/net.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
@@ -24,6 +32,8 @@ export interface HttpOptions {
   allowedHosts?: string[];
   allowedOrigins?: string[];
   maxSessions?: number;
+  /** Sessions one client may hold (default: the lesser of 100 and half of maxSessions). */
+  maxSessionsPerClient?: number;
   sessionIdleMinutes?: number;
   path?: string;
   server?: ServerOptions;
@@ -39,8 +49,17 @@ export interface RunningHttp {
 interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
+  /** Who opened it (see clientOf). */
+  client: string;
+  /** When the client last sent a message (a POST); an open GET stream is not activity. */
   lastSeen: number;
+  /** POSTs being answered (a tool call waiting for a person, say): the session is not idle meanwhile. */
   inFlight: number;
+}
+
+/** The default share of one client: no client may hold every session. */
+export function defaultClientShare(maxSessions: number): number {
+  return Math.max(1, Math.min(100, Math.ceil(maxSessions / 2)));
 }
 
 
@@ -105,12 +124,27 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
   }
   const sessions = new Map<string, Session>();
   const maxSessions = opts.maxSessions ?? 2000;
+  const clientShare = Math.min(maxSessions, opts.maxSessionsPerClient ?? defaultClientShare(maxSessions));
   /** Servers created for an initialize that the transport has not yet accepted or refused. */
   let opening = 0;
+  /** Sessions held or opening per client. */
+  const perClient = new Map<string, number>();
+  const countClient = (client: string, by: number) => {
+    const n = (perClient.get(client) ?? 0) + by;
+    if (n > 0) perClient.set(client, n);
+    else perClient.delete(client);
+  };
   const idleMs = (opts.sessionIdleMinutes ?? 30) * 60_000;
   const tokenDigest = opts.token ? digest(opts.token) : undefined;
   let port = opts.port;
   const log = app.log.child({ part: 'http' });
+  const refusals = new RefusalLog(log);
+  /**
+   * Who a request comes from, for the per-client shares: with a token, the token it presented (every request that
+   * gets this far presented the right one); without, the remote address.
+   */
+  const clientOf = (req: IncomingMessage): string =>
+    tokenDigest ? `token:${tokenDigest.subarray(0, 8).toString('hex')}` : `address:${req.socket.remoteAddress ?? '?'}`;
 
   const allowedHosts = () => {
     const names = new Set(LOOPBACK_HOSTS);
@@ -141,11 +175,17 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
         }
       : {};
 
-  const closeSession = async (id: string) => {
+  /** Forget a session (once, whoever notices first: a DELETE, the transport closing, the reaper). */
+  const forget = (id: string): Session | undefined => {
     const s = sessions.get(id);
-    if (!s) return;
+    if (!s) return undefined;
     sessions.delete(id);
-    await s.server.close().catch(() => {});
+    countClient(s.client, -1);
+    return s;
+  };
+  const closeSession = async (id: string) => {
+    const s = forget(id);
+    if (s) await s.server.close().catch(() => {});
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -154,19 +194,24 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     if (req.method !== 'POST') req.resume();
     const host = (req.headers.host ?? '').toLowerCase();
     if (!hostSet.has(host)) {
-      log.warn('refused a request with a foreign Host header', { host });
+      refusals.refused('a foreign Host header', 'host', host);
       return jsonRpcError(res, 403, -32000, 'Forbidden: Host header not allowed');
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !originSet.has(origin)) {
-      log.warn('refused a request with a foreign Origin header', { origin });
+      refusals.refused('a foreign Origin header', 'origin', origin);
       return jsonRpcError(res, 403, -32000, 'Forbidden: Origin not allowed');
     }
     const cors = corsHeaders(origin);
+    const authorized = () => {
+      const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+      return !!tokenDigest && !!m && timingSafeEqual(digest(m[1]!.trim()), tokenDigest);
+    };
     if (url.pathname === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return jsonRpcError(res, 405, -32000, 'Method not allowed', { allow: 'GET' });
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors });
-      res.end(JSON.stringify({ status: 'ok', sessions: sessions.size }));
+      // How busy the server is, only for whoever holds the token.
+      res.end(JSON.stringify(authorized() ? { status: 'ok', sessions: sessions.size } : { status: 'ok' }));
       return;
     }
     if (url.pathname !== path) return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is ${path}`);
@@ -181,9 +226,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       return;
     }
     if (tokenDigest) {
-      const auth = req.headers.authorization ?? '';
-      const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || !timingSafeEqual(digest(m[1]!.trim()), tokenDigest)) {
+      if (!authorized()) {
+        refusals.refused(req.headers.authorization ? 'a wrong bearer token' : 'no bearer token', 'address', req.socket.remoteAddress);
         return jsonRpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <token>', {
           'www-authenticate': 'Bearer realm="telephony-mcp"',
           ...cors,
@@ -206,6 +250,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       } catch {
         return jsonRpcError(res, 400, -32700, 'Parse error: the body is not JSON');
       }
+      // A JSON-RPC batch: refused whole, before the SDK (which would run every message in it) sees it.
+      if (Array.isArray(body)) return jsonRpcError(res, 400, BATCH_REFUSAL.error.code, BATCH_REFUSAL.error.message);
     }
 
     const sid = req.headers['mcp-session-id'];
@@ -213,46 +259,64 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     if (sessionId) {
       const s = sessions.get(sessionId);
       if (!s) return jsonRpcError(res, 404, -32001, 'Session not found: start a new session (initialize)');
-      s.lastSeen = Date.now();
-      s.inFlight++;
-      res.on('close', () => {
-        s.inFlight--;
+      // Only what the client sends keeps a session alive: a GET stream it holds open is not activity, or one
+      // client could keep every session it opened forever.
+      if (req.method === 'POST') {
         s.lastSeen = Date.now();
-      });
+        s.inFlight++;
+        res.on('close', () => {
+          s.inFlight--;
+          s.lastSeen = Date.now();
+        });
+      }
       await s.transport.handleRequest(req, res, body);
       return;
     }
-    if (req.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
+    if (req.method !== 'POST' || !isInitializeRequest(body)) {
       return jsonRpcError(res, 400, -32000, 'Bad request: no mcp-session-id header, and this is not an initialize request');
     }
     // Servers still opening count too: concurrent initializes must not slip past the cap before they register.
+    const client = clientOf(req);
+    if ((perClient.get(client) ?? 0) >= clientShare) {
+      return jsonRpcError(
+        res,
+        503,
+        -32000,
+        `Too many sessions for this client (its share is ${clientShare} of ${maxSessions}); close idle sessions (DELETE) or try later`,
+        { 'retry-after': '5' },
+      );
+    }
     if (sessions.size + opening >= maxSessions) {
       return jsonRpcError(res, 503, -32000, `Too many sessions (limit ${maxSessions}); close idle sessions or try later`, { 'retry-after': '5' });
     }
     opening++;
+    countClient(client, 1);
     let pending = true;
-    // Leaves the opening count once: when the session registers, or when the request ends without one.
-    const settle = () => {
-      if (pending) opening--;
+    // Leaves the opening count once: when the session registers (it stays counted for its client until it is
+    // forgotten), or when the request ends without one (then the client's count is given back too).
+    const settle = (registered: boolean) => {
+      if (!pending) return;
       pending = false;
+      opening--;
+      if (!registered) countClient(client, -1);
     };
-    const server = createMcpServer(app, opts.server);
+    const server = createMcpServer(app, opts.server, client);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        settle();
-        sessions.set(id, { transport, server, lastSeen: Date.now(), inFlight: 0 });
+        settle(true);
+        sessions.set(id, { transport, server, client, lastSeen: Date.now(), inFlight: 0 });
       },
       onsessionclosed: (id) => void closeSession(id),
     });
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId) forget(transport.sessionId);
     };
     try {
       await server.connect(transport);
       await transport.handleRequest(req, res, body);
     } finally {
-      settle();
+      settle(false);
       // The SDK refused the initialize (Accept, Content-Type, a malformed message...): no session holds this
       // server, so nothing else would ever close it and drop its log sink and subscriptions.
       if (!transport.sessionId) await server.close().catch(() => {});
@@ -299,6 +363,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     sessions: () => sessions.size,
     async close() {
       clearInterval(reaper);
+      refusals.stop();
       await Promise.allSettled([...sessions.keys()].map(closeSession));
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

@@ -150,17 +150,22 @@ describe('kalliope end to end: MCP client -> telephony-mcp -> KCTI4 over HTTPS -
 
 describe('telephony-mcp simulate kalliope', () => {
   it('prints a config entry that works against the simulator it runs', async () => {
-    const child = spawn(process.execPath, [CLI, 'simulate', 'kalliope', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'simulate', 'kalliope', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let err = '';
+      let out = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      // The complete config comes on stdout, the rest on stderr.
       const entry = await new Promise<Record<string, unknown>>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no config entry printed:\n${err}`)), 15000);
-        child.stderr!.on('data', (d: Buffer) => {
-          err += d.toString();
-          const m = /^\s*(\{"type":"kalliope".*\})$/m.exec(err);
-          if (m) {
+        const timer = setTimeout(() => reject(new Error(`no config printed:\n${err}`)), 15000);
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          try {
+            const config = JSON.parse(out) as { pbxes: Record<string, Record<string, unknown>> };
             clearTimeout(timer);
-            resolve(JSON.parse(m[1]!) as Record<string, unknown>);
+            resolve(config.pbxes.kalliope!);
+          } catch {
+            // not all of it yet
           }
         });
         child.once('exit', (code) => reject(new Error(`simulator exited with ${code}:\n${err}`)));

@@ -175,9 +175,20 @@ describe('xcally end to end', () => {
 
   it("reads the agent's queues and its own extension (queues, peer)", async () => {
     const queues = JSON.parse(text((await client.readResource({ uri: 'pbx://desk/queues' })).contents[0]));
-    expect(queues).toEqual({ pbx: 'desk', queues: engine.user('alice').queues.map((q) => q.queue) });
+    // The phone bar lists queue names only: who is in them and paused is unknown, and said so.
+    expect(queues).toEqual({
+      pbx: 'desk',
+      queues: engine.user('alice').queues.map((q) => ({ name: q.queue, members: null })),
+      membersNote: expect.stringMatching(/does not report queue members/),
+      total: engine.user('alice').queues.length,
+    });
     const ext = JSON.parse(text((await client.readResource({ uri: 'pbx://desk/extensions' })).contents[0]));
-    expect(ext).toEqual({ pbx: 'desk', extensions: [expect.objectContaining({ number: '201', kind: 'user', online: true })] });
+    expect(ext).toEqual({
+      pbx: 'desk',
+      extensions: [expect.objectContaining({ number: '201', kind: 'user', online: true })],
+      notReported: 'this PBX does not report call forwarding or queue memberships and pauses of its users',
+      total: 1,
+    });
   });
 
   it('turns phone bar refusals into errors naming the PBX and what to do', async () => {

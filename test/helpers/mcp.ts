@@ -13,6 +13,8 @@ import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sd
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 export const REPO = resolve(import.meta.dirname, '../..');
+/** Servers the tests start keep their default state (the audit trail) here, never in the real home directory. */
+export const TEST_STATE_HOME = mkdtempSync(join(tmpdir(), 'tmcp-state-'));
 
 /** A scenario with fast answers, for end-to-end tests that run in real time. */
 export const E2E_SCENARIO = {
@@ -82,7 +84,7 @@ export async function connectStdio(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...(opts.config ? ['--config', opts.config.path] : []), ...(opts.args ?? [])],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_STATE_HOME: TEST_STATE_HOME, ...opts.env },
     cwd: opts.cwd ?? opts.config?.dir ?? REPO,
     stderr: 'pipe',
   });
@@ -109,7 +111,7 @@ export function startHttpServer(
     [CLI, '--transport', 'http', '--port', '0', ...(opts.config ? ['--config', opts.config.path] : []), ...(opts.args ?? [])],
     {
       cwd: opts.cwd ?? opts.config?.dir ?? REPO,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_STATE_HOME: TEST_STATE_HOME, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -1,7 +1,7 @@
 /** The audit trail keeps entries small whatever the arguments: long strings become a hash summary, deep or wide
  * values are cut (L2). */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,17 +67,22 @@ describe('audit entry bounds (L2)', () => {
     expect(readFileSync(file, 'utf8').length).toBeLessThan(20 * 2048);
   });
 
-  it('keeps short values as they are and still masks secrets before summarizing', () => {
+  it('keeps the client\'s values as sent in memory, and masks secrets before summarizing in the file line', async () => {
     addSecret('audit-Secret-77');
-    const { audit } = newAudit();
+    const { audit, file } = newAudit();
     const long = `note: audit-Secret-77 ${'x'.repeat(300)}`;
-    const e = audit.record({ ...base, args: { to: '202', n: 3, ok: true, token: 'abc', list: ['a', 'b'], note: long } });
-    expect(e.args).toMatchObject({ to: '202', n: 3, ok: true, token: '***', list: ['a', 'b'] });
-    const note = (e.args as { note: { sha256: string; chars: number; start: string } }).note;
-    expect(note.start).toBe(`note: *** ${'x'.repeat(29)}…`);
-    expect(note.sha256).toBe(sha256(`note: *** ${'x'.repeat(300)}`)); // the hash of the redacted text
-    expect(JSON.stringify(e)).not.toContain('audit-Secret-77');
-    void audit.close();
+    const e = audit.record({ ...base, args: { to: '202', n: 3, ok: true, token: 'abc', list: ['a', 'b'], note: long, id: 'audit-Secret-77' } });
+    // audit://recent shows a session its own arguments: text equal to a secret is not masked there (no oracle).
+    expect(e.args).toMatchObject({ to: '202', n: 3, ok: true, token: '***', list: ['a', 'b'], id: 'audit-Secret-77' });
+    const note = (e.args as { note: { sha256: string; start: string } }).note;
+    expect(note.sha256).toBe(sha256(long));
+    await audit.close();
+    // The file is the operator's: every registered secret masked, before the long value is cut and hashed.
+    const line = JSON.parse(readFileSync(file, 'utf8').trim()) as { args: { id: string; note: { sha256: string; start: string } } };
+    expect(line.args.id).toBe('***');
+    expect(line.args.note.start).toBe(`note: *** ${'x'.repeat(29)}…`);
+    expect(line.args.note.sha256).toBe(sha256(`note: *** ${'x'.repeat(300)}`));
+    expect(readFileSync(file, 'utf8')).not.toContain('audit-Secret-77');
   });
 
   it('bounds wide arrays and objects, deep nesting, and long top-level fields', () => {
@@ -128,5 +133,18 @@ describe('audit of an unconfirmed import_csv through the runner', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('the default audit location', () => {
+  it('creates the state directory private (0700) and the file 0600, on the first entry', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'xdg-'));
+    const file = join(state, 'telephony-mcp', 'audit.jsonl');
+    const audit = new Audit(file, 10, silentLogger, { makeDir: true });
+    audit.record({ session: 's', tool: 'set_dnd', args: {}, confirmation: 'not_required', outcome: 'done' });
+    await audit.close();
+    expect(statSync(join(state, 'telephony-mcp')).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ tool: 'set_dnd' });
   });
 });

@@ -44,7 +44,7 @@ describe('with a client that declares elicitation', () => {
     const id = connectedCall();
     const r = await tool(client, 'hangup', {});
     expect(r.structured).toMatchObject({ status: 'done', call_id: id });
-    expect(asked).toEqual(['Hang up the call between +390612345678 (Giuseppe Test) and 201 (Alice), connected 3 min? (PBX office)']);
+    expect(asked).toEqual(['Hang up the call between +390612345678 (Giuseppe Test) and 201 (Alice) (connected, started 3 min ago)? (PBX office)']);
     expect(t.sim().engine.listCalls()).toEqual([]);
     expect(t.app.audit.recent().at(-1)).toMatchObject({ tool: 'hangup', confirmation: 'accepted', outcome: 'done', pbx: 'office', user: 'alice' });
   });
@@ -223,7 +223,7 @@ describe('a token holds only for what the person was shown', () => {
 
     await tool(client, 'manage_contacts', { action: 'create', contact: { lastname: 'Rossi' } });
     const wipe = (await tool(client, 'manage_contacts', { action: 'delete_all' })).structured!;
-    expect(wipe.message).toMatch(/Delete all 1 contacts/);
+    expect(wipe.message).toMatch(/Delete all 1 contact of alice\?/);
     await tool(client, 'manage_contacts', { action: 'create', contact: { lastname: 'Bianchi' } });
     expect((await tool(client, 'manage_contacts', { action: 'delete_all', confirm_token: wipe.confirm_token })).text).toMatch(/changed since the user confirmed/);
     expect(e.book('alice').list()).toHaveLength(2);

@@ -100,7 +100,7 @@ describe('hold_call', () => {
     e.answer('alice', c.id);
     const held = await tool('hold_call');
     expect(held.out).toMatchObject({ status: 'done', call_id: c.id, on_hold: true, changed: true });
-    expect(asked).toEqual([expect.stringMatching(/^Put the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\), connected 15 s on hold\?/)]);
+    expect(asked).toEqual([expect.stringMatching(/^Put the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\) \(connected, started 15 s ago\) on hold\?/)]);
     expect(e.call(c.id).state).toBe('on_hold');
     const again = await tool('hold_call', { call_id: c.id, on: true });
     expect(again.out).toMatchObject({ status: 'done', changed: false });
@@ -132,7 +132,7 @@ describe('conference', () => {
     expect(r.isError, r.text).toBe(false);
     expect(r.out).toMatchObject({ status: 'done', call_id: a.id, joined_call_id: placed.out.call_id });
     expect(asked.at(-1)).toMatch(
-      /^Join the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\), on hold with the call between 201 \(Alice\) and 202 \(Bob\), connected .* into a three-way conference\?/,
+      /^Join the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\) \(on hold\) with the call between 201 \(Alice\) and 202 \(Bob\) \(connected, started 1 s ago\) into a three-way conference\?/,
     );
     expect(e.call(a.id).participants?.map((p) => p.number).sort()).toEqual(['+390612345678', '201', '202']);
   });

@@ -26,7 +26,7 @@ describe('core tools on the sim PBX', () => {
     t = await testApp({ safety: OFF });
     const e = t.sim().engine;
     e.inboundCall('+390612345678', '202');
-    expect((await ok('get_active_call', {})).structured).toEqual({ pbx: 'office', user: 'alice', calls: [] });
+    expect((await ok('get_active_call', {})).structured).toEqual({ pbx: 'office', user: 'alice', calls: [], total: 0 });
     expect((await ok('get_active_call', { user: 'bob' })).structured.calls).toHaveLength(1);
     expect((await ok('get_active_call', { user: '202' })).summary).toMatch(/1 active call for 202: .* \+390612345678→202 ringing/);
     await t.close();
@@ -41,6 +41,22 @@ describe('core tools on the sim PBX', () => {
     t = await testApp({ safety: OFF, pbxes: { office: { type: 'sim', scenario: './scenario.json', traffic: false } } });
     const r = await fail('place_call', { to: '202' });
     expect(r.message).toMatch(/none was named.*Pass `user`, or set `defaultUser` for PBX office/);
+  });
+
+  it('place_call dials the number the person confirmed, however it was written (national form too)', async () => {
+    t = await testApp();
+    for (const [typed, e164, shown] of [
+      ['06 1234 5678', '+390612345678', '+39 06 1234 5678'],
+      ['347 123 4567', '+393471234567', '+39 347 123 4567'],
+      ['0039 06 1234 5678', '+390612345678', '+39 06 1234 5678'],
+    ] as const) {
+      const asked = await ok('place_call', { to: typed });
+      expect(asked.structured).toMatchObject({ status: 'confirmation_required' });
+      expect(asked.structured.message).toContain(`Call ${shown} (Italy,`);
+      const r = await ok('place_call', { to: typed, confirm_token: asked.structured.confirm_token });
+      expect(r.structured).toMatchObject({ status: 'done', to: e164, call: { to: { number: e164 } } });
+      await ok('hangup', { call_id: r.structured.call_id, confirm_token: (await ok('hangup', { call_id: r.structured.call_id })).structured.confirm_token });
+    }
   });
 
   it('transfer attended: holds, consults, and says how it completes', async () => {
@@ -90,7 +106,42 @@ describe('core tools on the sim PBX', () => {
     t = await testApp({ safety: OFF });
     t.sim().engine.inboundCall('+390612345678', '600');
     expect((await ok('list_queue', { queue: 'support' })).structured).toMatchObject({ pbx: 'office', queue: 'support', waitingCount: 1 });
-    expect((await fail('list_queue', { queue: 'nope' })).message).toBe('PBX `office` (sim): no queue named nope.');
+    expect((await fail('list_queue', { queue: 'nope' })).message).toBe('PBX `office` (sim): no queue named nope. The queues of this PBX: support, sales.');
+  });
+
+  it('list_queue with a mistyped queue names the queues that exist and the closest one', async () => {
+    t = await testApp({ safety: OFF });
+    const r = await fail('list_queue', { queue: 'Sales-typo' });
+    expect(r.message).toBe('PBX `office` (sim): no queue named Sales-typo. Did you mean "sales"? The queues of this PBX: support, sales.');
+    expect(r.error.kind).toBe('not_found');
+  });
+
+  it('list_queue shows the agents of a queue and who is paused, with the reason', async () => {
+    t = await testApp({ safety: OFF });
+    await ok('pause_queues', { paused: true, queues: ['sales'], reason: 'lunch' });
+    t.sim().engine.inboundCall('+390612345678', '201');
+    t.clock.advance(1000);
+    const r = await ok('list_queue', { queue: 'sales' });
+    expect(r.structured.members).toEqual([
+      { user: 'dave', number: '204', name: 'Dave', paused: false, state: 'available' },
+      { user: 'alice', number: '201', name: 'Alice', paused: true, reason: 'lunch', state: 'on_call' },
+    ]);
+    expect(r.summary).toBe('Queue sales: 0 waiting, 2 agents (1 paused).');
+  });
+
+  it('list_queue says when a PBX cannot tell the members: null with a note, not an empty list', async () => {
+    t = await testApp({ safety: OFF });
+    const countsOnly: Backend = {
+      name: 'desk',
+      type: 'fake',
+      userModel: 'self',
+      capabilities: new Set(['listQueue']),
+      listQueue: (a) => Promise.resolve({ queue: a.queue, waitingCount: 2, calls: [] }),
+      close: () => Promise.resolve(),
+    };
+    (t.app.runner as unknown as { deps: { pbxes: PbxRouter } }).deps.pbxes = new PbxRouter([t.sim(), countsOnly], 'office');
+    const r = await ok('list_queue', { queue: 'Sales', pbx: 'desk' });
+    expect(r.structured).toMatchObject({ waitingCount: 2, members: null, membersNote: expect.stringMatching(/does not report queue members/) });
   });
 
   it('a PBX that cannot do an operation says what it can do', async () => {
@@ -112,5 +163,53 @@ describe('core tools on the sim PBX', () => {
     expect(r.error.kind).toBe('unsupported');
     const other = await fail('set_dnd', { enabled: true, pbx: 'desk', user: 'bob' });
     expect(other.message).toMatch(/acts only as its own login \(agent7\), so it cannot act for bob/);
+  });
+});
+
+describe('one-line summaries read as sentences', () => {
+  it('manage_contacts: counts agree with their nouns, actions are said as done', async () => {
+    t = await testApp({ safety: OFF });
+    const csv = 'firstname,lastname,number\nGino,Rossi,+390612345670\n,,\n,,\n';
+    expect((await ok('manage_contacts', { action: 'import_csv', csv })).summary).toBe('Imported 1 contact; 2 lines failed.');
+    const created = await ok('manage_contacts', { action: 'create', contact: { lastname: 'Neri' } });
+    const id = (created.structured.contact as { id: string }).id;
+    expect(created.summary).toBe(`Created contact ${id}.`);
+    expect((await ok('manage_contacts', { action: 'update', id, contact: { company: 'Neri Srl' } })).summary).toBe(`Updated contact ${id}.`);
+    expect((await ok('manage_contacts', { action: 'list' })).summary).toBe('2 contacts.');
+    expect((await ok('manage_contacts', { action: 'delete', id })).summary).toBe('Deleted the contact.');
+    expect((await ok('manage_contacts', { action: 'delete_all' })).summary).toBe('Deleted all 1 contact.');
+    expect((await ok('manage_contacts', { action: 'export_csv' })).summary).toBe('Exported 0 contacts as CSV.');
+  });
+
+  it('set_forward says where the calls now go', async () => {
+    t = await testApp({ safety: OFF });
+    expect((await ok('set_forward', { kind: 'busy', enabled: true, destination: '202' })).summary).toBe('The calls that reach alice while busy now go to 202.');
+    expect((await ok('set_forward', { kind: 'noanswer', enabled: false })).summary).toBe('The no-answer forward of alice is off.');
+  });
+
+  it('a call in a confirmation says its time as time since the call started', async () => {
+    t = await testApp();
+    const e = t.sim().engine;
+    e.inboundCall('+390612345678', '201');
+    t.clock.advance(8000);
+    expect((await ok('hangup', {})).structured.message).toMatch(
+      /^Confirmation needed: Hang up the call between \+390612345678 \(Giuseppe Test\) and 201 \(Alice\) \(connected, started 8 s ago\)\?/,
+    );
+  });
+});
+
+describe('queue agents in the demo', () => {
+  it('an agent whose phone rings with a queue call is ringing, not on a call', async () => {
+    t = await testApp({ safety: OFF });
+    const e = t.sim().engine;
+    e.inboundCall('+390612345678', '601');
+    const r = await ok('list_queue', { queue: 'sales' });
+    expect((r.structured.members as { user: string; state: string }[]).map((m) => [m.user, m.state])).toEqual([
+      ['dave', 'ringing'],
+      ['alice', 'available'],
+    ]);
+    t.clock.advance(5_000);
+    e.answer('dave');
+    expect((await ok('list_queue', { queue: 'sales' })).structured.members).toMatchObject([{ user: 'dave', state: 'on_call' }, { user: 'alice' }]);
   });
 });

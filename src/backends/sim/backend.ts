@@ -56,6 +56,7 @@ export class SimBackend implements Backend {
   readonly type = 'sim';
   readonly userModel = 'many' as const;
   readonly capabilities: ReadonlySet<Capability> = new Set(SIM_CAPABILITIES);
+  readonly listsQueueMembers = true;
   readonly contacts: ContactStore;
   private readonly favorites: FavoritesStore;
   private readonly notes = new NotesStore();

@@ -7,7 +7,7 @@
  * Every public method runs as one operation: the changes it makes are announced once, at its end.
  */
 import { EventEmitter } from 'node:events';
-import type { Call, CallState, Extension, ForwardKind, HistoryEntry, Party, QueueCall, QueueStatus } from '../model.js';
+import type { Call, CallState, Extension, ForwardKind, HistoryEntry, Party, QueueCall, QueueMember, QueueStatus } from '../model.js';
 import type { Change } from '../backend.js';
 import { type Clock, systemClock } from './clock.js';
 import { ContactBook } from './contacts.js';
@@ -69,6 +69,9 @@ interface CallRec {
   /** Queue members that did not answer this offer round. */
   declined?: Set<string> | undefined;
   timer?: unknown;
+  /** Demo traffic: the outside caller hangs up by itself (gives up waiting, or ends the conversation). */
+  demo?: boolean | undefined;
+  /** When a demo caller hangs up. */
   talkTimer?: unknown;
 }
 
@@ -195,6 +198,11 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
   private touchCall(rec: CallRec): void {
     this.touch({ topic: 'calls' });
     if (rec.queue) this.touch({ topic: 'queue', queue: rec.queue });
+    // A queue shows whether each of its agents is on a call.
+    for (const p of rec.participants ?? [rec.from, rec.to]) {
+      if (!p.user) continue;
+      for (const q of this.queues.values()) if (q.members.includes(p.user)) this.touch({ topic: 'queue', queue: q.name });
+    }
   }
 
   private later(fn: () => void, ms: number): unknown {
@@ -272,6 +280,8 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
       kind: 'user',
       online: u.online,
       dnd: u.dnd,
+      forward: { ...u.forward },
+      queues: this.userView(u).queues.map((q) => ({ queue: q.queue, paused: q.paused, ...(q.reason ? { reason: q.reason } : {}) })),
     }));
     const queues: Extension[] = [...this.queues.values()].map((q) => ({
       id: `queue:${q.name}`,
@@ -463,16 +473,46 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
     this.touchCall(rec);
     const { mode, afterMs } = this.answerModeOf(rec.to);
     const timeout = rec.queue && rec.agent ? Math.min(QUEUE_OFFER_MS, this.ringTimeoutMs) : this.ringTimeoutMs;
-    if (mode === 'auto' && afterMs < timeout) rec.timer = this.later(() => this.connect(rec), afterMs);
+    const ringing = this.clock.now();
+    // A person already talking does not pick up by themselves: the call waits (call waiting) until answered or the
+    // ring timeout, also when they started talking while it rang.
+    const autoAnswer = () => {
+      const callee = rec.to.user;
+      if (callee !== undefined && this.talking(callee, rec)) {
+        rec.timer = this.later(() => this.noAnswer(rec), timeout - (this.clock.now() - ringing));
+      } else this.connect(rec);
+    };
+    if (mode === 'auto' && afterMs < timeout) rec.timer = this.later(autoAnswer, afterMs);
     else rec.timer = this.later(() => this.noAnswer(rec), timeout);
+  }
+
+  /** Whether `uid` is in a conversation (a connected call other than `except`), or dialling out. */
+  private talking(uid: string, except?: CallRec): boolean {
+    for (const c of this.calls.values()) {
+      if (c === except || !this.involves(c, uid)) continue;
+      if (c.state === 'connected' || ((c.state === 'dialing' || c.state === 'ringing') && c.from.user === uid)) return true;
+    }
+    return false;
+  }
+
+  /** Put every connected call of `uid` but `except` on hold: a phone holds the call in progress to take another. */
+  private holdOthers(uid: string, except?: CallRec): void {
+    for (const c of this.calls.values()) {
+      if (c === except || c.state !== 'connected' || !this.involves(c, uid)) continue;
+      c.state = 'on_hold';
+      c.heldBy = uid;
+      this.touchCall(c);
+    }
   }
 
   private connect(rec: CallRec): void {
     this.clearTimer(rec);
     if (!this.calls.has(rec.id)) return;
+    for (const p of rec.participants ?? [rec.from, rec.to]) if (p.user) this.holdOthers(p.user, rec);
     rec.state = 'connected';
     rec.answeredAt ??= this.clock.now();
     this.touchCall(rec);
+    if (rec.demo) this.hangUpLater(rec, 30_000 + this.nextRand(210_000));
   }
 
   private noAnswer(rec: CallRec): void {
@@ -528,6 +568,7 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
   private end(rec: CallRec): void {
     this.clearTimer(rec);
     if (rec.talkTimer !== undefined) this.clock.clearTimeout(rec.talkTimer);
+    rec.talkTimer = undefined;
     if (!this.calls.delete(rec.id)) return;
     if (rec.parkedSlot) {
       this.slots.delete(rec.parkedSlot);
@@ -580,7 +621,11 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
       if (!u.online) throw new EngineError('conflict', `${this.label(u)} has no phone online to call from`);
       const target = this.resolve(to);
       if (target.kind === 'user' && target.user === u.id) throw new EngineError('invalid', `${this.label(u)} cannot call itself`);
-      if (target.kind === 'park') return this.view(this.retrieve(u, target.number));
+      if (target.kind === 'park') {
+        const picked = this.retrieve(u, target.number);
+        this.holdOthers(u.id, picked);
+        return this.view(picked);
+      }
       const rec = this.createCall({ kind: 'user', number: u.extension, name: u.name, user: u.id }, target);
       try {
         this.route(rec, target);
@@ -591,6 +636,8 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
         }
         throw e;
       }
+      // Dialling out holds the conversation in progress, as a phone does.
+      this.holdOthers(u.id, rec);
       return this.view(rec);
     });
   }
@@ -681,6 +728,7 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
         throw new EngineError('conflict', `call ${rec.id} is ${rec.state}: only a connected call can be held`);
       }
       const hold = on ?? rec.state === 'connected';
+      if (!hold) this.holdOthers(u.id, rec);
       rec.state = hold ? 'on_hold' : 'connected';
       rec.heldBy = hold ? u.id : undefined;
       this.touchCall(rec);
@@ -1022,11 +1070,18 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
         } satisfies QueueCall;
       });
     const waiting = calls.filter((c) => c.status === 'waiting');
+    const members = q.members.map((m): QueueMember => {
+      const u = this.users.get(m)!;
+      const reason = q.paused.get(m);
+      const state = !u.online ? 'offline' : u.dnd ? 'dnd' : this.talking(m) ? 'on_call' : this.isBusy(m) ? 'ringing' : 'available';
+      return { user: u.id, number: u.extension, ...(u.name ? { name: u.name } : {}), paused: q.paused.has(m), ...(reason ? { reason } : {}), state };
+    });
     return {
       queue: q.name,
       waitingCount: waiting.length,
       ...(waiting[0]?.enteredAt ? { oldestArrival: waiting[0].enteredAt } : {}),
       calls,
+      members,
     };
   }
 
@@ -1062,26 +1117,61 @@ export class PbxEngine extends EventEmitter<{ change: [Change] }> {
 
   // ---------------------------------------------------------------- demo traffic
 
-  /** Start the scenario's demo traffic, if any. */
+  /**
+   * Start the scenario's demo traffic, if any: outside callers ring its numbers at irregular intervals averaging
+   * `everyMs`, at most `maxConcurrent` at a time, each from a caller not already on the phone. A caller hangs up by
+   * themselves: after a conversation of half a minute to four minutes, or after waiting one to three minutes
+   * unanswered. The scenario's own calls from outside are such callers too, so the office never fills up for good.
+   */
   start(): void {
     const t = this.scenario.traffic;
     if (!t || this.trafficTimer !== undefined || !this.externals.size) return;
+    this.op(() => {
+      for (const rec of this.calls.values()) if (rec.from.kind === 'external') this.makeDemo(rec);
+    });
+    const callers = t.from ? t.from.map(normalizeDialString) : [...this.externals.keys()];
+    const next = () => {
+      // Irregular like real arrivals: between half and one and a half times the average interval.
+      this.trafficTimer = this.later(tick, Math.round(t.everyMs * (0.5 + this.nextRand(1001) / 1000)));
+    };
     const tick = () => {
-      this.trafficTimer = this.later(tick, t.everyMs);
-      const inbound = [...this.calls.values()].filter((c) => c.from.kind === 'external').length;
-      if (inbound >= t.maxConcurrent) return;
-      const externals = [...this.externals.values()];
-      const from = externals[this.nextRand(externals.length)]!;
+      next();
+      const active = [...this.calls.values()].filter((c) => c.demo).length;
+      if (active >= t.maxConcurrent) return;
+      const onPhone = new Set([...this.calls.values()].flatMap((c) => [c.from, c.to].filter((p) => p.kind === 'external').map((p) => normalizeDialString(p.number))));
+      const free = callers.filter((n) => !onPhone.has(n));
+      if (!free.length) return;
+      const from = free[this.nextRand(free.length)]!;
       const to = t.to[this.nextRand(t.to.length)]!;
       try {
-        const v = this.inboundCall(from.number, to);
+        const v = this.inboundCall(from, to);
         const rec = this.calls.get(v.id);
-        if (rec) rec.talkTimer = this.later(() => this.end(rec), 60_000 + this.nextRand(120_000));
+        if (rec) this.makeDemo(rec);
       } catch {
         // busy or DND: the demo caller simply gives up
       }
     };
-    this.trafficTimer = this.later(tick, t.everyMs);
+    next();
+  }
+
+  /** An outside caller of the demo: hangs up after waiting a while unanswered, or talking a while once answered. */
+  private makeDemo(rec: CallRec): void {
+    rec.demo = true;
+    if (rec.state === 'connected') {
+      const talked = rec.answeredAt !== undefined ? this.clock.now() - rec.answeredAt : 0;
+      this.hangUpLater(rec, Math.max(30_000, 30_000 + this.nextRand(210_000) - talked));
+    } else {
+      const waited = this.clock.now() - rec.startedAt;
+      this.hangUpLater(rec, Math.max(15_000, 60_000 + this.nextRand(120_000) - waited));
+    }
+  }
+
+  private hangUpLater(rec: CallRec, ms: number): void {
+    if (rec.talkTimer !== undefined) this.clock.clearTimeout(rec.talkTimer);
+    rec.talkTimer = this.later(() => {
+      rec.talkTimer = undefined;
+      this.end(rec);
+    }, ms);
   }
 
   private nextRand(n: number): number {

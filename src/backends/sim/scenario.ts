@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ContactFields, HistoryEntry } from '../model.js';
+import { parseJsonText } from '../../util/json.js';
 
 const number = z.string().regex(/^\+?[0-9*#]{1,20}$/, 'a phone number or extension: digits, optional leading +');
 const answerMode = z.enum(['auto', 'manual', 'never', 'busy']);
@@ -63,11 +64,15 @@ export const Scenario = z.strictObject({
   contacts: z.record(z.string(), z.array(ContactFields)).default({}),
   history: z.record(z.string(), z.array(HistoryEntry)).default({}),
   calls: z.array(ScenarioCall).default([]),
-  /** Demo traffic: an inbound call from a random external to one of `to` every `everyMs`. */
+  /**
+   * Demo traffic: inbound calls to one of `to` about every `everyMs` (irregularly), from one of `from` (default: every
+   * external), at most `maxConcurrent` at a time; demo callers hang up by themselves.
+   */
   traffic: z
     .strictObject({
       everyMs: z.number().int().min(1000),
       to: z.array(number).min(1),
+      from: z.array(number).min(1).optional(),
       maxConcurrent: z.number().int().positive().default(3),
     })
     .optional(),
@@ -114,6 +119,15 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
   }
   for (const e of s.externals) claim(e.number, `external ${e.name ?? e.number}`);
   for (let i = 0; i < s.parking.slots; i++) claim(String(s.parking.firstSlot + i), 'the parking lot');
+  for (const n of s.traffic?.from ?? []) {
+    if (!s.externals.some((e) => e.number === n)) throw new Error(`${source}: traffic.from names ${n}, which is not one of the externals`);
+  }
+  for (const n of s.traffic?.to ?? []) {
+    const what = numbers.get(n);
+    if (!what || what.startsWith('external') || what === 'the parking lot') {
+      throw new Error(`${source}: traffic.to names ${n}, which is not a user or queue of the scenario`);
+    }
+  }
   for (const u of [...Object.keys(s.contacts), ...Object.keys(s.history)]) {
     if (!users.has(u)) throw new Error(`${source}: contacts or history given for unknown user ${u}`);
   }
@@ -129,7 +143,7 @@ export function loadScenario(path: string): Scenario {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch (e) {
     throw new Error(`scenario file ${path} is not valid JSON: ${(e as Error).message}`);
   }

@@ -274,6 +274,10 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
       defaultUser: engine.listUsers()[0]?.id,
       timeZone: st.timeZone,
     },
+    // Contacts and qualifications need a CTI user: the same XUC as a second PBX entry.
+    moreConfig: {
+      'xivo-cti': { type: 'xivo', url: server.url, login: engine.listUsers()[0]?.id, password: ctiPassword, userType: 'cti', timeZone: st.timeZone },
+    },
     expireTokens: () => {
       for (const t of issued) expired.add(t);
     },

@@ -358,7 +358,7 @@ describe('config', () => {
     expect(() => parse({ channels: [] })).toThrow(/channels: list the channels/);
     expect(() => parse({ insecureTls: true })).toThrow(/insecureTls: allowed only for a loopback url/);
     expect(() => parse({ url: 'ftp://pbx.example' })).toThrow(/url/);
-    expect(() => parse({ bogus: 1 })).toThrow(/Unrecognized key: "bogus"/);
+    expect(() => parse({ bogus: 1 })).toThrow(/pbxes\.office\.bogus: unknown key; the keys here are type, defaultUser/);
   });
 
   it('refuses a defaultUser without a channel, and a caFile it cannot read', async () => {

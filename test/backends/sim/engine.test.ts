@@ -221,6 +221,8 @@ describe('parking', () => {
       e.inboundCall(from, i < 2 ? '201' : '204'),
     );
     clock.advance(1000);
+    // Alice is talking on the first call, so the second waits for her to answer it (and hold the first).
+    e.answer('alice', calls[1]!.id);
     for (const id of [calls[2]!.id, calls[3]!.id]) e.answer('dave', id);
     expect(e.park(calls[0]!.id, '703', 'alice')).toBe('703');
     expect(codeOf(() => e.park(calls[1]!.id, '703', 'alice'))).toBe('conflict');

@@ -118,6 +118,7 @@ describe('every action on the wire', () => {
       expect(ACTIONS[name].happened(), name).toBe(true);
       expect(sent(name), name).toHaveLength(1);
     }
+    h.engine.listCalls().forEach((x) => h.engine.hangup(undefined, x.id));
     h.sim.server.resetStats();
     h.engine.listCalls().forEach((x) => h.engine.hangup(undefined, x.id));
     const c = inbound();
@@ -386,8 +387,10 @@ describe('transfers act on the active call, with a phone bar that says HOLD, RIN
     const a = heldAndConnected();
     const e = await expectBackendError(b.transferBlind({ callId: a.id, to: unsafeDialable('203') }), ['conflict']);
     expect(e.message).toMatch(/is on_hold, and the phone bar transfers only its active/);
+    // Resuming A holds the call to 202, as a phone does: now that one is not the connected call.
     h.engine.hold('alice', a.id, false);
-    await expectBackendError(b.transferAttended({ callId: a.id, to: unsafeDialable('203') }), ['conflict']);
+    const other = h.engine.listCalls('alice').find((c) => c.id !== a.id)!;
+    await expectBackendError(b.transferAttended({ callId: other.id, to: unsafeDialable('203') }), ['conflict']);
     expect(sent('transfer')).toHaveLength(0);
     expect(sent('atxfer')).toHaveLength(0);
   });

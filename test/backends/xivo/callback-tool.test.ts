@@ -118,6 +118,17 @@ describe('callback_lists import', () => {
     expect(o).toMatchObject({ ok: true, structured: { status: 'done', csv: expect.stringContaining('+390612345678|') } });
   });
 
+  it('export_tickets hands the model at most `limit` tickets, says how many there are, and counts rows as lines', async () => {
+    await run({ action: 'import', list_uuid: list, requests: [1, 2, 3].map((i) => ({ phone_number: `+39 06 1234 567${i}`, description: `said "call me at 5 ${i}` })) });
+    r.sim.processCallbacks(list);
+    const o = await run({ action: 'export_tickets', list_uuid: list, limit: 2 });
+    if (!o.ok) throw new Error(o.message);
+    const s = o.structured as { csv: string; total: number; truncated?: string };
+    expect(s.total).toBeGreaterThanOrEqual(3);
+    expect(s.csv.split('\n').filter(Boolean)).toHaveLength(3);
+    expect(s.truncated).toMatch(/^the CSV holds the first 2 of \d+ tickets; pass a higher limit/);
+  });
+
   it('is routed only to a web-service XUC entry', async () => {
     const o = await run({ pbx: 'xcti', action: 'export_tickets', list_uuid: list });
     expect(o).toMatchObject({ ok: false, error: { kind: 'unsupported' } });
