@@ -1,7 +1,8 @@
 /**
- * callback_lists through the runner (in-process app, real HTTP to the XUC simulator): every number of an import
- * passes the dial policy before anyone is asked or anything is sent, the confirmation names how many requests
- * will be created and which lines are refused and why, and only the valid requests reach XUC.
+ * The outbound rules on XiVO's paths, through the runner (in-process app, real HTTP to the XUC simulator): queue
+ * dials meet the do-not-call list and the calling hours before XUC is asked; every number of a callback import
+ * passes the dial policy before anyone is asked or anything is sent, the confirmation names how many requests will
+ * be created and which lines are refused and why, and only the valid requests reach XUC.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ToolOutcome } from '../../../src/tools/runner.js';
 import { env, testApp, type TestApp } from '../../helpers/app.js';
 import { CTI_PASSWORD, rig, WS, type XivoRig } from './harness.js';
+
+/** "HH:MM" in Rome, `minutes` from now. */
+const romeIn = (minutes: number) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(Date.now() + minutes * 60_000);
+const CLOSED = `${romeIn(120)}-${romeIn(180)}`;
 
 let r: XivoRig;
 let t: TestApp;
@@ -27,8 +33,8 @@ beforeAll(async () => {
       xws: { type: 'xivo', url: r.sim.server.url, login: WS.login, password: WS.password, defaultUser: 'alice' },
       xcti: { type: 'xivo', url: r.sim.server.url, login: 'alice', password: CTI_PASSWORD, userType: 'cti' },
     },
-    // Calling hours that never hold: a callback is scheduled, nobody is rung now, so they do not apply.
-    safety: { dialPolicy: { defaultCountry: 'IT', doNotCall: join(dir, 'dnc.txt'), callingHours: { default: { hours: '00:00-24:00', days: ['sun'] }, IT: '03:00-03:01' } } },
+    // Calling hours closed now: a callback is scheduled, nobody is rung now, so they do not apply to an import.
+    safety: { dialPolicy: { defaultCountry: 'IT', doNotCall: join(dir, 'dnc.txt'), callingHours: { IT: CLOSED } } },
   });
 });
 afterAll(async () => {
@@ -50,6 +56,26 @@ function tokenOf(o: ToolOutcome): string {
   return o.structured.confirm_token as string;
 }
 const imports = () => r.sim.server.log.filter((q) => q.path.endsWith('/callback_lists/callback_requests/csv'));
+
+describe('queue dials', () => {
+  const dial = (args: Record<string, unknown>) => t.app.runner.run(t.app.tools.find((x) => x.name === 'place_call')!, { pbx: 'xws', ...args }, env({ elicit: async () => ({ answer: 'accept', confirm: true }) }));
+  const dials = () => r.sim.server.log.filter((q) => q.path.includes('/dial/'));
+
+  it('refuse a listed number or a closed window, from or into a queue, before XUC is asked', async () => {
+    for (const args of [
+      { to: '+39 02 8765 4321', from_queue_id: 1 },
+      { to: '+39 347 000 1111', to_queue: 'support', caller_id: '+39 06 0000 0000' },
+    ]) {
+      const o = await dial(args);
+      expect(o.ok ? o.structured : o.message).toMatch(/^PBX `xws` \(xivo\): Refused by the dial policy \(rule: do_not_call\)/);
+    }
+    const closed = await dial({ to: '+39 06 1234 5678', from_queue_id: 1 });
+    expect(closed.ok ? closed.structured : closed.message).toMatch(
+      new RegExp(`rule: calling_hours\\): It is \\d\\d:\\d\\d in Rome; calls to Italy are allowed from ${romeIn(120)}( tomorrow)?\\.`),
+    );
+    expect(dials()).toEqual([]);
+  });
+});
 
 describe('callback_lists import', () => {
   it('sends only the requests whose numbers pass the dial policy, and the confirmation names the rest', async () => {
