@@ -54,7 +54,7 @@ export class DoNotCall implements OutboundRule {
 
   private constructor(
     private readonly files: ListFile[],
-    /** defaultCountry's calling code and national prefix, when some list has national entries. */
+    /** defaultCountry's calling code and national prefix (to match national entries), when it is set. */
     private readonly home: { callingCode: string; nationalPrefix: string | undefined } | undefined,
     private readonly log: Logger,
     private readonly pollMs: number,
