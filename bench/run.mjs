@@ -10,6 +10,7 @@ import { coldstart, coldstartModern } from './coldstart.mjs';
 import { memory } from './memory.mjs';
 import { vendors } from './vendors.mjs';
 import { soak } from './soak.mjs';
+import { dnc } from './dnc.mjs';
 
 const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
@@ -29,6 +30,7 @@ await run('coldstart', () => coldstart());
 await run('coldstart', () => coldstartModern());
 await run('memory', () => memory());
 await run('soak', () => soak());
+await run('dnc', () => dnc());
 
 const table = (t) =>
   [`### ${t.title}`, '', `| ${t.header.join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.join(' | ')} |`), ...(t.note ? ['', t.note] : []), ''].join('\n');
@@ -36,7 +38,7 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const md = [
   '# Benchmark results',
   '',
-  `Command: \`npm run bench\` (or \`node bench/run.mjs [latency|vendors|throughput|coldstart|memory|soak]\` after \`npm run build\`).`,
+  `Command: \`npm run bench\` (or \`node bench/run.mjs [latency|vendors|throughput|coldstart|memory|soak|dnc]\` after \`npm run build\`).`,
   `Run: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}.`,
   'Each measurement runs its floor in the same run; rounds alternate where noise could favour one side. Compare the',
   'ratios: absolute times move with the machine.',

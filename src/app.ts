@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { type ClaimStore, MemoryClaimStore } from './safety/claims.js';
 import { Confirmations, type Sealer, stateSecret } from './safety/confirm.js';
 import { CallLimiter } from './safety/limits.js';
+import { createOutboundRules } from './safety/outbound.js';
 import { DialPolicy } from './safety/policy.js';
-import { addSecret, addSecretsFrom } from './safety/redact.js';
+import { MIN_MASKED_LENGTH, WARN_SECRET_LENGTH, addSecret, addSecretsFrom } from './safety/redact.js';
 import type { ResourceDef } from './resources/define.js';
 import { PBX_RESOURCES } from './resources/pbx.js';
 import { ResourceWatcher } from './resources/watch.js';
@@ -56,15 +57,32 @@ export function offeredTools(tools: readonly AnyTool[], pbxes: PbxRouter, readOn
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
-  addSecretsFrom(config);
-  // Named bearer tokens sit under the clients' names, which do not look like secret keys.
+  const short = addSecretsFrom(config);
+  // Named bearer tokens sit under the clients' names, which do not look like secret keys (at least 16 characters).
   for (const token of Object.values(config.http.tokens)) addSecret(token);
   const logs = opts.logs ?? new LogHub({ level: config.log.level, format: config.log.format });
   const log = logs.logger();
+  for (const { key, length } of short) {
+    // Named by its key, never shown. telephony-mcp never writes a secret itself (it only sends it to the PBX), but a
+    // PBX may echo one into an error, and a short one cannot be searched for without masking ordinary text too.
+    log.warn(
+      length < MIN_MASKED_LENGTH
+        ? `a secret in the config is shorter than ${MIN_MASKED_LENGTH} characters, too short to search for: it is not masked if a PBX echoes it into an error or a log line. Use a longer one where the PBX allows it.`
+        : `a secret in the config is shorter than ${WARN_SECRET_LENGTH} characters: logs and audit lines mask it, and any other text equal to it (an extension number, say). Use a longer one where the PBX allows it.`,
+      { key },
+    );
+  }
   const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });
   const pbxes = new PbxRouter(backends, config.defaultPbx, config.pbxes as Record<string, { ownedNumbers?: string[]; label?: string }>);
   const audit = new Audit(auditFile(config), config.audit.recent, log.child({ part: 'audit' }), { makeDir: config.audit.file === undefined });
-  const policy = new DialPolicy(config.safety.dialPolicy);
+  let outbound;
+  try {
+    outbound = await createOutboundRules(config.safety.dialPolicy, { baseDir: config.baseDir, log: log.child({ part: 'dial-policy' }), now: opts.now });
+  } catch (e) {
+    await Promise.allSettled([pbxes.close(), audit.close()]);
+    throw e;
+  }
+  const policy = new DialPolicy(config.safety.dialPolicy, outbound.rules);
   if (!config.readOnly && !config.safety.dialPolicy.defaultCountry && Object.values(config.pbxes).some((p) => p.type !== 'sim')) {
     log.warn(
       'safety.dialPolicy.defaultCountry is not set: national numbers are refused, and short numbers that are emergency numbers in some country need confirmation. Set it to the PBX\'s country (e.g. "IT"; TELEPHONY_MCP_DEFAULT_COUNTRY for the bundle).',
@@ -110,6 +128,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       if (closed) return;
       closed = true;
       watcher.close();
+      outbound.close();
       await pbxes.close();
       await audit.close();
     },

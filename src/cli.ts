@@ -174,6 +174,7 @@ async function serve(argv: string[]): Promise<void> {
         allowedHosts: config.http.allowedHosts,
         allowedOrigins: config.http.allowedOrigins,
         maxSessions: config.http.maxSessions,
+        maxSessionsPerClient: config.http.maxSessionsPerClient,
         sessionIdleMinutes: config.http.sessionIdleMinutes,
       });
     } catch (e) {

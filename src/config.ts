@@ -8,6 +8,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.js';
 import { LEVELS } from './log.js';
+import { CallingHoursConfig, DoNotCallConfig } from './safety/outbound-config.js';
+import { GUARDED_TOOLS } from './tools/index.js';
 import { closest } from './util/closest.js';
 import { JsonSyntaxError, parseJsonText } from './util/json.js';
 import { keysOf } from './util/schema-keys.js';
@@ -76,24 +78,11 @@ export const DialPolicyConfig = z.strictObject({
     .default([])
     .describe('Numbers that place_call may dial without confirmation (internal extensions are exempt by default)'),
   confirmInternal: z.boolean().default(false).describe('Also confirm calls to internal extensions'),
+  // Outbound rules (safety/outbound.ts): checked after the ones above.
+  callingHours: CallingHoursConfig.optional(),
+  doNotCall: DoNotCallConfig.optional(),
 });
 export type DialPolicyConfig = z.infer<typeof DialPolicyConfig>;
-
-export const GUARDED_TOOLS = [
-  'place_call',
-  'hangup',
-  'transfer',
-  'park_call',
-  'manage_contacts',
-  'answer_call',
-  'hold_call',
-  'conference',
-  'set_forward',
-  'dial_user',
-  'set_favorites',
-  'pbx_notes',
-  'qualify_call',
-] as const;
 
 export const SafetyConfig = z.strictObject({
   confirm: z
@@ -127,6 +116,13 @@ export const HttpConfig = z.strictObject({
   allowedHosts: z.array(z.string().min(1)).default([]).describe('Extra Host header values to accept (host[:port])'),
   allowedOrigins: z.array(z.string().url()).default([]).describe('Extra browser Origins to accept'),
   maxSessions: z.number().int().min(1).max(100_000).default(2000),
+  maxSessionsPerClient: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe('Sessions one client (one token, else one address) may hold; default: the lesser of 100 and half of maxSessions'),
   sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(30),
 });
 export type HttpConfig = z.infer<typeof HttpConfig>;
@@ -261,7 +257,7 @@ export function parseConfig(
     tokenNames.set(token, name);
   }
   if (c.safety.confirmTools) {
-    const unknown = c.safety.confirmTools.filter((t) => !(GUARDED_TOOLS as readonly string[]).includes(t));
+    const unknown = c.safety.confirmTools.filter((t) => !GUARDED_TOOLS.includes(t));
     if (unknown.length) {
       throw new ConfigError(
         `invalid config (${source}):\n  safety.confirmTools: ${unknown.join(', ')} cannot be confirmed; choose from ${GUARDED_TOOLS.join(', ')}`,

@@ -45,7 +45,7 @@ import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/runner.js';
 export type { ExtraPrompt, ExtraResource, ExtraTool, InstanceOptions, ServerOptions } from './server/instance.js';
 export { authInfoOf } from './server/instance.js';
 export { AUDIT_URI, resolveResource, sessionTag } from './server/resources.js';
-export { canonicalUri, MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_SESSION, subscribeResource } from './server/subscriptions.js';
+export { canonicalUri, MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CLIENT, MAX_SUBSCRIPTIONS_PER_SESSION, subscribeResource } from './server/subscriptions.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -192,7 +192,7 @@ export function createMcpServer(app: App, opts: InstanceOptions = {}): Server {
   registerCompletions(app, inst, opts);
   if (inst.era === 'legacy') {
     registerLogging(app, inst);
-    registerSubscriptions(app, inst, opts.subscribe);
+    registerSubscriptions(app, inst, opts.subscribe, opts.client);
   }
   return server;
 }

@@ -117,6 +117,23 @@ export type NotesChange =
   | { op: 'set_json'; key: string; json: NoteJson }
   | { op: 'delete'; key: string };
 
+/**
+ * A callback request of a contact-centre callback list (XiVO CC): someone an agent is to call back, during
+ * `period` (a named part of the day the list defines; the list's default when left out) from `dueDate` on.
+ * Its numbers passed the dial policy.
+ */
+export interface CallbackRequest {
+  phoneNumber?: Dialable | undefined;
+  mobilePhoneNumber?: Dialable | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  company?: string | undefined;
+  description?: string | undefined;
+  /** YYYY-MM-DD. */
+  dueDate?: string | undefined;
+  period?: string | undefined;
+}
+
 export interface Operations {
   placeCall(a: UserScoped & { to: Dialable }, o?: OpOptions): Promise<PlaceCallResult>;
   answer(a: UserScoped & { callId?: string | undefined }, o?: OpOptions): Promise<Call | undefined>;
@@ -173,6 +190,11 @@ export interface Operations {
   recordQualification(a: { answer: QualificationAnswer }, o?: OpOptions): Promise<(ActionNote & { time?: string }) | void>;
   /** The qualifications recorded in a queue between two dates (YYYY-MM-DD), as CSV. */
   exportQualifications(a: { queueId: number; from: string; to: string }, o?: OpOptions): Promise<string>;
+  // Contact-centre callback lists (XiVO XUC).
+  /** Add callback requests to the callback list `listUuid`; says what the PBX could not take as given. */
+  importCallbacks(a: { listUuid: string; requests: CallbackRequest[] }, o?: OpOptions): Promise<ActionNote | void>;
+  /** The tickets of a callback list (its requests once agents have processed them), as the PBX's CSV. */
+  exportCallbackTickets(a: { listUuid: string }, o?: OpOptions): Promise<string>;
 }
 
 export type Capability = keyof Operations;
@@ -208,6 +230,9 @@ export const CAPABILITIES = [
   'listQualifications',
   'recordQualification',
   'exportQualifications',
+  // Contact-centre callback lists (XiVO XUC).
+  'importCallbacks',
+  'exportCallbackTickets',
 ] as const satisfies readonly Capability[];
 
 /** Operations that only read. Everything else changes state on the PBX and is never retried. */
@@ -222,6 +247,7 @@ export const READ_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'readNotes',
   'listQualifications',
   'exportQualifications',
+  'exportCallbackTickets',
 ]);
 
 /** What changed on a PBX; resources map these to URIs for subscribers. */

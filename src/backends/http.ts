@@ -7,7 +7,9 @@
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { decodeBody } from './charset.js';
+import { answerDeeperThan, boundsOf } from './bounds.js';
 import { BackendError } from './errors.js';
+import { pbxText } from '../safety/sanitize.js';
 import type { Logger } from '../log.js';
 
 export interface VendorHttpOptions {
@@ -24,8 +26,10 @@ export interface VendorHttpOptions {
   headers?: Record<string, string>;
   /** Retries of a failed read (default 2). Actions are never retried. */
   readRetries?: number;
-  /** Largest response body accepted (default 5 MB). */
+  /** Largest response body accepted (default: the vendor's bound in bounds.ts, else 5 MB). */
   maxBodyBytes?: number;
+  /** Deepest nesting of a JSON or XML answer accepted (default: the vendor's bound in bounds.ts, else unchecked). */
+  maxDepth?: number;
   /** Consecutive unavailable-class failures that open the circuit (default 5), and how long it stays open. */
   breakAfter?: number;
   breakForMs?: number;
@@ -65,6 +69,7 @@ const BEFORE_SEND = new Set([
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
 class BodyTooLarge extends Error {}
+class AnswerTooDeep extends Error {}
 
 function errorCode(e: unknown): string {
   const err = e as { code?: string; cause?: { code?: string } };
@@ -229,6 +234,10 @@ export class VendorHttp {
       });
       sent = true;
       const body = await this.readCapped(res);
+      // Before any parser sees it, inside the deadline: an answer nested deeper than the vendor's ever are is
+      // refused here (JSON.parse and the XML validators took seconds on one nested two million levels deep).
+      const maxDepth = this.o.maxDepth ?? boundsOf(this.o.pbxType)?.maxDepth;
+      if (maxDepth !== undefined && answerDeeperThan(body, maxDepth)) throw new AnswerTooDeep(`answer nested deeper than ${maxDepth} levels`);
       // undici puts the socket back in the pool a tick after the body ends; a request sent before that opens a
       // second connection. The next request waits for that tick (see `once`), so this answer is not held back.
       this.settling = new Promise((r) => setImmediate(r));
@@ -246,7 +255,7 @@ export class VendorHttp {
 
   private readCapped(res: Dispatcher.ResponseData): Promise<string> {
     const type = res.headers['content-type'];
-    const max = this.o.maxBodyBytes ?? 5 * 1024 * 1024;
+    const max = this.o.maxBodyBytes ?? boundsOf(this.o.pbxType)?.maxBytes ?? 5 * 1024 * 1024;
     // Events rather than `for await`: an async iterator per answer costs more than the rest of reading it.
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -269,10 +278,11 @@ export class VendorHttp {
     if (e instanceof BackendError) return e;
     const code = errorCode(e);
     const what = req.what;
-    if (e instanceof BodyTooLarge) {
+    if (e instanceof BodyTooLarge || e instanceof AnswerTooDeep) {
+      const said = e instanceof BodyTooLarge ? `an oversized answer (${e.message})` : `an answer nested deeper than any it documents (${e.message})`;
       return req.read
-        ? this.err('unavailable', `the PBX sent an oversized answer when asked to ${what}`, undefined, e)
-        : this.unknown(`the PBX sent an oversized answer when asked to ${what}`, e);
+        ? this.err('unavailable', `the PBX sent ${said} when asked to ${what}; it was not read`, undefined, e)
+        : this.unknown(`the PBX sent ${said} when asked to ${what}`, e);
     }
     if (TLS_CODES.test(code)) {
       return this.err(
@@ -295,7 +305,8 @@ export class VendorHttp {
         ? this.err('unavailable', `the request to ${what} was cancelled`, undefined, e)
         : this.unknown(`the request to ${what} was cancelled after it was sent`, e);
     }
-    const reason = timedOut ? `no answer within ${timeoutMs} ms` : `the connection failed (${code || (e as Error).message})`;
+    // An undici message may quote what it was given (a URL, a header): it enters a message as PBX text does.
+    const reason = timedOut ? `no answer within ${timeoutMs} ms` : `the connection failed (${code || pbxText(String((e as Error)?.message), 120)})`;
     if (req.read) return this.err('unavailable', `${reason} when asked to ${what}`, undefined, e);
     return this.unknown(`${reason}${gotHeaders ? ' while reading the answer' : ''} after the request to ${what} was sent`, e);
   }

@@ -39,17 +39,19 @@ export async function readQueue(pbx: PbxHandle, queue: string, signal?: AbortSig
   return members ? { ...rest, members } : { ...rest, members: null, membersNote: MEMBERS_UNKNOWN };
 }
 
-/** Every queue of the PBX, with its members and waiting count where the PBX reports them without extra reads. */
+/** The first `limit` queues of the PBX (and how many there are), with members and waiting counts where the PBX reports them without extra reads. */
 export async function listQueueSummaries(
   pbx: PbxHandle,
   limit: number,
   signal?: AbortSignal,
-): Promise<{ queues: QueueSummary[]; membersNote?: string }> {
-  const names = (await pbx.op('listQueues')(signal ? { signal } : {})).slice(0, limit);
+): Promise<{ queues: QueueSummary[]; membersNote?: string; total: number }> {
+  const all = await pbx.op('listQueues')(signal ? { signal } : {});
+  const names = all.slice(0, limit);
+  const total = all.length;
   // Only a PBX that says its queue reads carry members is read per queue: elsewhere that would be one request per
   // queue for nothing but the counts list_queue already gives.
   if (!pbx.backend.listsQueueMembers || !pbx.can('listQueue')) {
-    return { queues: names.map((name) => ({ name, members: null })), membersNote: MEMBERS_UNKNOWN };
+    return { queues: names.map((name) => ({ name, members: null })), membersNote: MEMBERS_UNKNOWN, total };
   }
   const queues = await Promise.all(
     names.map(async (name): Promise<QueueSummary> => {
@@ -57,7 +59,7 @@ export async function listQueueSummaries(
       return { name, waitingCount: s.waitingCount, members: s.members };
     }),
   );
-  return { queues };
+  return { queues, total };
 }
 
 /** A not-found error for `queue`, completed with the PBX's queue names and the likeliest one; others unchanged. */

@@ -121,6 +121,8 @@ export const CAPABILITY_LABELS: Record<Capability, string> = {
   listQualifications: 'list call qualification options',
   recordQualification: 'record call qualifications',
   exportQualifications: 'export call qualifications',
+  importCallbacks: 'import callback requests',
+  exportCallbackTickets: 'export callback tickets',
 };
 
 export function backendType(type: string): BackendEntry | undefined {
@@ -217,6 +219,14 @@ export class PbxHandle {
         );
       }
       return self;
+    }
+    // Checked here, before any tool asks a person to confirm something done for a user the PBX does not have.
+    if (requested !== undefined && this.backend.canonicalUser && this.backend.canonicalUser(requested) === undefined) {
+      throw new BackendError('not_found', `this PBX has no user or extension "${requested}"; nothing was done`, {
+        pbx: this.name,
+        pbxType: this.type,
+        hint: `Use a login or extension of this PBX (pbx://${this.name}/extensions lists them).`,
+      });
     }
     return requested ?? this.backend.defaultUser;
   }

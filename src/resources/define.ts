@@ -23,6 +23,20 @@ export interface ResourceDef {
   affectedBy(change: Change, vars: Record<string, string>): boolean;
 }
 
+/** Items one resource read hands a client at most; the rest are counted (issue 13: no PBX answer floods a model). */
+export const RESOURCE_LIST_LIMIT = 200;
+
+/** `{[key]: the first RESOURCE_LIST_LIMIT items, total, truncated?}`: a resource's list, bounded and counted. */
+export function listed<K extends string, T>(key: K, items: readonly T[]): { [k in K]: T[] } & { total: number; truncated?: string } {
+  const total = items.length;
+  const kept = items.slice(0, RESOURCE_LIST_LIMIT);
+  return {
+    [key]: kept,
+    total,
+    ...(total > kept.length ? { truncated: `showing ${kept.length} of ${total} ${key}; the matching tool takes a limit` } : {}),
+  } as { [k in K]: T[] } & { total: number; truncated?: string };
+}
+
 /** Build a URI from a template, percent-encoding each variable. */
 export function fillTemplate(template: string, vars: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (_m, k: string) => encodeURIComponent(vars[k] ?? ''));

@@ -1,5 +1,5 @@
 /** The operator console's favorites on a PBX (PBXpress). */
-import { fillTemplate, type ResourceDef } from './define.js';
+import { fillTemplate, listed, type ResourceDef } from './define.js';
 
 export const favoritesResource: ResourceDef = {
   name: 'favorites',
@@ -12,7 +12,7 @@ export const favoritesResource: ResourceDef = {
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/favorites', { pbx: pbx.name }), name: `${pbx.name} favorites`, title: `Operator favorites on ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
-    return { pbx: pbx.name, favorites: await pbx.op('getFavorites')({ signal }) };
+    return { pbx: pbx.name, ...listed('favorites', await pbx.op('getFavorites')({ signal })) };
   },
   affectedBy: (c) => c.topic === 'favorites',
 };

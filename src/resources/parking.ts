@@ -1,5 +1,5 @@
 /** The parking lot of a PBX: its slots and the calls waiting in them. */
-import { fillTemplate, type ResourceDef } from './define.js';
+import { fillTemplate, listed, type ResourceDef } from './define.js';
 
 export const parkingResource: ResourceDef = {
   name: 'parking',
@@ -12,7 +12,8 @@ export const parkingResource: ResourceDef = {
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/parking', { pbx: pbx.name }), name: `${pbx.name} parking`, title: `Parking lot of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
-    return { pbx: pbx.name, ...(await pbx.op('parkingInfo')({ signal })) };
+    const info = await pbx.op('parkingInfo')({ signal });
+    return { pbx: pbx.name, ...info, ...listed('parked', info.parked) };
   },
   affectedBy: (c) => c.topic === 'parking',
 };

@@ -1,7 +1,7 @@
 /** The per-PBX resources: calls, extensions, history of a user, a queue, parking, favorites, and the PBX's capabilities. */
 import { listQueueSummaries, readQueue } from '../backends/queues.js';
 import { CAPABILITY_LABELS } from '../backends/registry.js';
-import { fillTemplate, type ResourceDef } from './define.js';
+import { fillTemplate, listed, type ResourceDef } from './define.js';
 import { favoritesResource } from './favorites.js';
 import { parkingResource } from './parking.js';
 
@@ -17,7 +17,7 @@ export const callsResource: ResourceDef = {
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/calls', { pbx: pbx.name }), name: `${pbx.name} calls`, title: `Active calls on ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
     const calls = await pbx.op('activeCalls')({ user: undefined }, { signal });
-    return { pbx: pbx.name, calls };
+    return { pbx: pbx.name, ...listed('calls', calls) };
   },
   affectedBy: (c) => c.topic === 'calls',
 };
@@ -43,7 +43,7 @@ export const extensionsResource: ResourceDef = {
     ];
     return {
       pbx: pbx.name,
-      extensions,
+      ...listed('extensions', extensions),
       ...(users.length && unknown.length ? { notReported: `this PBX does not report ${unknown.join(' or ')} of its users` } : {}),
     };
   },
@@ -67,7 +67,7 @@ export const historyResource: ResourceDef = {
   async read(pbx, vars, signal) {
     const user = pbx.user(vars.user);
     const entries = await pbx.op('history')({ user }, { signal });
-    return { pbx: pbx.name, user: vars.user, entries };
+    return { pbx: pbx.name, user: vars.user, ...listed('entries', entries) };
   },
   affectedBy: (c, vars) => c.topic === 'history' && c.user === vars.user,
 };
@@ -83,7 +83,13 @@ export const queuesResource: ResourceDef = {
   needs: 'listQueues',
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/queues', { pbx: pbx.name }), name: `${pbx.name} queues`, title: `Call queues of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
-    return { pbx: pbx.name, ...(await listQueueSummaries(pbx, LIST_CAP, signal)) };
+    const { total, ...summaries } = await listQueueSummaries(pbx, LIST_CAP, signal);
+    return {
+      pbx: pbx.name,
+      ...summaries,
+      total,
+      ...(total > summaries.queues.length ? { truncated: `showing ${summaries.queues.length} of ${total} queues; read one with list_queue` } : {}),
+    };
   },
   // Pauses, DND and calls in a queue change what it shows.
   affectedBy: (c) => c.topic === 'queue' || c.topic === 'extensions',
@@ -105,7 +111,8 @@ export const queueResource: ResourceDef = {
     }));
   },
   async read(pbx, vars, signal) {
-    return { pbx: pbx.name, ...(await readQueue(pbx, vars.queue!, signal)) };
+    const report = await readQueue(pbx, vars.queue!, signal);
+    return { pbx: pbx.name, ...report, ...listed('calls', report.calls) };
   },
   affectedBy: (c, vars) => (c.topic === 'queue' && c.queue === vars.queue) || c.topic === 'extensions',
 };

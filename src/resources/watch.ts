@@ -60,6 +60,11 @@ export class ResourceWatcher {
     };
   }
 
+  /** Whether `uri` is watched already (then it exists: it was checked when first subscribed). */
+  watching(uri: string): boolean {
+    return this.watches.has(uri);
+  }
+
   /** Subscribed URIs and how many listeners each has (for tests and diagnostics). */
   stats(): Record<string, number> {
     return Object.fromEntries([...this.watches].map(([u, w]) => [u, w.listeners.size]));

@@ -30,8 +30,8 @@ export interface AuditEntry {
 
 /**
  * An argument string too long to keep in an audit entry (an import_csv CSV, a long note), stored in its place as
- * this JSON object: the SHA-256 of the text (hex, of its UTF-8 bytes, taken after secrets were masked, so it
- * matches the original whenever nothing in it was masked), its length in UTF-16 code units (JavaScript's
+ * this JSON object: the SHA-256 of the text (hex, of its UTF-8 bytes; in the file line taken after secrets were
+ * masked, so it matches the original whenever nothing in it was masked), its length in UTF-16 code units (JavaScript's
  * String.length), its line count (\r\n, \r and \n each end a line; a last line without a break counts), and
  * its first characters, cleaned as a single-line field (at most AUDIT_LIMITS.start, ending in "…" when cut).
  */
@@ -108,6 +108,14 @@ export function boundArgs(args: unknown): unknown {
 
 const clip = (s: string, max: number): string => (s.length > max ? cleanText(s, max) : s);
 
+/** Every string in `v` (already depth-bounded by redactValue) with registered secrets masked, for the file line. */
+function redactStrings(v: unknown): unknown {
+  if (typeof v === 'string') return redact(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(redactStrings);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactStrings(x)]));
+}
+
 export class Audit {
   private readonly recentEntries: AuditEntry[] = [];
   private stream: WriteStream | undefined;
@@ -150,7 +158,11 @@ export class Audit {
   record(entry: Omit<AuditEntry, 'time'>): AuditEntry {
     const F = AUDIT_LIMITS.field;
     // Every field is bounded (see AUDIT_LIMITS): the entries are kept in memory, served by audit://recent and
-    // written to the file, for every attempt, confirmed or not. Secrets are masked before anything is cut or hashed.
+    // written to the file, for every attempt, confirmed or not. In memory (what audit://recent shows the session
+    // that made the call) the arguments are kept as the client sent them, values under secret-looking keys
+    // replaced: text equal to a secret must not come back masked (redact.ts says why). The file line, the
+    // operator's, has every registered secret masked, before anything is cut or hashed.
+    const args = redactValue(entry.args);
     const e: AuditEntry = {
       time: new Date().toISOString(),
       ...entry,
@@ -160,15 +172,13 @@ export class Audit {
       ...(typeof entry.client === 'string' ? { client: clip(entry.client, F) } : {}),
       ...(typeof entry.pbx === 'string' ? { pbx: clip(entry.pbx, F) } : {}),
       ...(typeof entry.user === 'string' ? { user: clip(entry.user, F) } : {}),
-      args: boundArgs(redactValue(entry.args)),
-      ...(entry.result !== undefined ? { result: clip(redact(entry.result), AUDIT_LIMITS.text) } : {}),
-      ...(entry.error
-        ? { error: { kind: clip(entry.error.kind, F), message: clip(redact(entry.error.message), AUDIT_LIMITS.text) } }
-        : {}),
+      args: boundArgs(args),
+      ...(entry.result !== undefined ? { result: clip(entry.result, AUDIT_LIMITS.text) } : {}),
+      ...(entry.error ? { error: { kind: clip(entry.error.kind, F), message: clip(entry.error.message, AUDIT_LIMITS.text) } } : {}),
     };
     this.recentEntries.push(e);
     if (this.recentEntries.length > this.keep) this.recentEntries.splice(0, this.recentEntries.length - this.keep);
-    const line = redact(JSON.stringify(e));
+    const line = redact(JSON.stringify({ ...e, args: boundArgs(redactStrings(args)) }));
     const stream = this.open();
     if (stream) stream.write(`${line}\n`);
     else if (this.file === '-') process.stderr.write(`AUDIT ${line}\n`);

@@ -5,7 +5,9 @@
  * requestState); any other client gets a confirm_token that the model passes back after asking. The
  * requestState and the confirm_token are the same signed ticket: bound to the tool, a digest of its arguments,
  * what the tool resolved them to (the current call, the contact as read) and the principal, valid for two
- * minutes, and single use (its nonce is claimed once, in a ClaimStore, just before acting).
+ * minutes, and single use (its nonce is claimed once, in a ClaimStore, just before acting). Only acting uses a
+ * ticket up: a refused attempt (another client, tool, arguments or target) leaves it good for the call it was
+ * issued for, so nobody can spoil a confirmation the person gave.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { MIN_STATE_SECRET_BYTES } from '../config.js';

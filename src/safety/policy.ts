@@ -10,6 +10,7 @@ import type { Dialable } from '../backends/backend.js';
 import { BackendError } from '../backends/errors.js';
 import type { DialPolicyConfig } from '../config.js';
 import type { CheckedNumber, DialUse } from '../tools/define.js';
+import type { OutboundRule } from './outbound.js';
 
 /** A refusal by the policy: kind invalid (or rate_limited), `code` names the rule. */
 export class PolicyError extends BackendError {
@@ -161,7 +162,11 @@ export class DialPolicy {
   private readonly allowedRegions: Set<string>;
   private readonly allowedCallingCodes: Set<string>;
 
-  constructor(private readonly cfg: DialPolicyConfig) {
+  constructor(
+    private readonly cfg: DialPolicyConfig,
+    /** Calling hours and do-not-call lists (outbound.ts), applied after the rules below. */
+    private readonly outbound: readonly OutboundRule[] = [],
+  ) {
     this.allow = cfg.allow.map(globToRegExp);
     this.deny = cfg.deny.map(globToRegExp);
     this.noConfirm = cfg.noConfirm.map(globToRegExp);
@@ -209,19 +214,14 @@ export class DialPolicy {
   private outsideMeaning(n: string): string | undefined {
     const { shortInfo, phoneUtil } = loaded();
     if (this.country) {
-      const region = this.country as lpn.RegionCode;
-      let parsed: lpn.PhoneNumber;
-      try {
-        parsed = phoneUtil.parse(n, region);
-      } catch {
-        return undefined;
-      }
-      if (!shortInfo.isValidShortNumberForRegion(parsed, region)) return undefined;
-      // Only short numbers known to cost: "unknown cost" covers whole ranges (US 4-digit SMS codes) that would put
-      // ordinary extensions behind a confirmation.
-      const cost = shortInfo.getExpectedCostForRegion(parsed, region);
-      if (cost !== SHORT_COST.PREMIUM_RATE && cost !== SHORT_COST.STANDARD_RATE) return undefined;
-      return `also a ${SHORT_COST_WORDS[cost]} short number in ${regionNames.of(this.country)}`;
+      // The code itself, or the same code behind an outside-line prefix (91254 dials 1254 where 9 takes a line),
+      // exactly as the emergency check reads it.
+      const direct = this.costlyShort(n);
+      if (direct) return `also the ${direct} short number ${n} in ${regionNames.of(this.country)}`;
+      const behind = afterOutsidePrefix(n);
+      const via = behind === undefined ? undefined : this.costlyShort(behind);
+      if (via) return `behind an outside-line prefix ${n[0]}: the ${via} short number ${behind} in ${regionNames.of(this.country)}`;
+      return undefined;
     }
     const behind = afterOutsidePrefix(n);
     const candidates = behind ? [n, behind] : [n];
@@ -237,13 +237,49 @@ export class DialPolicy {
     return undefined;
   }
 
+  /** "premium-rate" or "standard-rate" when `n` is a short number of the default country known to cost. */
+  private costlyShort(n: string): string | undefined {
+    const { shortInfo, phoneUtil } = loaded();
+    const region = this.country as lpn.RegionCode;
+    let parsed: lpn.PhoneNumber;
+    try {
+      parsed = phoneUtil.parse(n, region);
+    } catch {
+      return undefined;
+    }
+    if (!shortInfo.isValidShortNumberForRegion(parsed, region)) return undefined;
+    // Only short numbers known to cost: "unknown cost" covers whole ranges (US 4-digit SMS codes) that would put
+    // ordinary extensions behind a confirmation.
+    const cost = shortInfo.getExpectedCostForRegion(parsed, region);
+    return cost === SHORT_COST.PREMIUM_RATE || cost === SHORT_COST.STANDARD_RATE ? SHORT_COST_WORDS[cost] : undefined;
+  }
+
+  /**
+   * The other reading of a national number whose first digit may have been typed as an outside-line prefix (0 or
+   * 9), when the digits behind it are a number of a blocked type: 0899 123456 is a Salerno fixed line, or the
+   * premium-rate 899 123 456 behind the outside line 0. It is dialled in international form, so the PBX reaches
+   * the first reading; the person is told which, and that it is not the second. Undefined when nothing costly hides
+   * behind the prefix.
+   */
+  private behindOutsideLine(n: string): { display: string } | undefined {
+    const behind = n.startsWith('+') || !this.country ? undefined : afterOutsidePrefix(n);
+    if (behind === undefined) return undefined;
+    const q = loaded().parse(behind, this.country);
+    const type = q?.isValid() ? q.getType() : undefined;
+    if (!q || !type || !(this.cfg.blockedTypes as string[]).includes(type)) return undefined;
+    const place = q.country ? regionNames.of(q.country) : `+${q.countryCallingCode}`;
+    return {
+      display: `dialled as this number, not as ${q.formatInternational()} (${place}, ${TYPE_WORDS[type] ?? type.toLowerCase()}), which ${n[0]} as an outside-line prefix would reach`,
+    };
+  }
+
   /**
    * Check a number for `use`. Returns the number to dial (an extension as typed, an outside number in E.164 form,
    * as its confirmation shows it), or throws a PolicyError naming the rule.
    */
   check(raw: string, use: DialUse): CheckedNumber {
     const n = normalizeNumber(raw);
-    const what = use === 'call' ? 'call' : use === 'transfer' ? 'transfer to' : 'forward to';
+    const what = use === 'call' ? 'call' : use === 'transfer' ? 'transfer to' : use === 'forward' ? 'forward to' : 'schedule a callback to';
     const emergency = this.emergencyBehind(n);
     if (emergency) {
       throw new PolicyError(
@@ -261,11 +297,13 @@ export class DialPolicy {
       // noConfirm pattern names it: an administrator who knows it is an extension can say so.
       const outside = this.outsideMeaning(n);
       const exempt = this.noConfirm.some((re) => re.test(n));
+      for (const rule of this.outbound) rule.check({ internal: true, number: n }, use);
       return {
         number: n as Dialable,
         internal: true,
         display: outside ? `extension ${n} (${outside})` : `extension ${n}`,
         noConfirm: exempt || (!outside && !this.cfg.confirmInternal),
+        mayLeave: outside !== undefined,
       };
     }
     if (!n.startsWith('+') && !this.country) {
@@ -313,14 +351,18 @@ export class DialPolicy {
         );
       }
     }
+    for (const rule of this.outbound) rule.check({ internal: false, number: n, phone: p }, use);
     const place = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
     // The person confirms the international form shown in `display`, so that is what is dialled: one spelling for
     // the confirmation, the dial and the PBX's directory, whether "06 1234 5678", "0039 06..." or "+39 06..." was typed.
+    // A number whose digits behind a leading 0 or 9 are of a blocked type gets both readings, and is always asked about.
+    const other = this.behindOutsideLine(n);
     return {
       number: p.number as Dialable,
       internal: false,
-      display: `${p.formatInternational()} (${[place, typeWord].filter(Boolean).join(', ')})`,
-      noConfirm: matches(this.noConfirm),
+      display: `${p.formatInternational()} (${[place, typeWord].filter(Boolean).join(', ')}${other ? `; ${other.display}` : ''})`,
+      noConfirm: !other && matches(this.noConfirm),
+      mayLeave: true,
     };
   }
 

@@ -30,7 +30,7 @@ const OTHER_SPACE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
 // halves around a stripped character never join into a new character (a tag character, say).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-import { redactData } from './redact.js';
+import { maskSecrets } from './redact.js';
 
 export const DEFAULT_MAX_LENGTH = 256;
 // Printable ASCII, and the arrow and ellipsis our own summaries use, with single spaces between: nothing to clean.
@@ -58,9 +58,16 @@ export function cleanText(s: string, max = DEFAULT_MAX_LENGTH, multiline = false
 
 /** Keys whose values may span lines, with their bound. */
 const MULTILINE: Record<string, number> = { csv: 5_000_000, note: 10_000, value: 100_000 };
+/**
+ * Single-line keys with a bound of their own: a tool's `message` is our sentence around PBX parts the tool
+ * bounded already (a party label, a queue name), so the default bound for a PBX string would cut our words.
+ */
+const LONG_LINE: Record<string, number> = { message: 2000 };
 
-/** Clean every string in a JSON-like value, keys included, and mask known secrets in them (a token stored in a
- * note or a contact field never comes back). Arrays are capped at `maxItems`. */
+/**
+ * Clean every string in a JSON-like value, keys included. Arrays are capped at `maxItems`. Secrets are not searched
+ * for here: a result carries PBX data and the client's own text, which come back as they are (see redact.ts).
+ */
 export function sanitizeDeep<T>(value: T, maxItems = 10_000): T {
   return walk(value, undefined, maxItems) as T;
 }
@@ -70,7 +77,8 @@ function walk(v: unknown, key: string | undefined, maxItems: number): unknown {
   if (typeof v === 'string') {
     // Own keys only: a key such as "constructor" or "__proto__" must not find an inherited value.
     const bound = key !== undefined && Object.hasOwn(MULTILINE, key) ? MULTILINE[key] : undefined;
-    return redactData(bound !== undefined ? cleanText(v, bound, true) : cleanText(v));
+    const long = key !== undefined && Object.hasOwn(LONG_LINE, key) ? LONG_LINE[key] : undefined;
+    return bound !== undefined ? cleanText(v, bound, true) : cleanText(v, long);
   }
   if (Array.isArray(v)) {
     const n = Math.min(v.length, maxItems);
@@ -91,4 +99,15 @@ function walk(v: unknown, key: string | undefined, maxItems: number): unknown {
     return out;
   }
   return v;
+}
+
+/**
+ * Text a PBX sent that goes into one of our messages (a vendor's error text, a transport error): registered
+ * secrets masked (a PBX may echo our credentials in an error), then cleaned and bounded like any PBX string.
+ * The boundary where vendor text enters a message; nothing downstream searches for secrets again.
+ */
+export function pbxText(s: string, max = DEFAULT_MAX_LENGTH): string {
+  // Bounded before masking (masking is linear, but a 5 MB error body need not be walked), masked again after
+  // cleaning, which may have joined a secret split by an invisible character.
+  return maskSecrets(cleanText(maskSecrets(s.length > max * 4 ? s.slice(0, max * 4) : s), max));
 }

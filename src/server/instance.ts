@@ -54,6 +54,11 @@ export interface InstanceOptions extends ServerOptions {
   era?: 'legacy' | 'modern';
   /** Who calls when a request carries no principal of its own (stdio, in-process clients). */
   principal?: Principal;
+  /**
+   * Who the client of a 2025 session is, as the HTTP transport tells (its token's name, or its address), for the
+   * per-client bound on subscriptions; undefined (stdio, one session per process) leaves the other bounds.
+   */
+  client?: string;
 }
 
 /** The principal an HTTP transport authenticated, as it travels in the SDK's AuthInfo. */

@@ -1,11 +1,13 @@
 /**
- * MCP logging from the app's log hub. A 2025 session gets its own records and process-wide ones from the level it
- * sets (logging/setLevel); a 2026 request gets its own records, and only when it names a level in its _meta.
+ * MCP logging from the app's log hub. A 2025 session gets its own records (its tool calls) from the level it sets
+ * (logging/setLevel); a 2026 request gets its own records, and only when it names a level in its _meta. No client
+ * gets process-wide records (a PBX going down, a request refused before authentication): they are the operator's
+ * business, in the server log, and would let any client make the server write to every other (issue 13).
  */
 import { LOG_LEVEL_META_KEY, type LoggingLevel, type ServerContext } from '@modelcontextprotocol/server';
 import { type App, SERVER_NAME } from '../app.js';
 import type { Level, LogRecord } from '../log.js';
-import { redact } from '../safety/redact.js';
+import { maskSecrets } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
 import { type Instance, sessionOf } from './instance.js';
 
@@ -21,12 +23,12 @@ const wanted = (floor: LoggingLevel): Level =>
 function logData(r: LogRecord): Record<string, unknown> {
   const data: Record<string, unknown> = { message: r.msg };
   for (const k of SHARED_FIELDS) if (typeof r.fields[k] === 'string') data[k] = r.fields[k];
-  return sanitizeDeep(JSON.parse(redact(JSON.stringify(data))) as Record<string, unknown>);
+  return sanitizeDeep(JSON.parse(maskSecrets(JSON.stringify(data))) as Record<string, unknown>);
 }
 
 /**
- * MCP logging of a 2025 session: its log records (and process-wide ones) as notifications/message, from `info`
- * up unless the client sets another level. Another session's records are never sent.
+ * MCP logging of a 2025 session: its log records as notifications/message, from `info` up unless the client sets
+ * another level. Another session's records, and process-wide ones, are never sent.
  */
 export function registerLogging(app: App, inst: Instance): void {
   const { server } = inst;
@@ -41,8 +43,7 @@ export function registerLogging(app: App, inst: Instance): void {
     (r: LogRecord) => {
       const level = MCP_LEVEL[r.level];
       if (SEVERITY.indexOf(level) < SEVERITY.indexOf(floor)) return;
-      const owner = r.fields.session;
-      if (owner !== undefined && owner !== (server.transport?.sessionId ?? session ?? inst.sessionKey)) return;
+      if (r.fields.session !== (server.transport?.sessionId ?? session ?? inst.sessionKey)) return;
       // Nothing before the client's initialize: a client reads its first line as the answer to it.
       if (!server.transport || !server.getClientVersion()) return;
       void server.sendLoggingMessage({ level, logger: SERVER_NAME, data: logData(r) }).catch(() => {});

@@ -20,7 +20,7 @@ import type { Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import type { AuditEntry } from '../safety/audit.js';
-import { redact } from '../safety/redact.js';
+import { withClientText } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
 
@@ -77,10 +77,11 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
   }
   const { def, pbx, vars } = resolveResource(app, uri);
   try {
-    return jsonContents(uri, await def.read(pbx, vars, ctx.mcpReq.signal));
+    // The URI is the client's own text: a PBX error repeating it is not masked as a secret (see maskSecrets).
+    return jsonContents(uri, await withClientText(uri, () => def.read(pbx, vars, ctx.mcpReq.signal)));
   } catch (e) {
     if (isBackendError(e)) {
-      const message = redact(describeError(e.at(pbx.name, pbx.type)));
+      const message = describeError(e.at(pbx.name, pbx.type));
       if (e.kind === 'not_found') throw new ResourceNotFoundError(uri, message);
       throw new ProtocolError(ProtocolErrorCode.InternalError, message);
     }

@@ -4,7 +4,7 @@ import { Call, type Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { formatNumber } from '../safety/policy.js';
 import { minutes, partyLabel, whoLabel } from './calls.js';
-import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, defineTool, pbxArg, userArg } from './define.js';
 
 /** "+39 06 1234 5678 (Giuseppe Test)": international numbers grouped as a person reads them. */
 function spoken(p: Party): string {
@@ -59,7 +59,6 @@ export const answerCall = defineTool({
     call_id: callIdArg.optional().describe('The ringing call to answer; default: the one call ringing now'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     call: Call.optional().describe('The answered call, when the PBX reports it'),

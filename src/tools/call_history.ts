@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HistoryEntry } from '../backends/model.js';
-import { defineTool, pbxArg, userArg } from './define.js';
+import { capList, defineTool, listFields, pbxArg, userArg } from './define.js';
 
 export const callHistory = defineTool({
   name: 'call_history',
@@ -20,6 +20,7 @@ export const callHistory = defineTool({
     pbx: z.string(),
     user: z.string().optional(),
     entries: z.array(HistoryEntry).describe('Newest first'),
+    ...listFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   needs: ['history'],
@@ -27,8 +28,10 @@ export const callHistory = defineTool({
     const pbx = ctx.pbx(args.pbx);
     const read = pbx.op('history');
     const user = pbx.actingUser(args.user);
-    const entries = await read({ user, size: args.size, days: args.days }, { signal: ctx.signal });
-    return { pbx: pbx.name, ...(user ? { user } : {}), entries };
+    // The PBX may send more than asked for: `size` bounds what the model is handed too.
+    const all = await read({ user, size: args.size, days: args.days }, { signal: ctx.signal });
+    const { items, total, truncated } = capList(all, args.size, 'calls', 'pass a higher size (up to 500), or fewer days');
+    return { pbx: pbx.name, ...(user ? { user } : {}), entries: items, total, ...(truncated ? { truncated } : {}) };
   },
   summarize: (r) => `${r.entries.length} call${r.entries.length === 1 ? '' : 's'} in the history${r.user ? ` of ${r.user}` : ''}.`,
 });

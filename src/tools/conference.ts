@@ -3,7 +3,7 @@ import { BackendError } from '../backends/errors.js';
 import type { Call } from '../backends/model.js';
 import { currentCall } from '../backends/backend.js';
 import { describeCall } from './calls.js';
-import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, defineTool, pbxArg, userArg } from './define.js';
 
 const RECIPE =
   'answer or connect call A, put A on hold (hold_call), call B (place_call) and wait until get_active_call shows B connected, then conference with call_id = A';
@@ -23,7 +23,6 @@ export const conference = defineTool({
     call_id: callIdArg.describe('The call on hold (A) to join with the current call (B)'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     call_id: z.string().optional().describe('The held call that was joined'),

@@ -21,8 +21,8 @@ export interface SessionInfo {
   clientVersion?: string | undefined;
 }
 
-/** What a number is being checked for; the dial policy applies to all of them. */
-export type DialUse = 'call' | 'transfer' | 'forward';
+/** What a number is being checked for; the dial policy applies to all of them (callback: scheduled for later). */
+export type DialUse = 'call' | 'transfer' | 'forward' | 'callback';
 
 export interface CheckedNumber {
   /** What to dial: an extension as typed, an outside number in E.164 form (what the confirmation shows). */
@@ -33,6 +33,11 @@ export interface CheckedNumber {
   display: string;
   /** The policy exempts this number from confirmation (place_call). */
   noConfirm: boolean;
+  /**
+   * The PBX may dial out for it: an outside number, or an extension that is also a costly short number (itself or
+   * behind an outside-line prefix). A transfer to it counts against the call rates.
+   */
+  mayLeave: boolean;
 }
 
 export interface ConfirmOptions {
@@ -86,16 +91,34 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   annotations: Annotations;
   /** The tool is offered when some configured PBX has at least one of these. */
   needs: readonly Capability[];
-  /** Asks for confirmation (subject to `safety.confirm`): adds the `confirm_token` argument. */
+  /**
+   * Asks a person before it acts (subject to `safety.confirm`). The one source of what asks first: defineTool adds
+   * the `confirm_token` argument, the runner confirms it, and GUARDED_TOOLS (what `safety.confirmTools` may
+   * name) is derived from it.
+   */
   guarded?: boolean;
+  /**
+   * Why a tool that changes state asks nobody (it costs nothing and is undone by calling it again, say). Every
+   * tool that is not read-only is either `guarded` or says this; a test holds every tool to it.
+   */
+  unguarded?: string;
   run(ctx: ToolContext, args: z.infer<I>): Promise<RunResult<z.infer<O>>>;
   /** One line for the text content; PBX-supplied names stay out of it (they are in the structured result). */
   summarize(result: z.infer<O>, args: z.infer<I>): string;
 }
 
-/** Identity with inference: gives every tool one checked shape. */
+/**
+ * Gives every tool one checked shape. A guarded tool gets the `confirm_token` argument here, so no tool declares
+ * it by hand and none can ask without offering it (or offer it without asking).
+ */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
-  return def;
+  if (def.guarded && def.unguarded !== undefined) throw new Error(`tool ${def.name}: guarded and unguarded at once`);
+  if (Object.hasOwn(def.input.shape, 'confirm_token')) {
+    throw new Error(`tool ${def.name}: confirm_token is added by defineTool to guarded tools; do not declare it`);
+  }
+  if (!def.guarded) return def;
+  // The extended object infers the same argument types plus confirm_token, which handlers never read (the runner does).
+  return { ...def, input: def.input.extend({ confirm_token: confirmTokenArg }) as unknown as I };
 }
 
 /** A tool of any schema, as lists hold them. */
@@ -152,4 +175,44 @@ export function actionOutput<S extends z.ZodRawShape>(shape: S) {
     pbx: z.string().optional(),
     ...shape,
   });
+}
+
+// ------------------------------------------------------------------ lists handed to a model
+
+/** How many items a list result holds unless the call asks for fewer or more (issue 13: one PBX answer of 45,000
+ * rows put 1.6 MB into a model's context). */
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 500;
+
+export const limitArg = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_LIST_LIMIT)
+  .optional()
+  .describe(`At most this many items in the result (default ${DEFAULT_LIST_LIMIT}, at most ${MAX_LIST_LIMIT}); \`total\` says how many there are`);
+
+/** The fields a list result adds: how many there are in all, and a note when the list was cut. */
+export const listFields = {
+  total: z.number().int().nonnegative().optional().describe('How many there are in all (the list may hold fewer: see truncated)'),
+  truncated: z.string().optional().describe('Present when the list was cut to the limit: how many were left out and how to see more'),
+};
+
+/**
+ * At most `limit` of `items`, with the total and, when some were left out, a note saying how many and what to do.
+ * `what` names the items ("calls"); `more` says how to see the rest ("call again with a higher limit").
+ */
+export function capList<T>(
+  items: readonly T[],
+  limit: number | undefined,
+  what: string,
+  more = `pass a higher limit (up to ${MAX_LIST_LIMIT})`,
+): { items: T[]; total: number; truncated?: string } {
+  const n = limit ?? DEFAULT_LIST_LIMIT;
+  if (items.length <= n) return { items: [...items], total: items.length };
+  return {
+    items: items.slice(0, n),
+    total: items.length,
+    truncated: `showing ${n} of ${items.length} ${what}; ${items.length - n} left out: ${n < MAX_LIST_LIMIT ? more : 'narrow the request'}`,
+  };
 }

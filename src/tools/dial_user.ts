@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Call } from '../backends/model.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, defineTool, pbxArg, userArg } from './define.js';
 
 export const dialUser = defineTool({
   name: 'dial_user',
@@ -20,7 +20,6 @@ export const dialUser = defineTool({
       .describe('Login of the PBX user to call (e.g. "jbond"), not a number'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     call: Call.optional().describe('The new call, when the PBX reports it at once'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callIdArg, actionOutput, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { callIdArg, actionOutput, defineTool, pbxArg, userArg } from './define.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
 
 export const hangup = defineTool({
@@ -15,7 +15,6 @@ export const hangup = defineTool({
     call_id: callIdArg.optional().describe("The call to end; default: the user's current call"),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({ call_id: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

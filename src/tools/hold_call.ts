@@ -3,7 +3,7 @@ import { BackendError } from '../backends/errors.js';
 import type { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
-import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, defineTool, pbxArg, userArg } from './define.js';
 
 /** The call to hold (default: the current call) or to resume (default: the one call on hold). */
 async function holdTarget(pbx: PbxHandle, user: string | undefined, callId: string | undefined, on: boolean): Promise<Call | undefined> {
@@ -35,7 +35,6 @@ export const holdCall = defineTool({
     on: z.boolean().default(true).describe('true (default): put on hold; false: take off hold'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     call_id: z.string().optional(),

@@ -3,6 +3,7 @@ import type { AnyTool } from './define.js';
 import { answerCall } from './answer_call.js';
 import { conference } from './conference.js';
 import { callHistory } from './call_history.js';
+import { callbackLists } from './callback_lists.js';
 import { dialUser } from './dial_user.js';
 import { getActiveCall } from './get_active_call.js';
 import { getParking } from './get_parking.js';
@@ -40,4 +41,11 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   setForward,
   callHistory,
   qualifyCall,
+  callbackLists,
 ];
+
+/**
+ * The tools that ask before they act, as their definitions say (`guarded`): what `safety.confirmTools` may name.
+ * Derived, never listed by hand, so a new guarded tool is confirmed without anyone remembering a list.
+ */
+export const GUARDED_TOOLS: readonly string[] = ALL_TOOLS.filter((t) => t.guarded).map((t) => t.name);

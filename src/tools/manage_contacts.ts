@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { Contact, ContactFields, ContactImportResult } from '../backends/model.js';
-import { parseCsv } from '../util/csv.js';
+import { firstCsvRecords, parseCsv } from '../util/csv.js';
 import { counted } from '../util/words.js';
 import { cleanText } from '../safety/sanitize.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, actionOutput, capList, defineTool, limitArg, listFields, pbxArg, userArg } from './define.js';
 
 const ACTIONS = ['list', 'get', 'create', 'update', 'delete', 'delete_all', 'import_csv', 'export_csv'] as const;
 const CONFIRMED: ReadonlySet<string> = new Set(['update', 'delete', 'delete_all', 'import_csv']);
@@ -56,9 +56,9 @@ export const manageContacts = defineTool({
       .describe('get, update, delete: the contact id'),
     contact: ContactFields.optional().describe('create, update: the contact fields'),
     csv: z.string().max(MAX_IMPORT_CSV).optional().describe('import_csv: CSV text with a header row'),
+    limit: limitArg.describe(`list, export_csv: at most this many contacts (default 50, at most 500); \`total\` says how many there are`),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     action: z.enum(ACTIONS).optional(),
@@ -68,6 +68,7 @@ export const manageContacts = defineTool({
     import: ContactImportResult.optional(),
     deleted: z.number().int().optional().describe('delete_all: how many contacts were deleted, when known'),
     note: z.string().optional(),
+    ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   needs: ['contacts'],
@@ -86,11 +87,13 @@ export const manageContacts = defineTool({
     if (!CONFIRMED.has(args.action)) await ctx.confirm('', { skip: true });
     switch (args.action) {
       case 'list': {
-        const contacts = await store.list({ user }, o);
+        const { items: contacts, total, truncated } = capList(await store.list({ user }, o), args.limit, 'contacts');
         return {
           ...base,
-          message: `${counted(contacts.length, 'contact')} of ${who}.`,
+          message: `${counted(total, 'contact')} of ${who}.`,
           contacts,
+          total,
+          ...(truncated ? { truncated } : {}),
           ...(store.listHasIds
             ? {}
             : { note: 'This PBX lists contacts without ids: get, update and delete need an id returned by create or import_csv.' }),
@@ -146,8 +149,15 @@ export const manageContacts = defineTool({
         };
       }
       case 'export_csv': {
-        const csv = await store.exportCsv({ user }, o);
-        return { ...base, message: `Exported the contacts of ${who} as CSV.`, csv };
+        const limit = args.limit ?? DEFAULT_LIST_LIMIT;
+        const { csv, records } = firstCsvRecords(await store.exportCsv({ user }, o), limit);
+        return {
+          ...base,
+          message: `Exported the contacts of ${who} as CSV.`,
+          csv,
+          total: records,
+          ...(records > limit ? { truncated: `the CSV holds the first ${limit} of ${records} contacts; pass a higher limit (up to ${MAX_LIST_LIMIT}) for more` } : {}),
+        };
       }
     }
   },
@@ -157,11 +167,11 @@ export const manageContacts = defineTool({
     const id = r.contact?.id ? ` ${r.contact.id}` : '';
     switch (r.action) {
       case 'list':
-        return `${counted(r.contacts?.length ?? 0, 'contact')}.`;
+        return `${counted(r.total ?? r.contacts?.length ?? 0, 'contact')}${r.truncated ? ` (${r.contacts?.length ?? 0} shown)` : ''}.`;
       case 'import_csv':
         return `Imported ${counted(r.import?.created.length ?? 0, 'contact')}; ${counted(r.import?.failed.length ?? 0, 'line')} failed.`;
       case 'export_csv':
-        return `Exported ${counted(Math.max(0, (r.csv?.split(/\r?\n/).filter(Boolean).length ?? 1) - 1), 'contact')} as CSV.`;
+        return `Exported ${counted(r.total ?? 0, 'contact')} as CSV${r.truncated ? ' (cut to the limit)' : ''}.`;
       case 'get':
         return `Found contact${id}.`;
       case 'create':

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeCall, resolveCall } from './calls.js';
-import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, defineTool, pbxArg, userArg } from './define.js';
 
 export const parkCall = defineTool({
   name: 'park_call',
@@ -18,7 +18,6 @@ export const parkCall = defineTool({
       .describe('The parking slot to use; default: the first free one'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     slot: z.string().optional().describe('The slot the call waits in; dial it to pick the call up'),

@@ -28,6 +28,7 @@ export const pauseQueues = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   needs: ['pauseQueues'],
+  unguarded: 'it ends no call, costs nothing and leaves direct calls ringing, and calling it again with the other value undoes it',
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const pause = pbx.op('pauseQueues');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { NoteJson } from '../backends/backend.js';
 import { BackendError } from '../backends/errors.js';
 import type { PbxHandle } from '../backends/registry.js';
-import { actionOutput, confirmTokenArg, defineTool, pbxArg } from './define.js';
+import { actionOutput, capList, defineTool, limitArg, listFields, pbxArg } from './define.js';
 
 const ACTIONS = ['list', 'get', 'get_json', 'set', 'set_many', 'set_json', 'delete'] as const;
 const READS: ReadonlySet<string> = new Set(['list', 'get', 'get_json']);
@@ -67,8 +67,8 @@ export const pbxNotes = defineTool({
       .optional()
       .describe('set_many: the notes to store'),
     json: jsonNote.optional().describe('set_json: an array or object to store'),
+    limit: limitArg.describe(`list: at most this many notes (default 50, at most 500); \`total\` says how many there are`),
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     action: z.enum(ACTIONS).optional(),
@@ -78,6 +78,7 @@ export const pbxNotes = defineTool({
     json: z.unknown().optional().describe('get_json: the stored array or object'),
     notes: z.array(z.object({ key: z.string(), value: z.string() })).optional().describe('list: every note'),
     written: z.array(z.string()).optional().describe('set, set_many, set_json: the keys written'),
+    ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   needs: ['readNotes', 'writeNotes'],
@@ -93,8 +94,8 @@ export const pbxNotes = defineTool({
     if (READS.has(args.action)) {
       const read = pbx.op('readNotes', 'read notes');
       if (args.action === 'list') {
-        const notes = (await read({ op: 'list' }, { signal })).notes ?? [];
-        return { ...base, message: `${notes.length} note${notes.length === 1 ? '' : 's'}.`, notes };
+        const { items: notes, total, truncated } = capList((await read({ op: 'list' }, { signal })).notes ?? [], args.limit, 'notes');
+        return { ...base, message: `${total} note${total === 1 ? '' : 's'}.`, notes, total, ...(truncated ? { truncated } : {}) };
       }
       const key = need(args.key, 'key');
       const r = await read({ op: args.action === 'get' ? 'get' : 'get_json', key }, { signal });
@@ -165,7 +166,7 @@ export const pbxNotes = defineTool({
   },
   summarize: (r) => {
     if (r.status !== 'done') return r.message;
-    if (r.action === 'list') return `${r.notes?.length ?? 0} notes.`;
+    if (r.action === 'list') return `${r.total ?? r.notes?.length ?? 0} notes${r.truncated ? ` (${r.notes?.length ?? 0} shown)` : ''}.`;
     if (r.action === 'get' || r.action === 'get_json') return r.found ? `Read note ${r.key}.` : `No note ${r.key}.`;
     return r.message;
   },

@@ -4,7 +4,7 @@ import { BackendError } from '../backends/errors.js';
 import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, confirmTokenArg, defineTool, numberArg, pbxArg, userArg, type ToolContext } from './define.js';
+import { actionOutput, defineTool, numberArg, pbxArg, userArg, type ToolContext } from './define.js';
 
 /** A queue name as a person writes it (no separators that could reach a URL or a dial string). */
 const queueNameArg = z.string().min(1).max(64).regex(/^[^\u0000-\u001f/\\?#&;,]+$/, 'a queue name');
@@ -50,7 +50,6 @@ export const placeCall = defineTool({
       .optional()
       .describe('Wait up to this many seconds for the call to be answered, with progress updates (default: return at once)'),
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     call: Call.optional().describe('The new call, when the PBX reports it at once'),

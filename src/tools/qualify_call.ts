@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { Qualification, QualificationAnswer } from '../backends/model.js';
-import { actionOutput, callIdArg, confirmTokenArg, defineTool, pbxArg } from './define.js';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, actionOutput, callIdArg, capList, defineTool, limitArg, listFields, pbxArg } from './define.js';
+import { firstCsvRecords } from '../util/csv.js';
 
 const ACTIONS = ['list_options', 'record', 'export_csv'] as const;
 
@@ -37,8 +38,8 @@ export const qualifyCall = defineTool({
     custom_data: text(1000, 'record: any other data'),
     from: date.optional().describe('export_csv: first day (YYYY-MM-DD)'),
     to: date.optional().describe('export_csv: last day (YYYY-MM-DD)'),
+    limit: limitArg.describe(`list_options, export_csv: at most this many items (default 50, at most 500); \`total\` says how many there are`),
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     action: z.enum(ACTIONS).optional(),
@@ -46,6 +47,7 @@ export const qualifyCall = defineTool({
     recorded: QualificationAnswer.optional().describe('record: what was recorded'),
     csv: z.string().optional().describe('export_csv: the answers as CSV'),
     note: z.string().optional().describe('What the PBX could not confirm (tell the user)'),
+    ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   needs: ['listQualifications', 'recordQualification', 'exportQualifications'],
@@ -63,8 +65,14 @@ export const qualifyCall = defineTool({
         const list = pbx.op('listQualifications');
         const queueId = need(args.queue_id, 'queue_id');
         await ctx.confirm('', { skip: true });
-        const options = await list({ queueId }, o);
-        return { ...base, message: `${options.length} qualification${options.length === 1 ? '' : 's'} for queue ${queueId}.`, options };
+        const { items: options, total, truncated } = capList(await list({ queueId }, o), args.limit, 'qualifications');
+        return {
+          ...base,
+          message: `${total} qualification${total === 1 ? '' : 's'} for queue ${queueId}.`,
+          options,
+          total,
+          ...(truncated ? { truncated } : {}),
+        };
       }
       case 'record': {
         const record = pbx.op('recordQualification');
@@ -94,15 +102,24 @@ export const qualifyCall = defineTool({
         const to = need(args.to, 'to');
         if (from > to) throw new BackendError('invalid', `from (${from}) is after to (${to})`, { pbx: pbx.name, pbxType: pbx.type });
         await ctx.confirm('', { skip: true });
-        const csv = await exp({ queueId, from, to }, o);
-        return { ...base, message: `Exported the call qualifications of queue ${queueId} from ${from} to ${to} as CSV.`, csv };
+        const limit = args.limit ?? DEFAULT_LIST_LIMIT;
+        const { csv, records } = firstCsvRecords(await exp({ queueId, from, to }, o), limit);
+        return {
+          ...base,
+          message: `Exported the call qualifications of queue ${queueId} from ${from} to ${to} as CSV.`,
+          csv,
+          total: records,
+          ...(records > limit
+            ? { truncated: `the CSV holds the first ${limit} of ${records} answers; pass a higher limit (up to ${MAX_LIST_LIMIT}) or fewer days for more` }
+            : {}),
+        };
       }
     }
   },
   summarize: (r) => {
     if (r.status !== 'done') return r.message;
-    if (r.action === 'list_options') return `${r.options?.length ?? 0} qualification options.`;
+    if (r.action === 'list_options') return `${r.total ?? r.options?.length ?? 0} qualification options${r.truncated ? ` (${r.options?.length ?? 0} shown)` : ''}.`;
     if (r.action === 'record') return `Qualification recorded${r.recorded ? ` for call ${r.recorded.callId}` : ''}.`;
-    return `Exported ${Math.max(0, (r.csv?.split(/\r?\n/).filter(Boolean).length ?? 1) - 1)} qualification answers as CSV.`;
+    return `Exported ${r.total ?? 0} qualification answers as CSV${r.truncated ? ' (cut to the limit)' : ''}.`;
   },
 });

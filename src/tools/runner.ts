@@ -7,13 +7,12 @@ import type { Capability } from '../backends/backend.js';
 import { BackendError, describeError, isBackendError } from '../backends/errors.js';
 import type { PbxHandle, PbxRouter } from '../backends/registry.js';
 import type { SafetyConfig } from '../config.js';
-import { GUARDED_TOOLS } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type RoundAnswer } from '../safety/confirm.js';
-import type { CallLimiter } from '../safety/limits.js';
+import type { CallLimiter, Reservation } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
-import { redact } from '../safety/redact.js';
+import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
 import type { Principal } from '../principal.js';
 import type { AnyTool, SessionInfo, ToolContext } from './define.js';
@@ -75,6 +74,8 @@ interface RunState {
   user?: string;
   /** Refused before anything ran (arguments that do not match the schema). */
   refused?: boolean;
+  /** Call-limit slots taken by admitCall, released when the tool call ends. */
+  reservations: Reservation[];
 }
 
 /** The arguments under the tool's own argument names: what an audit line of a refused call may show. */
@@ -102,6 +103,9 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
   return `${shown.join('; ')}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`;
 }
 
+/** Bound of the sentence a person is asked to confirm (every tool's own sentence stays well below it). */
+const MAX_ACTION_CHARS = 1000;
+
 /** A guarded tool tried an action before asking: a bug in the tool, never shipped (tests catch it). */
 class UnguardedActionError extends Error {}
 
@@ -119,23 +123,29 @@ class StateRefusal extends Error {
 }
 
 export class ToolRunner {
-  private readonly confirmTools: ReadonlySet<string>;
+  /** `safety.confirmTools`: narrows which guarded tools ask; undefined (the default) means every guarded tool. */
+  private readonly confirmTools: ReadonlySet<string> | undefined;
 
   constructor(private readonly deps: RunnerDeps) {
-    this.confirmTools = new Set(deps.safety.confirmTools ?? GUARDED_TOOLS);
+    this.confirmTools = deps.safety.confirmTools ? new Set(deps.safety.confirmTools) : undefined;
   }
 
-  /** Whether calls of `tool` ask for confirmation under the current config. */
+  /** Whether calls of `tool` ask for confirmation under the current config: its own `guarded` decides. */
   confirms(tool: AnyTool): boolean {
-    return !!tool.guarded && this.deps.safety.confirm !== 'off' && this.confirmTools.has(tool.name);
+    return !!tool.guarded && this.deps.safety.confirm !== 'off' && (this.confirmTools?.has(tool.name) ?? true);
   }
 
   /** Runs `tool` with the arguments a client sent: they are checked against the tool's input schema here, so an
    * invalid call of an action is refused and audited like any other refusal. */
   async run(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<ToolOutcome> {
+    // Text a PBX sends back that merely repeats these arguments is not masked as a secret (see maskSecrets).
+    return withClientText(rawArgs, () => this.runCall(tool, rawArgs, env));
+  }
+
+  private async runCall(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<ToolOutcome> {
     const started = Date.now();
     const isAction = !tool.annotations.readOnlyHint;
-    const state: RunState = { confirmCalled: false, confirmation: 'not_required' };
+    const state: RunState = { confirmCalled: false, confirmation: 'not_required', reservations: [] };
     const log = this.deps.log.child({ tool: tool.name, session: env.session.id, principal: env.principal.name });
     // Until the arguments are checked, only the tool's own argument names are kept (for the audit line).
     let args = ownArgs(tool, rawArgs);
@@ -167,6 +177,10 @@ export class ToolRunner {
       outcome = { ok: true, structured: result, summary: cleanText(tool.summarize(result, args), 400) };
     } catch (e) {
       outcome = this.failure(e, tool, state, log);
+    } finally {
+      // The call is placed (the PBX counts it from now on) or failed after it may have been: either way the slot's
+      // work is done. A refused admission was given back already.
+      for (const r of state.reservations) r.release();
     }
     if (isAction) this.auditCall(tool, args, env, state, outcome);
     log.debug('tool call', { ms: Date.now() - started, ok: outcome.ok });
@@ -228,9 +242,10 @@ export class ToolRunner {
       },
       confirm: async (rawAction, opts = {}) => {
         state.confirmCalled = true;
-        // What the person is asked names PBX data (caller numbers and names): cleaned and bounded like any result,
-        // so no bidi override or control character can change what they read.
-        const action = cleanText(rawAction, 600);
+        // What the person is asked names PBX data (caller numbers and names), each part bounded by the tool that
+        // built the sentence; cleaned here so no bidi override or control character can change what they read,
+        // with a bound on the whole that no sentence of ours reaches.
+        const action = cleanText(rawAction, MAX_ACTION_CHARS);
         if (opts.skip || !this.confirms(tool)) {
           state.confirmation = 'not_required';
           return;
@@ -296,15 +311,24 @@ export class ToolRunner {
         throw new ConfirmationStop('token_issued', action, { token: issued.sealed, expiresAt: issued.expiresAt });
       },
       admitCall: async (pbx, user, opts = {}) => {
-        let active: number | undefined;
-        if (!opts.rateOnly && pbx.can('activeCalls')) {
-          const calls = await pbx.op('activeCalls')({ user });
-          active = calls.filter((c) => c.state !== 'parked').length;
-        }
+        const lists = !opts.rateOnly && pbx.can('activeCalls');
+        let slot: ReturnType<CallLimiter['reserve']>;
         try {
           const who = user === undefined ? '' : (pbx.backend.canonicalUser?.(user) ?? user);
-          limiter.admit(pbx.name, who, active, opts);
+          // Reserved before the first await: calls that arrive together count against each other (see limits.ts).
+          slot = limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
         } catch (e) {
+          if (isBackendError(e)) e.at(pbx.name, pbx.type);
+          throw e;
+        }
+        state.reservations.push(slot);
+        if (!lists) return;
+        try {
+          const calls = await pbx.op('activeCalls')({ user }, { signal: env.signal });
+          slot.checkActive(calls.filter((c) => c.state !== 'parked').length);
+        } catch (e) {
+          // Refused, or the call list could not be read: nothing was dialled, so the slot and the rate are given back.
+          slot.refund();
           if (isBackendError(e)) e.at(pbx.name, pbx.type);
           throw e;
         }
@@ -332,19 +356,18 @@ export class ToolRunner {
         };
       }
       if (e.token) {
+        // Not passed through the bound for PBX strings: e.action was cleaned and bounded when the tool asked, and
+        // the rest is ours, the instruction the model needs whole (a cut one loses the token's use and expiry).
         return {
           ok: true,
           structured: {
-            ...sanitizeDeep({
-              status: 'confirmation_required',
-              message:
-                `Confirmation needed: ${e.action} Nothing has been done yet. Ask the user; only if they agree, call ${tool.name} ` +
-                `again with exactly the same arguments plus confirm_token (single use, valid until ${e.token.expiresAt}).`,
-              expires_at: e.token.expiresAt,
-              ...(state.pbx ? { pbx: state.pbx } : {}),
-            }),
-            // Our own signed ticket (base64url): kept whole, where cleaning would cut a long string.
+            status: 'confirmation_required',
+            message:
+              `Confirmation needed: ${e.action} Nothing has been done yet. Ask the user; only if they agree, call ${tool.name} ` +
+              `again with exactly the same arguments plus confirm_token (single use, valid until ${e.token.expiresAt}).`,
             confirm_token: e.token.token,
+            expires_at: e.token.expiresAt,
+            ...(state.pbx ? { pbx: state.pbx } : {}),
           },
           summary: `Confirmation required before ${tool.name}: nothing has been done yet.`,
         };
@@ -361,7 +384,7 @@ export class ToolRunner {
         ok: true,
         structured: {
           status: 'not_confirmed',
-          message: `The user ${why}, so nothing was done (${cleanText(e.action, 300)}). Do not retry unless the user asks again.`,
+          message: `The user ${why}, so nothing was done (${e.action}). Do not retry unless the user asks again.`,
           ...(state.pbx ? { pbx: state.pbx } : {}),
         },
         summary: `Not confirmed by the user: ${tool.name} did nothing.`,
@@ -371,7 +394,7 @@ export class ToolRunner {
       if (e.cause !== undefined) log.warn('backend error', { kind: e.kind, code: e.code, cause: e.cause });
       return {
         ok: false,
-        message: cleanText(redact(describeError(e)), 2000),
+        message: cleanText(describeError(e), 2000),
         error: { kind: e.kind, retryable: e.retryable, pbx: e.pbx, ...(e.code?.startsWith('policy.') ? { rule: e.code.slice(7) } : {}) },
       };
     }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { EXTENSION_KINDS, FAVORITE_SIZES, Favorite } from '../backends/model.js';
 import { cleanText } from '../safety/sanitize.js';
-import { actionOutput, confirmTokenArg, defineTool, pbxArg } from './define.js';
+import { actionOutput, defineTool, pbxArg } from './define.js';
 
 /** More than an operator console shows; a bound on what one call may send. */
 export const MAX_FAVORITES = 200;
@@ -39,7 +39,6 @@ export const setFavorites = defineTool({
       .max(MAX_FAVORITES)
       .describe('The complete new list; [] removes every favorite'),
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     favorites: z.array(Favorite).optional().describe('The list as set'),

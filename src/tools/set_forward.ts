@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { FORWARD_KINDS, type ForwardKind } from '../backends/model.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, confirmTokenArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
+import { actionOutput, defineTool, numberArg, pbxArg, userArg } from './define.js';
 
 /** "all calls of alice", "the calls alice does not answer", "the calls that reach alice while busy" */
 const which = (kind: ForwardKind, who: string): string =>
@@ -27,7 +27,6 @@ export const setForward = defineTool({
     destination: numberArg.optional().describe('Where calls go: an extension or an outside number'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     kind: z.enum(FORWARD_KINDS).optional(),

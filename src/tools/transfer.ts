@@ -3,7 +3,7 @@ import { VOICEMAIL_BOX } from '../backends/backend.js';
 import { BackendError } from '../backends/errors.js';
 import { Call } from '../backends/model.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
-import { actionOutput, callIdArg, confirmTokenArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
 
 export const transfer = defineTool({
   name: 'transfer',
@@ -29,7 +29,6 @@ export const transfer = defineTool({
     mode: z.enum(['blind', 'attended']).default('blind').describe('blind (default) or attended (consult the target first)'),
     user: userArg,
     pbx: pbxArg,
-    confirm_token: confirmTokenArg,
   }),
   output: actionOutput({
     call_id: z.string().optional(),
@@ -61,7 +60,7 @@ export const transfer = defineTool({
     const how = attended ? ' (attended: the call goes on hold while the target is rung)' : '';
     await ctx.confirm(`Transfer ${what} to ${where}${how}?`, { bind: call?.id });
     // Sending a call outside makes the PBX dial out: it counts against the call rates like a placed call.
-    if (n && !n.internal) await ctx.admitCall(pbx, user, { rateOnly: true });
+    if (n?.mayLeave) await ctx.admitCall(pbx, user, { rateOnly: true });
     const callId = call?.id ?? args.call_id;
     const base = { pbx: pbx.name, mode: args.mode, ...(n ? { to: n.number } : { voicemail: args.voicemail }), ...(callId ? { call_id: callId } : {}) };
     if (toBox) {

@@ -2,8 +2,10 @@
  * Streamable HTTP at /mcp for both eras, GET /healthz, DNS-rebinding protection (Host and Origin must be ours:
  * 403 otherwise) and named bearer tokens (401 without one of them). A request that opens the 2025-11-25 way
  * (initialize, then a session id) goes to a session of its own (one server instance per session, a cap on
- * sessions, idle ones reaped); a 2026-07-28 request goes to the SDK's per-request handler. The token that
- * authenticated a request is its principal; a session belongs to the principal that opened it.
+ * sessions with a share per client, idle ones reaped); a 2026-07-28 request goes to the SDK's per-request
+ * handler. The token that authenticated a request is its principal; a session belongs to the principal that
+ * opened it. JSON-RPC batches are refused before the SDK sees a body; refusals before authentication are logged
+ * once per interval (RefusalLog), never sent to a client; /healthz counts sessions only for an authenticated caller.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -22,7 +24,9 @@ import { LOCAL_PRINCIPAL, type Principal, tokenPrincipal } from '../principal.js
 import { authInfoOf, createMcpServer, type ServerOptions } from '../server.js';
 import { addSecret } from '../safety/redact.js';
 import { isLoopbackHost } from '../util/net.js';
+import { BATCH_REFUSAL } from './batch.js';
 import { ListenFeeds, narrowListen } from './listen.js';
+import { RefusalLog } from './refusals.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
 const MAX_BODY = 4 * 1024 * 1024;
@@ -37,6 +41,8 @@ export interface HttpOptions {
   allowedHosts?: string[];
   allowedOrigins?: string[];
   maxSessions?: number;
+  /** Sessions one client may hold (default: the lesser of 100 and half of maxSessions). */
+  maxSessionsPerClient?: number;
   sessionIdleMinutes?: number;
   path?: string;
   server?: ServerOptions;
@@ -54,8 +60,17 @@ interface Session {
   transport: NodeStreamableHTTPServerTransport;
   server: McpServer;
   principal: Principal;
+  /** Who opened it, for the per-client shares (see clientOf). */
+  client: string;
+  /** When the client last sent a message (a POST); an open GET stream is not activity. */
   lastSeen: number;
+  /** POSTs being answered (a tool call waiting for a person, say): the session is not idle meanwhile. */
   inFlight: number;
+}
+
+/** The default share of one client: no client may hold every session. */
+export function defaultClientShare(maxSessions: number): number {
+  return Math.max(1, Math.min(100, Math.ceil(maxSessions / 2)));
 }
 
 /** The 2026-07-28 handler of one principal, with the resources its listen streams watch. */
@@ -177,11 +192,26 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
   const known = tokens.map(([name, token]) => ({ digest: digest(token), principal: tokenPrincipal(name) }));
   const sessions = new Map<string, Session>();
   const maxSessions = opts.maxSessions ?? 2000;
+  const clientShare = Math.min(maxSessions, opts.maxSessionsPerClient ?? defaultClientShare(maxSessions));
   /** Servers created for an initialize that the transport has not yet accepted or refused. */
   let opening = 0;
+  /** Sessions held or opening per client. */
+  const perClient = new Map<string, number>();
+  const countClient = (client: string, by: number) => {
+    const n = (perClient.get(client) ?? 0) + by;
+    if (n > 0) perClient.set(client, n);
+    else perClient.delete(client);
+  };
   const idleMs = (opts.sessionIdleMinutes ?? 30) * 60_000;
   let port = opts.port;
   const log = app.log.child({ part: 'http' });
+  const refusals = new RefusalLog(log);
+  /**
+   * Who a request comes from, for the per-client shares: with tokens, the one it presented (its principal); without,
+   * the remote address.
+   */
+  const clientOf = (req: IncomingMessage, principal: Principal): string =>
+    principal.kind === 'token' ? principal.id : `address:${req.socket.remoteAddress ?? '?'}`;
 
   const allowedHosts = () => {
     const names = new Set(LOOPBACK_HOSTS);
@@ -224,11 +254,17 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     return found;
   };
 
-  const closeSession = async (id: string) => {
+  /** Forget a session (once, whoever notices first: a DELETE, the transport closing, the reaper). */
+  const forget = (id: string): Session | undefined => {
     const s = sessions.get(id);
-    if (!s) return;
+    if (!s) return undefined;
     sessions.delete(id);
-    await s.server.close().catch(() => {});
+    countClient(s.client, -1);
+    return s;
+  };
+  const closeSession = async (id: string) => {
+    const s = forget(id);
+    if (s) await s.server.close().catch(() => {});
   };
 
   const moderns = new Map<string, Modern>();
@@ -241,7 +277,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
         maxSubscriptions: MAX_LISTEN_STREAMS,
         onerror: (e) => log.debug('2026-07-28 request refused or failed', { error: e.message }),
       });
-      m = { handler, feeds: new ListenFeeds(app, principal, (uri) => handler.notify.resourceUpdated(uri), opts.server) };
+      m = { handler, feeds: new ListenFeeds(app, principal, principal.id, (uri) => handler.notify.resourceUpdated(uri), opts.server) };
       moderns.set(principal.id, m);
     }
     return m;
@@ -253,7 +289,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     let release = () => {};
     const msg = body as { method?: unknown; params?: Parameters<typeof narrowListen>[1] } | undefined;
     if (msg && !Array.isArray(msg) && msg.method === 'subscriptions/listen') {
-      const narrowed = narrowListen(m.feeds, msg.params);
+      const narrowed = await narrowListen(m.feeds, msg.params);
       parsed = { ...msg, params: narrowed.params };
       release = narrowed.release;
     }
@@ -273,46 +309,64 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       const s = sessions.get(sessionId);
       // Another principal's session is as unknown to this caller as one that never existed.
       if (!s || s.principal.id !== principal.id) return jsonRpcError(res, 404, -32001, 'Session not found: start a new session (initialize)');
-      s.lastSeen = Date.now();
-      s.inFlight++;
-      res.on('close', () => {
-        s.inFlight--;
+      // Only what the client sends keeps a session alive: a GET stream it holds open is not activity, or one
+      // client could keep every session it opened forever.
+      if (req.method === 'POST') {
         s.lastSeen = Date.now();
-      });
+        s.inFlight++;
+        res.on('close', () => {
+          s.inFlight--;
+          s.lastSeen = Date.now();
+        });
+      }
       await s.transport.handleRequest(req, res, body);
       return;
     }
-    if (req.method !== 'POST' || !(Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body))) {
+    if (req.method !== 'POST' || !isInitializeRequest(body)) {
       return jsonRpcError(res, 400, -32000, 'Bad request: no mcp-session-id header, and this is not an initialize request');
+    }
+    const client = clientOf(req, principal);
+    if ((perClient.get(client) ?? 0) >= clientShare) {
+      return jsonRpcError(
+        res,
+        503,
+        -32000,
+        `Too many sessions for this client (its share is ${clientShare} of ${maxSessions}); close idle sessions (DELETE) or try later`,
+        { 'retry-after': '5' },
+      );
     }
     // Servers still opening count too: concurrent initializes must not slip past the cap before they register.
     if (sessions.size + opening >= maxSessions) {
       return jsonRpcError(res, 503, -32000, `Too many sessions (limit ${maxSessions}); close idle sessions or try later`, { 'retry-after': '5' });
     }
     opening++;
+    countClient(client, 1);
     let pending = true;
-    // Leaves the opening count once: when the session registers, or when the request ends without one.
-    const settle = () => {
-      if (pending) opening--;
+    // Leaves the opening count once: when the session registers (it stays counted for its client until it is
+    // forgotten), or when the request ends without one (then the client's count is given back too).
+    const settle = (registered: boolean) => {
+      if (!pending) return;
       pending = false;
+      opening--;
+      if (!registered) countClient(client, -1);
     };
-    const server = createMcpServer(app, { ...opts.server, era: 'legacy', principal });
+    const server = createMcpServer(app, { ...opts.server, era: 'legacy', principal, client });
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        settle();
-        sessions.set(id, { transport, server, principal, lastSeen: Date.now(), inFlight: 0 });
+        settle(true);
+        sessions.set(id, { transport, server, principal, client, lastSeen: Date.now(), inFlight: 0 });
       },
       onsessionclosed: (id) => void closeSession(id),
     });
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId) forget(transport.sessionId);
     };
     try {
       await server.connect(transport);
       await transport.handleRequest(req, res, body);
     } finally {
-      settle();
+      settle(false);
       // The SDK refused the initialize (Accept, Content-Type, a malformed message...): no session holds this
       // server, so nothing else would ever close it and drop its log sink and subscriptions.
       if (!transport.sessionId) await server.close().catch(() => {});
@@ -325,19 +379,20 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     if (req.method !== 'POST') req.resume();
     const host = (req.headers.host ?? '').toLowerCase();
     if (!hostSet.has(host)) {
-      log.warn('refused a request with a foreign Host header', { host });
+      refusals.refused('a foreign Host header', 'host', host);
       return jsonRpcError(res, 403, -32000, 'Forbidden: Host header not allowed');
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !originSet.has(origin)) {
-      log.warn('refused a request with a foreign Origin header', { origin });
+      refusals.refused('a foreign Origin header', 'origin', origin);
       return jsonRpcError(res, 403, -32000, 'Forbidden: Origin not allowed');
     }
     const cors = corsHeaders(origin);
     if (url.pathname === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return jsonRpcError(res, 405, -32000, 'Method not allowed', { allow: 'GET' });
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors });
-      res.end(JSON.stringify({ status: 'ok', sessions: sessions.size }));
+      // How busy the server is, only for whoever holds a token.
+      res.end(JSON.stringify(known.length && authenticate(req) ? { status: 'ok', sessions: sessions.size } : { status: 'ok' }));
       return;
     }
     if (url.pathname !== path) return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is ${path}`);
@@ -353,6 +408,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     }
     const principal = authenticate(req);
     if (!principal) {
+      refusals.refused(req.headers.authorization ? 'a wrong bearer token' : 'no bearer token', 'address', req.socket.remoteAddress);
       return jsonRpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <token>', {
         'www-authenticate': 'Bearer realm="telephony-mcp"',
         ...cors,
@@ -374,6 +430,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       } catch {
         return jsonRpcError(res, 400, -32700, 'Parse error: the body is not JSON');
       }
+      // A JSON-RPC batch: refused whole, before the SDK (which would run every message in it) sees it.
+      if (Array.isArray(body)) return jsonRpcError(res, 400, BATCH_REFUSAL.error.code, BATCH_REFUSAL.error.message);
       // The era is chosen by how the client opens (the spec's versioning page), by the step the SDK's own entry and
       // isLegacyRequest classify with (from the parsed body and the standard headers, without building a Request).
       const route = classifyInboundRequest({
@@ -445,6 +503,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     sessions: () => sessions.size,
     async close() {
       clearInterval(reaper);
+      refusals.stop();
       // Listen streams end gracefully (the SDK sends their closing result) before the sockets go.
       await Promise.allSettled([...moderns.values()].map((m) => m.handler.close()));
       await Promise.allSettled([...sessions.keys()].map(closeSession));

@@ -79,3 +79,27 @@ export function parseCsvRecords(text: string): { headers: string[]; records: { l
     }),
   };
 }
+
+/**
+ * The header line and the first `limit` records of CSV `text`, cut at a record end (a newline outside quotes), and
+ * how many records there are in all. Blank lines are not records. A linear scan: nothing is parsed.
+ */
+export function firstCsvRecords(text: string, limit: number): { csv: string; records: number } {
+  let quoted = false;
+  let records = -1; // the header is not a record
+  let cut = -1;
+  let blank = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) quoted = !quoted;
+    if (!quoted && c === 10 /* \n */) {
+      if (!blank) {
+        records++;
+        if (records === limit) cut = i + 1;
+      }
+      blank = true;
+    } else if (c !== 13 && c !== 0xfeff) blank = false;
+  }
+  if (!blank) records++;
+  return { csv: cut >= 0 && records > limit ? text.slice(0, cut) : text, records: Math.max(0, records) };
+}

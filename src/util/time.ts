@@ -42,6 +42,33 @@ export function wallIn(instant: number, tz: string): Wall {
   return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour'), mi: get('minute'), s: get('second') };
 }
 
+/** True when `tz` is an IANA time zone this Node knows. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function asUtc(w: Wall): number {
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
+}
+
+/**
+ * The instant at which the wall clock in `tz` shows `w` (the earlier one across a DST fold; in a gap, a time
+ * within the hour after it). Fields may overflow (day 32 is the next month's first).
+ */
+export function zonedToUtc(w: Wall, tz: string): number {
+  const guess = asUtc(w);
+  const offset = asUtc(wallIn(guess, tz)) - guess;
+  let utc = guess - offset;
+  const offset2 = asUtc(wallIn(utc, tz)) - utc;
+  if (offset2 !== offset) utc = guess - offset2;
+  return utc;
+}
+
 /** "YYYY-MM-DD HH:MM:SS" as the wall clock in `tz` (UTC when not given) shows `instant`: how PBXs write times. */
 export function formatWallClock(instant: number, tz?: string): string {
   const w = wallIn(instant, tz ?? 'UTC');

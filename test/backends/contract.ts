@@ -26,6 +26,11 @@ export interface Harness {
   withDeadline?: (ms: number) => Promise<Backend>;
   /** Callers the simulator sent to a voicemail box (box as transferred to, caller's number). */
   voicemails?: () => { box: string; caller: string }[];
+  /**
+   * Contact-centre callback lists: a list that exists on the PBX, the requests it holds (fields as the PBX stored
+   * them), and agents processing every pending request into a ticket.
+   */
+  callbacks?: { listUuid: string; requests(): Record<string, string>[]; process(): void };
   close(): Promise<void>;
 }
 
@@ -202,6 +207,61 @@ export function runBackendContract(opts: ContractOptions): void {
         const csv = await b.exportQualifications!({ queueId, from: '2026-01-01', to: '2026-01-31' });
         expect(csv).toContain('contract-call-1');
         expect(await b.exportQualifications!({ queueId, from: '2025-01-01', to: '2025-01-31' })).not.toContain('contract-call-1');
+      },
+    );
+
+    it.runIf(has('importCallbacks'))(
+      'importCallbacks: one request per row, every field where it belongs, even with pipes, line breaks and quotes in them',
+      async () => {
+        const cb = h.callbacks!;
+        const r = await b.importCallbacks!({
+          listUuid: cb.listUuid,
+          requests: [
+            {
+              phoneNumber: unsafeDialable('+390612345678'),
+              mobilePhoneNumber: unsafeDialable('+393471234567'),
+              firstName: 'Alice',
+              lastName: "O'Neill",
+              company: 'ACME | "Rome"',
+              description: 'call back\nabout the invoice\r\nquickly',
+              dueDate: '2026-08-01',
+              period: 'Afternoon',
+            },
+            { phoneNumber: unsafeDialable('202'), lastName: 'Bianchi' },
+          ],
+        });
+        expect(cb.requests()).toEqual([
+          expect.objectContaining({
+            phoneNumber: '+390612345678',
+            mobilePhoneNumber: '+393471234567',
+            firstName: 'Alice',
+            lastName: "O'Neill",
+            company: 'ACME ¦ "Rome"',
+            description: 'call back about the invoice quickly',
+            dueDate: '2026-08-01',
+            period: 'Afternoon',
+          }),
+          expect.objectContaining({ phoneNumber: '202', lastName: 'Bianchi', firstName: '', description: '' }),
+        ]);
+        expect(r && r.note).toMatch(/^2 values held a "\|" or a line break/);
+      },
+    );
+
+    it.runIf(has('importCallbacks') && has('exportCallbackTickets'))(
+      'exportCallbackTickets: no tickets until agents process the requests, then one per request',
+      async () => {
+        const cb = h.callbacks!;
+        const none = await b.exportCallbackTickets!({ listUuid: cb.listUuid });
+        expect(none).not.toContain('390612345678');
+        await b.importCallbacks!({ listUuid: cb.listUuid, requests: [{ phoneNumber: unsafeDialable('+390612345678'), lastName: 'Rossi' }, { phoneNumber: unsafeDialable('203') }] });
+        expect(await b.exportCallbackTickets!({ listUuid: cb.listUuid })).not.toContain('390612345678');
+        cb.process();
+        const csv = await b.exportCallbackTickets!({ listUuid: cb.listUuid });
+        const rows = csv.split(/\r?\n/).filter(Boolean);
+        expect(rows).toHaveLength(3);
+        expect(rows[1]).toContain('+390612345678');
+        expect(rows[1]).toContain('Rossi');
+        expect(rows[2]).toContain('203');
       },
     );
 

@@ -83,7 +83,7 @@ describe('ipbx end to end (stdio)', () => {
     expect(engine.listCalls()).toEqual([]);
     await eventually(async () => heard.includes('pbx://office/calls'), 10_000, 'a resources/updated for the calls');
     const after = JSON.parse(text((await session.client.readResource({ uri: 'pbx://office/calls' })).contents[0]));
-    expect(after).toEqual({ pbx: 'office', calls: [] });
+    expect(after).toEqual({ pbx: 'office', calls: [], total: 0 });
     await session.client.unsubscribeResource({ uri: 'pbx://office/calls' });
   }, 30_000);
 

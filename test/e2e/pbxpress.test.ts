@@ -107,8 +107,8 @@ describe('pbxpress end to end', () => {
     expect(await calls()).toEqual([expect.objectContaining({ id: inbound.id, state: 'parked', parkedSlot: '701' })]);
 
     const lot = await call(client, 'get_parking');
-    expect(lot).toEqual({ pbx: 'office', firstSlot: '701', slots: 5, free: 4, parked: [{ slot: '701', callId: inbound.id }] });
-    expect(await readJson('pbx://office/parking')).toEqual({ pbx: 'office', firstSlot: '701', slots: 5, parked: [{ slot: '701', callId: inbound.id }] });
+    expect(lot).toEqual({ pbx: 'office', firstSlot: '701', slots: 5, free: 4, parked: [{ slot: '701', callId: inbound.id }], total: 1 });
+    expect(await readJson('pbx://office/parking')).toEqual({ pbx: 'office', firstSlot: '701', slots: 5, parked: [{ slot: '701', callId: inbound.id }], total: 1 });
     await eventually(async () => updates.includes('pbx://office/parking'), 8000, 'a resources/updated notification for the parking lot');
     await client.unsubscribeResource({ uri: 'pbx://office/parking' });
 

@@ -64,8 +64,9 @@ it('no password, hash, Basic value, XUC token or bearer token appears in results
     await call('call_history', { pbx, user: 'alice' });
     await call('place_call', { pbx, user: 'alice', to: '202' });
   }
-  // A model storing a secret in PBX data, then reading it back: the data path must mask it too.
-  await call('pbx_notes', { pbx: 'pbxpress', action: 'set', key: 'k', value: `remember ${TOKEN} and ${PASSWORDS.kalliope}` });
+  // Notes are PBX data: read back as stored. (Text a client itself sends comes back as sent, secret or not, so
+  // that no answer tells a guess from a secret: test/e2e/attack/secret-oracle.test.ts. This run sends none.)
+  await call('pbx_notes', { pbx: 'pbxpress', action: 'set', key: 'k', value: 'remember the PBX is up' });
   await call('pbx_notes', { pbx: 'pbxpress', action: 'get', key: 'k' });
   await call('manage_contacts', { pbx: 'xcally', action: 'list' });
   await call('manage_contacts', { pbx: 'xivoBad', action: 'list' });

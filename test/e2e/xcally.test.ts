@@ -180,12 +180,14 @@ describe('xcally end to end', () => {
       pbx: 'desk',
       queues: engine.user('alice').queues.map((q) => ({ name: q.queue, members: null })),
       membersNote: expect.stringMatching(/does not report queue members/),
+      total: engine.user('alice').queues.length,
     });
     const ext = JSON.parse(text((await client.readResource({ uri: 'pbx://desk/extensions' })).contents[0]));
     expect(ext).toEqual({
       pbx: 'desk',
       extensions: [expect.objectContaining({ number: '201', kind: 'user', online: true })],
       notReported: 'this PBX does not report call forwarding or queue memberships and pauses of its users',
+      total: 1,
     });
   });
 

@@ -3,6 +3,8 @@
  * simulator (in process, real clock), with two PBX entries on the same XUC: a web-service user and a CTI user.
  * Asserts on the engine's state, and that the server logged in once per entry for the whole session.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { PbxEngine } from '../../src/backends/sim/engine.js';
@@ -34,8 +36,9 @@ beforeAll(async () => {
       xivo: { type: 'xivo', url: sim.server.url, login: 'mcp-ws', password: '${XUC_WS_PASSWORD}', defaultUser: 'alice', timeZone: 'UTC' },
       agent: { type: 'xivo', url: `${sim.server.url}/xuc/api/2.0`, login: 'alice', password: '${XUC_CTI_PASSWORD}', userType: 'cti' },
     },
-    safety: { dialPolicy: { defaultCountry: 'IT' } },
+    safety: { dialPolicy: { defaultCountry: 'IT', doNotCall: 'dnc.txt' } },
   });
+  writeFileSync(join(config.dir, 'dnc.txt'), '+39 02 8765 4321\n');
   session = await connectStdio({ config, elicit: (m) => (asked.push(m), acceptAll(m)), env: { XUC_WS_PASSWORD: WS_PASSWORD, XUC_CTI_PASSWORD: CTI_PASSWORD } });
   client = session.client;
 });
@@ -56,9 +59,22 @@ function errorText(r: Awaited<ReturnType<Client['callTool']>>): string {
 describe('xivo end to end', () => {
   it('offers exactly the tools the two XUC user types allow, and says what each entry can do', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['call_history', 'dial_user', 'manage_contacts', 'place_call', 'qualify_call', 'set_dnd', 'set_forward']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'call_history',
+      'callback_lists',
+      'dial_user',
+      'manage_contacts',
+      'place_call',
+      'qualify_call',
+      'set_dnd',
+      'set_forward',
+    ]);
     const ws = JSON.parse(text(await client.readResource({ uri: 'pbx://xivo/capabilities' })));
-    expect(ws).toMatchObject({ type: 'xivo', defaultUser: 'alice', capabilities: ['placeCall', 'dialUser', 'dialFromQueue', 'dialToQueue', 'setDnd', 'setForward', 'history'] });
+    expect(ws).toMatchObject({
+      type: 'xivo',
+      defaultUser: 'alice',
+      capabilities: ['placeCall', 'dialUser', 'dialFromQueue', 'dialToQueue', 'setDnd', 'setForward', 'history', 'importCallbacks', 'exportCallbackTickets'],
+    });
     const cti = JSON.parse(text(await client.readResource({ uri: 'pbx://agent/capabilities' })));
     expect(cti).toMatchObject({ defaultUser: 'alice', capabilities: ['contacts', 'listQualifications', 'recordQualification', 'exportQualifications'] });
   });
@@ -134,6 +150,29 @@ describe('xivo end to end', () => {
     expect(sim.qualificationAnswers).toEqual([expect.objectContaining({ sub_qualification_id: sub, callid: '1447670380.34', queue: 1 })]);
     const csv = await call(client, 'qualify_call', { pbx: 'agent', action: 'export_csv', queue_id: 1, from: '2026-03-01', to: '2026-03-31' });
     expect(csv.csv).toContain('1447670380.34');
+  });
+
+  it('imports callback requests: a listed and a premium number are refused, only the valid request is created', async () => {
+    const list = sim.callbackListUuid('support')!;
+    const imported = await call(client, 'callback_lists', {
+      action: 'import',
+      list_uuid: list,
+      requests: [
+        { phone_number: '+39 06 1234 5678', first_name: 'Giuseppe', last_name: 'Test', description: 'about the quote', period: 'Afternoon' },
+        { phone_number: '+39 02 8765 4321', last_name: 'Listed' },
+        { phone_number: '+39 899 123456', last_name: 'Premium' },
+      ],
+    });
+    expect(asked.at(-1)).toBe(
+      `Create 1 callback request in callback list ${list} on PBX xivo? 2 refused lines are left out: line 2 +39 02 8765 4321 (do_not_call); line 3 +39 899 123456 (number_type). (PBX xivo)`,
+    );
+    expect(imported).toMatchObject({ status: 'done', created: 1, refused: [{ line: 2, rule: 'do_not_call' }, { line: 3, rule: 'number_type' }] });
+    expect(sim.callbackLists.get(list)!.requests).toEqual([
+      expect.objectContaining({ phoneNumber: '+390612345678', firstName: 'Giuseppe', lastName: 'Test', period: 'Afternoon' }),
+    ]);
+    sim.processCallbacks(list, { status: 'Answered', comment: 'done' });
+    const tickets = await call(client, 'callback_lists', { action: 'export_tickets', list_uuid: list });
+    expect((tickets.csv as string).split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^phoneNumber\|/), expect.stringMatching(/^\+390612345678\|.*\|Answered\|done\|/)]);
   });
 
   it('routes what an entry cannot do to a clear error naming the other entry type', async () => {

@@ -63,7 +63,7 @@ describe('what a PBX that cannot tell shows', () => {
 
   it('says members are unknown (null and a note), never an empty list', async () => {
     const body = await queuesResource.read(new PbxHandle(namesOnly), { pbx: 'bar' });
-    expect(body).toEqual({ pbx: 'bar', queues: [{ name: 'sales', members: null }], membersNote: expect.stringMatching(/does not report queue members/) });
+    expect(body).toEqual({ pbx: 'bar', queues: [{ name: 'sales', members: null }], membersNote: expect.stringMatching(/does not report queue members/), total: 1 });
   });
 
   it('says forwarding and pauses are not reported, rather than showing users without them', async () => {

@@ -124,13 +124,74 @@ describe('numbers that look internal but may leave the PBX', () => {
   it('with a default country, a short number known to cost (premium or standard rate) needs confirmation', () => {
     const premium = policy().check('1254', 'call');
     expect(premium).toMatchObject({ internal: true, noConfirm: false });
-    expect(premium.display).toBe('extension 1254 (also a premium-rate short number in Italy)');
-    expect(policy({ defaultCountry: 'FR' }).check('3624', 'call').display).toMatch(/premium-rate short number in France/);
+    expect(premium.display).toBe('extension 1254 (also the premium-rate short number 1254 in Italy)');
+    expect(policy({ defaultCountry: 'FR' }).check('3624', 'call').display).toMatch(/premium-rate short number 3624 in France/);
     expect(policy({ defaultCountry: 'CH' }).check('1811', 'call').noConfirm).toBe(false);
     expect(policy({ noConfirm: ['1254'] }).check('1254', 'call').noConfirm).toBe(true);
     // Plain extensions stay unconfirmed, also where the metadata knows a short number of unknown cost.
     expect(policy().check('202', 'call').noConfirm).toBe(true);
     expect(policy({ defaultCountry: 'US' }).check('4000', 'call')).toMatchObject({ noConfirm: true, display: 'extension 4000' });
+  });
+});
+
+describe('costly short codes behind an outside-line prefix (issue 13, finding 2)', () => {
+  /**
+   * Every premium- or standard-rate short number of 2 to 4 digits in the country's metadata, behind 0 and behind
+   * 9 (within the default internalPattern of up to 5 digits): how many of those forms the policy lets through
+   * without a question. The issue counted 200 in Italy, 1,812 in France, 454 in Spain and 48 in Switzerland;
+   * this count on the unfixed policy gives 200, 1,812, 467 and 48.
+   */
+  function unconfirmedPrefixedForms(country: string): { forms: number; unconfirmed: string[] } {
+    const p = policy({ defaultCountry: country });
+    const unconfirmed: string[] = [];
+    let forms = 0;
+    for (let len = 2; len <= 4; len++) {
+      for (let i = 0; i < 10 ** len; i++) {
+        const code = String(i).padStart(len, '0');
+        let direct;
+        try {
+          direct = p.check(code, 'call');
+        } catch {
+          continue; // an emergency number, refused whatever precedes it
+        }
+        if (!/\(also the (premium|standard)-rate short number /.test(direct.display)) continue;
+        for (const prefix of ['0', '9']) {
+          forms++;
+          let c;
+          try {
+            c = p.check(prefix + code, 'call');
+          } catch {
+            continue;
+          }
+          if (c.noConfirm || !/short number \d+ in /.test(c.display)) unconfirmed.push(prefix + code);
+        }
+      }
+    }
+    return { forms, unconfirmed };
+  }
+
+  for (const country of ['IT', 'FR', 'ES', 'CH']) {
+    it(`${country}: every form is asked about, as the code itself is`, () => {
+      const { forms, unconfirmed } = unconfirmedPrefixedForms(country);
+      expect(forms).toBeGreaterThan(40);
+      expect(unconfirmed).toEqual([]);
+    });
+  }
+
+  it('labels them for what they reach, and counts a transfer to them against the rates', () => {
+    expect(policy().check('91254', 'call')).toMatchObject({
+      internal: true,
+      noConfirm: false,
+      mayLeave: true,
+      display: 'extension 91254 (behind an outside-line prefix 9: the premium-rate short number 1254 in Italy)',
+    });
+    expect(policy().check('202', 'transfer')).toMatchObject({ mayLeave: false, noConfirm: true });
+    // A national number whose digits behind the 0 are a premium one: both readings, and always asked.
+    const salerno = policy({ noConfirm: ['+39*'] }).check('0899123456', 'call');
+    expect(salerno.noConfirm).toBe(false);
+    expect(salerno.display).toBe('+39 089 912 3456 (Italy, fixed line; dialled as this number, not as +39 899 123 456 (Italy, premium rate), which 0 as an outside-line prefix would reach)');
+    expect(salerno.number).toBe('+390899123456');
+    expect(policy().check('0612345678', 'call').display).toBe('+39 06 1234 5678 (Italy, fixed line)');
   });
 });
 

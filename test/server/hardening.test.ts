@@ -61,7 +61,7 @@ function post(port: number, headers: Record<string, string>, body = INITIALIZE):
   });
 }
 
-async function serve(opts: { maxSessions?: number } = {}): Promise<{ hub: CountingHub; running: RunningHttp }> {
+async function serve(opts: { maxSessions?: number; maxSessionsPerClient?: number } = {}): Promise<{ hub: CountingHub; running: RunningHttp }> {
   const hub = new CountingHub({ level: 'error', write: () => {} });
   t = await testApp({ safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT' } } }, { logs: hub });
   http = await startHttp(t.app, { host: '127.0.0.1', port: 0, ...opts });
@@ -85,7 +85,7 @@ describe('refused initialize requests (M3)', () => {
   });
 
   it('count against maxSessions while opening: concurrent initializes never exceed the cap', async () => {
-    const { hub, running } = await serve({ maxSessions: 2 });
+    const { hub, running } = await serve({ maxSessions: 2, maxSessionsPerClient: 2 });
     // Widen the window between creating a server and the transport accepting its session (here only microtasks;
     // an SDK that reads or validates anything asynchronously first would open it for real).
     const handleRequest = StreamableHTTPServerTransport.prototype.handleRequest;
@@ -194,14 +194,18 @@ describe('resource subscriptions (L3)', () => {
 
   it(`refuses more than ${MAX_SUBSCRIPTIONS_PER_SESSION} per session and ${MAX_SUBSCRIPTIONS} in all`, async () => {
     t = await testApp();
-    const uris = Array.from({ length: MAX_SUBSCRIPTIONS_PER_SESSION }, (_, i) => `pbx://office/history/u${i}`);
-    const sessions = await Promise.all(Array.from({ length: MAX_SUBSCRIPTIONS / MAX_SUBSCRIPTIONS_PER_SESSION + 1 }, () => inMemoryClient(t!.app)));
+    // Resources of a server extension, which exist whatever their name: the caps, not existence, are under test.
+    const subscribe = (uri: string) => (uri.startsWith('test://') ? () => {} : undefined);
+    const uris = Array.from({ length: MAX_SUBSCRIPTIONS_PER_SESSION }, (_, i) => `test://r/${i}`);
+    const sessions = await Promise.all(
+      Array.from({ length: MAX_SUBSCRIPTIONS / MAX_SUBSCRIPTIONS_PER_SESSION + 1 }, () => inMemoryClient(t!.app, undefined, { subscribe })),
+    );
     closers.push(...sessions.map((s) => s.close));
     const [first, ...rest] = sessions;
     for (const uri of uris) await first!.client.subscribeResource({ uri });
-    await expect(first!.client.subscribeResource({ uri: 'pbx://office/history/one-more' })).rejects.toThrow(/Too many subscriptions: a session may hold 100/);
+    await expect(first!.client.subscribeResource({ uri: 'test://r/one-more' })).rejects.toThrow(/Too many subscriptions: a session may hold 100/);
     // Another spelling of a held resource is no new subscription.
-    await first!.client.subscribeResource({ uri: 'pbx://office/history/%750' });
+    await first!.client.subscribeResource({ uri: 'test://r/0' });
 
     const last = rest.pop()!;
     for (const s of rest) for (const uri of uris) await s.client.subscribeResource({ uri });
@@ -209,6 +213,44 @@ describe('resource subscriptions (L3)', () => {
     // A closed session gives its subscriptions back.
     await first!.close();
     await last.client.subscribeResource({ uri: 'pbx://office/calls' });
+  });
+
+  it('refuses a resource that does not exist before counting it: an unknown user, and a URI nothing knows', async () => {
+    t = await testApp();
+    const c = await inMemoryClient(t.app);
+    closers.push(c.close);
+    await expect(c.client.subscribeResource({ uri: 'pbx://office/history/u0' })).rejects.toThrow(/no user or extension "u0"/);
+    await expect(c.client.subscribeResource({ uri: 'nothing://here' })).rejects.toThrow(/Resource not found/);
+    expect(t.app.watcher.stats()).toEqual({});
+  });
+});
+
+describe('idle sessions (issue 13, finding 6)', () => {
+  it('are closed whatever GET streams they hold open', async () => {
+    t = await testApp({ safety: { confirm: 'off', dialPolicy: { defaultCountry: 'IT' } } });
+    // 0.005 minutes: 300 ms, and the reaper looks as often.
+    http = await startHttp(t.app, { host: '127.0.0.1', port: 0, sessionIdleMinutes: 0.005 });
+    const sid = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: http!.port, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['mcp-session-id']));
+      });
+      req.on('error', reject);
+      req.end(INITIALIZE);
+    });
+    // A GET stream, held open: the SDK client opens one to hear notifications, and may never POST again.
+    const streamEnded = new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: http!.port, path: '/mcp', method: 'GET', headers: { accept: 'text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' } }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.resume();
+        res.on('close', () => resolve());
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(http.sessions()).toBe(1);
+    await streamEnded;
+    await vi.waitFor(() => expect(http!.sessions()).toBe(0), { timeout: 5000 });
   });
 });
 

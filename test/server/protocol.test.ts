@@ -116,27 +116,27 @@ describe('errors', () => {
 });
 
 describe('logging notifications', () => {
-  it("sends this session its log records from info up, honours logging/setLevel, and never another session's", async () => {
+  it("sends this session its log records from info up, honours logging/setLevel, and never another session's or the process's", async () => {
     const logs = new LogHub({ level: 'error', write: () => {} });
     const c = await client({}, logs);
     const got: LoggingMessageNotification['params'][] = [];
     c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void got.push(n.params));
+    // This session's id, as its tool calls log it: the runner's log lines carry it.
+    await c.callTool({ name: 'hangup', arguments: { call_id: 'none' } });
+    const mine = (t.app.audit.recent().at(-1) as { session: string }).session;
     const log = t.app.log;
     log.info('global event', { pbx: 'office' });
-    log.debug('too chatty');
+    log.debug('too chatty', { session: mine });
     log.warn('other session', { session: 'someone-else', tool: 'x' });
-    log.error('with secret detail', { error: new Error('stack here'), tool: 'hangup' });
+    log.error('with secret detail', { session: mine, error: new Error('stack here'), tool: 'hangup' });
     await new Promise((r) => setTimeout(r, 20));
-    expect(got.map((g) => [g.level, (g.data as { message: string }).message])).toEqual([
-      ['info', 'global event'],
-      ['error', 'with secret detail'],
-    ]);
-    expect(got[1]!.data).toEqual({ message: 'with secret detail', tool: 'hangup' });
+    expect(got.map((g) => [g.level, (g.data as { message: string }).message])).toEqual([['error', 'with secret detail']]);
+    expect(got[0]!.data).toEqual({ message: 'with secret detail', tool: 'hangup' });
     got.length = 0;
     await c.setLoggingLevel('debug');
-    log.debug('now wanted');
+    log.debug('now wanted', { session: mine });
     await c.setLoggingLevel('error');
-    log.warn('not wanted');
+    log.warn('not wanted', { session: mine });
     await new Promise((r) => setTimeout(r, 20));
     expect(got.map((g) => (g.data as { message: string }).message)).toEqual(['now wanted']);
   });

@@ -26,7 +26,7 @@ describe('core tools on the sim PBX', () => {
     t = await testApp({ safety: OFF });
     const e = t.sim().engine;
     e.inboundCall('+390612345678', '202');
-    expect((await ok('get_active_call', {})).structured).toEqual({ pbx: 'office', user: 'alice', calls: [] });
+    expect((await ok('get_active_call', {})).structured).toEqual({ pbx: 'office', user: 'alice', calls: [], total: 0 });
     expect((await ok('get_active_call', { user: 'bob' })).structured.calls).toHaveLength(1);
     expect((await ok('get_active_call', { user: '202' })).summary).toMatch(/1 active call for 202: .* \+390612345678→202 ringing/);
     await t.close();

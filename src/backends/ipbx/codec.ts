@@ -8,6 +8,7 @@
  * Nothing here throws anything but BackendError.
  */
 import { BackendError } from '../errors.js';
+import { pbxText } from '../../safety/sanitize.js';
 import type { Call, CallDirection, CallState, QueueCall, QueueStatus } from '../model.js';
 
 // ------------------------------------------------------------------------------------------------ body level
@@ -48,10 +49,9 @@ const IPPS_ERRORS: Record<string, () => BackendError> = {
 /** What an IPPS answer is, before parsing rows: data, a typed error, or an HTTP status for the caller to map. */
 export type IppsAnswer = { kind: 'data'; body: string } | { kind: 'error'; error: BackendError } | { kind: 'status' };
 
-/** Vendor text going into a message: one short line of printable characters. */
+/** Vendor text going into a message: one short line of printable characters, secrets masked. */
 function shortText(s: string, max = 80): string {
-  const one = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  return pbxText(s, max);
 }
 
 /** True for a web page (IPPS disabled, a proxy or login page, a PHP error), which is never IPPS data. */

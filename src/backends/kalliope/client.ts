@@ -6,7 +6,7 @@
 import { BackendError, type ErrorKind } from '../errors.js';
 import { VendorHttp } from '../http.js';
 import type { Logger } from '../../log.js';
-import { cleanText } from '../../safety/sanitize.js';
+import { pbxText } from '../../safety/sanitize.js';
 import { CODE, type KctiCommand, type KctiCredentials, type KctiReply, encodeRequest, parseResponse } from './codec.js';
 
 export const PBX_TYPE = 'kalliope';
@@ -31,9 +31,9 @@ export interface SendOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** A vendor message, as data: cleaned, bounded and quoted. */
+/** A vendor message, as data: secrets masked, cleaned, bounded and quoted. */
 export function vendorText(message: string): string {
-  const m = cleanText(message, 160);
+  const m = pbxText(message, 160);
   return m ? `"${m}"` : '(no message)';
 }
 

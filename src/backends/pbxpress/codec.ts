@@ -8,7 +8,7 @@
 import { BackendError } from '../errors.js';
 import type { Call, CallState, Extension, Favorite, ParkingInfo, Party } from '../model.js';
 import { FAVORITE_SIZES } from '../model.js';
-import { cleanText } from '../../safety/sanitize.js';
+import { pbxText } from '../../safety/sanitize.js';
 import { decodeEscapes, isStruct, type XmlRpcFault, type XmlRpcStruct, type XmlRpcValue } from './xmlrpc.js';
 
 /** PBXpress entity types, and the model's kinds for them. */
@@ -445,7 +445,7 @@ const FAULT_TEXT_MAX = 200;
 
 /** The fault's text, unescaped, cleaned and bounded. */
 export function faultText(f: XmlRpcFault): string {
-  return cleanText(decodeEscapes(f.string), FAULT_TEXT_MAX) || '(no reason given)';
+  return pbxText(decodeEscapes(f.string), FAULT_TEXT_MAX) || '(no reason given)';
 }
 
 /**

@@ -37,8 +37,8 @@ function run<T>(fn: () => T): Promise<T> {
 
 /**
  * Capabilities the engine has no model for: dialing through a queue's identity or into a queue from outside
- * (no caller-ID or originate-then-queue in the engine), voicemail, and call qualification (vendor data, not PBX
- * state).
+ * (no caller-ID or originate-then-queue in the engine), voicemail, and call qualification and callback lists
+ * (contact-centre data, not PBX state).
  */
 export const SIM_UNSUPPORTED: ReadonlySet<Capability> = new Set<Capability>([
   'transferVoicemail',
@@ -47,6 +47,8 @@ export const SIM_UNSUPPORTED: ReadonlySet<Capability> = new Set<Capability>([
   'listQualifications',
   'recordQualification',
   'exportQualifications',
+  'importCallbacks',
+  'exportCallbackTickets',
 ]);
 export const SIM_CAPABILITIES: readonly Capability[] = CAPABILITIES.filter((c) => !SIM_UNSUPPORTED.has(c));
 

@@ -34,6 +34,7 @@ import { XucClient, type XucRequest, type XucUserType } from './client.js';
 import { readJson } from './json.js';
 import { formatXucTime, isIsoDate } from './time.js';
 import { exportBounds, keepDays } from './range.js';
+import { aclGrants, callbackCsv, callbackImportBody, EXPORT_ACL, IMPORT_ACL, parseTicketExport, ticketExportBody } from './callbacks.js';
 
 
 /** Capabilities per XUC user type (the ACLs XiVO gives each). */
@@ -45,6 +46,8 @@ export const WEBSERVICE_CAPABILITIES: readonly Capability[] = [
   'setDnd',
   'setForward',
   'history',
+  'importCallbacks',
+  'exportCallbackTickets',
 ];
 export const CTI_CAPABILITIES: readonly Capability[] = ['contacts', 'listQualifications', 'recordQualification', 'exportQualifications'];
 
@@ -91,6 +94,8 @@ const NEEDS_WORDS: Partial<Record<Capability, string>> = {
   listQualifications: 'call qualification',
   recordQualification: 'call qualification',
   exportQualifications: 'call qualification',
+  importCallbacks: 'callback lists',
+  exportCallbackTickets: 'callback lists',
 };
 
 const HISTORY_DEFAULT_SIZE = 50;
@@ -345,6 +350,75 @@ export class XivoBackend implements Backend {
       res = await get('times');
     }
     return keepDays(res.body, a.from, a.to);
+  };
+
+  /**
+   * Refuse before sending when the session token lists its ACLs and `acl` is not among them (XUC would answer 403);
+   * a token without the claim is left to XUC, whose refusal names the ACL too.
+   */
+  private async requireAcl(acl: string, what: string): Promise<void> {
+    const granted = await this.client.grantedAcls();
+    if (granted === undefined || aclGrants(granted, acl)) return;
+    throw new BackendError('auth', `XUC user "${this.client.login}" may not ${what}: XUC requires the ACL ${acl}, which its token does not grant`, {
+      pbx: this.name,
+      pbxType: this.type,
+      code: 'missing_acl',
+      hint: `A XiVO administrator grants ${acl} to web-service user "${this.client.login}". Nothing was sent.`,
+    });
+  }
+
+  importCallbacks: Operations['importCallbacks'] = async (a, o) => {
+    const n = a.requests.length;
+    const what = `import ${n} callback request${n === 1 ? '' : 's'} into callback list ${a.listUuid}`;
+    await this.requireAcl(IMPORT_ACL, what);
+    const { csv, changed } = callbackCsv(a.requests);
+    try {
+      await this.action({
+        method: 'POST',
+        path: 'callback_lists/callback_requests/csv',
+        // The doc's header: not application/json.
+        contentType: 'text/json',
+        body: callbackImportBody(a.listUuid, csv),
+        what,
+        acl: IMPORT_ACL,
+        signal: o?.signal,
+      });
+    } catch (e) {
+      // A 4xx: XUC read the request and refused it. The doc lists only generic codes for this endpoint and does not
+      // say whether it refuses an import whole or after the lines it could take.
+      if (!(e instanceof BackendError) || e.kind !== 'invalid') throw e;
+      throw new BackendError(
+        'invalid',
+        `XUC refused the import into callback list ${a.listUuid} (${e.code ?? 'HTTP 4xx'}): a list it does not know, a period the list does not define, or a date it does not take`,
+        {
+          pbx: this.name,
+          pbxType: this.type,
+          code: e.code,
+          cause: e,
+          hint: 'Check the list and its periods in the XiVO CCManager (Callbacks tab), and look there whether any request was created before importing again.',
+        },
+      );
+    }
+    if (!changed) return;
+    return {
+      note: `${changed} value${changed === 1 ? '' : 's'} held a "|" or a line break, which XUC's callback CSV cannot carry: "|" was sent as "¦" and line breaks as spaces.`,
+    };
+  };
+
+  exportCallbackTickets: Operations['exportCallbackTickets'] = async (a, o) => {
+    const what = `export the tickets of callback list ${a.listUuid}`;
+    await this.requireAcl(EXPORT_ACL, what);
+    const req = { what, read: true } as const;
+    const res = await this.client.send({
+      method: 'POST',
+      path: 'callback_lists/callback_tickets/csv',
+      body: ticketExportBody(a.listUuid),
+      accept: 'text/csv, application/json;q=0.9, */*;q=0.5',
+      acl: EXPORT_ACL,
+      ...req,
+      signal: o?.signal,
+    });
+    return this.client.decode(res, req, parseTicketExport);
   };
 
   private contactStore(): ContactStore {

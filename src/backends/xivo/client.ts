@@ -49,6 +49,8 @@ export interface XucRequest {
   user?: string | undefined;
   otherUser?: string | undefined;
   id?: string | undefined;
+  /** The ACL XUC requires for this request, named when it refuses for lack of permission. */
+  acl?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -57,6 +59,8 @@ interface TokenState {
   /** Local clock, ms: renew from here; log in again from expiresAt. Infinity when the lifetime is unknown. */
   renewAt: number;
   expiresAt: number;
+  /** The ACLs the token's claims grant, when it carries them. */
+  acls: readonly string[] | undefined;
 }
 
 const PBX_TYPE = 'xivo';
@@ -116,7 +120,15 @@ export class XucClient {
       if (ok(res)) return res;
       err = parseError(res.status, res.body);
     }
-    throw this.attribute(errorFor(err, { what: req.what, read: req.read, user: req.user, otherUser: req.otherUser, id: req.id, login: this.o.login }));
+    throw this.attribute(
+      errorFor(err, { what: req.what, read: req.read, user: req.user, otherUser: req.otherUser, id: req.id, login: this.o.login, acl: req.acl }),
+    );
+  }
+
+  /** The ACLs the current token grants (logging in if needed); undefined when XUC's token does not list them. */
+  async grantedAcls(): Promise<readonly string[] | undefined> {
+    await this.token();
+    return this.state?.acls;
   }
 
   /**
@@ -188,6 +200,7 @@ export class XucClient {
       token: auth.token,
       renewAt: life === undefined ? Infinity : now + life * fraction,
       expiresAt: life === undefined ? Infinity : now + life,
+      acls: auth.claims?.acls,
     };
     if (auth.claims?.userType && auth.claims.userType !== this.o.userType) {
       this.o.log.warn('XUC issued a token for another user type than configured', { configured: this.o.userType, token: auth.claims.userType });

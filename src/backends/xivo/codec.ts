@@ -158,6 +158,8 @@ export interface ErrorContext {
   id?: string | undefined;
   /** The login telephony-mcp uses, for permission messages. */
   login?: string | undefined;
+  /** The ACL the request needs, for permission messages. */
+  acl?: string | undefined;
 }
 
 const REQUEST_UNREADABLE = new Set(['JsonBodyNotFound', 'JsonErrorDecoding', 'InvalidJson', 'JsonParsingError']);
@@ -227,6 +229,13 @@ export function errorFor(e: XucError, ctx: ErrorContext): BackendError {
     return ctx.read ? mk('unavailable', `${why} ${at}`) : mk('outcome_unknown', `${why} ${at}: it may or may not have happened`, UNKNOWN_HINT);
   }
   if (s === 401) return mk('auth', `XUC refused our credentials (${tag}) ${at}`, 'Check login, password and userType of this PBX in the telephony-mcp config.');
+  if (s === 403 && ctx.acl) {
+    return mk(
+      'auth',
+      `XUC user "${ctx.login ?? '?'}" is not allowed to ${ctx.what}: XUC requires the ACL ${ctx.acl} (${tag})`,
+      `A XiVO administrator grants ${ctx.acl} to this web-service user. ${NOT_DONE}`,
+    );
+  }
   if (s === 403) {
     return mk(
       'auth',

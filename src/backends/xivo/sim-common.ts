@@ -3,6 +3,7 @@ import type { PbxEngine } from '../sim/engine.js';
 import type { SimRequest, SimResponse } from '../simkit.js';
 import type { Qualification } from '../model.js';
 import type { XucClaims } from './sim-jwt.js';
+import type { CallbackExport, SimCallbackList } from './sim-callbacks.js';
 
 export interface QualificationRecord {
   sub_qualification_id: number;
@@ -33,6 +34,10 @@ export interface XucSimState {
   contactUpdate: ContactUpdate;
   /** XUC's local time zone: the times it writes (history) are wall-clock times there, with no offset. */
   timeZone: string;
+  /** Callback lists by uuid (sim-callbacks.ts). */
+  readonly callbackLists: Map<string, SimCallbackList>;
+  /** How the ticket export answers (the doc does not show it). */
+  callbackExport: CallbackExport;
 }
 
 /**
@@ -83,7 +88,7 @@ export function body(req: SimRequest): unknown {
 
 export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const need = (claims: XucClaims, acl: string): boolean => claims.acls.includes(acl);
+export const need = (claims: XucClaims, acl: string): boolean => claims.acls?.includes(acl) ?? false;
 
 export const forbidden = (claims: XucClaims): SimResponse =>
   fail(403, 'Forbidden', `${claims.userType} user ${claims.login} may not use this endpoint`);

@@ -6,7 +6,8 @@ export interface XucClaims {
   expiresAt: number;
   issuedAt: number;
   userType: 'cti' | 'webservice';
-  acls: string[];
+  /** Listed in the token since XUC's Kuma release (the doc); the simulator can leave them out. */
+  acls?: string[];
 }
 
 const b64 = (v: object | Buffer) => (Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v))).toString('base64url');

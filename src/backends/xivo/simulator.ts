@@ -29,6 +29,7 @@ import {
 } from './sim-common.js';
 import { JwtSigner, type XucClaims } from './sim-jwt.js';
 import { webserviceRoutes } from './sim-webservice.js';
+import { callbackRoutes, processCallbacks, seedCallbackLists, type CallbackExport, type SimCallbackList } from './sim-callbacks.js';
 
 export type { QualificationRecord } from './sim-common.js';
 
@@ -43,6 +44,8 @@ export const WEBSERVICE_ACLS = [
   'xuc.rest.forward.busy.*.create',
   'xuc.rest.history.*.read',
   'xuc.rest.history.days.*.read',
+  'xuc.rest.callback_lists.callback_requests.csv.create',
+  'xuc.rest.callback_lists.callback_tickets.csv.create',
 ];
 
 /** alias.ctiuser, as the doc lists it. */
@@ -68,6 +71,7 @@ export interface XucReading {
   qualificationRange: QualificationRange;
   importAccepts: ImportAccepts;
   contactUpdate: ContactUpdate;
+  callbackExport: CallbackExport;
 }
 
 /**
@@ -76,16 +80,16 @@ export interface XucReading {
  */
 export const XUC_READINGS = {
   strict: {
-    reading: { timeZone: 'Europe/Paris', qualificationRange: 'strings', importAccepts: 'body-as-csv', contactUpdate: 'merge-strict' },
+    reading: { timeZone: 'Europe/Paris', qualificationRange: 'strings', importAccepts: 'body-as-csv', contactUpdate: 'merge-strict', callbackExport: 'json' },
     description:
-      'XUC on Paris time; export dates compared as text (a bare "to" day excluded); any import body read as the CSV; updates keep left-out fields and refuse ""',
+      'XUC on Paris time; export dates compared as text (a bare "to" day excluded); any import body read as the CSV; updates keep left-out fields and refuse ""; callback tickets wrapped in JSON',
   },
   datetimes: {
-    reading: { timeZone: 'America/New_York', qualificationRange: 'datetimes', importAccepts: 'multipart', contactUpdate: 'replace' },
+    reading: { timeZone: 'America/New_York', qualificationRange: 'datetimes', importAccepts: 'multipart', contactUpdate: 'replace', callbackExport: 'csv' },
     description: 'XUC on New York time; export bounds "YYYY-MM-DD HH:MM:SS" only; import multipart only; updates clear left-out fields',
   },
   lenient: {
-    reading: { timeZone: 'UTC', qualificationRange: 'dates', importAccepts: 'both', contactUpdate: 'merge' },
+    reading: { timeZone: 'UTC', qualificationRange: 'dates', importAccepts: 'both', contactUpdate: 'merge', callbackExport: 'csv' },
     description: 'XUC on UTC; export dates YYYY-MM-DD, both days included; import multipart or raw; updates keep left-out fields, "" clears',
   },
 } as const satisfies Record<string, { reading: XucReading; description: string }>;
@@ -108,6 +112,12 @@ export interface XucSimOptions extends Omit<SimulatorOptions, 'reading'> {
   historyShape?: 'array' | 'wrapped';
   /** What the contact import accepts (default multipart `file`, the doc's curl). */
   importAccepts?: ImportAccepts;
+  /** How the callback ticket export answers (default the CSV as the body). */
+  callbackExport?: CallbackExport;
+  /** The ACLs of the web-service user (default WEBSERVICE_ACLS). */
+  webserviceAcls?: string[];
+  /** Whether tokens list the user's ACLs in their claims (default true, as the doc says since Kuma). */
+  aclsInToken?: boolean;
 }
 
 export interface XucSimulator extends RunningSimulator {
@@ -125,7 +135,13 @@ export interface XucSimulator extends RunningSimulator {
   readonly qualificationAnswers: QualificationRecord[];
   importAccepts: ImportAccepts;
   /** The readings it takes (settable while it runs). */
-  readonly settings: Pick<XucSimState, 'timeZone' | 'qualificationRange' | 'contactUpdate' | 'importAccepts'>;
+  readonly settings: Pick<XucSimState, 'timeZone' | 'qualificationRange' | 'contactUpdate' | 'importAccepts' | 'callbackExport'>;
+  /** The uuid of the callback list of a queue of the engine. */
+  callbackListUuid(queue: string): string | undefined;
+  /** Callback lists by uuid: pending requests and tickets. */
+  readonly callbackLists: ReadonlyMap<string, SimCallbackList>;
+  /** Agents call back every pending request of a list; returns how many tickets it has. */
+  processCallbacks(listUuid: string, outcome?: { status?: string; agent?: string; comment?: string }): number;
 }
 
 /** Qualification options every queue starts with (the doc's sample). */
@@ -155,9 +171,14 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
     qualificationRange: opts.qualificationRange ?? preset.qualificationRange ?? 'dates',
     contactUpdate: opts.contactUpdate ?? preset.contactUpdate ?? 'merge',
     timeZone: opts.timeZone ?? preset.timeZone ?? 'UTC',
+    callbackLists: seedCallbackLists(engine.queueNames()),
+    callbackExport: opts.callbackExport ?? preset.callbackExport ?? 'csv',
   };
   const webservice = webserviceRoutes(st);
   const cti = ctiRoutes(st);
+  const callbacks = callbackRoutes(st);
+  const wsAcls = opts.webserviceAcls ?? WEBSERVICE_ACLS;
+  const aclsOf = (userType: 'cti' | 'webservice') => (userType === 'cti' ? CTI_ACLS : wsAcls);
   let ttlSeconds = opts.tokenTtlSeconds ?? 3600;
 
   const account = (login: string, password: string, userType: 'cti' | 'webservice'): boolean => {
@@ -169,7 +190,8 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
   const issue = (login: string, userType: 'cti' | 'webservice'): SimResponse => {
     const now = Date.now();
     const ttl = ttlSeconds;
-    const token = signer.sign({ login, issuedAt: now, expiresAt: now + ttl * 1000, userType, acls: userType === 'cti' ? CTI_ACLS : WEBSERVICE_ACLS });
+    const claims: XucClaims = { login, issuedAt: now, expiresAt: now + ttl * 1000, userType };
+    const token = signer.sign(opts.aclsInToken === false ? claims : { ...claims, acls: aclsOf(userType) });
     issued.add(token);
     if (issued.size > 10_000) issued.delete(issued.values().next().value!);
     return json(200, { login, token, TTL: ttl });
@@ -184,7 +206,8 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
     const claims = signer.verify(m[1]!);
     if (!claims) return fail(403, 'InvalidToken', 'Token does not match XUC signature tokens');
     if (claims.expiresAt <= Date.now() || expired.has(m[1]!)) return fail(403, 'TokenExpired', 'Token expired');
-    return claims;
+    // A token that does not list the ACLs still has them: XUC knows its users' rights.
+    return claims.acls ? claims : { ...claims, acls: aclsOf(claims.userType) };
   };
 
   const login = (req: SimRequest, userType: 'cti' | 'webservice'): SimResponse => {
@@ -222,7 +245,7 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
     }
     const claims = authorize(req);
     if ('status' in claims) return claims as SimResponse;
-    return webservice(req, seg, claims) ?? cti(req, seg, claims) ?? notFound();
+    return webservice(req, seg, claims) ?? cti(req, seg, claims) ?? callbacks(req, seg, claims) ?? notFound();
   };
 
   const server = await startSimServer({ host: opts.host, port: opts.port, handle });
@@ -263,6 +286,9 @@ export async function startXucSimulator(opts: XucSimOptions): Promise<XucSimulat
       st.unreachable = on;
     },
     queueId: (name) => queueIds.get(name),
+    callbackListUuid: (queue) => [...st.callbackLists.values()].find((l) => l.queue === queue)?.uuid,
+    callbackLists: st.callbackLists,
+    processCallbacks: (uuid, outcome) => processCallbacks(st, uuid, outcome),
     qualificationAnswers: st.answers,
     close: () => server.close(),
   };

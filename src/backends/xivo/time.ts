@@ -4,33 +4,11 @@
  * which is honest about what is known. Pure functions over Intl; no dependency.
  */
 
-import { formatWallClock, pad, wallIn, type Wall } from '../../util/time.js';
+import { formatWallClock, pad, zonedToUtc, type Wall } from '../../util/time.js';
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$/;
 
-/** True when `tz` is an IANA time zone this Node knows. */
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function asUtc(w: Wall): number {
-  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
-}
-
-/** The instant at which the wall clock in `tz` shows `w` (the earlier one across a DST fold). */
-function zonedToUtc(w: Wall, tz: string): number {
-  const guess = asUtc(w);
-  const offset = asUtc(wallIn(guess, tz)) - guess;
-  let utc = guess - offset;
-  const offset2 = asUtc(wallIn(utc, tz)) - utc;
-  if (offset2 !== offset) utc = guess - offset2;
-  return utc;
-}
+export { isTimeZone } from '../../util/time.js';
 
 /**
  * An XUC time as ISO 8601: UTC when `tz` is known, else local without offset. Times that already carry an

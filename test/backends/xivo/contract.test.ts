@@ -27,6 +27,11 @@ for (const reading of Object.keys(XUC_READINGS) as XucReadingName[]) {
           clock: r.clock,
           user: 'alice',
           sim: r.sim.server,
+          callbacks: {
+            listUuid: r.sim.callbackListUuid('support')!,
+            requests: () => r.sim.callbackLists.get(r.sim.callbackListUuid('support')!)!.requests.map(({ uuid: _, ...fields }) => fields),
+            process: () => void r.sim.processCallbacks(r.sim.callbackListUuid('support')!),
+          },
           withBadCredentials: () => r.backend({ cti, password: 'wrong-password', extra }),
           withDeadline: async (ms) => {
             const b = await r.backend({ cti, timeoutMs: ms, extra });
