@@ -38,10 +38,17 @@ function updatesOf(client: Client): string[] {
 }
 
 describe('subscriptions/listen', () => {
-  it('acknowledges only what it will honour: resources it serves (any spelling), not unknown ones or list changes it never sends', async () => {
+  it('acknowledges only what it will honour: resources it serves (any spelling) that exist, not unknown ones or list changes it never sends', async () => {
     const { client } = await setup();
     const sub = await client.listen({
-      resourceSubscriptions: ['pbx://office/calls', 'pbx://office/history/ali%63e', 'pbx://nowhere/calls', 'test://nobody', 'audit://recent'],
+      resourceSubscriptions: [
+        'pbx://office/calls',
+        'pbx://office/history/ali%63e',
+        'pbx://office/history/nobody',
+        'pbx://nowhere/calls',
+        'test://nobody',
+        'audit://recent',
+      ],
       toolsListChanged: true,
     });
     closers.push(() => sub.close());
