@@ -166,58 +166,48 @@ describe('faults: connection refused, every backend', () => {
 });
 
 describe('cancellation through MCP', () => {
-  it('a 2026-07-28 client closing its request over HTTP ends a stalled action at once, and the server keeps serving', async () => {
+  type Rig = Awaited<ReturnType<typeof vendorRig>>;
+  type Call = (name: string, args: Record<string, unknown>, signal?: AbortSignal) => Promise<unknown>;
+
+  /** A client cancels place_call while the PBX stalls: it ends at once, audited as outcome unknown, and serving goes on. */
+  async function cancelsStalledAction(connect: (r: Rig) => Promise<{ call: Call; close(): Promise<void> }>, rejection?: RegExp) {
     const r = await vendorRig({ timeoutMs: 30_000 });
-    const c = await modernClient(r.app);
+    const c = await connect(r);
     try {
       const sim = r.sim.xcally;
       sim.inject({ kind: 'stall', match: '/originate/' });
       const cancel = new AbortController();
       const started = Date.now();
-      const pending = c.client.callTool({ name: 'place_call', arguments: { pbx: 'xcally', to: '202' } }, { signal: cancel.signal });
-      await new Promise((res) => setTimeout(res, 200));
-      expect(sim.log.filter((q) => q.path.includes('/originate/'))).toHaveLength(1);
-      // Over streamable HTTP a 2026 client cancels by closing the request's response stream.
-      cancel.abort('the user changed their mind');
-      await expect(pending).rejects.toThrow();
-      const deadline = Date.now() + 2000;
-      while (!r.app.audit.recent().length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
-      expect(Date.now() - started).toBeLessThan(5000);
-      expect(r.app.audit.recent().at(-1)).toMatchObject({ tool: 'place_call', outcome: 'error', error: { kind: 'outcome_unknown' } });
-      sim.clearFaults();
-      const next = await c.client.callTool({ name: 'get_active_call', arguments: { pbx: 'xcally' } });
-      expect(next.isError).toBeFalsy();
-    } finally {
-      await c.close();
-      await r.close();
-    }
-  });
-
-
-  it('a client cancelling a stalled action ends it at once, audited as outcome unknown, and the server keeps serving', async () => {
-    const r = await vendorRig({ timeoutMs: 30_000 });
-    const c = await inMemoryClient(r.app);
-    try {
-      const sim = r.sim.xcally;
-      sim.inject({ kind: 'stall', match: '/originate/' });
-      const cancel = new AbortController();
-      const started = Date.now();
-      const pending = c.client.callTool({ name: 'place_call', arguments: { pbx: 'xcally', to: '202' } }, undefined, { signal: cancel.signal });
+      const pending = c.call('place_call', { pbx: 'xcally', to: '202' }, cancel.signal);
       await new Promise((res) => setTimeout(res, 200));
       expect(sim.log.filter((q) => q.path.includes('/originate/'))).toHaveLength(1);
       cancel.abort('the user changed their mind');
-      await expect(pending).rejects.toThrow(/changed their mind|abort/i);
+      await expect(pending).rejects.toThrow(rejection);
       // The runner saw the cancel (the MCP request's signal reached the adapter): audited long before the deadline.
       const deadline = Date.now() + 2000;
       while (!r.app.audit.recent().length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
       expect(Date.now() - started).toBeLessThan(5000);
       expect(r.app.audit.recent().at(-1)).toMatchObject({ tool: 'place_call', outcome: 'error', error: { kind: 'outcome_unknown' } });
       sim.clearFaults();
-      const next = await c.client.callTool({ name: 'get_active_call', arguments: { pbx: 'xcally' } });
-      expect(next.isError).toBeFalsy();
+      expect(((await c.call('get_active_call', { pbx: 'xcally' })) as { isError?: boolean }).isError).toBeFalsy();
     } finally {
       await c.close();
       await r.close();
     }
+  }
+
+  it('a 2026-07-28 client closing its request over HTTP ends a stalled action at once, and the server keeps serving', async () => {
+    // Over streamable HTTP a 2026 client cancels by closing the request's response stream.
+    await cancelsStalledAction(async (r) => {
+      const c = await modernClient(r.app);
+      return { call: (name, args, signal) => c.client.callTool({ name, arguments: args }, { signal }), close: c.close };
+    });
+  });
+
+  it('a client cancelling a stalled action ends it at once, audited as outcome unknown, and the server keeps serving', async () => {
+    await cancelsStalledAction(async (r) => {
+      const c = await inMemoryClient(r.app);
+      return { call: (name, args, signal) => c.client.callTool({ name, arguments: args }, undefined, { signal }), close: c.close };
+    }, /changed their mind|abort/i);
   });
 });
