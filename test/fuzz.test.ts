@@ -11,6 +11,8 @@ import { parseXmlTree } from '../src/backends/pbxpress/xmltree.js';
 import { inMemoryClient } from './helpers/app.js';
 import { VENDORS, vendorRig, type VendorRig } from './helpers/vendors.js';
 
+const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261205);
+
 let r: VendorRig;
 let client: Awaited<ReturnType<typeof inMemoryClient>>;
 const unhandled: unknown[] = [];
@@ -100,7 +102,10 @@ it('survives arbitrary arguments to every tool on every backend (property)', asy
       expect(text).not.toMatch(/\n\s+at \S+ \(|internal error/i);
       if (res.isError) expect(text.length).toBeGreaterThan(10);
     }),
-    { numRuns: 3000 },
+    // A fixed seed by default: how many generated calls get past validation to each PBX depends on the draw, and a
+    // random draw sometimes left a vendor below the reach floor checked below (a flaky CI). FUZZ_SEED=<n> explores
+    // other draws; fast-check prints the seed of any failure.
+    { numRuns: 3000, seed: FUZZ_SEED },
   );
   // Still serving, nothing left unhandled.
   expect((await client.client.callTool({ name: 'get_active_call', arguments: { pbx: 'xcally' } })).isError).toBeFalsy();
@@ -109,7 +114,9 @@ it('survives arbitrary arguments to every tool on every backend (property)', asy
   // The property must reach the PBXs, not only the argument validation.
   // (Most hostile calls stop at argument validation or the dial policy; enough get through to each PBX.)
   // IPPS answers from its 3 s cache, so one request serves the whole run.
-  for (const v of VENDORS) expect(r.sim[v].log.length, v).toBeGreaterThan(v === 'ipbx' ? 0 : 10);
+  const reached = Object.fromEntries(VENDORS.map((v) => [v, r.sim[v].log.length]));
+  console.log(`fuzz seed ${FUZZ_SEED}: requests per simulator ${JSON.stringify(reached)}`);
+  for (const v of VENDORS) expect(reached[v], v).toBeGreaterThan(v === 'ipbx' ? 0 : 10);
   // Nothing unescaped reached a PBX.
   for (const q of r.sim.kalliope.log) expect(XMLValidator.validate(q.body), q.body).toBe(true);
   for (const q of r.sim.pbxpress.log) expect(() => parseXmlTree(q.body), q.body).not.toThrow();
