@@ -24,7 +24,7 @@ interface Row {
 const SCRIPT = resolve(import.meta.dirname, '../../scripts/tool-list-size.mjs');
 
 it('the demo tool list fits in 32 KB for a 2025 and a 2026 client; the all-backends list prices every tool', () => {
-  const { budget, rows } = JSON.parse(execFileSync(process.execPath, [SCRIPT, '--json'], { encoding: 'utf8', timeout: 60_000 })) as {
+  const { budget, rows } = JSON.parse(execFileSync(process.execPath, [SCRIPT, '--json'], { encoding: 'utf8', timeout: 110_000 })) as {
     budget: number;
     rows: Row[];
   };
@@ -41,4 +41,5 @@ it('the demo tool list fits in 32 KB for a 2025 and a 2026 client; the all-backe
   for (const r of rows.filter((x) => x.config === 'all backends')) {
     expect(r.perTool.map((t) => t.name).sort(), r.client).toEqual(ALL_TOOLS.map((t) => t.name).sort());
   }
-});
+  // Four server starts over stdio: slow on a loaded machine, and what is asserted is a size, not a time.
+}, 120_000);
