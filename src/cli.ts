@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   if (argv[0] === 'simulate') {
     try {
       // Simulators are only for this command: serving MCP never loads them.
-      const { runSimulator } = await import('./simulators.js');
+      const { runSimulator } = await import('./simulators/index.js');
       await runSimulator(argv.slice(1));
     } catch (e) {
       fail((e as Error).message);

@@ -7,9 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Backend, type Capability, CAPABILITIES, unsafeDialable } from '../../src/backends/backend.js';
 import { BackendError } from '../../src/backends/errors.js';
-import type { ManualClock } from '../../src/backends/sim/clock.js';
-import type { PbxEngine } from '../../src/backends/sim/engine.js';
-import type { SimServer } from '../../src/backends/simkit.js';
+import type { ManualClock } from '../../src/simulators/engine/clock.js';
+import type { PbxEngine } from '../../src/simulators/engine/engine.js';
+import type { SimServer } from '../../src/simulators/kit.js';
 import { formatWallClock } from '../../src/util/time.js';
 
 export interface Harness {

@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VendorHttp } from '../../src/backends/http.js';
-import { startSimServer, type SimServer } from '../../src/backends/simkit.js';
+import { startSimServer, type SimServer } from '../../src/simulators/kit.js';
 import { silentLogger } from '../../src/log.js';
 import { expectBackendError } from './contract.js';
 

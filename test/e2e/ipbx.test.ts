@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { ipbxConfigFor, startIpbxSimulator, type IpbxSimulator } from '../../src/backends/ipbx/simulator.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
+import { ipbxConfigFor, startIpbxSimulator, type IpbxSimulator } from '../../src/simulators/ipbx/simulator.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
 import { acceptAll, call, connectStdio, E2E_SCENARIO, eventually, writeConfig, type StdioSession } from '../helpers/mcp.js';
 
 const USER = 'ipps-e2e';

@@ -8,9 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type RunningKalliopeSimulator, startKalliopeSimulator } from '../../src/backends/kalliope/simulator.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
+import { type RunningKalliopeSimulator, startKalliopeSimulator } from '../../src/simulators/kalliope/simulator.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
 import { buildBackend } from '../backends/kalliope/harness.js';
 import { CLI, E2E_SCENARIO, acceptAll, call, connectStdio, eventually, writeConfig, type StdioSession } from '../helpers/mcp.js';
 

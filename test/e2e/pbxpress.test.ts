@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startPbxpressSim, type PbxpressSim } from '../../src/backends/pbxpress/simulator.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
+import { startPbxpressSim, type PbxpressSim } from '../../src/simulators/pbxpress/simulator.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
 import { acceptAll, call, connectStdio, E2E_SCENARIO, eventually, writeConfig, type StdioSession, type TempConfig } from '../helpers/mcp.js';
 
 type WireCall = { id: string; state: string; from: { number: string }; to: { number: string }; parkedSlot?: string };

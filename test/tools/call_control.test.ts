@@ -9,7 +9,7 @@ import type { Backend } from '../../src/backends/backend.js';
 import { PbxRouter } from '../../src/backends/registry.js';
 import { xcallyType } from '../../src/backends/xcally/backend.js';
 import { offeredTools } from '../../src/app.js';
-import type { PbxEngine } from '../../src/backends/sim/engine.js';
+import type { PbxEngine } from '../../src/simulators/engine/engine.js';
 import { silentLogger } from '../../src/log.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { inMemoryClient, testApp, type TestApp } from '../helpers/app.js';

@@ -6,11 +6,11 @@ import type { Backend, Capability, Change, ContactStore, Operations } from '../b
 import { CAPABILITIES } from '../backend.js';
 import { BackendError } from '../errors.js';
 import type { Call } from '../model.js';
-import { type CallView, PbxEngine } from './engine.js';
-import { EngineError } from './errors.js';
-import { DEMO_SCENARIO_PATH, loadScenario } from './scenario.js';
+import { type CallView, PbxEngine } from '../../simulators/engine/engine.js';
+import { EngineError } from '../../simulators/engine/errors.js';
+import { DEMO_SCENARIO_PATH, loadScenario } from '../../simulators/engine/scenario.js';
 import { FavoritesStore, NotesStore } from './stores.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../simulators/engine/clock.js';
 import { resolvePath, type BackendType } from '../types.js';
 import { SimConfig } from './config.js';
 

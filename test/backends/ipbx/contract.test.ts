@@ -3,7 +3,7 @@
  * idle channel the doc allows ("either the channel name and/or the keyword down"): the name alone, the keyword
  * alone, and the doc's sample line.
  */
-import { IDLE_LINES } from '../../../src/backends/ipbx/simulator.js';
+import { IDLE_LINES } from '../../../src/simulators/ipbx/simulator.js';
 import { engine } from '../../helpers/scenario.js';
 import { runBackendContract } from '../contract.js';
 import { freshReads, ipbxRig } from './harness.js';

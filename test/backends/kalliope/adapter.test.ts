@@ -12,8 +12,8 @@ import { type Backend, unsafeDialable } from '../../../src/backends/backend.js';
 import { ATTENDED_COMPLETION } from '../../../src/backends/kalliope/backend.js';
 
 import { KalliopeConfig } from '../../../src/backends/kalliope/config.js';
-import { kalliopeHandler } from '../../../src/backends/kalliope/simulator.js';
-import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../../../src/backends/simkit.js';
+import { kalliopeHandler } from '../../../src/simulators/kalliope/simulator.js';
+import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../../../src/simulators/kit.js';
 import { redact } from '../../../src/safety/redact.js';
 import { selfSignedCertificate } from '../../../src/util/selfsigned.js';
 import { engine as testEngine } from '../../helpers/scenario.js';

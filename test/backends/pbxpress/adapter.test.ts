@@ -9,11 +9,11 @@ import { pbxpressType } from '../../../src/backends/pbxpress/backend.js';
 import { PbxpressConfig } from '../../../src/backends/pbxpress/config.js';
 import { basicAuth, splitEndpoint } from '../../../src/backends/pbxpress/client.js';
 import { decodeCall, encodeFault } from '../../../src/backends/pbxpress/xmlrpc.js';
-import type { NoneStyle } from '../../../src/backends/pbxpress/simulator.js';
-import { startSimServer } from '../../../src/backends/simkit.js';
+import type { NoneStyle } from '../../../src/simulators/pbxpress/simulator.js';
+import { startSimServer } from '../../../src/simulators/kit.js';
 import { LogHub } from '../../../src/log.js';
 import { redact } from '../../../src/safety/redact.js';
-import { SIMULATORS } from '../../../src/simulators.js';
+import { SIMULATORS } from '../../../src/simulators/index.js';
 import { expectBackendError } from '../contract.js';
 import { backendFor, simSetup, type SimSetup } from './harness.js';
 

@@ -7,12 +7,12 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { unsafeDialable } from '../../../src/backends/backend.js';
-import { startSimServer, type FaultKind, type SimServer } from '../../../src/backends/simkit.js';
+import { startSimServer, type FaultKind, type SimServer } from '../../../src/simulators/kit.js';
 import { ATTENDED_COMPLETION, type XcallyBackend, xcallyType } from '../../../src/backends/xcally/backend.js';
 import type { XcAction } from '../../../src/backends/xcally/client.js';
 import { silentLogger } from '../../../src/log.js';
 import { expectBackendError } from '../contract.js';
-import type { XcallyReadingName } from '../../../src/backends/xcally/simulator.js';
+import type { XcallyReadingName } from '../../../src/simulators/xcally/simulator.js';
 import { xcallyHarness, type XcallyHarness } from './harness.js';
 
 const CALLER = '+390612345678';

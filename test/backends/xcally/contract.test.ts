@@ -4,7 +4,7 @@
  * other party or as the agent's own line; `answer` alone or also `answer/{number}`.
  */
 import { XCALLY_CAPABILITIES } from '../../../src/backends/xcally/backend.js';
-import { XCALLY_READINGS, type XcallyReadingName } from '../../../src/backends/xcally/simulator.js';
+import { XCALLY_READINGS, type XcallyReadingName } from '../../../src/simulators/xcally/simulator.js';
 import { runBackendContract } from '../contract.js';
 import { xcallyHarness } from './harness.js';
 

@@ -4,7 +4,7 @@
  * accepts, what an update does with fields it leaves out). Each PBX entry names XUC's time zone, as it should.
  */
 import { CTI_CAPABILITIES, WEBSERVICE_CAPABILITIES } from '../../../src/backends/xivo/backend.js';
-import { XUC_READINGS, type XucReadingName } from '../../../src/backends/xivo/simulator.js';
+import { XUC_READINGS, type XucReadingName } from '../../../src/simulators/xivo/simulator.js';
 import { runBackendContract } from '../contract.js';
 import { rig } from './harness.js';
 

@@ -3,12 +3,12 @@
  * mostly in the reading that uses status words (the block on readings covers the others).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../../src/backends/sim/clock.js';
-import type { PbxEngine } from '../../../src/backends/sim/engine.js';
-import { decodeJson, decodeXml, type XcAnswer } from '../../../src/backends/xcally/codec.js';
-import { XCALLY_READINGS, startXcallySimulator, typographic, type XcallySimulator } from '../../../src/backends/xcally/simulator.js';
-import { SIMULATORS } from '../../../src/simulators.js';
-import { engine as testEngine } from '../../helpers/scenario.js';
+import type { ManualClock } from '../../src/simulators/engine/clock.js';
+import type { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { decodeJson, decodeXml, type XcAnswer } from '../../src/backends/xcally/codec.js';
+import { XCALLY_READINGS, startXcallySimulator, typographic, type XcallySimulator } from '../../src/simulators/xcally/simulator.js';
+import { SIMULATORS } from '../../src/simulators/index.js';
+import { engine as testEngine } from '../helpers/scenario.js';
 
 let e: PbxEngine;
 let clock: ManualClock;

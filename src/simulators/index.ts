@@ -3,14 +3,14 @@
  * real wire protocol without the vendor's software. Each vendor module registers its simulator here.
  */
 import { parseArgs } from 'node:util';
-import { PbxEngine } from './backends/sim/engine.js';
-import { DEMO_SCENARIO_PATH, loadScenario } from './backends/sim/scenario.js';
-import type { SimServer } from './backends/simkit.js';
-import { kalliopeSimulator } from './backends/kalliope/simulator.js';
-import { ipbxSimulator } from './backends/ipbx/simulator.js';
-import { xcallySimulator } from './backends/xcally/simulator.js';
-import { pbxpressSimulator } from './backends/pbxpress/simulator.js';
-import { xivoSimulator } from './backends/xivo/simulator.js';
+import { PbxEngine } from './engine/engine.js';
+import { DEMO_SCENARIO_PATH, loadScenario } from './engine/scenario.js';
+import type { SimServer } from './kit.js';
+import { kalliopeSimulator } from './kalliope/simulator.js';
+import { ipbxSimulator } from './ipbx/simulator.js';
+import { xcallySimulator } from './xcally/simulator.js';
+import { pbxpressSimulator } from './pbxpress/simulator.js';
+import { xivoSimulator } from './xivo/simulator.js';
 
 export interface SimulatorOptions {
   engine: PbxEngine;

@@ -1,7 +1,7 @@
 /** The XUC simulator on the wire, with plain fetch: what the doc specifies, independent of the adapter. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SIMULATORS } from '../../../src/simulators.js';
-import { CTI_PASSWORD, rig, WS, type XivoRig } from './harness.js';
+import { SIMULATORS } from '../../src/simulators/index.js';
+import { CTI_PASSWORD, rig, WS, type XivoRig } from '../backends/xivo/harness.js';
 
 let r: XivoRig;
 let base: string;
@@ -168,7 +168,7 @@ describe('registration', () => {
   it('is the `xivo` simulator on port 8090 by default, with a config entry pointing at it', async () => {
     const def = SIMULATORS.xivo!;
     expect(def.defaultPort).toBe(8090);
-    const { engine } = await import('../../helpers/scenario.js').then((m) => m.engine());
+    const { engine } = await import('../helpers/scenario.js').then((m) => m.engine());
     const running = await def.start({ engine, port: 0 });
     try {
       expect(running.configExample).toMatchObject({ type: 'xivo', url: running.server.url, login: 'xuc-ws', userType: 'webservice', defaultUser: 'alice' });

@@ -1,6 +1,6 @@
 /** One user's personal contacts in the sim PBX: CRUD plus CSV import and export (XiVO's column set). */
 import { randomUUID } from 'node:crypto';
-import { CONTACT_FIELDS, type Contact, type ContactFields, type ContactImportResult } from '../model.js';
+import { CONTACT_FIELDS, type Contact, type ContactFields, type ContactImportResult } from '../../backends/model.js';
 import { parseCsvRecords, toCsv, CsvError } from '../../util/csv.js';
 import { EngineError } from './errors.js';
 

@@ -21,13 +21,13 @@
  * or any number while the agent has no call); the shapes of `recents`, `queues` and `peer` (undocumented)
  * reuse the channel row style.
  */
-import type { SimRequest, SimResponse } from '../simkit.js';
-import { startSimServer } from '../simkit.js';
-import type { CallView, PbxEngine, UserView } from '../sim/engine.js';
-import { EngineError, normalizeDialString } from '../sim/engine.js';
-import type { CallState, Party } from '../model.js';
-import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
-import type { XcDialect, XcMethod } from './codec.js';
+import type { SimRequest, SimResponse } from '../kit.js';
+import { startSimServer } from '../kit.js';
+import type { CallView, PbxEngine, UserView } from '../engine/engine.js';
+import { EngineError, normalizeDialString } from '../engine/engine.js';
+import type { CallState, Party } from '../../backends/model.js';
+import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../index.js';
+import type { XcDialect, XcMethod } from '../../backends/xcally/codec.js';
 
 type Value = string | number;
 type Row = Record<string, Value>;

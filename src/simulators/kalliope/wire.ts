@@ -4,7 +4,7 @@
  * queue error wrapped in activeCallInfo, a trailing space on every line), because real clients may answer
  * that way; 'wellformed' is proper XML with the command name as the wrapper.
  */
-import { xmlEscape } from './codec.js';
+import { xmlEscape } from '../../backends/kalliope/codec.js';
 
 export type ResponseStyle = 'doc' | 'wellformed';
 

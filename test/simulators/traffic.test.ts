@@ -3,10 +3,10 @@
  * end, and nobody is ever in two conversations at once.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/backends/sim/clock.js';
-import { type CallView, PbxEngine } from '../../../src/backends/sim/engine.js';
-import { DEMO_SCENARIO_PATH, loadScenario } from '../../../src/backends/sim/scenario.js';
-import { engine } from '../../helpers/scenario.js';
+import { ManualClock } from '../../src/simulators/engine/clock.js';
+import { type CallView, PbxEngine } from '../../src/simulators/engine/engine.js';
+import { DEMO_SCENARIO_PATH, loadScenario } from '../../src/simulators/engine/scenario.js';
+import { engine } from '../helpers/scenario.js';
 
 /** Users talking on more than one call at once (a conference counts once): the impossible state. */
 function doubleTalkers(calls: CallView[]): string[] {

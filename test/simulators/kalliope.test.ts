@@ -5,14 +5,14 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { md5Hex } from '../../../src/backends/kalliope/config.js';
-import { type RunningKalliopeSimulator, localTime, startKalliopeSimulator } from '../../../src/backends/kalliope/simulator.js';
-import { renderAnswer } from '../../../src/backends/kalliope/simwire.js';
-import type { PbxEngine } from '../../../src/backends/sim/engine.js';
-import type { ManualClock } from '../../../src/backends/sim/clock.js';
-import { TEST_SCENARIO, engine as testEngine } from '../../helpers/scenario.js';
-import { buildBackend } from './harness.js';
-import * as S from './samples.js';
+import { md5Hex } from '../../src/backends/kalliope/config.js';
+import { type RunningKalliopeSimulator, localTime, startKalliopeSimulator } from '../../src/simulators/kalliope/simulator.js';
+import { renderAnswer } from '../../src/simulators/kalliope/wire.js';
+import type { PbxEngine } from '../../src/simulators/engine/engine.js';
+import type { ManualClock } from '../../src/simulators/engine/clock.js';
+import { TEST_SCENARIO, engine as testEngine } from '../helpers/scenario.js';
+import { buildBackend } from '../backends/kalliope/harness.js';
+import * as S from '../backends/kalliope/samples.js';
 
 const DOC_MD5 = '353f9bfab2d01dbb1db343fdaf9ab02e';
 

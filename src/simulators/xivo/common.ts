@@ -1,9 +1,9 @@
 /** What the XUC simulator's routes share: its state, and small HTTP helpers in XUC's formats. */
-import type { PbxEngine } from '../sim/engine.js';
-import type { SimRequest, SimResponse } from '../simkit.js';
-import type { Qualification } from '../model.js';
-import type { XucClaims } from './sim-jwt.js';
-import type { CallbackExport, SimCallbackList } from './sim-callbacks.js';
+import type { PbxEngine } from '../engine/engine.js';
+import type { SimRequest, SimResponse } from '../kit.js';
+import type { Qualification } from '../../backends/model.js';
+import type { XucClaims } from './jwt.js';
+import type { CallbackExport, SimCallbackList } from './callbacks.js';
 
 export interface QualificationRecord {
   sub_qualification_id: number;
@@ -34,7 +34,7 @@ export interface XucSimState {
   contactUpdate: ContactUpdate;
   /** XUC's local time zone: the times it writes (history) are wall-clock times there, with no offset. */
   timeZone: string;
-  /** Callback lists by uuid (sim-callbacks.ts). */
+  /** Callback lists by uuid (callbacks.ts). */
   readonly callbackLists: Map<string, SimCallbackList>;
   /** How the ticket export answers (the doc does not show it). */
   callbackExport: CallbackExport;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from '../../../src/backends/backend.js';
-import { EngineError } from '../../../src/backends/sim/engine.js';
-import { parseScenario } from '../../../src/backends/sim/scenario.js';
-import { engine, TEST_SCENARIO } from '../../helpers/scenario.js';
+import type { Change } from '../../src/backends/backend.js';
+import { EngineError } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
+import { engine, TEST_SCENARIO } from '../helpers/scenario.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

@@ -13,10 +13,10 @@
  * to a voicemail box (the guide's "vm-abbreviated form", read literally as vm-<abbreviated>) ends the call and
  * records the caller's visit to the box.
  */
-import { type CallView, EngineError, type PbxEngine } from '../sim/engine.js';
-import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../simkit.js';
-import type { RunningSimulator, SimulatorDef } from '../../simulators.js';
-import { basicAuth } from './client.js';
+import { type CallView, EngineError, type PbxEngine } from '../engine/engine.js';
+import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../kit.js';
+import type { RunningSimulator, SimulatorDef } from '../index.js';
+import { basicAuth } from '../../backends/pbxpress/client.js';
 import {
   decodeCall,
   encodeEscapes,
@@ -25,7 +25,7 @@ import {
   isStruct,
   type XmlRpcStruct,
   type XmlRpcValue,
-} from './xmlrpc.js';
+} from '../../backends/pbxpress/xmlrpc.js';
 
 export type NoneStyle = 'nil' | 'empty' | 'true' | 'zero' | 'string';
 export type ParkingShape = 'array' | 'struct';

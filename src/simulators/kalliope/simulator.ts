@@ -7,16 +7,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { EngineError, type CallView, type PbxEngine } from '../sim/engine.js';
-import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../simkit.js';
-import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
+import { EngineError, type CallView, type PbxEngine } from '../engine/engine.js';
+import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../kit.js';
+import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../index.js';
 import { selfSignedCertificate } from '../../util/selfsigned.js';
-import { COMMANDS, type KctiCommand, decodeEntities, kctiXmlParser } from './codec.js';
-import { md5Hex } from './config.js';
+import { COMMANDS, type KctiCommand, decodeEntities, kctiXmlParser } from '../../backends/kalliope/codec.js';
+import { md5Hex } from '../../backends/kalliope/config.js';
 import { isLoopbackUrl } from '../../util/net.js';
 import { formatWallClock } from '../../util/time.js';
-import { IN_HAND_STATES, currentCall } from '../backend.js';
-import { type ResponseStyle, type SimAnswer, renderAnswer } from './simwire.js';
+import { IN_HAND_STATES, currentCall } from '../../backends/backend.js';
+import { type ResponseStyle, type SimAnswer, renderAnswer } from './wire.js';
 
 export interface KalliopeSimOptions extends SimulatorOptions {
   /** The engine user logged in to this client (default: the scenario's first user). */

@@ -11,10 +11,10 @@
  * Every engine user is a channel SIP/<extension>.
  */
 import { parsePhoneNumberFromString, getCountries, getCountryCallingCode } from 'libphonenumber-js';
-import type { PbxEngine } from '../sim/engine.js';
-import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../simkit.js';
-import type { SimulatorDef } from '../../simulators.js';
-import { CHANNEL_PATH, QUEUE_PATH } from './client.js';
+import type { PbxEngine } from '../engine/engine.js';
+import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../kit.js';
+import type { SimulatorDef } from '../index.js';
+import { CHANNEL_PATH, QUEUE_PATH } from '../../backends/ipbx/client.js';
 
 /**
  * The readings of an idle channel the doc allows: 'name' the channel name alone (`SIP/4002`), 'down' the keyword

@@ -7,8 +7,8 @@
  * Every public method runs as one operation: the changes it makes are announced once, at its end.
  */
 import { EventEmitter } from 'node:events';
-import type { Call, CallState, Extension, ForwardKind, HistoryEntry, Party, QueueCall, QueueMember, QueueStatus } from '../model.js';
-import type { Change } from '../backend.js';
+import type { Call, CallState, Extension, ForwardKind, HistoryEntry, Party, QueueCall, QueueMember, QueueStatus } from '../../backends/model.js';
+import type { Change } from '../../backends/backend.js';
 import { type Clock, systemClock } from './clock.js';
 import { ContactBook } from './contacts.js';
 import { EngineError } from './errors.js';

@@ -7,15 +7,15 @@
  * the 1.0 fields. Where the engine decides more than a real XUC could at request time (a busy or unknown
  * destination), the simulator answers as XUC does: the dial is accepted and the call simply fails.
  *
- * Where the doc is silent or ambiguous the simulator takes a reading (XUC_READINGS; sim-common.ts says what each
+ * Where the doc is silent or ambiguous the simulator takes a reading (XUC_READINGS; common.ts says what each
  * means): XUC's local time zone, the format and bounds of the qualification export's {FROM}/{TO}, what the
  * contact import accepts, and what a contact update does with fields it leaves out or sends as "".
  */
-import type { Qualification } from '../model.js';
-import { startSimServer, type SimRequest, type SimResponse } from '../simkit.js';
-import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../../simulators.js';
-import { API_BASE_PATH } from './codec.js';
-import { ctiRoutes } from './sim-cti.js';
+import type { Qualification } from '../../backends/model.js';
+import { startSimServer, type SimRequest, type SimResponse } from '../kit.js';
+import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../index.js';
+import { API_BASE_PATH } from '../../backends/xivo/codec.js';
+import { ctiRoutes } from './cti.js';
 import {
   body,
   fail,
@@ -26,12 +26,12 @@ import {
   type QualificationRange,
   type QualificationRecord,
   type XucSimState,
-} from './sim-common.js';
-import { JwtSigner, type XucClaims } from './sim-jwt.js';
-import { webserviceRoutes } from './sim-webservice.js';
-import { callbackRoutes, processCallbacks, seedCallbackLists, type CallbackExport, type SimCallbackList } from './sim-callbacks.js';
+} from './common.js';
+import { JwtSigner, type XucClaims } from './jwt.js';
+import { webserviceRoutes } from './webservice.js';
+import { callbackRoutes, processCallbacks, seedCallbackLists, type CallbackExport, type SimCallbackList } from './callbacks.js';
 
-export type { QualificationRecord } from './sim-common.js';
+export type { QualificationRecord } from './common.js';
 
 export const WEBSERVICE_ACLS = [
   'xuc.rest.dial.number.*.create',

@@ -16,10 +16,10 @@
  *   `callbackExport`), in the import's pipe dialect with the ticket's fields after the request's.
  */
 import { randomUUID } from 'node:crypto';
-import type { SimResponse } from '../simkit.js';
+import type { SimResponse } from '../kit.js';
 import { formatWallClock } from '../../util/time.js';
-import { isIsoDate } from './time.js';
-import { body, fail, forbidden, isObj, json, need, SUCCESS, type Route, type XucSimState } from './sim-common.js';
+import { isIsoDate } from '../../backends/xivo/time.js';
+import { body, fail, forbidden, isObj, json, need, SUCCESS, type Route, type XucSimState } from './common.js';
 
 export const REQUEST_COLUMNS = ['phoneNumber', 'mobilePhoneNumber', 'firstName', 'lastName', 'company', 'description', 'dueDate', 'period'] as const;
 export const TICKET_COLUMNS = [...REQUEST_COLUMNS, 'start', 'lastUpdate', 'status', 'comment', 'agent'] as const;

@@ -2,10 +2,10 @@
  * The XUC simulator's web-service endpoints: dial (number, user, from and to a queue), DND, forwards and
  * history, with the documented bodies, statuses and error codes.
  */
-import { EngineError } from '../sim/engine.js';
-import type { SimResponse } from '../simkit.js';
+import { EngineError } from '../engine/engine.js';
+import type { SimResponse } from '../kit.js';
 import { formatWallClock } from '../../util/time.js';
-import { body, fail, forbidden, isObj, json, knownUser, need, SUCCESS, userNotFound, type Route, type XucSimState } from './sim-common.js';
+import { body, fail, forbidden, isObj, json, knownUser, need, SUCCESS, userNotFound, type Route, type XucSimState } from './common.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ContactFields, HistoryEntry } from '../model.js';
+import { ContactFields, HistoryEntry } from '../../backends/model.js';
 import { parseJsonText } from '../../util/json.js';
 
 const number = z.string().regex(/^\+?[0-9*#]{1,20}$/, 'a phone number or extension: digits, optional leading +');
@@ -82,10 +82,10 @@ export type ScenarioInput = z.input<typeof Scenario>;
 export type ScenarioUser = z.infer<typeof ScenarioUser>;
 export type ScenarioExternal = z.infer<typeof ScenarioExternal>;
 
-/** The shipped demo: beside the package (dist/backends/sim -> scenarios/), or beside a single-file bundle. */
+/** The shipped demo: beside the package (dist/simulators/engine -> scenarios/), or beside a single-file bundle. */
 export const DEMO_SCENARIO_PATH = ((): string => {
   // Nearest first: from the bundle's chunks (dist/) ../scenarios is the package's own; ../../../scenarios from
-  // there would be a folder above the package (the project that installed it). From src/ or tsc's dist/backends/sim,
+  // there would be a folder above the package (the project that installed it). From src/ or tsc's dist/simulators/engine,
   // ../scenarios does not exist and the package root's is found.
   const candidates = ['../scenarios/demo.json', '../../../scenarios/demo.json'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;

@@ -3,10 +3,10 @@
  * no ids, status ints, Favorite "false"; CSV export and multipart import) and call qualification, with the
  * documented statuses and error codes, and 503 Unreachable when the directory is made unreachable.
  */
-import { CONTACT_FIELDS, type ContactFields } from '../model.js';
-import { CSV_COLUMNS } from '../sim/contacts.js';
-import { EngineError } from '../sim/engine.js';
-import type { SimRequest, SimResponse } from '../simkit.js';
+import { CONTACT_FIELDS, type ContactFields } from '../../backends/model.js';
+import { CSV_COLUMNS } from '../engine/contacts.js';
+import { EngineError } from '../engine/engine.js';
+import type { SimRequest, SimResponse } from '../kit.js';
 import { parseCsv, toCsv } from '../../util/csv.js';
 import {
   BAD,
@@ -21,8 +21,8 @@ import {
   type QualificationRecord,
   type Route,
   type XucSimState,
-} from './sim-common.js';
-import { multipartField } from './sim-multipart.js';
+} from './common.js';
+import { multipartField } from './multipart.js';
 
 export function ctiRoutes(st: XucSimState): Route {
   const engine = st.engine;
@@ -111,7 +111,7 @@ export function ctiRoutes(st: XucSimState): Route {
     return json(201, { created, failed });
   };
 
-  /** A PUT's fields as the contactUpdate reading applies them (see sim-common.ts). */
+  /** A PUT's fields as the contactUpdate reading applies them (see common.ts). */
   const updateFields = (f: ContactFields): ContactFields | SimResponse => {
     if (st.contactUpdate === 'merge-strict') {
       const empty = CONTACT_FIELDS.filter((k) => f[k] !== undefined && f[k]!.trim() === '');

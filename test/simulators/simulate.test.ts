@@ -1,14 +1,14 @@
 /** `telephony-mcp simulate <vendor>` prints a PBX entry to paste into a config; used as printed, under the
  * vendor's own name, it must give results that read right. */
 import { afterEach, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.js';
-import { PbxEngine } from '../src/backends/sim/engine.js';
-import { parseConfig } from '../src/config.js';
-import { LogHub } from '../src/log.js';
-import { tokenPrincipal } from '../src/principal.js';
-import { SIMULATORS, readingOf, type RunningSimulator } from '../src/simulators.js';
-import { writeConfig } from './helpers/mcp.js';
-import { scenario } from './helpers/scenario.js';
+import { createApp, type App } from '../../src/app.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseConfig } from '../../src/config.js';
+import { LogHub } from '../../src/log.js';
+import { tokenPrincipal } from '../../src/principal.js';
+import { SIMULATORS, readingOf, type RunningSimulator } from '../../src/simulators/index.js';
+import { writeConfig } from '../helpers/mcp.js';
+import { scenario } from '../helpers/scenario.js';
 
 const open: { app?: App; sim?: RunningSimulator; engine?: PbxEngine }[] = [];
 afterEach(async () => {
