@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cannotAnswer, ringingAt } from '../backends/current-call.js';
 import { BackendError } from '../backends/errors.js';
 import { Call, type Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
@@ -23,23 +24,26 @@ async function ringingCall(pbx: PbxHandle, user: string | undefined, callId: str
   if (callId !== undefined) {
     const c = calls.find((x) => x.id === callId);
     if (!c) throw err('not_found', `there is no active call with id ${callId}`, 'Use get_active_call to see the current calls and their ids.');
-    if (c.answered || c.state === 'connected' || c.state === 'on_hold') {
+    const why = cannotAnswer(c);
+    if (why === 'answered') {
       throw err('conflict', `call ${callId} is already answered (${c.state}); nothing was done`, 'Nothing to answer; get_active_call shows the calls.');
+    }
+    if (why) {
+      const placed = why === 'placed_by_user' ? `${whoLabel(pbx, user)} placed it, so it rings at the other end` : `it is ${c.state}`;
+      throw err('conflict', `call ${callId} is not ringing at ${whoLabel(pbx, user)}: ${placed}; nothing was done`, 'Nothing to answer; get_active_call shows the calls.');
     }
     return c;
   }
   // A call the user placed rings at the other end: that is not one to answer. Where the PBX reports no call as
   // ringing, one whose state it does not tell (unknown, not answered) may be ringing: that one, if it is alone.
-  const incoming = calls.filter((c) => c.direction !== 'outbound');
-  const ringingNow = incoming.filter((c) => c.state === 'ringing');
-  const ringing = ringingNow.length ? ringingNow : incoming.filter((c) => c.state === 'unknown' && !c.answered);
+  const { calls: ringing, sure } = ringingAt(calls);
   if (ringing.length === 0) {
     throw err('not_found', `no call is ringing for ${whoLabel(pbx, user)}; nothing was done`, 'get_active_call shows the current calls.');
   }
   if (ringing.length > 1) {
     throw err(
       'invalid',
-      `${ringing.length} calls ${ringingNow.length ? 'are' : 'may be'} ringing (${ringing.map((c) => c.id).join(', ')}); nothing was done`,
+      `${ringing.length} calls ${sure ? 'are' : 'may be'} ringing (${ringing.map((c) => c.id).join(', ')}); nothing was done`,
       'Pass call_id to say which one to answer (get_active_call shows who is calling).',
     );
   }

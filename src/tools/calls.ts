@@ -2,7 +2,7 @@
  * Finding the call an action means, and describing it to a person. Actions resolve the call before asking for
  * confirmation and then act on that exact call id, so what was confirmed is what happens.
  */
-import { currentCall } from '../backends/backend.js';
+import { currentCall } from '../backends/current-call.js';
 import { BackendError } from '../backends/errors.js';
 import type { Call, Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
@@ -62,7 +62,7 @@ export async function resolveCall(pbx: PbxHandle, user: string | undefined, call
     }
     return c;
   }
-  const c = currentCall(calls.filter((x) => x.state !== 'parked' && x.state !== 'queued'));
+  const c = currentCall(calls);
   if (!c) {
     throw new BackendError('not_found', `${user ?? 'this user'} has no active call`, {
       pbx: pbx.name,

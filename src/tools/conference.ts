@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import type { Call } from '../backends/model.js';
-import { currentCall } from '../backends/backend.js';
+import { conferencePartner } from '../backends/current-call.js';
 import { describeCall } from './calls.js';
 import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, userArg } from './define.js';
 
@@ -42,7 +42,7 @@ export const conference = defineTool({
       if (!held) throw err('not_found', `there is no active call with id ${args.call_id}`);
       // A state the PBX does not tell (unknown) is left to the PBX to judge: the conference is no toggle.
       if (held.state !== 'on_hold' && held.state !== 'unknown') throw err('conflict', `call ${args.call_id} is ${held.state}, not on hold`);
-      current = currentCall(calls.filter((c) => c.id !== held!.id && (c.state === 'connected' || c.state === 'unknown')));
+      current = conferencePartner(calls, held.id);
       if (!current) throw err('conflict', `there is no other connected call to join call ${args.call_id} with`);
     }
     const what = held && current ? `${describeCall(held)} with ${describeCall(current)}` : `held call ${args.call_id} with the current call`;

@@ -11,15 +11,14 @@
  * resolves an action's call among that user's calls only, which leaves parked and queued calls out of reach.)
  */
 import {
-  IN_HAND_STATES,
   VOICEMAIL_BOX,
-  currentCall,
   type Backend,
   type Capability,
   type NotesResult,
   type Operations,
   type OpOptions,
 } from '../backend.js';
+import { currentCall } from '../current-call.js';
 import { BackendError, isBackendError } from '../errors.js';
 import type { Call, Extension } from '../model.js';
 import type { BackendType } from '../types.js';
@@ -122,13 +121,13 @@ export class PbxpressBackend implements Backend {
     }
   }
 
-  /** The call an action means: the one named, or the user's current call (connected, else ringing, else held). */
+  /** The call an action means: the one named, or the user's current call (current-call.ts). */
   private async callIdFor(user: string | undefined, callId: string | undefined, o?: OpOptions): Promise<string> {
     if (callId !== undefined) return callId;
     if (user === undefined) {
       throw new BackendError('invalid', 'say which call: pass its call id (get_active_call lists them)', { pbx: this.name, pbxType: this.type });
     }
-    const current = currentCall((await this.activeCalls({ user }, o)).filter((c) => IN_HAND_STATES.has(c.state)));
+    const current = currentCall(await this.activeCalls({ user }, o));
     if (!current) throw new BackendError('not_found', `extension ${user} has no active call`, { pbx: this.name, pbxType: this.type });
     return current.id;
   }

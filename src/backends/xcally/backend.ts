@@ -14,16 +14,15 @@
  * its knowledge, corrected by status words where a phone bar sends more than ACTIVE.
  */
 import {
-  IN_HAND_STATES,
-  currentCall,
   type ActionNote,
   type AttendedTransferResult,
   type Backend,
   type Capability,
   type Operations,
 } from '../backend.js';
+import { cannotAnswer, currentCall, heldCalls, mayRingAt } from '../current-call.js';
 import { BackendError } from '../errors.js';
-import type { CallState, HistoryEntry, Party } from '../model.js';
+import type { Call, CallState, HistoryEntry, Party } from '../model.js';
 import { VendorHttp } from '../http.js';
 import type { BackendType } from '../types.js';
 import { XcallyConfig } from './config.js';
@@ -46,10 +45,8 @@ export const XCALLY_CAPABILITIES: readonly Capability[] = [
   'listExtensions',
 ];
 
-/** What an action without a call id may pick: a call in hand, or one whose state the phone bar does not tell. */
-const PICKABLE: ReadonlySet<CallState> = new Set([...IN_HAND_STATES, 'unknown']);
-/** Taking a call off hold without a call id means a held call. */
-const HELD: ReadonlySet<CallState> = new Set(['on_hold']);
+/** Taking a call off hold without a call id means a held call (current-call.ts decides every other pick). */
+const heldCall = (calls: readonly Call[]): Call | undefined => currentCall(heldCalls(calls));
 /** States in which a call may be the phone bar's active call, or still ring: what the phone bar does not rule out. */
 const MAY_BE_ACTIVE: ReadonlySet<CallState> = new Set(['connected', 'unknown']);
 
@@ -101,12 +98,12 @@ export class XcallyBackend implements Backend {
     });
   }
 
-  /** The call `callId`, or the agent's current call among those in `states`; not_found when there is none. */
+  /** The call `callId`, or the one `pick` chooses (the agent's current call); not_found when there is none. */
   private async find(
     callId: string | undefined,
     purpose: string,
     signal?: AbortSignal,
-    states: ReadonlySet<CallState> = PICKABLE,
+    pick: (calls: readonly Call[]) => Call | undefined = currentCall,
   ): Promise<{ target: ChannelCall; calls: ChannelCall[] }> {
     const calls = await this.channels(`read the active calls (to find the call to ${purpose})`, signal);
     if (callId !== undefined) {
@@ -116,9 +113,8 @@ export class XcallyBackend implements Backend {
       }
       return { target, calls };
     }
-    const candidates = calls.filter((c) => states.has(c.call.state));
-    const current = currentCall(candidates.map((c) => c.call));
-    const target = candidates.find((c) => c.call === current);
+    const current = pick(calls.map((c) => c.call));
+    const target = calls.find((c) => c.call === current);
     if (!target) throw this.error('not_found', `the agent has no call to ${purpose}; nothing was done`, 'get_active_call shows the current calls.');
     return { target, calls };
   }
@@ -181,13 +177,12 @@ export class XcallyBackend implements Backend {
     const { target, calls } = await this.find(a.callId, 'answer', o?.signal);
     const id = target.call.id;
     const state = target.call.state;
-    if (state === 'connected' || state === 'on_hold') throw this.error('conflict', `call ${id} is already answered (${state}); nothing was done`);
-    if (target.call.direction === 'outbound' || state === 'dialing') {
-      throw this.error('conflict', `call ${id} is a call the agent placed: the other party answers it; nothing was done`);
-    }
-    if (state !== 'ringing' && state !== 'unknown') throw this.error('conflict', `call ${id} is ${state}, not ringing at the agent's phone; nothing was done`);
+    const why = cannotAnswer(target.call);
+    if (why === 'answered') throw this.error('conflict', `call ${id} is already answered (${state}); nothing was done`);
+    if (why === 'placed_by_user') throw this.error('conflict', `call ${id} is a call the agent placed: the other party answers it; nothing was done`);
+    if (why) throw this.error('conflict', `call ${id} is ${state}, not ringing at the agent's phone; nothing was done`);
     // Calls the phone bar's bare answer could pick: ringing ones, and those whose state it does not tell.
-    const mayRing = calls.filter((c) => (c.call.state === 'ringing' || c.call.state === 'unknown') && c.call.direction !== 'outbound');
+    const mayRing = mayRingAt(calls.map((c) => c.call)).map((m) => calls.find((c) => c.call === m)!);
     let named: string | undefined;
     if (mayRing.length > 1) {
       const several = `${mayRing.length} calls may be ringing (${mayRing.map((c) => c.call.id).join(', ')}) and the phone bar's answer request picks one itself`;
@@ -248,7 +243,7 @@ export class XcallyBackend implements Backend {
    */
   hold: Operations['hold'] = async (a, o) => {
     const resume = a.on === false;
-    const { target, calls } = await this.find(a.callId, resume ? 'take off hold' : 'hold', o?.signal, resume && a.callId === undefined ? HELD : PICKABLE);
+    const { target, calls } = await this.find(a.callId, resume ? 'take off hold' : 'hold', o?.signal, resume && a.callId === undefined ? heldCall : currentCall);
     const state = target.call.state;
     const id = target.call.id;
     if (a.on !== undefined) {

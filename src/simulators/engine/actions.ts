@@ -2,6 +2,7 @@
  * What a user does with calls in the sim PBX: dial (a number, or a parking slot to pick a call up), answer, hang
  * up, hold, transfer (blind or attended) and join a conference; and what arrives from outside.
  */
+import { type CallFacts, currentCall, ringingAt } from '../../backends/current-call.js';
 import { resolve } from './directory.js';
 import { EngineError } from './errors.js';
 import { writeHistoryFor } from './history.js';
@@ -9,27 +10,26 @@ import { parkInto, retrieve } from './parking.js';
 import { connect, createCall, dispatchAll, end, holdOthers, probe, route } from './routing.js';
 import type { Scenario } from './scenario.js';
 import { type CallRec, type EngineState, type Endpoint, normalizeDialString, type UserRec } from './state.js';
-import { type CallView, callView } from './view.js';
+import { type CallView, callView, roleOf } from './view.js';
 
 /** Calls involving `user` (login or extension), or all calls. Oldest first. */
 export function listCalls(s: EngineState, user?: string): CallView[] {
   const uid = user === undefined ? undefined : s.requireUser(user).id;
-  return [...s.calls.values()].filter((c) => uid === undefined || s.involves(c, uid)).map((c) => callView(s, c));
+  return [...s.calls.values()].filter((c) => uid === undefined || s.involves(c, uid)).map((c) => callView(s, c, uid));
 }
 
-/** The call a user means by "my current call": connected first, then ringing or dialing, then held. */
-function currentCallOf(s: EngineState, uid: string, exceptId?: string): CallRec | undefined {
-  const mine = [...s.calls.values()].filter((c) => c.id !== exceptId && s.involves(c, uid));
-  const rank = (c: CallRec) =>
-    c.state === 'connected' ? 0 : c.state === 'ringing' || c.state === 'dialing' ? 1 : c.state === 'on_hold' ? 2 : 3;
-  return mine.sort((a, b) => rank(a) - rank(b) || b.startedAt - a.startedAt)[0];
+/** The user's calls as the shared rules of current-call.ts read them, each with its record. */
+function callsOf(s: EngineState, uid: string): (CallFacts & { rec: CallRec })[] {
+  return [...s.calls.values()]
+    .filter((rec) => s.involves(rec, uid))
+    .map((rec) => ({ rec, id: rec.id, state: rec.state, startedAt: rec.startedAt, answered: rec.answeredAt !== undefined, role: roleOf(rec, uid) }));
 }
 
 function callOf(s: EngineState, uid: string, callId: string | undefined): CallRec {
   if (callId === undefined) {
-    const c = currentCallOf(s, uid);
+    const c = currentCall(callsOf(s, uid));
     if (!c) throw new EngineError('not_found', `${uid} has no active call`);
-    return c;
+    return c.rec;
   }
   const rec = s.requireCall(callId);
   if (!s.involves(rec, uid)) throw new EngineError('not_found', `call ${callId} is not a call of ${uid}`);
@@ -103,10 +103,9 @@ export function seedCall(s: EngineState, c: Scenario['calls'][number]): void {
 export function answer(s: EngineState, user: string, callId?: string): CallView {
   return s.op(() => {
     const u = s.requireUser(user);
-    const ringing = [...s.calls.values()].filter(
-      (c) => c.state === 'ringing' && c.to.user === u.id && (callId === undefined || c.id === callId),
-    );
-    const rec = ringing.sort((a, b) => a.startedAt - b.startedAt)[0];
+    const ringing = ringingAt(callsOf(s, u.id)).calls.filter((c) => callId === undefined || c.id === callId);
+    // Several ringing: the phone picks up the one that rang first.
+    const rec = ringing.map((c) => c.rec).sort((a, b) => a.startedAt - b.startedAt)[0];
     if (!rec) {
       throw new EngineError('not_found', callId ? `call ${callId} is not ringing at ${s.label(u)}` : `no call is ringing at ${s.label(u)}`);
     }

@@ -1,5 +1,5 @@
 /** The engine's records as the outside sees them: a call as the shared model plus the engine's bookkeeping, a user. */
-import type { Call, ForwardKind, Party } from '../../backends/model.js';
+import type { Call, CallRole, ForwardKind, Party } from '../../backends/model.js';
 import { type CallRec, type EngineState, type Endpoint, iso, type UserRec } from './state.js';
 
 /** A call as seen from outside the engine: the shared model plus the engine's bookkeeping. */
@@ -25,15 +25,24 @@ export interface UserView {
   queues: { queue: string; paused: boolean; reason?: string | undefined }[];
 }
 
-export function callView(s: EngineState, rec: CallRec): CallView {
+/** The part of user `uid` in a two-party call: they placed it, or it came to them. */
+export function roleOf(rec: CallRec, uid: string | undefined): CallRole | undefined {
+  if (uid === undefined || rec.participants) return undefined;
+  return rec.from.user === uid ? 'caller' : rec.to.user === uid ? 'callee' : undefined;
+}
+
+/** `rec` as the outside sees it; read for user `uid`, it says their part in it. */
+export function callView(s: EngineState, rec: CallRec, uid?: string): CallView {
   const party = (e: Endpoint): Party => ({ number: e.number, ...(e.name ? { name: e.name } : {}) });
   const now = s.clock.now();
   const direction =
     rec.from.kind === 'external' ? 'inbound' : rec.to.kind === 'external' ? 'outbound' : 'internal';
+  const role = roleOf(rec, uid);
   return {
     id: rec.id,
     state: rec.state,
     direction,
+    ...(role ? { role } : {}),
     from: party(rec.from),
     to: party(rec.to),
     answered: rec.answeredAt !== undefined,

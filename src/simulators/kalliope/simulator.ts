@@ -15,7 +15,7 @@ import { COMMANDS, type KctiCommand, decodeEntities, kctiXmlParser } from '../..
 import { md5Hex } from '../../backends/kalliope/config.js';
 import { isLoopbackUrl } from '../../util/net.js';
 import { formatWallClock } from '../../util/time.js';
-import { IN_HAND_STATES, currentCall } from '../../backends/backend.js';
+import { currentCall } from '../../backends/current-call.js';
 import { type ResponseStyle, type SimAnswer, renderAnswer } from './wire.js';
 
 export interface KalliopeSimOptions extends SimulatorOptions {
@@ -62,9 +62,9 @@ export function localTime(iso: string, timeZone?: string): string {
   return formatWallClock(Date.parse(iso), timeZone);
 }
 
-/** The agent's current call as the client shows it: the shared rule (connected, then ringing, then held). */
+/** The agent's current call as the client shows it: the shared rule (current-call.ts). */
 function agentCall(engine: PbxEngine, agent: string): CallView | undefined {
-  return currentCall(engine.listCalls(agent).filter((c) => IN_HAND_STATES.has(c.state)));
+  return currentCall(engine.listCalls(agent));
 }
 
 /** activeCallInfo's fields for a call of `agent`: the remote party, and the number that was called. */
