@@ -8,7 +8,7 @@ import { connect as tcpConnect } from 'node:net';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Backend } from './backends/backend.js';
-import { describeError, isBackendError } from './backends/errors.js';
+import { describeError, isBackendError } from './errors.js';
 import { backendType, createBackends, PbxHandle } from './backends/registry.js';
 import { readCaFile } from './backends/tls.js';
 import type { Config } from './config.js';

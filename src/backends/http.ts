@@ -8,7 +8,7 @@ import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { decodeBody } from './charset.js';
 import { answerDeeperThan, boundsOf } from './bounds.js';
-import { BackendError } from './errors.js';
+import { BackendError } from '../errors.js';
 import { pbxText } from '../safety/sanitize.js';
 import type { Logger } from '../log.js';
 

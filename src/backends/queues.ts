@@ -4,7 +4,7 @@
  * an empty list that would read as "nobody"); a queue name the PBX does not know is answered with the ones it does.
  */
 import { z } from 'zod';
-import { BackendError, isBackendError } from './errors.js';
+import { BackendError, isBackendError } from '../errors.js';
 import { QueueMember, QueueStatus } from './model.js';
 import type { PbxHandle } from './registry.js';
 import { closest } from '../util/closest.js';

@@ -12,7 +12,7 @@ import {
   READ_CAPABILITIES,
   assertCapabilitiesImplemented,
 } from './backend.js';
-import { BackendError, isBackendError } from './errors.js';
+import { BackendError, isBackendError } from '../errors.js';
 import type { BackendDeps, BackendType } from './types.js';
 import { SimConfig } from './sim/config.js';
 import { simType } from './sim/backend.js';

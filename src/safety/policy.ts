@@ -7,7 +7,7 @@
 import type { CountryCode, NumberType, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type lpn from 'google-libphonenumber';
 import type { Dialable } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import type { DialPolicyConfig } from '../config.js';
 import type { CheckedNumber, DialUse } from '../tools/define.js';
 import type { OutboundRule } from './outbound.js';

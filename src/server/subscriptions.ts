@@ -6,7 +6,7 @@
  */
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
-import { describeError, isBackendError } from '../backends/errors.js';
+import { describeError, isBackendError } from '../errors.js';
 import type { Principal } from '../principal.js';
 import { SubscriptionBudget } from '../resources/budget.js';
 import { fillTemplate, matchTemplate } from '../resources/define.js';

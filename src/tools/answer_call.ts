@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cannotAnswer, ringingAt } from '../backends/current-call.js';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import { Call, type Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { formatNumber } from '../safety/policy.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallbackRequest } from '../backends/backend.js';
-import { BackendError, isBackendError } from '../backends/errors.js';
+import { BackendError, isBackendError } from '../errors.js';
 import { actionOutput, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, numberArg, pbxArg } from './define.js';
 
 const ACTIONS = ['import', 'export_tickets'] as const;

@@ -3,7 +3,7 @@
  * confirmation and then act on that exact call id, so what was confirmed is what happens.
  */
 import { currentCall } from '../backends/current-call.js';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import type { Call, Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { cleanText } from '../safety/sanitize.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import type { Call } from '../backends/model.js';
 import { conferencePartner } from '../backends/current-call.js';
 import { describeCall } from './calls.js';

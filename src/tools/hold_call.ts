@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import type { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import { Contact, ContactFields, ContactImportResult } from '../backends/model.js';
 import { firstCsvRecords, parseCsv } from '../util/csv.js';
 import { counted } from '../util/words.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { NoteJson } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { actionOutput, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, pbxArg } from './define.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PlaceCallResult } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { whoLabel } from './calls.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import { Qualification, QualificationAnswer } from '../backends/model.js';
 import { actionOutput, callIdArg, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, pbxArg } from './define.js';
 import { firstCsvRecords } from '../util/csv.js';

@@ -4,7 +4,7 @@
  * into an outcome a model can act on, and writes the audit line. server.ts only maps outcomes to MCP results.
  */
 import type { Capability } from '../backends/backend.js';
-import { BackendError, describeError, isBackendError } from '../backends/errors.js';
+import { BackendError, describeError, isBackendError } from '../errors.js';
 import type { PbxHandle, PbxRouter } from '../backends/registry.js';
 import type { SafetyConfig } from '../config.js';
 import type { Logger } from '../log.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import { EXTENSION_KINDS, FAVORITE_SIZES, Favorite } from '../backends/model.js';
 import { cleanText } from '../safety/sanitize.js';
 import { actionOutput, CONFIRM_FLOW, defineTool, pbxArg } from './define.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import { FORWARD_KINDS, type ForwardKind } from '../backends/model.js';
 import { whoLabel } from './calls.js';
 import { actionOutput, CONFIRM_FLOW, defineTool, numberArg, pbxArg, userArg } from './define.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VOICEMAIL_BOX } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
 import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, numberArg, pbxArg, resultCall, userArg } from './define.js';
 

@@ -7,7 +7,7 @@
  * only reads, and Taridium's URL Control module (click-to-call, forwarding) has undocumented replies.
  */
 import type { Backend, Capability, Operations } from '../backend.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { QueueStatus } from '../model.js';
 import type { Clock } from '../../simulators/engine/clock.js';
 import { systemClock } from '../../simulators/engine/clock.js';

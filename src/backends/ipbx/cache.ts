@@ -8,7 +8,7 @@
  * A fetch belongs to no caller: a caller that gives up (its signal aborts) stops waiting, and the fetch goes on
  * for the others. The clock is injectable so tests move time instead of waiting.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 
 export interface CacheClock {
   now(): number;

@@ -4,7 +4,7 @@
  * only all at once, and a queue reports its count and oldest arrival, not its calls.
  */
 import type { Backend, Capability, Operations } from '../backend.js';
-import { BackendError, isBackendError } from '../errors.js';
+import { BackendError, isBackendError } from '../../errors.js';
 import { addSecret } from '../../safety/redact.js';
 import type { BackendType } from '../types.js';
 import { KctiClient, PBX_TYPE, vendorText } from './client.js';

@@ -3,7 +3,7 @@
  * every request, TLS trust from caFile (or no verification on loopback), and the generic error codes mapped to
  * typed errors. Code 0 and the command-specific code 1 are returned for the backend to interpret.
  */
-import { BackendError, type ErrorKind } from '../errors.js';
+import { BackendError, type ErrorKind } from '../../errors.js';
 import { VendorHttp } from '../http.js';
 import type { Logger } from '../../log.js';
 import { pbxText } from '../../safety/sanitize.js';

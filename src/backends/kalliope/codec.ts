@@ -9,7 +9,7 @@
  * Nothing here throws anything but BackendError.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { Call, Party, QueueStatus } from '../model.js';
 
 export const COMMANDS = [

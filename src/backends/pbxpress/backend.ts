@@ -19,7 +19,7 @@ import {
   type OpOptions,
 } from '../backend.js';
 import { currentCall } from '../current-call.js';
-import { BackendError, isBackendError } from '../errors.js';
+import { BackendError, isBackendError } from '../../errors.js';
 import type { Call, Extension } from '../model.js';
 import type { BackendType } from '../types.js';
 import { isLoopbackHost } from '../../util/net.js';

@@ -4,7 +4,7 @@
  * actions never). Faults and HTTP errors come back as typed errors; the password and the Basic token are
  * registered as secrets so no log or error can show them.
  */
-import { BackendError, isBackendError } from '../errors.js';
+import { BackendError, isBackendError } from '../../errors.js';
 import { VendorHttp, type VendorResponse } from '../http.js';
 import type { Logger } from '../../log.js';
 import { addSecret } from '../../safety/redact.js';

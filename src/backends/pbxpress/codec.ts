@@ -5,7 +5,7 @@
  * converted defensively and identifiers become strings. A record too broken to use is skipped rather than
  * failing a whole list; an answer of the wrong shape altogether is a typed error.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { Call, CallState, Extension, Favorite, ParkingInfo, Party } from '../model.js';
 import { FAVORITE_SIZES } from '../model.js';
 import { pbxText } from '../../safety/sanitize.js';

@@ -11,7 +11,7 @@
  * i8, empty <params/>, a <value/> with nothing in it, "true"/"false" booleans. Strict in what it writes.
  */
 import { parseXmlTree, type XElement, XmlError, type XNode } from './xmltree.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 
 export type XmlRpcValue = null | boolean | number | string | XmlRpcValue[] | XmlRpcStruct;
 export interface XmlRpcStruct {

@@ -4,7 +4,7 @@
  */
 import type { Backend, Capability, Change, ContactStore, Operations } from '../backend.js';
 import { CAPABILITIES } from '../backend.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { Call } from '../model.js';
 import { type CallView, PbxEngine } from '../../simulators/engine/engine.js';
 import { EngineError } from '../../simulators/engine/errors.js';

@@ -21,7 +21,7 @@ import {
   type Operations,
 } from '../backend.js';
 import { cannotAnswer, currentCall, heldCalls, mayRingAt } from '../current-call.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { Call, CallState, HistoryEntry, Party } from '../model.js';
 import { VendorHttp } from '../http.js';
 import type { BackendType } from '../types.js';

@@ -3,7 +3,7 @@
  * so there is no secret to register). Every request goes through VendorHttp. State-changing methods are GETs
  * too, so they carry `Cache-Control: no-cache` and are never retried; reads may be.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { VendorHttp, VendorResponse } from '../http.js';
 import { MALFORMED, decodeJson, svcPath, type XcAnswer, type XcMethod } from './codec.js';
 

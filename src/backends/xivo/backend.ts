@@ -7,7 +7,7 @@
  */
 import { FormData } from 'undici';
 import type { Backend, Capability, ContactStore, Operations } from '../backend.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import { CONTACT_FIELDS, type ContactField, type ContactFields } from '../model.js';
 import type { BackendType } from '../types.js';
 import { XivoConfig } from './config.js';

@@ -10,7 +10,7 @@
  *   not hammer XUC (or lock the account) with the same wrong password.
  * Every token and the password are registered as secrets, so no log line, error or result shows them.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import { VendorHttp, type VendorResponse } from '../http.js';
 import type { Logger } from '../../log.js';
 import { addSecret } from '../../safety/redact.js';

@@ -5,7 +5,7 @@
  * (the client decides what they mean for a read or an action); vendor error bodies become typed errors by
  * their error code, else by HTTP status, never by their prose.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import {
   CONTACT_FIELDS,
   type Contact,

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createApp, type App } from '../../../src/app.js';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import { PollCache } from '../../../src/backends/ipbx/cache.js';
 import { ipbxConfigFor } from '../../../src/simulators/ipbx/simulator.js';
 import { ManualClock } from '../../../src/simulators/engine/clock.js';

@@ -3,7 +3,7 @@
  * literals, a missing comma, placeholders), against real JSON as servers send it, and against garbage.
  */
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import { thrownBackendError } from '../contract.js';
 import {
   apiBaseUrl,
