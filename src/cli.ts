@@ -11,7 +11,8 @@
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { createApp } from './app.js';
-import { auditFile, ConfigError, loadConfig, PBX_ENV, type Config } from './config.js';
+import { auditFile, loadConfig, PBX_ENV, type Config } from './config.js';
+import { ConfigError } from './errors.js';
 import { LEVELS, LogHub, type Level } from './log.js';
 import { VERSION } from './server.js';
 import { stateSecret } from './safety/confirm.js';

@@ -7,19 +7,13 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.js';
+import { ConfigError } from './errors.js';
 import { LEVELS } from './log.js';
 import { CallingHoursConfig, DoNotCallConfig } from './safety/outbound-config.js';
 import { GUARDED_TOOLS } from './tools/index.js';
 import { closest } from './util/closest.js';
 import { JsonSyntaxError, parseJsonText } from './util/json.js';
 import { keysOf } from './util/schema-keys.js';
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 const NAME = /^[A-Za-z0-9_-]{1,40}$/;
 /** HMAC keys shorter than this are refused (the SDK's request-state codec needs 32 bytes too). */

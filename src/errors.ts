@@ -1,6 +1,16 @@
 /**
- * The one error type a backend throws. `kind` says what a model or a person can do about it; the message
- * says what failed in words meant for them (no stack, no secrets); `hint` says what to do next.
+ * What went wrong, named for what it is. Every error a model may see has a `kind` that says what a model or a
+ * person can do about it, a message that says what failed (no stack, no secrets), and may say what to do next:
+ *
+ * - BackendError: the PBX or its API failed, refused or cannot do it (thrown by adapters and the PBX handle).
+ * - PolicyError: telephony-mcp's own rules refused it (dial policy, call limits, calling hours, do-not-call,
+ *   read-only mode); it names the rule.
+ * - ArgumentError: the request cannot be done as asked (arguments that do not fit together, a user, call or
+ *   confirmation that does not match).
+ * - ConfigError: the configuration cannot be used (at start-up; never reaches a model).
+ *
+ * How each is worded for a model is wording.ts, the one place; the PBX handle and the runner say which PBX an
+ * error concerns, so no thrower has to.
  */
 export const ERROR_KINDS = [
   'unsupported', // this PBX (or its API) cannot do this operation
@@ -14,32 +24,40 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-export interface BackendErrorInit {
-  /** The configured PBX name, when the error concerns one. */
+/** What the wording says a hint points at, where the thrower knows only the subject (wording.ts writes the hint). */
+export type ErrorSubject = 'call';
+
+export interface ErrorInit {
+  /** The configured PBX name, when the error concerns one (set by the PBX handle and the runner). */
   pbx?: string;
   /** The backend type (sim, kalliope...), for messages such as "PBX `office` (kalliope)". */
   pbxType?: string;
+  /** What to do next, in the thrower's own terms (no tool names: wording.ts adds those). */
   hint?: string;
+  /** What the error is about, for the hint wording.ts adds (e.g. `call`: where to see the calls). */
+  about?: ErrorSubject;
   /** Internal detail for the log only; never shown to a client. */
   cause?: unknown;
   /** A vendor error code, kept for tests and logs. */
   code?: string;
 }
 
-export class BackendError extends Error {
+/** An error a model may see: kind, message, hint, and the PBX it concerns. */
+export abstract class TelephonyError extends Error {
   readonly kind: ErrorKind;
   pbx: string | undefined;
   pbxType: string | undefined;
   readonly hint: string | undefined;
+  readonly about: ErrorSubject | undefined;
   readonly code: string | undefined;
 
-  constructor(kind: ErrorKind, message: string, init: BackendErrorInit = {}) {
+  constructor(kind: ErrorKind, message: string, init: ErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
-    this.name = 'BackendError';
     this.kind = kind;
     this.pbx = init.pbx;
     this.pbxType = init.pbxType;
     this.hint = init.hint;
+    this.about = init.about;
     this.code = init.code;
   }
 
@@ -56,22 +74,54 @@ export class BackendError extends Error {
   }
 }
 
-export function isBackendError(e: unknown): e is BackendError {
-  return e instanceof BackendError;
+/** The PBX or its API failed, refused, or cannot do the operation. */
+export class BackendError extends TelephonyError {
+  constructor(kind: ErrorKind, message: string, init: ErrorInit = {}) {
+    super(kind, message, init);
+    this.name = 'BackendError';
+  }
 }
 
-const DEFAULT_HINTS: Partial<Record<ErrorKind, string>> = {
-  outcome_unknown:
-    'Do not retry: the action may already have happened. Check the current state (get_active_call) first.',
-  unavailable: 'Nothing was done. Try again in a moment; if it persists, check that the PBX is running and reachable.',
-  auth: 'Check the credentials of this PBX in the telephony-mcp config.',
-  rate_limited: 'Wait a little before trying again.',
-};
+/**
+ * telephony-mcp's own rules refused the request; `rule` names which (audit lines and results carry it). The dial
+ * policy's rules say so in the message; `dialPolicy: false` for a rule of the server's mode (read-only).
+ */
+export class PolicyError extends TelephonyError {
+  constructor(
+    readonly rule: string,
+    message: string,
+    hint?: string,
+    kind: 'invalid' | 'rate_limited' | 'unsupported' = 'invalid',
+    dialPolicy = true,
+  ) {
+    super(kind, dialPolicy ? `Refused by the dial policy (rule: ${rule}): ${message}` : message, {
+      code: `policy.${rule}`,
+      hint: hint ?? 'Nothing was dialled.',
+    });
+    this.name = 'PolicyError';
+  }
+}
 
-/** The sentence a client sees for an error: what failed, on which PBX, and what to do. */
-export function describeError(e: BackendError): string {
-  const where = e.pbx ? `PBX \`${e.pbx}\`${e.pbxType ? ` (${e.pbxType})` : ''}: ` : '';
-  const hint = e.hint ?? DEFAULT_HINTS[e.kind];
-  const message = e.message.endsWith('.') ? e.message : `${e.message}.`;
-  return `${where}${message}${hint ? ` ${hint}` : ''}`;
+/** The request cannot be done as asked: its arguments, or what they name, do not fit. Nothing was done. */
+export class ArgumentError extends TelephonyError {
+  constructor(kind: 'invalid' | 'not_found' | 'conflict', message: string, init: ErrorInit = {}) {
+    super(kind, message, init);
+    this.name = 'ArgumentError';
+  }
+}
+
+/** The configuration cannot be used; stops the start with a message for the person who wrote it. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function isTelephonyError(e: unknown): e is TelephonyError {
+  return e instanceof TelephonyError;
+}
+
+export function isBackendError(e: unknown): e is BackendError {
+  return e instanceof BackendError;
 }

@@ -111,7 +111,7 @@ export class VendorHttp {
   }
 
   private err(kind: BackendError['kind'], message: string, hint?: string, cause?: unknown): BackendError {
-    return new BackendError(kind, message, { pbx: this.o.pbx, pbxType: this.o.pbxType, ...(hint ? { hint } : {}), cause });
+    return new BackendError(kind, message, { ...(hint ? { hint } : {}), cause });
   }
 
   /** Send a request. Resolves with any HTTP status (the caller maps vendor errors); throws BackendError on transport failure. */
@@ -312,12 +312,7 @@ export class VendorHttp {
   }
 
   private unknown(message: string, cause: unknown): BackendError {
-    return this.err(
-      'outcome_unknown',
-      `${message}: it may or may not have happened`,
-      'Do not retry: check the current state (get_active_call) first, then decide.',
-      cause,
-    );
+    return this.err('outcome_unknown', `${message}: it may or may not have happened`, undefined, cause);
   }
 
   /** An HTTP status the adapter did not expect, as a typed error. */

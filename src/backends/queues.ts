@@ -50,7 +50,7 @@ export async function listQueueSummaries(
   const total = all.length;
   // Only a PBX that says its queue reads carry members is read per queue: elsewhere that would be one request per
   // queue for nothing but the counts list_queue already gives.
-  if (!pbx.backend.listsQueueMembers || !pbx.can('listQueue')) {
+  if (!pbx.listsQueueMembers || !pbx.can('listQueue')) {
     return { queues: names.map((name) => ({ name, members: null })), membersNote: MEMBERS_UNKNOWN, total };
   }
   const queues = await Promise.all(

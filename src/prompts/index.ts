@@ -22,7 +22,7 @@ export interface PromptContext {
 
 /** The context of the configured PBXs, for the glue to pass to render(). */
 export function promptContext(router: PbxRouter): PromptContext {
-  return { pbxes: router.names(), defaultPbx: router.defaultPbx, defaultUser: (pbx) => router.get(pbx).backend.defaultUser };
+  return { pbxes: router.names(), defaultPbx: router.defaultPbx, defaultUser: (pbx) => router.get(pbx).defaultUser };
 }
 
 export interface PromptDef {

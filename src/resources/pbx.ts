@@ -57,7 +57,7 @@ export const historyResource: ResourceDef = {
   template: 'pbx://{pbx}/history/{user}',
   needs: 'history',
   async list(pbx) {
-    const users = pbx.backend.knownUsers ? await pbx.backend.knownUsers() : pbx.backend.defaultUser ? [pbx.backend.defaultUser] : [];
+    const users = (await pbx.knownUsers()) ?? (pbx.defaultUser ? [pbx.defaultUser] : []);
     return users.slice(0, LIST_CAP).map((user) => ({
       uri: fillTemplate('pbx://{pbx}/history/{user}', { pbx: pbx.name, user }),
       name: `${pbx.name} history ${user}`,
@@ -125,14 +125,13 @@ export const capabilitiesResource: ResourceDef = {
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/capabilities', { pbx: pbx.name }), name: `${pbx.name} capabilities`, title: `What ${pbx.name} can do` }]),
   read(pbx) {
-    const b = pbx.backend;
     return Promise.resolve({
       pbx: pbx.name,
-      type: b.type,
-      ...(b.defaultUser ? { defaultUser: b.defaultUser } : {}),
-      actsFor: b.userModel === 'self' ? `only its own login${b.defaultUser ? ` (${b.defaultUser})` : ''}` : 'any user of the PBX',
-      capabilities: [...b.capabilities],
-      can: [...b.capabilities].map((c) => CAPABILITY_LABELS[c]),
+      type: pbx.type,
+      ...(pbx.defaultUser ? { defaultUser: pbx.defaultUser } : {}),
+      actsFor: pbx.userModel === 'self' ? `only its own login${pbx.defaultUser ? ` (${pbx.defaultUser})` : ''}` : 'any user of the PBX',
+      capabilities: pbx.capabilities,
+      can: pbx.capabilities.map((c) => CAPABILITY_LABELS[c]),
     });
   },
   affectedBy: () => false,

@@ -82,19 +82,20 @@ export class ResourceWatcher {
 
   private start(uri: string, w: Watch): void {
     const { def, pbx, vars } = w.resolved;
-    const backend = pbx.backend;
-    if (backend.watch) {
-      const key = pbx.name;
-      let tap = this.backendTaps.get(key);
-      if (!tap) {
-        const off = backend.watch((change: Change) => {
-          for (const [, watch] of this.watches) {
-            if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.notify(watch);
-          }
-        });
+    const key = pbx.name;
+    let tap = this.backendTaps.get(key);
+    if (!tap) {
+      const off = pbx.watch((change: Change) => {
+        for (const [, watch] of this.watches) {
+          if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.notify(watch);
+        }
+      });
+      if (off) {
         tap = { count: 0, off };
         this.backendTaps.set(key, tap);
       }
+    }
+    if (tap) {
       tap.count++;
       w.stop = () => {
         const t = this.backendTaps.get(key);
@@ -109,7 +110,7 @@ export class ResourceWatcher {
   }
 
   private startPoll(uri: string, w: Watch, def: ResourceDef, pbx: PbxHandle, vars: Record<string, string>): void {
-    const interval = Math.max(this.pollMs, pbx.backend.minPollIntervalMs ?? 0);
+    const interval = Math.max(this.pollMs, pbx.minPollIntervalMs);
     let last: string | undefined;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;

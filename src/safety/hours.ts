@@ -7,7 +7,7 @@
 import type { DialUse } from '../tools/define.js';
 import { compileSchedule, DAYS, type CallingHoursConfig, type Rule, type Schedule } from './outbound-config.js';
 import type { DialTarget, OutboundRule } from './outbound.js';
-import { PolicyError } from './policy.js';
+import { PolicyError } from '../errors.js';
 import { countryName, hhmm, instantOf, localTime, placeOf, serverZone, zonesOf, type LocalTime } from './zones.js';
 
 const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

@@ -9,7 +9,7 @@
  * place_call pipelined on stdio) are counted against each other even while each is still reading the PBX's call
  * list, so none of them can slip through on a count that did not include the others yet.
  */
-import { PolicyError } from './policy.js';
+import { PolicyError } from '../errors.js';
 
 /** Where a PBX cannot list active calls, calls placed within this window count as active. */
 export const CONCURRENCY_PROXY_MS = 2 * 60_000;

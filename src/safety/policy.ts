@@ -7,26 +7,10 @@
 import type { CountryCode, NumberType, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type lpn from 'google-libphonenumber';
 import type { Dialable } from '../backends/backend.js';
-import { BackendError } from '../errors.js';
+import { PolicyError } from '../errors.js';
 import type { DialPolicyConfig } from '../config.js';
 import type { CheckedNumber, DialUse } from '../tools/define.js';
 import type { OutboundRule } from './outbound.js';
-
-/** A refusal by the policy: kind invalid (or rate_limited), `code` names the rule. */
-export class PolicyError extends BackendError {
-  constructor(
-    readonly rule: string,
-    message: string,
-    hint?: string,
-    kind: 'invalid' | 'rate_limited' = 'invalid',
-  ) {
-    super(kind, `Refused by the dial policy (rule: ${rule}): ${message}`, {
-      code: `policy.${rule}`,
-      hint: hint ?? 'Nothing was dialled.',
-    });
-    this.name = 'PolicyError';
-  }
-}
 
 /** Emergency numbers refused whatever the configured country. */
 export const UNIVERSAL_EMERGENCY = ['112', '911', '999', '000', '110', '118', '119', '08'];

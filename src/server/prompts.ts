@@ -73,7 +73,7 @@ async function completionsFor(app: App, kind: 'pbx' | 'queue' | 'user', value: s
   if (!pbx) return [];
   let values: string[] = [];
   if (kind === 'queue' && pbx.can('listQueues')) values = await pbx.op('listQueues')().catch(() => []);
-  if (kind === 'user' && pbx.backend.knownUsers) values = await pbx.backend.knownUsers().catch(() => []);
+  if (kind === 'user') values = (await pbx.knownUsers().catch(() => undefined)) ?? [];
   return sanitizeDeep(values.filter((v) => v.startsWith(value)));
 }
 

@@ -15,7 +15,8 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
-import { describeError, isBackendError } from '../errors.js';
+import { isTelephonyError } from '../errors.js';
+import { describeError } from '../wording.js';
 import type { Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
@@ -80,8 +81,8 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
     // The URI is the client's own text: a PBX error repeating it is not masked as a secret (see maskSecrets).
     return jsonContents(uri, await withClientText(uri, () => def.read(pbx, vars, ctx.mcpReq.signal)));
   } catch (e) {
-    if (isBackendError(e)) {
-      const message = describeError(e.at(pbx.name, pbx.type));
+    if (isTelephonyError(e)) {
+      const message = describeError(e, pbx);
       if (e.kind === 'not_found') throw new ResourceNotFoundError(uri, message);
       throw new ProtocolError(ProtocolErrorCode.InternalError, message);
     }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Capability, Dialable } from '../backends/backend.js';
 import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
+import { ArgumentError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface Annotations {
@@ -147,6 +148,12 @@ export const callIdArg = z
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9._:@-]+$/, 'a call id as returned by get_active_call');
+
+/** An argument that `action` of a tool with several actions needs: refused, nothing done, when it is missing. */
+export function needArg<T>(action: string, value: T | undefined, name: string): T {
+  if (value === undefined) throw new ArgumentError('invalid', `action ${action} needs \`${name}\``);
+  return value;
+}
 
 /** A number as a person or model writes it; the dial policy normalizes and checks it. */
 export const numberArg = z.string().min(1).max(40);

@@ -4,7 +4,7 @@
  * into an outcome a model can act on, and writes the audit line. server.ts only maps outcomes to MCP results.
  */
 import type { Capability } from '../backends/backend.js';
-import { BackendError, describeError, isBackendError } from '../errors.js';
+import { ArgumentError, isTelephonyError, PolicyError } from '../errors.js';
 import type { PbxHandle, PbxRouter } from '../backends/registry.js';
 import type { SafetyConfig } from '../config.js';
 import type { Logger } from '../log.js';
@@ -14,6 +14,7 @@ import type { CallLimiter, Reservation } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
 import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
+import { describeError } from '../wording.js';
 import type { Principal } from '../principal.js';
 import type { AnyTool, SessionInfo, ToolContext } from './define.js';
 
@@ -71,6 +72,7 @@ interface RunState {
   confirmCalled: boolean;
   confirmation: ConfirmOutcome;
   pbx?: string;
+  pbxType?: string;
   user?: string;
   /** Refused before anything ran (arguments that do not match the schema). */
   refused?: boolean;
@@ -110,6 +112,9 @@ const MAX_ACTION_CHARS = 1000;
 class UnguardedActionError extends Error {}
 
 const CHANGED = 'what the action would act on changed since the user confirmed it (for example another call is current now)';
+
+/** A confirmation that cannot be used for this call: about the confirmation, not about a PBX (its message names none). */
+class ConfirmationRefusal extends ArgumentError {}
 
 /** A requestState that fails verification or was used before: refused as invalid params, nothing done. */
 class StateRefusal extends Error {
@@ -154,16 +159,20 @@ export class ToolRunner {
       const parsed = checkArgs(tool, rawArgs);
       if (!parsed.ok) {
         state.refused = true;
-        throw new BackendError('invalid', `Invalid arguments for ${tool.name}: ${parsed.why}`, {
+        throw new ArgumentError('invalid', `Invalid arguments for ${tool.name}: ${parsed.why}`, {
           hint: 'Nothing was done. Correct the arguments (see the tool\'s input schema) and call it again.',
         });
       }
       args = parsed.args;
       const ctx = this.context(tool, args, env, state, log);
       if (this.deps.readOnly && isAction) {
-        throw new BackendError('unsupported', `${tool.name} changes state, and this server runs read-only`, {
-          hint: 'Only tools that read are available (readOnly in the config, or --read-only).',
-        });
+        throw new PolicyError(
+          'read_only',
+          `${tool.name} changes state, and this server runs read-only`,
+          'Only tools that read are available (readOnly in the config, or --read-only).',
+          'unsupported',
+          false,
+        );
       }
       // Only actions dial; reads never wait for the numbering plan.
       if (isAction) await this.deps.policy.ready();
@@ -220,26 +229,13 @@ export class ToolRunner {
       pbx: (name?: string): PbxHandle => {
         const h = pbxes.get(name);
         state.pbx = h.name;
+        state.pbxType = h.type;
         const requested = typeof args.user === 'string' ? args.user : undefined;
-        state.user = requested ?? h.backend.defaultUser;
+        state.user = requested ?? h.defaultUser;
         return h.gated(gate);
       },
-      checkNumber: (raw, use, pbx) => {
-        try {
-          return policy.check(raw, use);
-        } catch (e) {
-          if (isBackendError(e)) e.at(pbx.name, pbx.type);
-          throw e;
-        }
-      },
-      checkCallerId: (raw, pbx) => {
-        try {
-          return checkCallerId(raw, pbx.settings.ownedNumbers);
-        } catch (e) {
-          if (isBackendError(e)) e.at(pbx.name, pbx.type);
-          throw e;
-        }
-      },
+      checkNumber: (raw, use) => policy.check(raw, use),
+      checkCallerId: (raw, pbx) => checkCallerId(raw, pbx.settings.ownedNumbers),
       confirm: async (rawAction, opts = {}) => {
         state.confirmCalled = true;
         // What the person is asked names PBX data (caller numbers and names), each part bounded by the tool that
@@ -255,7 +251,7 @@ export class ToolRunner {
           const why = await this.redeem('token', token, tool, args, env, opts.bind);
           if (why) {
             state.confirmation = 'token_refused';
-            throw new BackendError('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
+            throw new ConfirmationRefusal('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
               hint: `Call ${tool.name} again without confirm_token to get a new confirmation request, and ask the user again.`,
             });
           }
@@ -282,7 +278,7 @@ export class ToolRunner {
             }
             if (!confirmations.bound(opened.ticket, opts.bind)) {
               state.confirmation = 'state_refused';
-              throw new BackendError('invalid', `The confirmation was refused: ${CHANGED}. Nothing was done`, {
+              throw new ConfirmationRefusal('invalid', `The confirmation was refused: ${CHANGED}. Nothing was done`, {
                 hint: `Call ${tool.name} again to ask the user about what it would act on now.`,
               });
             }
@@ -312,15 +308,9 @@ export class ToolRunner {
       },
       admitCall: async (pbx, user, opts = {}) => {
         const lists = !opts.rateOnly && pbx.can('activeCalls');
-        let slot: ReturnType<CallLimiter['reserve']>;
-        try {
-          const who = user === undefined ? '' : (pbx.backend.canonicalUser?.(user) ?? user);
-          // Reserved before the first await: calls that arrive together count against each other (see limits.ts).
-          slot = limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
-        } catch (e) {
-          if (isBackendError(e)) e.at(pbx.name, pbx.type);
-          throw e;
-        }
+        const who = user === undefined ? '' : pbx.canonicalUser(user);
+        // Reserved before the first await: calls that arrive together count against each other (see limits.ts).
+        const slot = limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
         state.reservations.push(slot);
         if (!lists) return;
         try {
@@ -329,7 +319,6 @@ export class ToolRunner {
         } catch (e) {
           // Refused, or the call list could not be read: nothing was dialled, so the slot and the rate are given back.
           slot.refund();
-          if (isBackendError(e)) e.at(pbx.name, pbx.type);
           throw e;
         }
       },
@@ -390,12 +379,15 @@ export class ToolRunner {
         summary: `Not confirmed by the user: ${tool.name} did nothing.`,
       };
     }
-    if (isBackendError(e)) {
+    if (isTelephonyError(e)) {
       if (e.cause !== undefined) log.warn('backend error', { kind: e.kind, code: e.code, cause: e.cause });
+      // What a tool throws after it chose its PBX concerns that PBX: attributed here, never by hand.
+      if (state.pbx !== undefined && state.pbxType !== undefined && !(e instanceof ConfirmationRefusal)) e.at(state.pbx, state.pbxType);
+      const pbx = e.pbx !== undefined && this.deps.pbxes.names().includes(e.pbx) ? this.deps.pbxes.get(e.pbx) : undefined;
       return {
         ok: false,
-        message: cleanText(describeError(e), 2000),
-        error: { kind: e.kind, retryable: e.retryable, pbx: e.pbx, ...(e.code?.startsWith('policy.') ? { rule: e.code.slice(7) } : {}) },
+        message: cleanText(describeError(e, pbx), 2000),
+        error: { kind: e.kind, retryable: e.retryable, pbx: e.pbx, ...(e instanceof PolicyError ? { rule: e.rule } : {}) },
       };
     }
     log.error('internal error in tool', { error: e instanceof Error ? e : String(e) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import { FORWARD_KINDS, type ForwardKind } from '../backends/model.js';
 import { whoLabel } from './calls.js';
 import { actionOutput, CONFIRM_FLOW, defineTool, numberArg, pbxArg, userArg } from './define.js';
@@ -40,9 +40,7 @@ export const setForward = defineTool({
     const set = pbx.op('setForward');
     const user = pbx.actingUser(args.user);
     if (args.enabled && args.destination === undefined) {
-      throw new BackendError('invalid', `turning the ${args.kind} forward on needs a destination`, {
-        pbx: pbx.name,
-        pbxType: pbx.type,
+      throw new ArgumentError('invalid', `turning the ${args.kind} forward on needs a destination`, {
         hint: 'Pass destination (an extension or a number), or enabled: false to turn it off.',
       });
     }

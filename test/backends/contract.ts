@@ -4,6 +4,7 @@
  * match exactly, so a capability cannot be claimed without passing its case. Fault cases run when the harness
  * exposes its simulator's server.
  */
+import { describeError } from '../../src/wording.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Backend, type Capability, CAPABILITIES, unsafeDialable } from '../../src/backends/backend.js';
 import { BackendError } from '../../src/errors.js';
@@ -560,7 +561,7 @@ export function runBackendContract(opts: ContractOptions): void {
         h.sim.resetStats();
         h.sim.inject({ kind: 'reset_after' });
         const e = await expectBackendError(go(), ['outcome_unknown']);
-        expect(e.message + (e.hint ?? '')).toMatch(/retry/i);
+        expect(describeError(e)).toMatch(/Do not retry/);
         expect(h.sim.stats.handled).toBe(1);
         expect(h.sim.stats.requests).toBe(1);
       });

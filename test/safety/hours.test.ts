@@ -4,9 +4,10 @@
  * numbers they apply to, and config errors that name the key.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, DialPolicyConfig, parseConfig } from '../../src/config.js';
+import { DialPolicyConfig, parseConfig } from '../../src/config.js';
 import { CallingHours, nextOpening } from '../../src/safety/hours.js';
-import { DialPolicy, PolicyError, loadNumberingPlan } from '../../src/safety/policy.js';
+import { ConfigError, PolicyError } from '../../src/errors.js';
+import { DialPolicy, loadNumberingPlan } from '../../src/safety/policy.js';
 import type { DialUse } from '../../src/tools/define.js';
 import { compileSchedule } from '../../src/safety/outbound-config.js';
 

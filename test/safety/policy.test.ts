@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DialPolicyConfig } from '../../src/config.js';
-import { DialPolicy, PolicyError, checkCallerId, loadNumberingPlan, normalizeNumber } from '../../src/safety/policy.js';
+import { PolicyError } from '../../src/errors.js';
+import { DialPolicy, checkCallerId, loadNumberingPlan, normalizeNumber } from '../../src/safety/policy.js';
 
 beforeAll(() => loadNumberingPlan());
 

@@ -108,8 +108,8 @@ export class IpbxBackend implements Backend {
     const known = [...this.userMap.keys()];
     throw new BackendError('not_found', `no channel is configured for user "${user}"`, {
       hint: known.length
-        ? `Known users: ${known.slice(0, 20).join(', ')}. Map more users to channels in \`userChannels\` in the telephony-mcp config, or leave out \`user\` to see every watched call.`
-        : 'Map users to channels in `userChannels` in the telephony-mcp config, or leave out `user` to see every watched call.',
+        ? `Known users: ${known.slice(0, 20).join(', ')}. Map more users to channels in userChannels in the telephony-mcp config; without a user, every watched call is shown.`
+        : 'Map users to channels in userChannels in the telephony-mcp config; without a user, every watched call is shown.',
     });
   }
 

@@ -83,7 +83,7 @@ export class SimBackend implements Backend {
 
   private need(user: string | undefined): string {
     if (user === undefined) {
-      throw new EngineError('invalid', 'this operation acts for a user: pass `user`, or set `defaultUser` for this PBX');
+      throw new EngineError('invalid', 'this operation acts for a user, and none was named (or set defaultUser for this PBX in the config)');
     }
     return user;
   }

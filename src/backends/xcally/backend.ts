@@ -52,8 +52,8 @@ const MAY_BE_ACTIVE: ReadonlySet<CallState> = new Set(['connected', 'unknown']);
 
 export const ATTENDED_COMPLETION =
   'the xCALLY API does not document how an attended transfer completes. The phone bar has put the call on hold and is ' +
-  'calling the target; on the Asterisk-based PBX behind it, hanging up the consultation call (hangup with its call_id) ' +
-  'normally hands the held call over. Check get_active_call afterwards, and finish it from the phone bar if it did not';
+  'calling the target; on the Asterisk-based PBX behind it, hanging up the consultation call (by its call id) ' +
+  'normally hands the held call over. Check the active calls afterwards, and finish it from the phone bar if it did not';
 
 /** Why an ACTIVE call that telephony-mcp has not held may be on hold anyway (for the notes of hold results). */
 const ACTIVE_ONLY =
@@ -77,8 +77,8 @@ export class XcallyBackend implements Backend {
     this.agent = { number: opts.agent ?? opts.defaultUser ?? '' };
   }
 
-  private error(kind: BackendError['kind'], message: string, hint?: string): BackendError {
-    return new BackendError(kind, message, { pbx: this.name, pbxType: this.type, ...(hint ? { hint } : {}) });
+  private error(kind: BackendError['kind'], message: string, hint?: string, about?: 'call'): BackendError {
+    return new BackendError(kind, message, { ...(hint ? { hint } : {}), ...(about ? { about } : {}) });
   }
 
   /** The agent's calls as the phone bar lists them, with what this adapter knows of them. */
@@ -109,13 +109,13 @@ export class XcallyBackend implements Backend {
     if (callId !== undefined) {
       const target = calls.find((c) => c.call.id === callId);
       if (!target) {
-        throw this.error('not_found', `the phone bar shows no call with id ${callId}; nothing was done`, 'Use get_active_call to see the current calls and their ids.');
+        throw this.error('not_found', `the phone bar shows no call with id ${callId}; nothing was done`, undefined, 'call');
       }
       return { target, calls };
     }
     const current = pick(calls.map((c) => c.call));
     const target = calls.find((c) => c.call === current);
-    if (!target) throw this.error('not_found', `the agent has no call to ${purpose}; nothing was done`, 'get_active_call shows the current calls.');
+    if (!target) throw this.error('not_found', `the agent has no call to ${purpose}; nothing was done`, undefined, 'call');
     return { target, calls };
   }
 
@@ -229,7 +229,7 @@ export class XcallyBackend implements Backend {
         throw this.error(
           e.kind === 'conflict' ? 'conflict' : 'outcome_unknown',
           `${numbers.slice(0, i).join(', ')} ${i > 1 ? 'were' : 'was'} hung up, but hanging up ${n} failed: ${e.message}`,
-          'Do not retry the whole hangup: check get_active_call and hang up what is left.',
+          'Do not repeat the whole hangup: check the active calls and hang up what is left.',
         );
       }
     }
@@ -319,7 +319,7 @@ export class XcallyBackend implements Backend {
       throw this.error(
         'conflict',
         `call ${a.callId} is ${state}, and the phone bar's conference joins a call on hold with the current call; nothing was done`,
-        'Follow the recipe: answer call A, hold it (hold_call), call B (place_call) and wait until B is connected, then conference with A\'s call_id.',
+        'Follow the recipe: answer call A, hold it, call B and wait until B is connected, then join A into the conference.',
       );
     }
     const others = calls.filter((c) => c !== target);
@@ -327,7 +327,7 @@ export class XcallyBackend implements Backend {
       throw this.error(
         'conflict',
         `there is no other connected call to join call ${a.callId} with; nothing was done`,
-        'Call B first (place_call), wait until it is connected (get_active_call), then conference with A\'s call_id.',
+        'Call B first and wait until it is connected, then join A into the conference.',
       );
     }
     const n = this.namesOf(target, calls, 'join into a conference')[0]!;
@@ -342,7 +342,7 @@ export class XcallyBackend implements Backend {
    */
   pauseQueues: Operations['pauseQueues'] = async (a, o) => {
     if (a.queues?.length) {
-      throw this.error('invalid', 'the phone bar pauses the agent in all of their queues at once; a list of queues cannot be paused; nothing was done', 'Leave out `queues`.');
+      throw this.error('invalid', 'the phone bar pauses the agent in all of their queues at once; a list of queues cannot be paused; nothing was done', 'Pause in all queues instead.');
     }
     const calls = await this.channels('read the active calls (holding pauses only an agent who is not on a call)', o?.signal);
     if (calls.length) {
@@ -420,7 +420,7 @@ export const xcallyType: BackendType<typeof XcallyConfig> = {
   config: XcallyConfig,
   create(name, config, deps) {
     const http = new VendorHttp({ pbx: name, pbxType: 'xcally', baseUrl: config.url, timeoutMs: config.timeoutMs, log: deps.log });
-    return new XcallyBackend(name, new XcallyClient(http, { pbx: name, pbxType: 'xcally' }), {
+    return new XcallyBackend(name, new XcallyClient(http), {
       agent: config.agent,
       defaultUser: config.defaultUser,
     });

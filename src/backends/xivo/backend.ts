@@ -143,8 +143,6 @@ export class XivoBackend implements Backend {
   private need(user: string | undefined): string {
     if (user === undefined) {
       throw new BackendError('invalid', 'this operation acts for a XUC user, and none was named', {
-        pbx: this.name,
-        pbxType: this.type,
         hint: `Pass \`user\` (the XiVO login), or set \`defaultUser\` for PBX ${this.name} in the config.`,
       });
     }
@@ -155,8 +153,6 @@ export class XivoBackend implements Backend {
   private self(user: string | undefined): void {
     if (user !== undefined && user !== this.client.login) {
       throw new BackendError('invalid', `this PBX entry is CTI user "${this.client.login}" and can only act for itself, not for "${user}"`, {
-        pbx: this.name,
-        pbxType: this.type,
         hint: `Leave out \`user\`, or configure a PBX entry with userType "cti" that logs in as ${user}.`,
       });
     }
@@ -179,11 +175,7 @@ export class XivoBackend implements Backend {
     }
     const answer = parsed && typeof parsed === 'object' ? (parsed as { res?: unknown }).res : undefined;
     if (parsed === undefined || (answer !== undefined && answer !== 'success')) {
-      throw new BackendError('outcome_unknown', `XUC answered the request to ${req.what} with something unreadable: it may or may not have happened`, {
-        pbx: this.name,
-        pbxType: this.type,
-        hint: 'Do not retry: check the state first (call_history, or ask the user).',
-      });
+      throw new BackendError('outcome_unknown', `XUC answered the request to ${req.what} with something unreadable: it may or may not have happened`);
     }
   }
 
@@ -197,10 +189,8 @@ export class XivoBackend implements Backend {
     } catch (e) {
       // Not for an unknown user (not_found: the hint says to use the login), credentials or an unreachable XUC.
       if (!(e instanceof BackendError) || !['invalid', 'outcome_unknown', 'conflict'].includes(e.kind)) throw e;
-      const base = e.hint ?? (e.kind === 'outcome_unknown' ? 'Do not retry before checking call_history.' : '');
+      const base = e.hint ?? '';
       throw new BackendError(e.kind, e.message, {
-        pbx: this.name,
-        pbxType: this.type,
         code: e.code,
         cause: e,
         hint: `${base} ${dialPrecondition(user)}`.trim(),
@@ -274,7 +264,7 @@ export class XivoBackend implements Backend {
   setForward: Operations['setForward'] = async (a, o) => {
     const user = this.need(a.user);
     if (a.enabled && !a.destination) {
-      throw new BackendError('invalid', `a ${a.kind} forward needs a destination`, { pbx: this.name, pbxType: this.type });
+      throw new BackendError('invalid', `a ${a.kind} forward needs a destination`);
     }
     await this.action({
       method: 'POST',
@@ -327,7 +317,7 @@ export class XivoBackend implements Backend {
   /** The day range, read robustly whatever XUC makes of {FROM}/{TO} (range.ts). */
   exportQualifications: Operations['exportQualifications'] = async (a, o) => {
     for (const d of [a.from, a.to]) {
-      if (!isIsoDate(d)) throw new BackendError('invalid', `"${d}" is not a date (YYYY-MM-DD)`, { pbx: this.name, pbxType: this.type });
+      if (!isIsoDate(d)) throw new BackendError('invalid', `"${d}" is not a date (YYYY-MM-DD)`);
     }
     const get = (form: 'dates' | 'times') => {
       const [from, to] = exportBounds(a.from, a.to, form);
@@ -360,8 +350,6 @@ export class XivoBackend implements Backend {
     const granted = await this.client.grantedAcls();
     if (granted === undefined || aclGrants(granted, acl)) return;
     throw new BackendError('auth', `XUC user "${this.client.login}" may not ${what}: XUC requires the ACL ${acl}, which its token does not grant`, {
-      pbx: this.name,
-      pbxType: this.type,
       code: 'missing_acl',
       hint: `A XiVO administrator grants ${acl} to web-service user "${this.client.login}". Nothing was sent.`,
     });
@@ -391,8 +379,6 @@ export class XivoBackend implements Backend {
         'invalid',
         `XUC refused the import into callback list ${a.listUuid} (${e.code ?? 'HTTP 4xx'}): a list it does not know, a period the list does not define, or a date it does not take`,
         {
-          pbx: this.name,
-          pbxType: this.type,
           code: e.code,
           cause: e,
           hint: 'Check the list and its periods in the XiVO CCManager (Callbacks tab), and look there whether any request was created before importing again.',
@@ -471,7 +457,7 @@ export class XivoBackend implements Backend {
           throw new BackendError(
             'conflict',
             `XUC updated personal contact ${a.id} but kept ${kept.join(', ')}: it keeps the fields an update leaves out and refuses them empty (${e.code ?? e.kind}), so they cannot be cleared through its API; the other changes are saved`,
-            { pbx: this.name, pbxType: this.type, code: e.code, cause: e, hint: 'To remove those fields, delete the contact and create it again without them.' },
+            { code: e.code, cause: e, hint: 'To remove those fields, delete the contact and create it again without them.' },
           );
         }
       },

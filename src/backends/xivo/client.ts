@@ -120,9 +120,7 @@ export class XucClient {
       if (ok(res)) return res;
       err = parseError(res.status, res.body);
     }
-    throw this.attribute(
-      errorFor(err, { what: req.what, read: req.read, user: req.user, otherUser: req.otherUser, id: req.id, login: this.o.login, acl: req.acl }),
-    );
+    throw errorFor(err, { what: req.what, read: req.read, user: req.user, otherUser: req.otherUser, id: req.id, login: this.o.login, acl: req.acl });
   }
 
   /** The ACLs the current token grants (logging in if needed); undefined when XUC's token does not list them. */
@@ -140,19 +138,13 @@ export class XucClient {
       return fn(res.body);
     } catch (e) {
       if (!(e instanceof BackendError)) throw e;
-      if (req.read || e.code !== 'unreadable') throw this.attribute(e);
-      throw this.attribute(
-        new BackendError(
+      if (req.read || e.code !== 'unreadable') throw e;
+      throw new BackendError(
           'outcome_unknown',
           `XUC answered HTTP ${res.status} when asked to ${req.what}, so it was probably done, but its answer could not be read`,
-          { code: 'unreadable', hint: 'Do not retry: check the result first (list or get it), then decide.', cause: e },
-        ),
-      );
+          { code: 'unreadable', hint: 'Check the result first (list or get it), then decide.', cause: e },
+        );
     }
-  }
-
-  private attribute(e: BackendError): BackendError {
-    return e.at(this.o.pbx, PBX_TYPE);
   }
 
   private once(req: XucRequest, token: string): Promise<VendorResponse> {
@@ -241,8 +233,7 @@ export class XucClient {
     const err = parseError(res.status, res.body);
     if (res.status === 401 || res.status === 403 || err.code === 'InvalidCredentials' || err.code === 'UserNotFound') {
       const retryMs = this.o.loginRetryMs ?? 30_000;
-      const error = this.attribute(
-        new BackendError(
+      const error = new BackendError(
           'auth',
           `XUC refused the login of ${this.o.userType} user "${this.o.login}" (${err.code ? `${err.code}, ` : ''}HTTP ${res.status}): wrong login or password, or the wrong userType`,
           {
@@ -251,13 +242,12 @@ export class XucClient {
               `Fix \`login\` and \`password\` of PBX ${this.o.pbx} in the telephony-mcp config (userType "${this.o.userType}" logs in at /${endpoint}). ` +
               `telephony-mcp will not try this login again for ${Math.round(retryMs / 1000)} s. Nothing was done.`,
           },
-        ),
-      );
+        );
       this.refused = { error, until: Date.now() + retryMs };
       this.o.log.warn('XUC refused the login', { login: this.o.login, status: res.status, code: err.code });
       throw error;
     }
-    throw this.attribute(errorFor(err, { what, read: true, login: this.o.login }));
+    throw errorFor(err, { what, read: true, login: this.o.login });
   }
 
   private renew(s: TokenState): Promise<TokenState> {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeError } from '../../../src/errors.js';
+import { describeError } from '../../../src/wording.js';
 import { ipbxType, type IpbxBackend } from '../../../src/backends/ipbx/backend.js';
 import { IpbxConfig } from '../../../src/backends/ipbx/config.js';
 import { IppsClient, basicAuth, encodeChannel } from '../../../src/backends/ipbx/client.js';

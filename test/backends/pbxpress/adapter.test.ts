@@ -2,6 +2,7 @@
  * PBXpress specifics against the simulator: the exact wire format, authentication, every fault path, queue
  * calls, both parking shapes, every "none" style, favorites keyed on (id, type), notes under their prefix.
  */
+import { describeError } from '../../../src/wording.js';
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unsafeDialable } from '../../../src/backends/backend.js';
@@ -211,7 +212,7 @@ describe('faults become typed errors with the PBX text', () => {
       const e = await expectBackendError(b.listExtensions!(), ['unavailable']);
       expect(e.message).toMatch(/internal error.*"<class 'Exception'>:boom"/);
       const act = await expectBackendError(b.hangup!({ callId: '1' }), ['outcome_unknown']);
-      expect(act.hint).toMatch(/Do not retry/);
+      expect(describeError(act)).toMatch(/Do not retry/);
       // A fault is an answer (HTTP 200): the read is not retried either.
       expect(server.stats.requests).toBe(2);
     } finally {
