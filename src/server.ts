@@ -34,6 +34,7 @@ import { type App, SERVER_NAME } from './app.js';
 import { processPrincipal } from './principal.js';
 import { CONFIRM_SCHEMA, type RoundAnswer, type Sealer, type Ticket } from './safety/confirm.js';
 import { cleanText } from './safety/sanitize.js';
+import { type BoardView, boardView, readTemplate, requestCapabilities, supportsApps } from './server/apps.js';
 import { type Instance, type InstanceOptions, kept, principalOf, type ServerOptions, sessionOf } from './server/instance.js';
 import { forwardLogs, registerLogging } from './server/logging.js';
 import { registerCompletions, registerPrompts } from './server/prompts.js';
@@ -165,6 +166,17 @@ function toolList(tools: readonly AnyTool[]): Tool[] {
 
 /** tools/list and tools/call answered once per app's tool list, whatever the instance. */
 const toolsOf = new WeakMap<App, { tools: Tool[]; byName: ReadonlyMap<string, AnyTool> }>();
+const listedTools = (app: App) => kept(toolsOf, app, () => ({ tools: toolList(app.tools), byName: new Map(app.tools.map((t) => [t.name, t])) }));
+
+/**
+ * The call board (MCP Apps) over the app's tools, once per app: the page the build stored beside this file
+ * (dist/call-board.html; from src, the last build's), or none when there is no page.
+ */
+const boardsOf = new WeakMap<App, { view: BoardView | undefined }>();
+const boardOf = (app: App) =>
+  kept(boardsOf, app, () => ({
+    view: boardView(app, listedTools(app).tools, readTemplate(new URL('./call-board.html', import.meta.url), new URL('../dist/call-board.html', import.meta.url))),
+  })).view;
 
 /** What every instance of an app advertises: the lists are fixed for the process, and never announced as changing. */
 const CAPABILITIES: ServerCapabilities = {
@@ -186,8 +198,9 @@ export function createMcpServer(app: App, opts: InstanceOptions = {}): Server {
     { capabilities: CAPABILITIES, instructions: kept(instructionsOf, app, () => instructions(app)), cacheHints: CACHE_HINTS },
   );
   const inst: Instance = { server, era: opts.era ?? 'legacy', principal: opts.principal ?? processPrincipal(), sessionKey: `local-${randomUUID()}` };
-  registerTools(app, inst, opts);
-  registerResources(app, inst, opts);
+  const board = boardOf(app);
+  registerTools(app, inst, opts, board);
+  registerResources(app, inst, opts, board);
   registerPrompts(app, inst, opts);
   registerCompletions(app, inst, opts);
   if (inst.era === 'legacy') {
@@ -197,12 +210,17 @@ export function createMcpServer(app: App, opts: InstanceOptions = {}): Server {
   return server;
 }
 
-function registerTools(app: App, inst: Instance, opts: ServerOptions): void {
-  const s = kept(toolsOf, app, () => ({ tools: toolList(app.tools), byName: new Map(app.tools.map((t) => [t.name, t])) }));
+function registerTools(app: App, inst: Instance, opts: ServerOptions, board: BoardView | undefined): void {
+  const s = listedTools(app);
   const extra = opts.extend?.tools ?? [];
   const extraByName = new Map(extra.map((t) => [t.tool.name, t]));
   const list = extra.length ? [...s.tools, ...extra.map((t) => t.tool)] : s.tools;
-  inst.server.setRequestHandler('tools/list', () => ({ tools: list }));
+  const withBoard = board && (extra.length ? [...board.tools, ...extra.map((t) => t.tool)] : board.tools);
+  inst.server.setRequestHandler('tools/list', (_req, ctx) => {
+    if (!withBoard || !supportsApps(requestCapabilities(inst, ctx))) return { tools: list };
+    // Not the list every caller gets: no shared cache may hand it to a client without MCP Apps.
+    return inst.era === 'modern' ? { tools: withBoard, cacheScope: 'private' as const } : { tools: withBoard };
+  });
   inst.server.setRequestHandler('tools/call', async (req, ctx) => {
     const { name } = req.params;
     const tool = s.byName.get(name);

@@ -22,6 +22,7 @@ import type { ResolvedResource } from '../resources/watch.js';
 import type { AuditEntry } from '../safety/audit.js';
 import { withClientText } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
+import { type BoardView, requestCapabilities, supportsApps } from './apps.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
 
 export const AUDIT_URI = 'audit://recent';
@@ -61,7 +62,16 @@ export function offering(app: App, def: ResourceDef) {
   return app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
 }
 
-async function readResource(app: App, inst: Instance, uri: string, ctx: ServerContext, opts: ServerOptions): Promise<ReadResourceResult | InputRequiredResult> {
+async function readResource(
+  app: App,
+  inst: Instance,
+  uri: string,
+  ctx: ServerContext,
+  opts: ServerOptions,
+  board: BoardView | undefined,
+): Promise<ReadResourceResult | InputRequiredResult> {
+  // Only a client that declared MCP Apps knows of the view; to any other it does not exist, as before.
+  if (board && uri === board.resource.uri && supportsApps(requestCapabilities(inst, ctx))) return board.read();
   if (uri === AUDIT_URI) {
     const mine = ownEntry(principalOf(ctx, inst.principal));
     return jsonContents(uri, {
@@ -90,10 +100,10 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
   }
 }
 
-export function registerResources(app: App, inst: Instance, opts: ServerOptions): void {
+export function registerResources(app: App, inst: Instance, opts: ServerOptions, board?: BoardView): void {
   const { server } = inst;
   const extra = opts.extend?.resources ?? [];
-  server.setRequestHandler('resources/list', async () => {
+  server.setRequestHandler('resources/list', async (_req, ctx) => {
     const lists = await Promise.all(app.resources.map((def) => Promise.all(offering(app, def).map((p) => def.list(p).catch(() => [])))));
     const resources: Resource[] = sanitizeDeep(lists.flat(2)).map((r) => ({ ...r, mimeType: 'application/json' }));
     resources.push({
@@ -103,6 +113,7 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
       description: 'The last state-changing tool calls of this client, newest last (JSON: {entries}).',
       mimeType: 'application/json',
     });
+    if (board && supportsApps(requestCapabilities(inst, ctx))) resources.push(board.resource);
     for (const r of extra) if (!r.uri.includes('{')) resources.push({ uri: r.uri, name: r.name, description: r.description, mimeType: r.mimeType });
     return { resources };
   });
@@ -112,5 +123,5 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
   const extraTemplates = extra.filter((r) => r.uri.includes('{')).map((r) => ({ uriTemplate: r.uri, name: r.name, description: r.description, mimeType: r.mimeType }));
   const resourceTemplates = extraTemplates.length ? [...templates, ...extraTemplates] : templates;
   server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates }));
-  server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts));
+  server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts, board));
 }
