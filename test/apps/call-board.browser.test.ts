@@ -6,7 +6,7 @@
  * host that cannot ask (2025-11-25 without elicitation), in the view's own dialog with the server's single-use
  * token. The page loads under the extension's default CSP (no remote anything): no violation may be reported.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -112,11 +112,8 @@ describe.skipIf(!run)('the call board in Chromium, on the demo PBX', () => {
       shots[theme] = await page.locator('#view').screenshot();
       await page.close();
     }
-    if (process.env.CALL_BOARD_SCREENSHOT) {
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(process.env.CALL_BOARD_SCREENSHOT, shots.light!);
-      writeFileSync(process.env.CALL_BOARD_SCREENSHOT.replace(/\.png$/, '-dark.png'), shots.dark!);
-    }
+    // CALL_BOARD_SCREENSHOT=docs/call-board.png remakes the README's picture (the light one).
+    if (process.env.CALL_BOARD_SCREENSHOT) writeFileSync(process.env.CALL_BOARD_SCREENSHOT, shots.light!);
   });
 
   it('shows the demo calls and queues, updates when a call starts, and hangs up only once the host asked and got a yes', async () => {

@@ -15,9 +15,7 @@ import type {
   McpUiSizeChangedNotification,
   McpUiToolInputNotification,
 } from '@modelcontextprotocol/ext-apps';
-
-/** The revision of the extension this view speaks (pinned to the package's LATEST_PROTOCOL_VERSION by a test). */
-export const APPS_PROTOCOL_VERSION = '2026-01-26';
+import { APPS_PROTOCOL_VERSION } from './protocol.js';
 
 /** A tool result as the host relays it (CallToolResult); read through results.ts. */
 export type ToolResult = Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * The only way the board makes DOM: elements with attributes and text. Text goes in as text nodes (textContent),
- * never as markup, so a caller name like `<img onerror=...>` shows as those characters. There is no innerHTML
- * anywhere in the view (a test reads the sources for it).
+ * never as markup, so a caller name like `<img onerror=...>` shows as those characters. No markup sink is used
+ * anywhere in the view (a test reads the sources for one).
  */
 
 type Attrs = Record<string, string | boolean | undefined>;
