@@ -72,7 +72,7 @@ const bridge = new HostBridge(window.parent, {
     poller.start();
   },
   toolResult: (result) => {
-    absorb(state.tool ?? (readQueue(result.structuredContent) ? 'list_queue' : 'get_active_call'), result, Date.now());
+    absorb(state.tool ?? (readQueue(result.structuredContent) ? 'list_queue' : 'get_active_call'), result, Date.now(), str(state.args.queue));
     draw();
     poller.start();
   },
@@ -90,8 +90,8 @@ const poller = new Poller(round, () => paceOf(settings, state.pbx), {
   clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
 });
 
-/** Take in a result of one of the board's tools. */
-function absorb(tool: BoardTool, result: ToolResult, at: number): boolean {
+/** Take in a result of one of the board's tools (`queue`: the queue a list_queue call asked for). */
+function absorb(tool: BoardTool, result: ToolResult, at: number, queue?: string): boolean {
   const failed = result.isError === true ? resultText(result) || 'the server reported an error' : undefined;
   if (tool === 'get_active_call') {
     const data = failed ? undefined : readCalls(result.structuredContent);
@@ -103,7 +103,7 @@ function absorb(tool: BoardTool, result: ToolResult, at: number): boolean {
     return !!data;
   }
   const data = failed ? undefined : readQueue(result.structuredContent);
-  const name = data?.queue ?? str(state.args.queue);
+  const name = queue ?? data?.queue;
   if (!name) return false;
   if (!state.queueNames.includes(name)) state.queueNames.unshift(name);
   const before = state.queues.get(name);
@@ -128,7 +128,7 @@ async function read(tool: BoardTool, args: Record<string, unknown>): Promise<boo
     result = { isError: true, content: [{ type: 'text', text: (e as Error).message }] };
   }
   if (state.ended) return false;
-  return absorb(tool, result, Date.now());
+  return absorb(tool, result, Date.now(), str(args.queue));
 }
 
 /** Find the PBX's queues (the pbx://{pbx}/queues resource, through the host), the first few of them. */

@@ -51,7 +51,8 @@ function running(el: HTMLElement, seconds: number | undefined, at: number): void
 export class Board {
   private readonly root: HTMLElement;
   private readonly title = h('span', { class: 'pbx' });
-  private readonly status = h('p', { class: 'status', role: 'status' });
+  /** Not a live region: it changes every second or two, and a screen reader would read it out each time. */
+  private readonly status = h('p', { class: 'status' });
   private readonly notice = h('p', { class: 'notice', role: 'status', 'aria-live': 'polite', hidden: true });
   private readonly callsHeading = h('h2', { tabindex: '-1' }, 'Calls');
   private readonly callsCount = h('span', { class: 'count' });
