@@ -237,7 +237,7 @@ describe.skipIf(!run)('the call board in Chromium, on the demo PBX', { timeout: 
   });
 
   it('renders what a PBX sends as text, and says what the PBX cannot tell', async () => {
-    const html = boardPage(readFileSync(join(REPO, 'dist', 'call-board.html'), 'utf8'), { pace: { far: 60_000 } });
+    const html = boardPage(readFileSync(join(REPO, 'dist', 'call-board.html'), 'utf8'), { pace: { far: 1000 } });
     const hostile = '<img src=x onerror="document.title=\'pwned\'">Mallory';
     const calls = {
       content: [{ type: 'text', text: '1 active call' }],
@@ -274,8 +274,20 @@ describe.skipIf(!run)('the call board in Chromium, on the demo PBX', { timeout: 
     expect(await v.locator('.queue .waiting + .note').textContent()).toBe('This PBX reports how many wait, not who.');
     expect(await v.locator('.queue .members + .note').textContent()).toBe('This PBX does not report queue members or their pauses (its API has no such read).');
     expect(await v.locator('.queue .member').count()).toBe(0);
-    // The pace the server wrote in for this PBX: a minute, so the board read once and waits.
-    await expect.poll(() => v.locator('.status').textContent(), WAIT).toMatch(/^Live, every 60 s/);
+    // The pace the server wrote into the page for this PBX.
+    await expect.poll(() => v.locator('.status').textContent(), WAIT).toMatch(/^Live, every 1 s · updated \d\d:\d\d:\d\d$/);
+    await page.close();
+  });
+
+  it('counts the read that opened it: no read of its own before a pace has passed', async () => {
+    const html = boardPage(readFileSync(join(REPO, 'dist', 'call-board.html'), 'utf8'), { pace: { slow: 60_000 } });
+    const calls = { content: [{ type: 'text', text: 'No active call' }], structuredContent: { pbx: 'slow', calls: [], total: 0 } };
+    const page = await openHost({ era: 'modern' });
+    await page.evaluate(([h, a]) => (globalThis as unknown as Win).host.openCanned(h as string, 'get_active_call', { pbx: 'slow' }, a as object), [html, { get_active_call: calls }] as const);
+    const v = view(page);
+    await expect.poll(() => v.locator('.status').textContent(), WAIT).toMatch(/^Live, every 60 s · updated /);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await relayed(page)).toEqual([]);
     await page.close();
   });
 

@@ -165,6 +165,15 @@ describe('pace', () => {
     expect(f.starts.at(-1)).toBe(23_000);
   });
 
+  it('counts the read that opened the view: the first round of its own comes a pace after it', async () => {
+    const f = fake([]);
+    await f.advance(1000);
+    f.poller.start(1000);
+    f.poller.start(); // the fallback start of a host that sent the input first: no round sooner
+    await f.advance(5000);
+    expect(f.starts).toEqual([4000]);
+  });
+
   it('waits longer after each failed round and comes back to the pace after a good one; stops for good', async () => {
     const f = fake([false, false, false, true]);
     f.poller.start();

@@ -23,6 +23,8 @@ const ACTION_TIMEOUT_MS = 61 * 60_000;
 const MAX_QUEUES = 4;
 /** Rounds in which listing the PBX's queues may fail before the board stops trying. */
 const DISCOVERY_TRIES = 3;
+/** How long the board waits for the tool's result before reading by itself. */
+const RESULT_WAIT_MS = 5_000;
 
 type BoardTool = 'get_active_call' | 'list_queue';
 
@@ -69,12 +71,17 @@ const bridge = new HostBridge(window.parent, {
       state.queuesFixed = true;
     }
     draw();
-    poller.start();
+    // The result follows once the tool has run: reading now would only read the PBX twice. A host that never sends
+    // one (the call failed on its side) still gets a live board.
+    setTimeout(() => poller.start(), RESULT_WAIT_MS);
   },
   toolResult: (result) => {
-    absorb(state.tool ?? (readQueue(result.structuredContent) ? 'list_queue' : 'get_active_call'), result, Date.now(), str(state.args.queue));
+    const now = Date.now();
+    const tool = state.tool ?? (readQueue(result.structuredContent) ? 'list_queue' : 'get_active_call');
+    if (absorb(tool, result, now, str(state.args.queue))) state.updatedAt = now;
     draw();
-    poller.start();
+    // That result was a read of the PBX: the next one is due a pace later.
+    poller.start(now);
   },
   toolCancelled: (reason) => board.say(`The tool call was cancelled${reason ? `: ${reason}` : ''}.`, 'error'),
   hostContext: (ctx) => applyContext(ctx),
@@ -275,6 +282,6 @@ bridge
     const name = bridge.context.toolInfo?.tool.name;
     if (name === 'get_active_call' || name === 'list_queue') state.tool = name;
     // The host sends the tool's input right after the handshake; one that never does gets the default PBX's board.
-    setTimeout(() => poller.start(), 5_000);
+    setTimeout(() => poller.start(), RESULT_WAIT_MS);
   })
   .catch((e: Error) => board.setStatus(`Not connected to the host: ${e.message}`, 'off'));

@@ -57,8 +57,12 @@ export class Poller {
     private readonly deps: PollerDeps,
   ) {}
 
-  /** Start now (or as soon as the pace allows, when it ran before). */
-  start(): void {
+  /**
+   * Start: now, or as soon as the pace allows after the last round, or after `readAt` when the PBX was just read
+   * another way (the tool call whose result opened the view).
+   */
+  start(readAt?: number): void {
+    if (readAt !== undefined) this.lastStart = Math.max(this.lastStart, readAt);
     if (!this.stopped) return;
     this.stopped = false;
     this.soon();
