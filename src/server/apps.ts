@@ -24,8 +24,6 @@ import type { Instance } from './instance.js';
 /** The extension's identifier and the view's mime type (pinned to @modelcontextprotocol/ext-apps by a test). */
 export const UI_EXTENSION = 'io.modelcontextprotocol/ui';
 export const APP_MIME_TYPE = 'text/html;profile=mcp-app';
-/** The deprecated flat key older hosts read; the extension's own registerAppTool still sets it beside `ui`. */
-const LEGACY_URI_KEY = 'ui/resourceUri';
 
 export const CALL_BOARD_URI = 'ui://telephony/call-board';
 /** The tools whose results the board shows. */
@@ -89,7 +87,9 @@ const RESOURCE_UI_META = { ui: { prefersBorder: true } };
 export function boardView(app: App, tools: readonly Tool[], template: string | undefined): BoardView | undefined {
   if (!template || !tools.some((t) => BOARD_TOOLS.includes(t.name))) return undefined;
   const page = boardPage(template, boardSettings(app));
-  const meta = { ui: { resourceUri: CALL_BOARD_URI }, [LEGACY_URI_KEY]: CALL_BOARD_URI };
+  // Only `ui.resourceUri`: the flat "ui/resourceUri" key is deprecated (hosts must read both), and every byte of a
+  // tool list is paid by the model in every conversation (the demo's is held under 32 KB).
+  const meta = { ui: { resourceUri: CALL_BOARD_URI } };
   return {
     tools: tools.map((t) => (BOARD_TOOLS.includes(t.name) ? { ...t, _meta: { ...t._meta, ...meta } } : t)),
     resource: {

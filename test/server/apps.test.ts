@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, InMemoryTransport, type Tool } from '@modelcontextprotocol/client';
-import { EXTENSION_ID, RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from '@modelcontextprotocol/ext-apps/server';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/ext-apps/app-bridge';
+import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import { getToolUiResourceUri, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/ext-apps/app-bridge';
 import { APPS_PROTOCOL_VERSION } from '../../src/apps/call-board/protocol.js';
 import { createMcpServer } from '../../src/server.js';
 import { APP_MIME_TYPE, boardSettings, boardView, CALL_BOARD_URI, UI_EXTENSION } from '../../src/server/apps.js';
@@ -46,7 +46,13 @@ it('names the extension, its mime type and its revision exactly as @modelcontext
   expect(UI_EXTENSION).toBe(EXTENSION_ID);
   expect(APP_MIME_TYPE).toBe(RESOURCE_MIME_TYPE);
   expect(APPS_PROTOCOL_VERSION).toBe(LATEST_PROTOCOL_VERSION);
-  expect(RESOURCE_URI_META_KEY).toBe('ui/resourceUri');
+});
+
+it("links the tools the way the extension's hosts find the view", async () => {
+  t = await testApp();
+  const tools = (await (await clientOf('modern', APPS)).listTools()).tools;
+  expect(getToolUiResourceUri(tools.find((x) => x.name === 'list_queue')!)).toBe(CALL_BOARD_URI);
+  expect(getToolUiResourceUri(tools.find((x) => x.name === 'hangup')!)).toBeUndefined();
 });
 
 for (const era of ['legacy', 'modern'] as const) {
@@ -67,12 +73,12 @@ for (const era of ['legacy', 'modern'] as const) {
       const plain = (await (await clientOf(era, {})).listTools()).tools;
       const apps = await clientOf(era, APPS);
       const tools = (await apps.listTools()).tools;
-      const meta = { ui: { resourceUri: CALL_BOARD_URI }, [RESOURCE_URI_META_KEY]: CALL_BOARD_URI };
+      const meta = { ui: { resourceUri: CALL_BOARD_URI } };
       expect(tools.map(({ _meta, ...rest }) => rest)).toEqual(plain);
       expect(Object.fromEntries(tools.filter((x) => x._meta).map((x) => [x.name, x._meta]))).toEqual({ get_active_call: meta, list_queue: meta });
       // What the link costs a model's tool list (it must stay within 32 KB): the two _meta objects.
       const extra = JSON.stringify(tools).length - JSON.stringify(plain).length;
-      expect(extra).toBeLessThan(250);
+      expect(extra).toBeLessThan(150);
 
       const listed = (await apps.listResources()).resources.find((r) => r.uri === CALL_BOARD_URI);
       expect(listed).toMatchObject({ name: 'call-board', mimeType: RESOURCE_MIME_TYPE, _meta: { ui: { prefersBorder: true } } });
