@@ -16,7 +16,8 @@ import {
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
 import { describeError, isBackendError } from '../backends/errors.js';
-import type { Principal } from '../principal.js';
+import { handleFor, lacking, resourceRights, scopeOf } from '../auth/access.js';
+import { may, type Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import type { AuditEntry } from '../safety/audit.js';
@@ -61,9 +62,25 @@ export function offering(app: App, def: ResourceDef) {
   return app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
 }
 
+/**
+ * Refuses a read `principal` may not make: without the read scope, or of what concerns other users without the
+ * supervise scope (the HTTP transport answered such a request with a scope challenge already; this holds elsewhere).
+ */
+export function checkResourceAccess(app: App, principal: Principal, uri: string): void {
+  const missing = lacking(principal, resourceRights(app, principal, uri));
+  if (!missing.length) return;
+  const scopes = missing.map((r) => scopeOf(principal, r)).join(' and ');
+  throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `insufficient_scope: reading ${uri} needs the OAuth scope ${scopes}, which the access token of ${principal.name} does not carry`, {
+    error: 'insufficient_scope',
+    scope: missing.map((r) => scopeOf(principal, r)).join(' '),
+  });
+}
+
 async function readResource(app: App, inst: Instance, uri: string, ctx: ServerContext, opts: ServerOptions): Promise<ReadResourceResult | InputRequiredResult> {
+  const principal = principalOf(ctx, inst.principal);
+  checkResourceAccess(app, principal, uri);
   if (uri === AUDIT_URI) {
-    const mine = ownEntry(principalOf(ctx, inst.principal));
+    const mine = ownEntry(principal);
     return jsonContents(uri, {
       entries: app.audit
         .recent()
@@ -78,7 +95,7 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
   const { def, pbx, vars } = resolveResource(app, uri);
   try {
     // The URI is the client's own text: a PBX error repeating it is not masked as a secret (see maskSecrets).
-    return jsonContents(uri, await withClientText(uri, () => def.read(pbx, vars, ctx.mcpReq.signal)));
+    return jsonContents(uri, await withClientText(uri, () => def.read(handleFor(principal, pbx), vars, ctx.mcpReq.signal)));
   } catch (e) {
     if (isBackendError(e)) {
       const message = describeError(e.at(pbx.name, pbx.type));
@@ -93,9 +110,13 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
 export function registerResources(app: App, inst: Instance, opts: ServerOptions): void {
   const { server } = inst;
   const extra = opts.extend?.resources ?? [];
-  server.setRequestHandler('resources/list', async () => {
+  server.setRequestHandler('resources/list', async (_req, ctx) => {
+    const principal = principalOf(ctx, inst.principal);
+    // A caller without the read scope is shown no resource; one bound to its own user, none about other users.
+    if (!may(principal, 'read')) return { resources: [] };
     const lists = await Promise.all(app.resources.map((def) => Promise.all(offering(app, def).map((p) => def.list(p).catch(() => [])))));
-    const resources: Resource[] = sanitizeDeep(lists.flat(2)).map((r) => ({ ...r, mimeType: 'application/json' }));
+    const readable = (r: { uri: string }) => !principal.grant || !lacking(principal, resourceRights(app, principal, r.uri)).length;
+    const resources: Resource[] = sanitizeDeep(lists.flat(2).filter(readable)).map((r) => ({ ...r, mimeType: 'application/json' }));
     resources.push({
       uri: AUDIT_URI,
       name: 'audit',
@@ -111,6 +132,6 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
   );
   const extraTemplates = extra.filter((r) => r.uri.includes('{')).map((r) => ({ uriTemplate: r.uri, name: r.name, description: r.description, mimeType: r.mimeType }));
   const resourceTemplates = extraTemplates.length ? [...templates, ...extraTemplates] : templates;
-  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates }));
+  server.setRequestHandler('resources/templates/list', (_req, ctx) => ({ resourceTemplates: may(principalOf(ctx, inst.principal), 'read') ? resourceTemplates : [] }));
   server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts));
 }
