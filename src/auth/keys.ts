@@ -140,16 +140,16 @@ export class IssuerKeys {
 
   /** The jwks_uri of the provider's discovery document, whose issuer must be ours exactly. */
   private async discover(): Promise<URL> {
-    let last: unknown;
+    const failures: string[] = [];
     for (const url of discoveryUrls(this.issuer)) {
       try {
         const doc = (await fetchJson(this.fetchImpl, url, 'application/json')) as { issuer?: unknown; jwks_uri?: unknown };
         if (doc.issuer !== this.issuer) throw new Error(`the discovery document at ${url.origin}${url.pathname} names another issuer`);
         return checkedUrl(doc.jwks_uri, 'jwks_uri');
       } catch (e) {
-        last = e;
+        failures.push(e instanceof Error ? e.message : String(e));
       }
     }
-    throw last instanceof Error ? last : new Error('no discovery document');
+    throw new Error(`no usable discovery document: ${failures.join('; ')}`);
   }
 }
