@@ -323,7 +323,8 @@ export class ToolRunner {
         }
         const issued = await confirmations.issue('token', tool.name, args, env.principal, opts.bind);
         state.confirmation = 'token_issued';
-        throw new ConfirmationStop('token_issued', action, { token: issued.sealed, expiresAt: issued.expiresAt });
+        // The model relays this to the person: an OAuth caller is named there too.
+        throw new ConfirmationStop('token_issued', asker ? `${action} (${asker})` : action, { token: issued.sealed, expiresAt: issued.expiresAt });
       },
       admitCall: async (pbx, user, opts = {}) => {
         const lists = !opts.rateOnly && pbx.can('activeCalls');

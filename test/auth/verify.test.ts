@@ -48,6 +48,13 @@ describe('a good token', () => {
     expect(r.principal.grant!.user).toBe('alice');
   });
 
+  it('keeps nothing of the token in the principal it names', async () => {
+    const token = await idp.sign({ sub: 'agent-7' });
+    const r = await verifier().verify(token);
+    const kept = JSON.stringify(r.ok && { ...r.principal, grant: { ...r.principal.grant, rights: [...r.principal.grant!.rights] } });
+    for (const part of token.split('.')) expect(kept).not.toContain(part);
+  });
+
   it('reads scopes from scp as a list (Okta, Entra ID), custom scope names, a per-PBX user map and another claim name', async () => {
     const v = verifier({ userClaim: 'ext_pbx', scopes: { read: 'tel.read', supervise: 'tel.sup' } });
     const r = await v.verify(await idp.sign({ scope: undefined, scp: ['tel.read', 'tel.sup', 'telephony:act'], ext_pbx: { office: '201', lab: 'bob' } }));
