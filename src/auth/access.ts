@@ -92,6 +92,11 @@ export function resourceRights(app: App, p: Principal, uri: string): Right[] {
   return rights;
 }
 
+/** Whether `p` may read (or watch) `uri` now. */
+export function mayRead(app: App, p: Principal, uri: string): boolean {
+  return !p.grant || lacking(p, resourceRights(app, p, uri)).length === 0;
+}
+
 /** The rights of `needed` that `p` lacks. */
 export function lacking(p: Principal, needed: readonly Right[]): Right[] {
   return needed.filter((r) => !may(p, r));

@@ -16,7 +16,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
 import { describeError, isBackendError } from '../backends/errors.js';
-import { handleFor, lacking, resourceRights, scopeOf } from '../auth/access.js';
+import { handleFor, lacking, mayRead, resourceRights, scopeOf } from '../auth/access.js';
 import { may, type Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
@@ -115,8 +115,7 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
     // A caller without the read scope is shown no resource; one bound to its own user, none about other users.
     if (!may(principal, 'read')) return { resources: [] };
     const lists = await Promise.all(app.resources.map((def) => Promise.all(offering(app, def).map((p) => def.list(p).catch(() => [])))));
-    const readable = (r: { uri: string }) => !principal.grant || !lacking(principal, resourceRights(app, principal, r.uri)).length;
-    const resources: Resource[] = sanitizeDeep(lists.flat(2).filter(readable)).map((r) => ({ ...r, mimeType: 'application/json' }));
+    const resources: Resource[] = sanitizeDeep(lists.flat(2).filter((r) => mayRead(app, principal, r.uri))).map((r) => ({ ...r, mimeType: 'application/json' }));
     resources.push({
       uri: AUDIT_URI,
       name: 'audit',

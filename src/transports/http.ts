@@ -23,7 +23,7 @@ import {
   type Server as McpServer,
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
-import { scopeChallenge } from '../auth/access.js';
+import { mayRead, scopeChallenge } from '../auth/access.js';
 import { baselineScopes, bearerChallenge, metadataPaths, resourceMetadata } from '../auth/challenge.js';
 import type { OAuthConfig } from '../auth/config.js';
 import { OAuthVerifier } from '../auth/verify.js';
@@ -341,7 +341,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     let release = () => {};
     const msg = body as { method?: unknown; params?: Parameters<typeof narrowListen>[1] } | undefined;
     if (msg && !Array.isArray(msg) && msg.method === 'subscriptions/listen') {
-      const narrowed = await narrowListen(m.feeds, msg.params);
+      const narrowed = await narrowListen(m.feeds, msg.params, (uri) => mayRead(app, principal, uri));
       parsed = { ...msg, params: narrowed.params };
       release = narrowed.release;
     }

@@ -5,28 +5,16 @@
  * principal that opened it; an oversized header is refused unread.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TOKEN_CHARS } from '../../src/auth/verify.js';
-import { connectModernHttp, simConfig, startHttpServer, type HttpServerProcess, type TempConfig } from '../helpers/mcp.js';
+import { connectModernHttp, freePort, simConfig, startHttpServer, type HttpServerProcess, type TempConfig } from '../helpers/mcp.js';
 import { claimsOf, hmacWithPublicKey, startTestIssuer, tamperPayload, tamperSignature, type TestIssuer, unsignedToken } from '../helpers/issuer.js';
 
 let idp: TestIssuer;
 let server: HttpServerProcess;
 let config: TempConfig;
 let url: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const INIT = {
   jsonrpc: '2.0',
@@ -145,6 +133,17 @@ describe('good tokens', () => {
     const again = await post(await idp.sign({ sub: 'agent-alice', iat: now() + 1 }), list, headers);
     expect(again.status).toBe(200);
     await again.text();
+  });
+
+  it('a listen stream honours only the resources its token may read, whatever an earlier token of the subject could', async () => {
+    const sup = await connectModernHttp(url, 'pinned', { token: await idp.sign({ sub: 'agent-dana', pbx_user: 'alice', scope: 'telephony:read telephony:supervise' }) });
+    const wide = await sup.listen({ resourceSubscriptions: ['pbx://office/calls', 'pbx://office/extensions'] });
+    expect(wide.honoredFilter).toEqual({ resourceSubscriptions: ['pbx://office/calls', 'pbx://office/extensions'] });
+    const agent = await connectModernHttp(url, 'pinned', { token: await idp.sign({ sub: 'agent-dana', pbx_user: 'alice', scope: 'telephony:read' }) });
+    const narrow = await agent.listen({ resourceSubscriptions: ['pbx://office/calls', 'pbx://office/extensions', 'pbx://office/history/bob'] });
+    expect(narrow.honoredFilter).toEqual({ resourceSubscriptions: ['pbx://office/extensions'] });
+    await Promise.all([wide.close(), narrow.close()]);
+    await Promise.all([sup.close(), agent.close()]);
   });
 
   it('a scope the token lacks is a 403 insufficient_scope naming every scope the request needs, with the metadata', async () => {

@@ -7,11 +7,10 @@
  * needs, before anyone is asked to confirm anything. A v1 (2025-11-25) client uses a token from the same flow.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as ModernClient, InsufficientScopeError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
-import { call, connectHttp, eventually, simConfig, startHttpServer, type HttpServerProcess, type TempConfig } from '../helpers/mcp.js';
+import { call, connectHttp, eventually, freePort, simConfig, startHttpServer, type HttpServerProcess, type TempConfig } from '../helpers/mcp.js';
 import { claimsOf } from '../helpers/issuer.js';
 import { type Idp, SCOPES, ScriptedOAuthClient, startIdp } from '../helpers/oidc.js';
 
@@ -24,17 +23,6 @@ let config: TempConfig;
 let url: string;
 /** Confirmation questions the people were asked, in order. */
 const asked: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function modernClient(): ModernClient {
   const client = new ModernClient(
