@@ -67,13 +67,10 @@ export function offering(app: App, def: ResourceDef) {
  * supervise scope (the HTTP transport answered such a request with a scope challenge already; this holds elsewhere).
  */
 export function checkResourceAccess(app: App, principal: Principal, uri: string): void {
-  const missing = lacking(principal, resourceRights(app, principal, uri));
+  const missing = lacking(principal, resourceRights(app, principal, uri)).map((r) => scopeOf(principal, r));
   if (!missing.length) return;
-  const scopes = missing.map((r) => scopeOf(principal, r)).join(' and ');
-  throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `insufficient_scope: reading ${uri} needs the OAuth scope ${scopes}, which the access token of ${principal.name} does not carry`, {
-    error: 'insufficient_scope',
-    scope: missing.map((r) => scopeOf(principal, r)).join(' '),
-  });
+  const what = `reading ${uri} needs the OAuth scope ${missing.join(' and ')}, which the access token of ${principal.name} does not carry`;
+  throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `insufficient_scope: ${what}`, { error: 'insufficient_scope', scope: missing.join(' ') });
 }
 
 async function readResource(app: App, inst: Instance, uri: string, ctx: ServerContext, opts: ServerOptions): Promise<ReadResourceResult | InputRequiredResult> {

@@ -47,8 +47,6 @@ export interface HttpOptions {
   tokens?: Record<string, string> | undefined;
   /** OAuth access tokens of this identity provider are accepted too (http.oauth). */
   oauth?: OAuthConfig | undefined;
-  /** The verifier of those tokens (tests give one with their own fetch); default: one built from `oauth`. */
-  verifier?: OAuthVerifier | undefined;
   allowedHosts?: string[];
   allowedOrigins?: string[];
   maxSessions?: number;
@@ -224,7 +222,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
   let port = opts.port;
   const log = app.log.child({ part: 'http' });
   const refusals = new RefusalLog(log);
-  const verifier = oauth ? (opts.verifier ?? new OAuthVerifier(oauth, log.child({ part: 'oauth' }))) : undefined;
+  const verifier = oauth ? new OAuthVerifier(oauth, log.child({ part: 'oauth' })) : undefined;
   const metadata = oauth
     ? { document: JSON.stringify(resourceMetadata(oauth)), paths: metadataPaths(oauth, path), url: getOAuthProtectedResourceMetadataUrl(new URL(oauth.audience)) }
     : undefined;
