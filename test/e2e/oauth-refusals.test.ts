@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client as ModernClient, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { MAX_TOKEN_CHARS } from '../../src/auth/verify.js';
 import { connectModernHttp, freePort, simConfig, startHttpServer, type HttpServerProcess, type TempConfig } from '../helpers/mcp.js';
 import { claimsOf, hmacWithPublicKey, startTestIssuer, tamperPayload, tamperSignature, type TestIssuer, unsignedToken } from '../helpers/issuer.js';
@@ -133,6 +134,26 @@ describe('good tokens', () => {
     const again = await post(await idp.sign({ sub: 'agent-alice', iat: now() + 1 }), list, headers);
     expect(again.status).toBe(200);
     await again.text();
+  });
+
+  it('a tool list, which depends on the scopes, is marked private: no shared cache may hand it to another caller', async () => {
+    const bodies: string[] = [];
+    const recording = async (input: string | URL, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      if (String(init?.body ?? '').includes('"tools/list"')) bodies.push(await res.clone().text());
+      return res;
+    };
+    const transport = new StreamableHTTPClientTransport(new URL(url), {
+      fetch: recording,
+      requestInit: { headers: { Authorization: `Bearer ${await idp.sign({ sub: 'agent-alice', scope: 'telephony:read' })}` } },
+    });
+    const client = new ModernClient({ name: 'cache-check', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(transport);
+    const listed = (await client.listTools()).tools;
+    expect(listed.every((x) => x.annotations?.readOnlyHint)).toBe(true);
+    expect(bodies.join('')).toContain('"cacheScope":"private"');
+    expect(bodies.join('')).not.toContain('"cacheScope":"public"');
+    await client.close();
   });
 
   it('a listen stream honours only the resources its token may read, whatever an earlier token of the subject could', async () => {
