@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OAuthConfig } from '../../src/auth/config.js';
+import { parseConfig } from '../../src/config.js';
 import { REFETCH_COOLDOWN_MS } from '../../src/auth/keys.js';
 import { MAX_TOKEN_CHARS, OAuthVerifier, parseUserClaim } from '../../src/auth/verify.js';
 import { LogHub } from '../../src/log.js';
@@ -188,5 +189,16 @@ describe('http.oauth config', () => {
     expect(issue({ issuer: 'https://idp.example.com', audience: AUDIENCE, scopes: { act: 'telephony:read' } })[0]).toMatch(/^scopes: read, act and supervise need three different/);
     expect(issue({ issuer: 'https://idp.example.com', audience: AUDIENCE })).toEqual([]);
     expect(issue({ issuer: 'http://127.0.0.1:9000', audience: 'http://localhost:3000/mcp' })).toEqual([]);
+  });
+
+  it('is checked with the whole config, each mistake under its key path', () => {
+    const config = (oauth: object) => () => parseConfig({ pbxes: { office: { type: 'sim' } }, http: { oauth } }, { env: {} });
+    expect(config({ issuer: 'http://idp.example.com', audience: AUDIENCE })).toThrow(/http\.oauth\.issuer: must use https/);
+    expect(config({ issuer: 'https://idp.example.com' })).toThrow(/http\.oauth\.audience: missing/);
+    expect(config({ issuer: 'https://idp.example.com', audience: AUDIENCE, userClaims: 'x' })).toThrow(/http\.oauth\.userClaims: unknown key; did you mean "userClaim"\?/);
+    expect(parseConfig({ pbxes: { office: { type: 'sim' } }, http: { oauth: { issuer: 'https://idp.example.com', audience: AUDIENCE } } }, { env: {} }).http.oauth).toMatchObject({
+      userClaim: 'pbx_user',
+      scopes: { read: 'telephony:read', act: 'telephony:act', supervise: 'telephony:supervise' },
+    });
   });
 });
