@@ -26,7 +26,7 @@ import type { App } from '../app.js';
 import { mayRead, scopeChallenge } from '../auth/access.js';
 import { baselineScopes, bearerChallenge, metadataPaths, resourceMetadata } from '../auth/challenge.js';
 import type { OAuthConfig } from '../auth/config.js';
-import { OAuthVerifier } from '../auth/verify.js';
+import type { OAuthVerifier } from '../auth/verify.js';
 import { LOCAL_PRINCIPAL, type Principal, tokenPrincipal } from '../principal.js';
 import { authInfoOf, createMcpServer, type ServerOptions } from '../server.js';
 import { addSecret } from '../safety/redact.js';
@@ -222,7 +222,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
   let port = opts.port;
   const log = app.log.child({ part: 'http' });
   const refusals = new RefusalLog(log);
-  const verifier = oauth ? new OAuthVerifier(oauth, log.child({ part: 'oauth' })) : undefined;
+  // The JWT library loads only when OAuth is on: a server with static tokens does not pay for it.
+  const verifier: OAuthVerifier | undefined = oauth ? new (await import('../auth/verify.js')).OAuthVerifier(oauth, log.child({ part: 'oauth' })) : undefined;
   const metadata = oauth
     ? { document: JSON.stringify(resourceMetadata(oauth)), paths: metadataPaths(oauth, path), url: getOAuthProtectedResourceMetadataUrl(new URL(oauth.audience)) }
     : undefined;
