@@ -31,7 +31,8 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { type App, SERVER_NAME } from './app.js';
-import { processPrincipal } from './principal.js';
+import { toolRight } from './auth/access.js';
+import { may, processPrincipal } from './principal.js';
 import { CONFIRM_SCHEMA, type RoundAnswer, type Sealer, type Ticket } from './safety/confirm.js';
 import { cleanText } from './safety/sanitize.js';
 import { type BoardView, boardView, readTemplate, requestCapabilities, supportsApps } from './server/apps.js';
@@ -64,13 +65,20 @@ const CONFIRM_KEEPALIVE_MS = 15_000;
  * Cache hints of the 2026-07-28 results. The lists are fixed for the process and the same for every caller; a
  * resource list names PBX users and queues, and a read is live PBX state: never served from a cache.
  */
-const CACHE_HINTS: Partial<Record<'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list' | 'resources/read' | 'server/discover', CacheHint>> = {
+type CachedMethod = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list' | 'resources/read' | 'server/discover';
+const CACHE_HINTS: Partial<Record<CachedMethod, CacheHint>> = {
   'server/discover': { ttlMs: 300_000, cacheScope: 'public' },
   'tools/list': { ttlMs: 300_000, cacheScope: 'public' },
   'prompts/list': { ttlMs: 300_000, cacheScope: 'public' },
   'resources/templates/list': { ttlMs: 300_000, cacheScope: 'public' },
   'resources/list': { ttlMs: 60_000, cacheScope: 'private' },
   'resources/read': { ttlMs: 0, cacheScope: 'private' },
+};
+/** An OAuth caller sees the tools and templates its scopes allow: lists that no shared cache may hand another. */
+const SCOPED_CACHE_HINTS: Partial<Record<CachedMethod, CacheHint>> = {
+  ...CACHE_HINTS,
+  'tools/list': { ttlMs: 300_000, cacheScope: 'private' },
+  'resources/templates/list': { ttlMs: 300_000, cacheScope: 'private' },
 };
 
 /** The request-state codec of the SDK (HMAC-SHA256, signed, not encrypted) as the guard's Sealer. */
@@ -234,11 +242,16 @@ const instructionsOf = new WeakMap<App, string>();
  * work; they read who calls from the request (its principal) and the era from the instance.
  */
 export function createMcpServer(app: App, opts: InstanceOptions = {}): Server {
+  const principal = opts.principal ?? processPrincipal();
   const server = new Server(
     { name: SERVER_NAME, title: 'Telephony MCP', version: VERSION },
-    { capabilities: CAPABILITIES, instructions: kept(instructionsOf, app, () => instructions(app)), cacheHints: CACHE_HINTS },
+    {
+      capabilities: CAPABILITIES,
+      instructions: kept(instructionsOf, app, () => instructions(app)),
+      cacheHints: principal.grant ? SCOPED_CACHE_HINTS : CACHE_HINTS,
+    },
   );
-  const inst: Instance = { server, era: opts.era ?? 'legacy', principal: opts.principal ?? processPrincipal(), sessionKey: `local-${randomUUID()}` };
+  const inst: Instance = { server, era: opts.era ?? 'legacy', principal, sessionKey: `local-${randomUUID()}` };
   const board = boardOf(app);
   registerTools(app, inst, opts, board);
   registerResources(app, inst, opts, board);
@@ -258,9 +271,17 @@ function registerTools(app: App, inst: Instance, opts: ServerOptions, board: Boa
   const list = extra.length ? [...s.tools, ...extra.map((t) => t.tool)] : s.tools;
   const withBoard = board && (extra.length ? [...board.tools, ...extra.map((t) => t.tool)] : board.tools);
   inst.server.setRequestHandler('tools/list', (_req, ctx) => {
-    if (!withBoard || !supportsApps(requestCapabilities(inst, ctx))) return { tools: list };
-    // Not the list every caller gets: no shared cache may hand it to a client without MCP Apps.
-    return inst.era === 'modern' ? { tools: withBoard, cacheScope: 'private' as const } : { tools: withBoard };
+    const principal = principalOf(ctx, inst.principal);
+    const apps = withBoard !== undefined && supportsApps(requestCapabilities(inst, ctx));
+    const offered = apps ? withBoard : list;
+    const allowed = (t: Tool) => {
+      const tool = s.byName.get(t.name);
+      return !tool || may(principal, toolRight(tool));
+    };
+    // Only what the caller's scopes allow is shown (a call of another tool is refused naming its scope).
+    const tools = principal.grant ? offered.filter(allowed) : offered;
+    // The linked list is not the one every caller gets: no shared cache may hand it to a client without MCP Apps.
+    return apps && inst.era === 'modern' ? { tools, cacheScope: 'private' as const } : { tools };
   });
   inst.server.setRequestHandler('tools/call', async (req, ctx) => {
     const { name } = req.params;

@@ -28,10 +28,12 @@ export const parkCall = defineTool({
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const park = pbx.op('parkCall');
-    // Any call can be parked by its id; `user` only says who parks it when the PBX needs to know.
-    const user = args.user === undefined ? undefined : pbx.user(args.user);
+    // Any call can be parked by its id; `user` only says who parks it when the PBX needs to know. A caller that may
+    // act only for its own user parks only that user's calls.
+    const own = pbx.ownUserOnly;
+    const user = args.user === undefined && !own ? undefined : pbx.user(args.user);
     const slot = args.slot === undefined ? undefined : String(args.slot);
-    const call = await resolveCall(pbx, undefined, args.call_id);
+    const call = await resolveCall(pbx, own ? user : undefined, args.call_id);
     const what = call ? describeCall(call) : `call ${args.call_id}`;
     await ctx.confirm(`Park ${what} ${slot ? `in slot ${slot}` : 'in the first free slot'}?`);
     const r = await park({ user, callId: args.call_id, slot }, { signal: ctx.signal });
