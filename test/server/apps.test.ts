@@ -10,6 +10,7 @@ import { getToolUiResourceUri, LATEST_PROTOCOL_VERSION } from '@modelcontextprot
 import { APPS_PROTOCOL_VERSION } from '../../src/apps/call-board/protocol.js';
 import { createMcpServer } from '../../src/server.js';
 import { APP_MIME_TYPE, boardSettings, boardView, CALL_BOARD_URI, UI_EXTENSION } from '../../src/server/apps.js';
+import { DEFAULT_SCOPES, oauthPrincipal, type Principal, type Right } from '../../src/principal.js';
 import { modernClient, TEST_PRINCIPAL, testApp, type TestApp } from '../helpers/app.js';
 
 const APPS = { extensions: { [EXTENSION_ID]: { mimeTypes: [RESOURCE_MIME_TYPE] } } };
@@ -22,8 +23,8 @@ afterEach(async () => {
 });
 
 /** A 2025-11-25 client (the v2 SDK in legacy mode) of the real glue, in process. */
-async function legacyClient(capabilities: Record<string, unknown>): Promise<Client> {
-  const server = createMcpServer(t.app, { era: 'legacy', principal: TEST_PRINCIPAL });
+async function legacyClient(capabilities: Record<string, unknown>, principal: Principal = TEST_PRINCIPAL): Promise<Client> {
+  const server = createMcpServer(t.app, { era: 'legacy', principal });
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'apps-test', version: '1' }, { versionNegotiation: { mode: 'legacy' }, capabilities });
   await server.connect(a);
@@ -122,4 +123,20 @@ it('offers no view when the page was not built, or when no board tool is offered
   const view = boardView(t.app, tools, '<p>x</p><script id="board-config" type="application/json">{}</script>');
   // Settings go in as JSON that no PBX name can break out of.
   expect(view!.read().contents[0]).toMatchObject({ text: '<p>x</p><script id="board-config" type="application/json">{"pace":{"office":2000}}</script>' });
+});
+
+it("follows the caller's OAuth scopes: linked tools only where listed, the page only for a caller that may read", async () => {
+  t = await testApp();
+  const oauth = (rights: Right[]) => oauthPrincipal({ subject: 'sup', client: 'c', scopes: rights.map((r) => DEFAULT_SCOPES[r]), names: DEFAULT_SCOPES });
+  const reader = await legacyClient(APPS, oauth(['read']));
+  const tools = (await reader.listTools()).tools;
+  expect(tools.map((x) => x.name)).not.toContain('hangup');
+  expect(tools.filter((x) => x._meta).map((x) => x.name).sort()).toEqual(['get_active_call', 'list_queue']);
+  expect((await reader.listResources()).resources.map((r) => r.uri)).toContain(CALL_BOARD_URI);
+  expect((await reader.readResource({ uri: CALL_BOARD_URI })).contents).toHaveLength(1);
+
+  const actor = await legacyClient(APPS, oauth(['act']));
+  expect((await actor.listTools()).tools.filter((x) => x._meta)).toEqual([]);
+  expect((await actor.listResources()).resources).toEqual([]);
+  await expect(actor.readResource({ uri: CALL_BOARD_URI })).rejects.toThrow(/insufficient_scope/);
 });
