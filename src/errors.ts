@@ -7,6 +7,7 @@
  *   read-only mode); it names the rule.
  * - ArgumentError: the request cannot be done as asked (arguments that do not fit together, a user, call or
  *   confirmation that does not match).
+ * - AccessError: this caller may not do it (its OAuth token lacks the scope, or is bound to another user).
  * - ConfigError: the configuration cannot be used (at start-up; never reaches a model).
  *
  * How each is worded for a model is wording.ts, the one place; the PBX handle and the runner say which PBX an
@@ -16,6 +17,7 @@ export const ERROR_KINDS = [
   'unsupported', // this PBX (or its API) cannot do this operation
   'not_found', // no such call, queue, user, contact, slot...
   'auth', // the PBX refused our credentials, or what they are allowed to do
+  'forbidden', // the caller may not do this here: its OAuth token lacks the scope, or names another user
   'rate_limited', // we or the PBX throttled the request
   'unavailable', // the PBX could not be reached or answered with a server error: nothing was done
   'invalid', // the request was malformed or refused as invalid
@@ -107,6 +109,14 @@ export class ArgumentError extends TelephonyError {
   constructor(kind: 'invalid' | 'not_found' | 'conflict', message: string, init: ErrorInit = {}) {
     super(kind, message, init);
     this.name = 'ArgumentError';
+  }
+}
+
+/** This caller may not do it here: its token lacks the scope, or names another user (kind forbidden). */
+export class AccessError extends TelephonyError {
+  constructor(message: string, init: ErrorInit = {}) {
+    super('forbidden', message, init);
+    this.name = 'AccessError';
   }
 }
 

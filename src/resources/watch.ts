@@ -40,6 +40,14 @@ export class ResourceWatcher {
     private readonly pollMs = DEFAULT_POLL_MS,
   ) {}
 
+  /**
+   * How often `pbx` is read for a watch: the configured interval, never faster than the PBX's own pace (IPPS
+   * caches every query for its poll interval; XUC asks for 5 s). The call board view polls at this pace too.
+   */
+  intervalFor(pbx: PbxHandle): number {
+    return Math.max(this.pollMs, pbx.minPollIntervalMs);
+  }
+
   /** Watch `uri`; `listener` runs after each change. Returns the unsubscribe function. */
   subscribe(uri: string, resolved: ResolvedResource, listener: () => void): () => void {
     let w = this.watches.get(uri);
@@ -110,7 +118,7 @@ export class ResourceWatcher {
   }
 
   private startPoll(uri: string, w: Watch, def: ResourceDef, pbx: PbxHandle, vars: Record<string, string>): void {
-    const interval = Math.max(this.pollMs, pbx.minPollIntervalMs);
+    const interval = this.intervalFor(pbx);
     let last: string | undefined;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;

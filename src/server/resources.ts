@@ -17,12 +17,14 @@ import {
 import type { App } from '../app.js';
 import { isTelephonyError } from '../errors.js';
 import { describeError } from '../wording.js';
-import type { Principal } from '../principal.js';
+import { handleFor, lacking, mayRead, resourceRights, scopeOf } from '../auth/access.js';
+import { may, type Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import type { AuditEntry } from '../safety/audit.js';
 import { withClientText } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
+import { type BoardView, requestCapabilities, supportsApps } from './apps.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
 
 export const AUDIT_URI = 'audit://recent';
@@ -62,9 +64,31 @@ export function offering(app: App, def: ResourceDef) {
   return app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
 }
 
-async function readResource(app: App, inst: Instance, uri: string, ctx: ServerContext, opts: ServerOptions): Promise<ReadResourceResult | InputRequiredResult> {
+/**
+ * Refuses a read `principal` may not make: without the read scope, or of what concerns other users without the
+ * supervise scope (the HTTP transport answered such a request with a scope challenge already; this holds elsewhere).
+ */
+export function checkResourceAccess(app: App, principal: Principal, uri: string): void {
+  const missing = lacking(principal, resourceRights(app, principal, uri)).map((r) => scopeOf(principal, r));
+  if (!missing.length) return;
+  const what = `reading ${uri} needs the OAuth scope ${missing.join(' and ')}, which the access token of ${principal.name} does not carry`;
+  throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `insufficient_scope: ${what}`, { error: 'insufficient_scope', scope: missing.join(' ') });
+}
+
+async function readResource(
+  app: App,
+  inst: Instance,
+  uri: string,
+  ctx: ServerContext,
+  opts: ServerOptions,
+  board: BoardView | undefined,
+): Promise<ReadResourceResult | InputRequiredResult> {
+  const principal = principalOf(ctx, inst.principal);
+  checkResourceAccess(app, principal, uri);
+  // Only a client that declared MCP Apps knows of the view; to any other it does not exist, as before.
+  if (board && uri === board.resource.uri && supportsApps(requestCapabilities(inst, ctx))) return board.read();
   if (uri === AUDIT_URI) {
-    const mine = ownEntry(principalOf(ctx, inst.principal));
+    const mine = ownEntry(principal);
     return jsonContents(uri, {
       entries: app.audit
         .recent()
@@ -79,7 +103,7 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
   const { def, pbx, vars } = resolveResource(app, uri);
   try {
     // The URI is the client's own text: a PBX error repeating it is not masked as a secret (see maskSecrets).
-    return jsonContents(uri, await withClientText(uri, () => def.read(pbx, vars, ctx.mcpReq.signal)));
+    return jsonContents(uri, await withClientText(uri, () => def.read(handleFor(principal, pbx), vars, ctx.mcpReq.signal)));
   } catch (e) {
     if (isTelephonyError(e)) {
       const message = describeError(e, pbx);
@@ -91,12 +115,15 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
   }
 }
 
-export function registerResources(app: App, inst: Instance, opts: ServerOptions): void {
+export function registerResources(app: App, inst: Instance, opts: ServerOptions, board?: BoardView): void {
   const { server } = inst;
   const extra = opts.extend?.resources ?? [];
-  server.setRequestHandler('resources/list', async () => {
+  server.setRequestHandler('resources/list', async (_req, ctx) => {
+    const principal = principalOf(ctx, inst.principal);
+    // A caller without the read scope is shown no resource; one bound to its own user, none about other users.
+    if (!may(principal, 'read')) return { resources: [] };
     const lists = await Promise.all(app.resources.map((def) => Promise.all(offering(app, def).map((p) => def.list(p).catch(() => [])))));
-    const resources: Resource[] = sanitizeDeep(lists.flat(2)).map((r) => ({ ...r, mimeType: 'application/json' }));
+    const resources: Resource[] = sanitizeDeep(lists.flat(2).filter((r) => mayRead(app, principal, r.uri))).map((r) => ({ ...r, mimeType: 'application/json' }));
     resources.push({
       uri: AUDIT_URI,
       name: 'audit',
@@ -104,6 +131,7 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
       description: 'The last state-changing tool calls of this client, newest last (JSON: {entries}).',
       mimeType: 'application/json',
     });
+    if (board && supportsApps(requestCapabilities(inst, ctx))) resources.push(board.resource);
     for (const r of extra) if (!r.uri.includes('{')) resources.push({ uri: r.uri, name: r.name, description: r.description, mimeType: r.mimeType });
     return { resources };
   });
@@ -112,6 +140,6 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
   );
   const extraTemplates = extra.filter((r) => r.uri.includes('{')).map((r) => ({ uriTemplate: r.uri, name: r.name, description: r.description, mimeType: r.mimeType }));
   const resourceTemplates = extraTemplates.length ? [...templates, ...extraTemplates] : templates;
-  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates }));
-  server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts));
+  server.setRequestHandler('resources/templates/list', (_req, ctx) => ({ resourceTemplates: may(principalOf(ctx, inst.principal), 'read') ? resourceTemplates : [] }));
+  server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts, board));
 }

@@ -14,7 +14,7 @@ import { fillTemplate, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import { withClientText } from '../safety/redact.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
-import { AUDIT_URI, ownEntry, resolveResource } from './resources.js';
+import { AUDIT_URI, checkResourceAccess, ownEntry, resolveResource } from './resources.js';
 
 export { MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CLIENT, MAX_SUBSCRIPTIONS_PER_SESSION } from '../resources/budget.js';
 
@@ -63,6 +63,8 @@ interface Prepared {
  * URI nobody serves or that names nothing that exists.
  */
 async function prepare(app: App, principal: Principal, uri: string, notify: () => void, subscribeExtended: ServerOptions['subscribe']): Promise<Prepared> {
+  // What the caller may not read, it may not watch either.
+  checkResourceAccess(app, principal, uri);
   if (uri === AUDIT_URI) {
     // Only the caller's own entries are in its audit://recent: another client's calls are no update to it.
     const mine = ownEntry(principal);

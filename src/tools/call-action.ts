@@ -53,7 +53,10 @@ export interface CallActionSpec<Op, R> {
    */
   op(pbx: PbxHandle): Op;
   pick: CallPick;
-  /** 'optional': `user` only says who acts where the PBX needs to know (park_call); default: the acting user. */
+  /**
+   * 'optional': `user` only says who acts where the PBX needs to know, and the call may be anyone's (park_call), unless
+   * the caller may act only for its own user; default: the acting user, and the call one of theirs.
+   */
   user?: 'acting' | 'optional';
   /** Advice added to the refusals of the pick (conference: its recipe). */
   hint?: string;
@@ -68,10 +71,10 @@ export interface CallActionSpec<Op, R> {
 export async function callAction<Op, R>(ctx: ToolContext, args: CallArgs, spec: CallActionSpec<Op, R>): Promise<R> {
   const pbx = ctx.pbx(args.pbx);
   const op = spec.op(pbx);
-  const optional = spec.user === 'optional';
-  const user = optional ? (args.user === undefined ? undefined : pbx.user(args.user)) : pbx.actingUser(args.user);
-  // A call named for anyone (park) is looked up among every call; the others among the user's.
-  const t = await findCall(pbx, optional ? undefined : user, args.call_id, spec.pick, spec.hint);
+  // 'optional': a call of anyone (park), unless the caller may act only for its own user: then that user's.
+  const anyone = spec.user === 'optional' && !pbx.ownUserOnly;
+  const user = anyone ? (args.user === undefined ? undefined : pbx.user(args.user)) : spec.user === 'optional' ? pbx.user(args.user) : pbx.actingUser(args.user);
+  const t = await findCall(pbx, anyone ? undefined : user, args.call_id, spec.pick, spec.hint);
   const target = { ...t, user };
   const done = spec.already?.(target);
   if (done !== undefined) return done;

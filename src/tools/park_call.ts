@@ -29,7 +29,8 @@ export const parkCall = defineTool({
     const slot = args.slot === undefined ? undefined : String(args.slot);
     return callAction(ctx, args, {
       op: (pbx) => pbx.op('parkCall'),
-      // Any call can be parked by its id; `user` only says who parks it when the PBX needs to know.
+      // Any call can be parked by its id; `user` only says who parks it when the PBX needs to know. A caller that may
+      // act only for its own user parks only that user's calls.
       pick: 'named',
       user: 'optional',
       ask: (t) => `Park ${t.what} ${slot ? `in slot ${slot}` : 'in the first free slot'}?`,
