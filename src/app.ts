@@ -92,7 +92,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   setTimeout(() => void policy.ready(), 2000).unref();
   // The glue signs confirmations with the SDK's request-state codec; loaded here, not imported, so that app.ts (like
   // the guard) never depends on the SDK.
-  const { stateSealer } = await import('./server.js');
+  const { stateSealer } = await import('./server/sealer.js');
   const key = stateSecret(config.safety.stateSecret, opts.env ?? {}) ?? randomBytes(32);
   const sealer: Sealer = stateSealer(key);
   const runner = new ToolRunner({

@@ -10,10 +10,9 @@ import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from '../log.js';
-import type { DialUse } from '../tools/define.js';
 import { DncParseError, parseDncListAsync, type DncList } from './dnc-list.js';
 import type { DoNotCallConfig } from './outbound-config.js';
-import type { DialTarget, OutboundRule } from './outbound.js';
+import type { DialTarget, DialUse, OutboundRule } from './dialing.js';
 import { ConfigError, PolicyError } from '../errors.js';
 
 /** How often each file is looked at, and how long a change must rest before it is read. */

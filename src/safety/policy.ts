@@ -8,9 +8,8 @@ import type { CountryCode, NumberType, parsePhoneNumberFromString } from 'libpho
 import type lpn from 'google-libphonenumber';
 import type { Dialable } from '../backends/backend.js';
 import { PolicyError } from '../errors.js';
-import type { DialPolicyConfig } from '../config.js';
-import type { CheckedNumber, DialUse } from '../tools/define.js';
-import type { OutboundRule } from './outbound.js';
+import type { CheckedNumber, DialUse, OutboundRule } from './dialing.js';
+import type { DialPolicyConfig } from './policy-config.js';
 
 /** Emergency numbers refused whatever the configured country. */
 export const UNIVERSAL_EMERGENCY = ['112', '911', '999', '000', '110', '118', '119', '08'];

@@ -5,43 +5,14 @@
 import { parseArgs } from 'node:util';
 import { PbxEngine } from './engine/engine.js';
 import { DEMO_SCENARIO_PATH, loadScenario } from './engine/scenario.js';
-import type { SimServer } from './kit.js';
 import { kalliopeSimulator } from './kalliope/simulator.js';
 import { ipbxSimulator } from './ipbx/simulator.js';
 import { xcallySimulator } from './xcally/simulator.js';
 import { pbxpressSimulator } from './pbxpress/simulator.js';
 import { xivoSimulator } from './xivo/simulator.js';
+import type { RunningSimulator, SimulatorDef } from './types.js';
 
-export interface SimulatorOptions {
-  engine: PbxEngine;
-  host?: string;
-  port?: number;
-  /** The password the simulated PBX accepts, where it has one (each simulator has a default). */
-  password?: string;
-  /** One of the simulator's `readings` (default: the first). */
-  reading?: string;
-}
-
-export interface RunningSimulator {
-  server: SimServer;
-  /** A config entry that points telephony-mcp at this simulator. */
-  configExample: Record<string, unknown>;
-  /** More entries for the same simulator, by suggested PBX name (XiVO: the CTI user that contacts need). */
-  moreConfig?: Record<string, Record<string, unknown>>;
-  close(): Promise<void>;
-}
-
-export interface SimulatorDef {
-  vendor: string;
-  description: string;
-  defaultPort: number;
-  /**
-   * Where the vendor doc can be read several ways, the readings this simulator can take (name -> what it does),
-   * the least convenient for an adapter first: it is the default.
-   */
-  readings?: Readonly<Record<string, string>>;
-  start(opts: SimulatorOptions): Promise<RunningSimulator>;
-}
+export type { RunningSimulator, SimulatorDef, SimulatorOptions } from './types.js';
 
 /** The reading `name` of `def`, or its default; an unknown name is an error listing the known ones. */
 export function readingOf(def: SimulatorDef, name: string | undefined): string | undefined {

@@ -8,6 +8,7 @@ import type { Capability, Dialable } from '../backends/backend.js';
 import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { ArgumentError } from '../errors.js';
+import type { CheckedNumber, DialUse } from '../safety/dialing.js';
 import type { Logger } from '../log.js';
 
 export interface Annotations {
@@ -21,25 +22,6 @@ export interface SessionInfo {
   id: string;
   clientName?: string | undefined;
   clientVersion?: string | undefined;
-}
-
-/** What a number is being checked for; the dial policy applies to all of them (callback: scheduled for later). */
-export type DialUse = 'call' | 'transfer' | 'forward' | 'callback';
-
-export interface CheckedNumber {
-  /** What to dial: an extension as typed, an outside number in E.164 form (what the confirmation shows). */
-  number: Dialable;
-  /** Matches the internal pattern (an extension). */
-  internal: boolean;
-  /** How a person would read it: "+39 06 1234 5678 (Italy, fixed line)". */
-  display: string;
-  /** The policy exempts this number from confirmation (place_call). */
-  noConfirm: boolean;
-  /**
-   * The PBX may dial out for it: an outside number, or an extension that is also a costly short number (itself or
-   * behind an outside-line prefix). A transfer to it counts against the call rates.
-   */
-  mayLeave: boolean;
 }
 
 export interface ConfirmOptions {

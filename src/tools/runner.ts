@@ -6,7 +6,7 @@
 import type { Capability } from '../backends/backend.js';
 import { AccessError, ArgumentError, isTelephonyError, PolicyError } from '../errors.js';
 import type { PbxHandle, PbxRouter } from '../backends/registry.js';
-import type { SafetyConfig } from '../config.js';
+import type { SafetyConfig } from '../safety/policy-config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type RoundAnswer } from '../safety/confirm.js';

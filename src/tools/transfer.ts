@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { VOICEMAIL_BOX } from '../backends/backend.js';
 import { ArgumentError } from '../errors.js';
 import { callAction } from './call-action.js';
-import { actionOutput, callIdArg, type CheckedNumber, CONFIRM_FLOW, defineTool, NO_RETRY, numberArg, pbxArg, resultCall, userArg } from './define.js';
+import type { CheckedNumber } from '../safety/dialing.js';
+import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, numberArg, pbxArg, resultCall, userArg } from './define.js';
 
 export const transfer = defineTool({
   name: 'transfer',

@@ -4,11 +4,12 @@
  * numbers they apply to, and config errors that name the key.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DialPolicyConfig, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { DialPolicyConfig } from '../../src/safety/policy-config.js';
 import { CallingHours, nextOpening } from '../../src/safety/hours.js';
 import { ConfigError, PolicyError } from '../../src/errors.js';
 import { DialPolicy, loadNumberingPlan } from '../../src/safety/policy.js';
-import type { DialUse } from '../../src/tools/define.js';
+import type { DialUse } from '../../src/safety/dialing.js';
 import { compileSchedule } from '../../src/safety/outbound-config.js';
 
 beforeAll(() => loadNumberingPlan());

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DialPolicyConfig } from '../../src/config.js';
+import { DialPolicyConfig } from '../../src/safety/policy-config.js';
 import { PolicyError } from '../../src/errors.js';
 import { DialPolicy, checkCallerId, loadNumberingPlan, normalizeNumber } from '../../src/safety/policy.js';
 

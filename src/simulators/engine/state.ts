@@ -80,6 +80,11 @@ export function normalizeDialString(n: string): string {
   return s.startsWith('00') ? `+${s.slice(2)}` : s;
 }
 
+/** The entry under `key`, or else the first whose number (`numberOf`) is `key`. */
+function lookup<T>(map: ReadonlyMap<string, T>, key: string, numberOf: (v: T) => string): T | undefined {
+  return map.get(key) ?? [...map.values()].find((v) => numberOf(v) === key);
+}
+
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -198,10 +203,7 @@ export class EngineState {
 
   /** Find a user by login or extension number. */
   findUser(idOrExtension: string): UserRec | undefined {
-    const byId = this.users.get(idOrExtension);
-    if (byId) return byId;
-    for (const u of this.users.values()) if (u.extension === idOrExtension) return u;
-    return undefined;
+    return lookup(this.users, idOrExtension, (u) => u.extension);
   }
 
   requireUser(idOrExtension: string): UserRec {
@@ -217,10 +219,7 @@ export class EngineState {
   }
 
   findQueue(nameOrNumber: string): QueueRec | undefined {
-    const byName = this.queues.get(nameOrNumber);
-    if (byName) return byName;
-    for (const q of this.queues.values()) if (q.number === nameOrNumber) return q;
-    return undefined;
+    return lookup(this.queues, nameOrNumber, (q) => q.number);
   }
 
   label(u: UserRec): string {

@@ -65,13 +65,6 @@ export function userView(s: EngineState, u: UserRec): UserView {
   const queues = [...s.queues.values()]
     .filter((q) => q.members.includes(u.id))
     .map((q) => ({ queue: q.name, paused: q.paused.has(u.id), reason: q.paused.get(u.id) }));
-  return {
-    id: u.id,
-    name: u.name,
-    extension: u.extension,
-    online: u.online,
-    dnd: u.dnd,
-    forward: { ...u.forward },
-    queues,
-  };
+  const { id, name, extension, online, dnd } = u;
+  return { id, name, extension, online, dnd, forward: { ...u.forward }, queues };
 }

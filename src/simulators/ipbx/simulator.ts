@@ -13,7 +13,7 @@
 import { parsePhoneNumberFromString, getCountries, getCountryCallingCode } from 'libphonenumber-js';
 import type { PbxEngine } from '../engine/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../kit.js';
-import type { SimulatorDef } from '../index.js';
+import type { SimulatorDef } from '../types.js';
 import { CHANNEL_PATH, QUEUE_PATH } from '../../backends/ipbx/client.js';
 
 /**

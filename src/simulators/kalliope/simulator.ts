@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { EngineError, type CallView, type PbxEngine } from '../engine/engine.js';
 import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../kit.js';
-import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../index.js';
+import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../types.js';
 import { selfSignedCertificate } from '../../util/selfsigned.js';
 import { COMMANDS, type KctiCommand, decodeEntities, kctiXmlParser } from '../../backends/kalliope/codec.js';
 import { md5Hex } from '../../backends/kalliope/config.js';

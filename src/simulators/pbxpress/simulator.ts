@@ -15,7 +15,7 @@
  */
 import { type CallView, EngineError, type PbxEngine } from '../engine/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../kit.js';
-import type { RunningSimulator, SimulatorDef } from '../index.js';
+import type { RunningSimulator, SimulatorDef } from '../types.js';
 import { basicAuth } from '../../backends/pbxpress/client.js';
 import {
   decodeCall,

@@ -26,7 +26,7 @@ import { startSimServer } from '../kit.js';
 import type { CallView, PbxEngine, UserView } from '../engine/engine.js';
 import { EngineError, normalizeDialString } from '../engine/engine.js';
 import type { CallState, Party } from '../../backends/model.js';
-import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../index.js';
+import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../types.js';
 import type { XcDialect, XcMethod } from '../../backends/xcally/codec.js';
 
 type Value = string | number;

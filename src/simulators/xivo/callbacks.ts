@@ -19,26 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { SimResponse } from '../kit.js';
 import { formatWallClock } from '../../util/time.js';
 import { isIsoDate } from '../../backends/xivo/time.js';
-import { body, fail, forbidden, isObj, json, need, SUCCESS, type Route, type XucSimState } from './common.js';
-
-export const REQUEST_COLUMNS = ['phoneNumber', 'mobilePhoneNumber', 'firstName', 'lastName', 'company', 'description', 'dueDate', 'period'] as const;
-export const TICKET_COLUMNS = [...REQUEST_COLUMNS, 'start', 'lastUpdate', 'status', 'comment', 'agent'] as const;
-
-export type SimCallbackRequest = Record<(typeof REQUEST_COLUMNS)[number], string> & { uuid: string };
-export type SimCallbackTicket = Record<(typeof TICKET_COLUMNS)[number], string> & { uuid: string };
-
-export interface SimCallbackList {
-  uuid: string;
-  name: string;
-  queue: string;
-  periods: { name: string; start: string; end: string; default: boolean }[];
-  /** Requests not yet processed by an agent. */
-  requests: SimCallbackRequest[];
-  tickets: SimCallbackTicket[];
-}
-
-/** How the ticket export answers: the CSV itself, or wrapped in the callback section's success format. */
-export type CallbackExport = 'csv' | 'json';
+import { body, fail, forbidden, isObj, json, need, REQUEST_COLUMNS, SUCCESS, TICKET_COLUMNS, type Route, type SimCallbackList, type SimCallbackRequest, type SimCallbackTicket, type XucSimState } from './common.js';
 
 /** One list per queue, each with the same two periods. */
 export function seedCallbackLists(queues: readonly string[]): Map<string, SimCallbackList> {

@@ -3,7 +3,27 @@ import type { PbxEngine } from '../engine/engine.js';
 import type { SimRequest, SimResponse } from '../kit.js';
 import type { Qualification } from '../../backends/model.js';
 import type { XucClaims } from './jwt.js';
-import type { CallbackExport, SimCallbackList } from './callbacks.js';
+
+// ---------------------------------------------------------------- callback lists (callbacks.ts serves them)
+
+export const REQUEST_COLUMNS = ['phoneNumber', 'mobilePhoneNumber', 'firstName', 'lastName', 'company', 'description', 'dueDate', 'period'] as const;
+export const TICKET_COLUMNS = [...REQUEST_COLUMNS, 'start', 'lastUpdate', 'status', 'comment', 'agent'] as const;
+
+export type SimCallbackRequest = Record<(typeof REQUEST_COLUMNS)[number], string> & { uuid: string };
+export type SimCallbackTicket = Record<(typeof TICKET_COLUMNS)[number], string> & { uuid: string };
+
+export interface SimCallbackList {
+  uuid: string;
+  name: string;
+  queue: string;
+  periods: { name: string; start: string; end: string; default: boolean }[];
+  /** Requests not yet processed by an agent. */
+  requests: SimCallbackRequest[];
+  tickets: SimCallbackTicket[];
+}
+
+/** How the ticket export answers: the CSV itself, or wrapped in the callback section's success format. */
+export type CallbackExport = 'csv' | 'json';
 
 export interface QualificationRecord {
   sub_qualification_id: number;

@@ -13,7 +13,7 @@
  */
 import type { Qualification } from '../../backends/model.js';
 import { startSimServer, type SimRequest, type SimResponse } from '../kit.js';
-import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../index.js';
+import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../types.js';
 import { API_BASE_PATH } from '../../backends/xivo/codec.js';
 import { ctiRoutes } from './cti.js';
 import {
@@ -21,15 +21,17 @@ import {
   fail,
   isObj,
   json,
+  type CallbackExport,
   type ContactUpdate,
   type ImportAccepts,
   type QualificationRange,
   type QualificationRecord,
+  type SimCallbackList,
   type XucSimState,
 } from './common.js';
 import { JwtSigner, type XucClaims } from './jwt.js';
 import { webserviceRoutes } from './webservice.js';
-import { callbackRoutes, processCallbacks, seedCallbackLists, type CallbackExport, type SimCallbackList } from './callbacks.js';
+import { callbackRoutes, processCallbacks, seedCallbackLists } from './callbacks.js';
 
 export type { QualificationRecord } from './common.js';
 
