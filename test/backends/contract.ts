@@ -8,7 +8,7 @@ import { describeError } from '../../src/wording.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Backend, type Capability, CAPABILITIES, unsafeDialable } from '../../src/backends/backend.js';
 import { BackendError } from '../../src/errors.js';
-import type { ManualClock } from '../../src/simulators/engine/clock.js';
+import type { ManualClock } from '../../src/util/clock.js';
 import type { PbxEngine } from '../../src/simulators/engine/engine.js';
 import type { SimServer } from '../../src/simulators/kit.js';
 import { formatWallClock } from '../../src/util/time.js';

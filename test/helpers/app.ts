@@ -8,7 +8,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ModernClient, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createApp, type App } from '../../src/app.js';
-import { ManualClock } from '../../src/simulators/engine/clock.js';
+import { ManualClock } from '../../src/util/clock.js';
 import type { SimBackend } from '../../src/backends/sim/backend.js';
 import { parseConfig } from '../../src/config.js';
 import { LogHub } from '../../src/log.js';

@@ -1,5 +1,5 @@
 /** A small scenario for tests: fast answers, two queues, a parking lot of three slots. */
-import { ManualClock } from '../../src/simulators/engine/clock.js';
+import { ManualClock } from '../../src/util/clock.js';
 import { PbxEngine } from '../../src/simulators/engine/engine.js';
 import { parseScenario, type ScenarioInput } from '../../src/simulators/engine/scenario.js';
 

@@ -9,7 +9,7 @@ import { md5Hex } from '../../src/backends/kalliope/config.js';
 import { type RunningKalliopeSimulator, localTime, startKalliopeSimulator } from '../../src/simulators/kalliope/simulator.js';
 import { renderAnswer } from '../../src/simulators/kalliope/wire.js';
 import type { PbxEngine } from '../../src/simulators/engine/engine.js';
-import type { ManualClock } from '../../src/simulators/engine/clock.js';
+import type { ManualClock } from '../../src/util/clock.js';
 import { TEST_SCENARIO, engine as testEngine } from '../helpers/scenario.js';
 import { buildBackend } from '../backends/kalliope/harness.js';
 import * as S from '../backends/kalliope/samples.js';

@@ -3,7 +3,7 @@
  * end, and nobody is ever in two conversations at once.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/simulators/engine/clock.js';
+import { ManualClock } from '../../src/util/clock.js';
 import { type CallView, PbxEngine } from '../../src/simulators/engine/engine.js';
 import { DEMO_SCENARIO_PATH, loadScenario } from '../../src/simulators/engine/scenario.js';
 import { engine } from '../helpers/scenario.js';

@@ -3,7 +3,7 @@
  * mostly in the reading that uses status words (the block on readings covers the others).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../src/simulators/engine/clock.js';
+import type { ManualClock } from '../../src/util/clock.js';
 import type { PbxEngine } from '../../src/simulators/engine/engine.js';
 import { decodeJson, decodeXml, type XcAnswer } from '../../src/backends/xcally/codec.js';
 import { XCALLY_READINGS, startXcallySimulator, typographic, type XcallySimulator } from '../../src/simulators/xcally/simulator.js';

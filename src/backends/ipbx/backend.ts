@@ -9,8 +9,8 @@
 import type { Backend, Capability, Operations } from '../backend.js';
 import { BackendError } from '../../errors.js';
 import type { QueueStatus } from '../model.js';
-import type { Clock } from '../../simulators/engine/clock.js';
-import { systemClock } from '../../simulators/engine/clock.js';
+import type { Clock } from '../../util/clock.js';
+import { systemClock } from '../../util/clock.js';
 import type { BackendType, BackendDeps } from '../types.js';
 import { IpbxConfig } from './config.js';
 import { readCaFile } from '../tls.js';

@@ -10,7 +10,7 @@ import { type CallView, PbxEngine } from '../../simulators/engine/engine.js';
 import { EngineError } from '../../simulators/engine/errors.js';
 import { DEMO_SCENARIO_PATH, loadScenario } from '../../simulators/engine/scenario.js';
 import { FavoritesStore, NotesStore } from './stores.js';
-import type { Clock } from '../../simulators/engine/clock.js';
+import type { Clock } from '../../util/clock.js';
 import { resolvePath, type BackendType } from '../types.js';
 import { SimConfig } from './config.js';
 

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import type { Change } from '../../backends/backend.js';
 import type { Extension, ForwardKind, HistoryEntry, QueueStatus } from '../../backends/model.js';
 import * as actions from './actions.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../../util/clock.js';
 import type { ContactBook } from './contacts.js';
 import { extensions } from './directory.js';
 import { history } from './history.js';

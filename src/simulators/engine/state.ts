@@ -8,7 +8,7 @@
 import type { Change } from '../../backends/backend.js';
 import type { CallState, ForwardKind, HistoryEntry } from '../../backends/model.js';
 import { newestFirst } from '../../util/time.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../util/clock.js';
 import type { ContactBook } from './contacts.js';
 import { EngineError } from './errors.js';
 import type { Scenario, ScenarioExternal, ScenarioUser } from './scenario.js';

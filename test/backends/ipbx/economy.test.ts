@@ -8,7 +8,7 @@ import { createApp, type App } from '../../../src/app.js';
 import { BackendError } from '../../../src/errors.js';
 import { PollCache } from '../../../src/backends/ipbx/cache.js';
 import { ipbxConfigFor } from '../../../src/simulators/ipbx/simulator.js';
-import { ManualClock } from '../../../src/simulators/engine/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { parseConfig } from '../../../src/config.js';
 import { LogHub } from '../../../src/log.js';
 import { env, inMemoryClient } from '../../helpers/app.js';

@@ -16,7 +16,7 @@ import { IpbxConfig } from '../../../src/backends/ipbx/config.js';
 import { IppsClient, basicAuth, encodeChannel } from '../../../src/backends/ipbx/client.js';
 import { countryName, ipbxConfigFor, startIpbxSimulator } from '../../../src/simulators/ipbx/simulator.js';
 import { PbxHandle } from '../../../src/backends/registry.js';
-import { ManualClock } from '../../../src/simulators/engine/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { parseConfig } from '../../../src/config.js';
 import { redact } from '../../../src/safety/redact.js';
 import { engine as testEngine } from '../../helpers/scenario.js';

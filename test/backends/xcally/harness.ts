@@ -1,6 +1,6 @@
 /** An xcally backend over real HTTP against the xCALLY phone bar simulator, on a manual-clock test engine. */
 import type { Backend } from '../../../src/backends/backend.js';
-import type { ManualClock } from '../../../src/simulators/engine/clock.js';
+import type { ManualClock } from '../../../src/util/clock.js';
 import type { PbxEngine } from '../../../src/simulators/engine/engine.js';
 import { type XcallyBackend, xcallyType } from '../../../src/backends/xcally/backend.js';
 import { startXcallySimulator, type XcallyReading, type XcallyReadingName, type XcallySimulator } from '../../../src/simulators/xcally/simulator.js';

@@ -1,6 +1,6 @@
 /** Shared setup of the xivo adapter tests: a ManualClock engine, the XUC simulator on a free port, backends. */
 import { LogHub } from '../../../src/log.js';
-import type { ManualClock } from '../../../src/simulators/engine/clock.js';
+import type { ManualClock } from '../../../src/util/clock.js';
 import type { PbxEngine } from '../../../src/simulators/engine/engine.js';
 import { XivoBackend, xivoType } from '../../../src/backends/xivo/backend.js';
 import { XivoConfig } from '../../../src/backends/xivo/config.js';
