@@ -109,7 +109,7 @@ export function parseResponse(body: string): ParsedResponse {
 }
 
 /** How KCTI XML is read, requests (by the simulator) and responses alike. */
-export const kctiXmlParser = new XMLParser({
+const kctiXmlParser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   processEntities: false,

@@ -10,6 +10,7 @@ import type { Logger } from '../../log.js';
 import { addSecret } from '../../safety/redact.js';
 import { faultError } from './codec.js';
 import { decodeResponse, encodeCall, type XmlRpcValue } from './xmlrpc.js';
+import { basicAuth } from '../../util/basic-auth.js';
 
 export const PBX_TYPE = 'pbxpress';
 
@@ -41,11 +42,6 @@ export function splitEndpoint(url: string): { baseUrl: string; path: string } {
   const pathname = u.pathname === '/' && !url.endsWith('/') ? '/RPC2' : u.pathname;
   const dir = pathname.replace(/[^/]*$/, '');
   return { baseUrl: `${u.origin}${dir}`, path: `${pathname.slice(dir.length)}${u.search}` };
-}
-
-/** The Authorization header value for HTTP Basic (RFC 7617, UTF-8). */
-export function basicAuth(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
 export class PbxpressClient {

@@ -25,7 +25,8 @@ import {
 import { XucClient, type XucRequest, type XucUserType } from './client.js';
 import { xucContactStore } from './contacts.js';
 import { readJson } from './json.js';
-import { formatXucTime, isIsoDate } from './time.js';
+import { formatXucTime } from './time.js';
+import { isIsoDate } from '../../util/time.js';
 import { exportBounds, keepDays } from './range.js';
 import { aclGrants, callbackCsv, callbackImportBody, EXPORT_ACL, IMPORT_ACL, parseTicketExport, ticketExportBody } from './callbacks.js';
 

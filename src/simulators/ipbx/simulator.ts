@@ -14,7 +14,10 @@ import { parsePhoneNumberFromString, getCountries, getCountryCallingCode } from 
 import type { PbxEngine } from '../engine/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../kit.js';
 import type { SimulatorDef } from '../types.js';
-import { CHANNEL_PATH, QUEUE_PATH } from '../../backends/ipbx/client.js';
+
+/** The two IPPS pages the doc describes (channelinfo.php, queueactive.php), under its /ipps/ directory. */
+const CHANNEL_PATH = '/ipps/channelinfo.php';
+const QUEUE_PATH = '/ipps/queueactive.php';
 
 /**
  * The readings of an idle channel the doc allows: 'name' the channel name alone (`SIP/4002`), 'down' the keyword

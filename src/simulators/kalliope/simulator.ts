@@ -6,17 +6,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { XMLValidator } from 'fast-xml-parser';
+import { createHash } from 'node:crypto';
 import { EngineError, type CallView, type PbxEngine } from '../engine/engine.js';
 import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../kit.js';
 import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../types.js';
 import { selfSignedCertificate } from '../../util/selfsigned.js';
-import { COMMANDS, type KctiCommand, decodeEntities, kctiXmlParser } from '../../backends/kalliope/codec.js';
-import { md5Hex } from '../../backends/kalliope/config.js';
 import { isLoopbackUrl } from '../../util/net.js';
 import { formatWallClock } from '../../util/time.js';
 import { currentCall } from '../../backends/current-call.js';
-import { type ResponseStyle, type SimAnswer, renderAnswer } from './wire.js';
+import { KCTI_COMMANDS, type KctiCommandName, type ResponseStyle, type SimAnswer, readRequest, renderAnswer } from './wire.js';
 
 export interface KalliopeSimOptions extends SimulatorOptions {
   /** The engine user logged in to this client (default: the scenario's first user). */
@@ -29,7 +27,7 @@ export interface KalliopeSimOptions extends SimulatorOptions {
   /** 'doc' (default): answers exactly like the vendor doc's samples; 'wellformed': proper XML. */
   style?: ResponseStyle;
   /** Commands this client version lacks (answered with code 12), e.g. queuedCallsInfo for an old client. */
-  without?: KctiCommand[];
+  without?: KctiCommandName[];
   /** Time zone of oldest_arrival (the PBX's local time; default: this machine's). */
   timeZone?: string;
 }
@@ -54,8 +52,6 @@ const MESSAGES = {
   12: 'Unknown command',
 } as const;
 
-
-type Node = string | Node[] | { [k: string]: Node };
 
 /** "YYYY-MM-DD HH:MM:SS" in `timeZone`, as the Kalliope client writes oldest_arrival. */
 export function localTime(iso: string, timeZone?: string): string {
@@ -104,24 +100,17 @@ export function kalliopeHandler(engine: PbxEngine, o: KalliopeHandlerOptions) {
     if (req.path !== '/') return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
     if (req.method !== 'POST') return { status: 405, headers: { 'content-type': 'text/plain', allow: 'POST' }, body: 'Method Not Allowed' };
     if (!/^(application|text)\/xml\b/i.test(req.headers['content-type'] ?? '')) return fixed(undefined, 11);
-    if (XMLValidator.validate(req.body) !== true) return fixed(undefined, 11);
-    const doc = kctiXmlParser.parse(req.body) as Record<string, Node>;
-    const root = doc.kpbx_request;
-    if (typeof root !== 'object' || Array.isArray(root) || Object.keys(doc).length !== 1) return fixed(undefined, 11);
-    const names = Object.keys(root);
-    const command = names[0];
-    const node = command === undefined ? undefined : root[command];
-    if (names.length !== 1 || typeof node !== 'object' || Array.isArray(node)) return fixed(command, 11);
-    const field = (k: string): string | undefined => {
-      const v = node[k];
-      return typeof v === 'string' ? decodeEntities(v) : undefined;
-    };
+    const request = readRequest(req.body);
+    if (!request) return fixed(undefined, 11);
+    const { command, fields } = request;
+    if (!fields) return fixed(command, 11);
+    const field = (k: string): string | undefined => fields.get(k);
     const username = field('username');
     const pwd = field('pwd_md5');
     if (username === undefined || pwd === undefined) return fixed(command, 11);
     if (username !== o.username || pwd.toLowerCase() !== expectedMd5) return fixed(command, 10);
-    if (!(COMMANDS as readonly string[]).includes(command!) || o.without.includes(command!)) return fixed(command, 12);
-    const cmd = command as KctiCommand;
+    if (!(KCTI_COMMANDS as readonly string[]).includes(command!) || o.without.includes(command!)) return fixed(command, 12);
+    const cmd = command as KctiCommandName;
 
     const flag = (k: string) => (field(k) === '1' ? true : field(k) === '0' ? false : undefined);
     const need = (k: string) => {
@@ -198,7 +187,8 @@ export async function startKalliopeSimulator(opts: KalliopeSimOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const username = opts.username ?? agent;
   const password = opts.passwordMd5 !== undefined ? opts.password : (opts.password ?? DEFAULT_SIM_PASSWORD);
-  const pwdMd5 = opts.passwordMd5 ?? md5Hex(password!);
+  // KCTI4's pwd_md5: the lowercase hex MD5 of the UTF-8 password.
+  const pwdMd5 = opts.passwordMd5 ?? createHash('md5').update(password!, 'utf8').digest('hex');
   const style = opts.style ?? 'doc';
   const altNames = ['127.0.0.1', '::1', 'localhost'];
   if (!altNames.includes(host) && host !== '0.0.0.0' && host !== '::') altNames.push(host);

@@ -16,16 +16,8 @@
 import { type CallView, EngineError, type PbxEngine } from '../engine/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../kit.js';
 import type { RunningSimulator, SimulatorDef } from '../types.js';
-import { basicAuth } from '../../backends/pbxpress/client.js';
-import {
-  decodeCall,
-  encodeEscapes,
-  encodeFault,
-  encodeResponse,
-  isStruct,
-  type XmlRpcStruct,
-  type XmlRpcValue,
-} from '../../backends/pbxpress/xmlrpc.js';
+import { basicAuth } from '../../util/basic-auth.js';
+import { fault as faultAnswer, isStruct, readCall, response, stringEscape, type XmlRpcStruct, type XmlRpcValue } from './xmlrpc.js';
 
 export type NoneStyle = 'nil' | 'empty' | 'true' | 'zero' | 'string';
 export type ParkingShape = 'array' | 'struct';
@@ -367,7 +359,7 @@ export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<Pbxpre
 
   const xml = (body: string): SimResponse => ({ status: 200, headers: { 'content-type': 'text/xml' }, body });
   // Fault strings carry backslash escapes, as the guide's sample expects ('string-escape').
-  const fault = (code: number, message: string) => xml(encodeFault(code, encodeEscapes(message)));
+  const fault = (code: number, message: string) => xml(faultAnswer(code, stringEscape(message)));
 
   const handle = (req: SimRequest): SimResponse => {
     if (req.path !== '/RPC2') return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
@@ -377,14 +369,14 @@ export async function startPbxpressSim(opts: PbxpressSimOptions): Promise<Pbxpre
     }
     let call;
     try {
-      call = decodeCall(req.body);
+      call = readCall(req.body);
     } catch {
       return fault(FAULT.parse, 'parse error: not well formed');
     }
     const fn = Object.prototype.hasOwnProperty.call(methods, call.method) ? methods[call.method] : undefined;
     if (!fn) return fault(FAULT.internal, `method "${call.method}" is not supported`);
     try {
-      return xml(encodeResponse(fn(call.params)));
+      return xml(response(fn(call.params)));
     } catch (e) {
       if (e instanceof Fault) return fault(e.code, e.message);
       if (e instanceof EngineError) return fault(FAULT[e.code], e.message);

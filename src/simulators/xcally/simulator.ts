@@ -27,7 +27,10 @@ import type { CallView, PbxEngine, UserView } from '../engine/engine.js';
 import { EngineError, normalizeDialString } from '../engine/engine.js';
 import type { CallState, Party } from '../../backends/model.js';
 import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../types.js';
-import type { XcDialect, XcMethod } from '../../backends/xcally/codec.js';
+
+/** The phone bar API v2 methods the doc lists, and its two answer formats (JSON, or XML after /xml). */
+type Method = 'originate' | 'answer' | 'hangup' | 'holding' | 'channels' | 'channel' | 'recents' | 'queues' | 'peer' | 'transfer' | 'atxfer' | 'conference' | 'reload';
+type Dialect = 'json' | 'xml';
 
 type Value = string | number;
 type Row = Record<string, Value>;
@@ -184,7 +187,7 @@ export async function startXcallySimulator(opts: XcallySimOptions): Promise<Xcal
     return c;
   };
 
-  const methods: Record<XcMethod, { param: Param; run: (p: string | undefined) => Row[] }> = {
+  const methods: Record<Method, { param: Param; run: (p: string | undefined) => Row[] }> = {
     originate: { param: 'required', run: (n) => (engine.placeCall(agent, n!), []) },
     answer: {
       param: reading.answer === 'both' ? 'optional' : 'none',
@@ -269,7 +272,7 @@ export async function startXcallySimulator(opts: XcallySimOptions): Promise<Xcal
     reload: { param: 'none', run: () => [] },
   };
 
-  const reply = (status: number, method: string, ok: boolean, rows: Row[], dialect: XcDialect): SimResponse => {
+  const reply = (status: number, method: string, ok: boolean, rows: Row[], dialect: Dialect): SimResponse => {
     if (dialect === 'xml') {
       return { status, headers: { 'content-type': 'application/xml; charset=utf-8' }, body: xmlAnswer(method, ok, rows) };
     }
@@ -282,12 +285,12 @@ export async function startXcallySimulator(opts: XcallySimOptions): Promise<Xcal
     if (!req.path.startsWith(prefix)) return reply(404, '', false, [], 'json');
     const segs = req.path.slice(prefix.length).split('/');
     const name = segs.shift() ?? '';
-    let dialect: XcDialect = 'json';
+    let dialect: Dialect = 'json';
     if (segs[0] === 'xml') {
       dialect = 'xml';
       segs.shift();
     }
-    const spec = Object.hasOwn(methods, name) ? methods[name as XcMethod] : undefined;
+    const spec = Object.hasOwn(methods, name) ? methods[name as Method] : undefined;
     if (!spec || segs.length > 1) return reply(404, name, false, [], dialect);
     if (req.method !== 'GET') return { ...reply(405, name, false, [], dialect), headers: { allow: 'GET' } };
     let param: string | undefined;

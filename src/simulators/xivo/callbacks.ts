@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SimResponse } from '../kit.js';
 import { formatWallClock } from '../../util/time.js';
-import { isIsoDate } from '../../backends/xivo/time.js';
+import { isIsoDate } from '../../util/time.js';
 import { body, fail, forbidden, isObj, json, need, REQUEST_COLUMNS, SUCCESS, TICKET_COLUMNS, type Route, type SimCallbackList, type SimCallbackRequest, type SimCallbackTicket, type XucSimState } from './common.js';
 
 /** One list per queue, each with the same two periods. */

@@ -14,7 +14,6 @@
 import type { Qualification } from '../../backends/model.js';
 import { startSimServer, type SimRequest, type SimResponse } from '../kit.js';
 import type { RunningSimulator, SimulatorDef, SimulatorOptions } from '../types.js';
-import { API_BASE_PATH } from '../../backends/xivo/codec.js';
 import { ctiRoutes } from './cti.js';
 import {
   body,
@@ -32,6 +31,9 @@ import {
 import { JwtSigner, type XucClaims } from './jwt.js';
 import { webserviceRoutes } from './webservice.js';
 import { callbackRoutes, processCallbacks, seedCallbackLists } from './callbacks.js';
+
+/** Where the doc puts the REST API 2.0 on a XUC server. */
+const API_BASE_PATH = '/xuc/api/2.0';
 
 export type { QualificationRecord } from './common.js';
 
