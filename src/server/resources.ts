@@ -16,10 +16,8 @@ import {
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
 import { describeError, isBackendError } from '../backends/errors.js';
-import type { Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
-import type { AuditEntry } from '../safety/audit.js';
 import { withClientText } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
@@ -52,9 +50,6 @@ export function sessionTag(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 12);
 }
 
-/** Whether an audit entry belongs to the caller reading it: its own principal's calls only. */
-export const ownEntry = (principal: Principal) => (e: AuditEntry) => e.principal === principal.id;
-
 const templatesOf = new WeakMap<App, ResourceTemplateType[]>();
 
 export function offering(app: App, def: ResourceDef) {
@@ -63,12 +58,10 @@ export function offering(app: App, def: ResourceDef) {
 
 async function readResource(app: App, inst: Instance, uri: string, ctx: ServerContext, opts: ServerOptions): Promise<ReadResourceResult | InputRequiredResult> {
   if (uri === AUDIT_URI) {
-    const mine = ownEntry(principalOf(ctx, inst.principal));
+    const view = await app.audit.recentOf(principalOf(ctx, inst.principal).id);
     return jsonContents(uri, {
-      entries: app.audit
-        .recent()
-        .filter(mine)
-        .map((e) => ({ ...e, session: sessionTag(e.session) })),
+      entries: view.entries.map((e) => ({ ...e, session: sessionTag(e.session) })),
+      ...(view.partial ? { partial: view.partial } : {}),
     });
   }
   for (const r of opts.extend?.resources ?? []) {

@@ -13,7 +13,7 @@ import { fillTemplate, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import { withClientText } from '../safety/redact.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
-import { AUDIT_URI, ownEntry, resolveResource } from './resources.js';
+import { AUDIT_URI, resolveResource } from './resources.js';
 
 export { MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CLIENT, MAX_SUBSCRIPTIONS_PER_SESSION } from '../resources/budget.js';
 
@@ -64,11 +64,9 @@ interface Prepared {
 async function prepare(app: App, principal: Principal, uri: string, notify: () => void, subscribeExtended: ServerOptions['subscribe']): Promise<Prepared> {
   if (uri === AUDIT_URI) {
     // Only the caller's own entries are in its audit://recent: another client's calls are no update to it.
-    const mine = ownEntry(principal);
     const start = () =>
-      app.audit.onRecord(() => {
-        const last = app.audit.recent().at(-1);
-        if (last && mine(last)) notify();
+      app.audit.onRecord((who) => {
+        if (who === principal.id) notify();
       });
     return { start, drop: () => {} };
   }

@@ -10,7 +10,7 @@ import type { SafetyConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type RoundAnswer } from '../safety/confirm.js';
-import type { CallLimiter, Reservation } from '../safety/limits.js';
+import type { CallLimits, Reservation, Slot } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
 import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
@@ -58,8 +58,13 @@ export type ToolOutcome =
 export interface RunnerDeps {
   pbxes: PbxRouter;
   policy: DialPolicy;
-  limiter: CallLimiter;
+  limiter: CallLimits;
   confirmations: Confirmations;
+  /**
+   * Throws when actions cannot be coordinated with the other servers of the deployment now (their shared store is
+   * unreachable): every action is then refused before it starts. Absent for a server on its own.
+   */
+  actionGate?: (() => void) | undefined;
   audit: Audit;
   safety: SafetyConfig;
   readOnly: boolean;
@@ -165,6 +170,7 @@ export class ToolRunner {
           hint: 'Only tools that read are available (readOnly in the config, or --read-only).',
         });
       }
+      if (isAction) this.deps.actionGate?.();
       // Only actions dial; reads never wait for the numbering plan.
       if (isAction) await this.deps.policy.ready();
       const raw = await tool.run(ctx, args);
@@ -177,12 +183,15 @@ export class ToolRunner {
       outcome = { ok: true, structured: result, summary: cleanText(tool.summarize(result, args), 400) };
     } catch (e) {
       outcome = this.failure(e, tool, state, log);
-    } finally {
-      // The call is placed (the PBX counts it from now on) or failed after it may have been: either way the slot's
-      // work is done. A refused admission was given back already.
-      for (const r of state.reservations) r.release();
     }
-    if (isAction) this.auditCall(tool, args, env, state, outcome);
+    // The call is placed (the PBX counts it from now on) or failed after it may have been: either way the slot's
+    // work is done. A refused admission was given back already. Released and audited together (a shared store
+    // receives both in one write); the answer waits for the audit line (see Audit.settled).
+    const released = state.reservations.map((r) =>
+      r.release().catch((e: unknown) => log.warn('could not release a call-limit reservation; it lapses by itself', { error: (e as Error).message })),
+    );
+    if (isAction) await this.auditCall(tool, args, env, state, outcome);
+    await Promise.all(released);
     log.debug('tool call', { ms: Date.now() - started, ok: outcome.ok });
     return outcome;
   }
@@ -194,7 +203,8 @@ export class ToolRunner {
     if (!opened.ok) return opened.why;
     if (!confirmations.bound(opened.ticket, bind)) return CHANGED;
     // Claimed last: a token refused for any other reason stays good for the call it was issued for.
-    if (!(await confirmations.claim(opened.ticket))) return 'it was already used (tokens are single use)';
+    const claimed = await confirmations.claim(opened.ticket);
+    if (claimed !== true) return claimed === 'it was already used' ? 'it was already used (tokens are single use)' : claimed;
     return undefined;
   }
 
@@ -286,7 +296,10 @@ export class ToolRunner {
                 hint: `Call ${tool.name} again to ask the user about what it would act on now.`,
               });
             }
-            if (!(await confirmations.claim(opened.ticket))) throw new StateRefusal(tool.name, 'it was already used (a confirmation is single use)', state);
+            const claimed = await confirmations.claim(opened.ticket);
+            if (claimed !== true) {
+              throw new StateRefusal(tool.name, claimed === 'it was already used' ? 'it was already used (a confirmation is single use)' : claimed, state);
+            }
             state.confirmation = 'accepted';
             return;
           }
@@ -312,11 +325,11 @@ export class ToolRunner {
       },
       admitCall: async (pbx, user, opts = {}) => {
         const lists = !opts.rateOnly && pbx.can('activeCalls');
-        let slot: ReturnType<CallLimiter['reserve']>;
+        let slot: Slot;
         try {
           const who = user === undefined ? '' : (pbx.backend.canonicalUser?.(user) ?? user);
-          // Reserved before the first await: calls that arrive together count against each other (see limits.ts).
-          slot = limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
+          // Reserved before anything else awaits: calls that arrive together count against each other (limits.ts).
+          slot = await limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
         } catch (e) {
           if (isBackendError(e)) e.at(pbx.name, pbx.type);
           throw e;
@@ -325,10 +338,10 @@ export class ToolRunner {
         if (!lists) return;
         try {
           const calls = await pbx.op('activeCalls')({ user }, { signal: env.signal });
-          slot.checkActive(calls.filter((c) => c.state !== 'parked').length);
+          await slot.checkActive(calls.filter((c) => c.state !== 'parked').length);
         } catch (e) {
           // Refused, or the call list could not be read: nothing was dialled, so the slot and the rate are given back.
-          slot.refund();
+          await slot.refund().catch((err: unknown) => log.warn('could not give back a call-limit reservation; it lapses by itself', { error: (err as Error).message }));
           if (isBackendError(e)) e.at(pbx.name, pbx.type);
           throw e;
         }
@@ -418,7 +431,7 @@ export class ToolRunner {
     env: CallEnv,
     state: RunState,
     outcome: ToolOutcome,
-  ): void {
+  ): Promise<void> {
     let result: AuditEntry['outcome'];
     if (!outcome.ok && outcome.ask) {
       result = 'confirmation_required';
@@ -436,7 +449,7 @@ export class ToolRunner {
           : 'error';
     }
     const { confirm_token: _t, ...rest } = args;
-    this.deps.audit.record({
+    const entry = this.deps.audit.record({
       session: env.session.id,
       principal: env.principal.id,
       client: env.session.clientName,
@@ -452,6 +465,7 @@ export class ToolRunner {
           ? { result: `Asked the user to confirm ${tool.name}: nothing has been done yet.` }
           : { error: { kind: outcome.error.kind, message: outcome.message } }),
     });
+    return this.deps.audit.settled(entry);
   }
 }
 
