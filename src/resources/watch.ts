@@ -2,10 +2,16 @@
  * Resource subscriptions for all sessions of the process. A subscribed URI is watched once however many
  * sessions subscribe: by the backend's pushed changes where it has them (sim), otherwise by one shared poll
  * per URI at the PBX's interval, and listeners hear of it only when the content actually changed.
+ *
+ * A change goes through the deployment's ChangeBus: the listeners of every server that watches the URI hear of it,
+ * whichever server saw it first. A polled change carries a digest of the content, so a server that then reads the
+ * same content itself (or hears of it twice) tells its listeners once.
  */
+import { createHash } from 'node:crypto';
 import type { Change } from '../backends/backend.js';
 import type { PbxHandle } from '../backends/registry.js';
 import type { Logger } from '../log.js';
+import { type BusEvent, type ChangeBus, LocalBus } from '../shared/bus.js';
 import type { ResourceDef } from './define.js';
 
 export const DEFAULT_POLL_MS = 2000;
@@ -28,17 +34,28 @@ interface Watch {
   resolved: ResolvedResource;
   stop?: () => void;
   scheduled: boolean;
+  /** The digest of the content listeners last heard of (or first read), when the watch polls. */
+  version?: string | undefined;
 }
+
+const digest = (body: string) => createHash('sha256').update(body).digest('base64url').slice(0, 22);
 
 export class ResourceWatcher {
   private readonly watches = new Map<string, Watch>();
   /** One listener per backend with push changes, fanned out to the URIs it touches. */
   private readonly backendTaps = new Map<string, { count: number; off: () => void }>();
 
+  private readonly bus: ChangeBus;
+  private readonly offBus: () => void;
+
   constructor(
     private readonly log: Logger,
     private readonly pollMs = DEFAULT_POLL_MS,
-  ) {}
+    bus?: ChangeBus,
+  ) {
+    this.bus = bus ?? new LocalBus();
+    this.offBus = this.bus.subscribe((e) => this.heard(e));
+  }
 
   /** Watch `uri`; `listener` runs after each change. Returns the unsubscribe function. */
   subscribe(uri: string, resolved: ResolvedResource, listener: () => void): () => void {
@@ -70,6 +87,23 @@ export class ResourceWatcher {
     return Object.fromEntries([...this.watches].map(([u, w]) => [u, w.listeners.size]));
   }
 
+  /** A change of `uri` seen here: announced to every server (this one included). */
+  private changed(uri: string, version?: string): void {
+    this.bus.publish({ kind: 'resource', uri, version });
+  }
+
+  /** A change announced by any server: this server's listeners of the URI hear of it, once per content. */
+  private heard(e: BusEvent): void {
+    if (e.kind !== 'resource') return;
+    const w = this.watches.get(e.uri);
+    if (!w) return;
+    if (e.version !== undefined) {
+      if (e.version === w.version) return;
+      w.version = e.version;
+    }
+    this.notify(w);
+  }
+
   private notify(w: Watch): void {
     // Coalesce bursts (one engine operation can touch a resource several times) into one notification.
     if (w.scheduled) return;
@@ -88,8 +122,8 @@ export class ResourceWatcher {
       let tap = this.backendTaps.get(key);
       if (!tap) {
         const off = backend.watch((change: Change) => {
-          for (const [, watch] of this.watches) {
-            if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.notify(watch);
+          for (const [watchedUri, watch] of this.watches) {
+            if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.changed(watchedUri);
           }
         });
         tap = { count: 0, off };
@@ -119,7 +153,8 @@ export class ResourceWatcher {
       try {
         const body = JSON.stringify(await def.read(pbx, vars), withoutVolatile);
         failures = 0;
-        if (last !== undefined && body !== last) this.notify(w);
+        if (last === undefined) w.version ??= digest(body);
+        else if (body !== last) this.changed(uri, digest(body));
         last = body;
       } catch (e) {
         failures++;
@@ -139,6 +174,7 @@ export class ResourceWatcher {
   }
 
   close(): void {
+    this.offBus();
     for (const w of this.watches.values()) w.stop?.();
     this.watches.clear();
   }
