@@ -246,16 +246,13 @@ export class Audit {
       else stream.write(`${line}\n`);
     } else if (this.file === '-') process.stderr.write(`AUDIT ${line}\n`);
     else this.log.warn('audit (file unavailable)', { entry: line });
-    if (this.opts.shared) {
-      waits.push(
-        this.opts.shared.push(e).catch((err: unknown) =>
-          // The file line has it: only audit://recent on the other servers misses it.
-          this.log.warn('audit: the entry was written to this server\'s file but not to the shared store', { error: (err as Error).message }),
-        ),
-      );
-    }
-    // Announced after the shared copy was sent (one connection keeps the order): whoever hears of it can read it.
-    this.bus.publish({ kind: 'audit', principal: e.principal });
+    const stored = this.opts.shared?.push(e).catch((err: unknown) =>
+      // The file line has it: only audit://recent on the other servers misses it.
+      this.log.warn('audit: the entry was written to this server\'s file but not to the shared store', { error: (err as Error).message }),
+    );
+    if (stored) waits.push(stored);
+    // The other servers hear of it once it is stored: whoever hears of it can read it.
+    this.bus.publish({ kind: 'audit', principal: e.principal }, stored);
     if (waits.length) this.pending.set(e, Promise.all(waits).then(() => {}));
     return e;
   }

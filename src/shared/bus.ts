@@ -13,8 +13,11 @@
 export type BusEvent = { kind: 'resource'; uri: string; version?: string | undefined } | { kind: 'audit'; principal: string };
 
 export interface ChangeBus {
-  /** To this server's listeners now, and to the other servers' listeners. */
-  publish(event: BusEvent): void;
+  /**
+   * To this server's listeners now, and to the other servers' listeners once `after` settles (what they will read
+   * on hearing of it must be stored first).
+   */
+  publish(event: BusEvent, after?: Promise<unknown>): void;
   /** Every event, this server's and the others'. Returns the unsubscribe function. */
   subscribe(listener: (event: BusEvent) => void): () => void;
 }

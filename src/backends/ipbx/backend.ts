@@ -15,7 +15,8 @@ import type { BackendType, BackendDeps, BackendShared } from '../types.js';
 import { IpbxConfig } from './config.js';
 import { readCaFile } from '../tls.js';
 import type { Logger } from '../../log.js';
-import { PollCache, type CacheClock, type PollSource } from '../polls.js';
+import type { CacheClock, PollSource } from '../polls.js';
+import { localShared } from '../shared.js';
 import { IppsClient, encodeChannel } from './client.js';
 import {
   callKeys,
@@ -101,8 +102,7 @@ export class IpbxBackend implements Backend {
     // Shared by the deployment's servers when there are several: the vendor's floor then holds for all of them.
     const scope = `ipps ${ippsBase(config.url)} ${config.username ?? ''}`;
     const polls = <T>(what: string): PollSource<T> =>
-      shared?.polls<T>(`${scope} ${what}`, config.pollIntervalMs, { clock, maxWaitMs: config.timeoutMs + config.pollIntervalMs, log })
-      ?? new PollCache<T>(clock, config.pollIntervalMs);
+      (shared ?? localShared).polls<T>(`${scope} ${what}`, config.pollIntervalMs, { clock, maxWaitMs: config.timeoutMs + config.pollIntervalMs, log });
     this.channelCache = polls<ChannelSnapshot>(`channels ${this.watched.join(',')}`);
     this.queueCache = polls<QueueStatus>('queues');
   }

@@ -1,0 +1,166 @@
+/**
+ * The connection to the deployment's Redis (node-redis, @redis/client): one client for commands and one for
+ * pub/sub. Every command has a deadline (commandTimeoutMs, also while its reply is awaited); while Redis is
+ * unreachable no command is queued (it fails at once), the client reconnects with backoff, and a ping every second
+ * notices a Redis that accepts connections but no longer answers. Every failure is a SharedStoreError naming the
+ * store by its address. The outage and the recovery are logged once each, never per attempt.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createClient, ErrorReply } from '@redis/client';
+import type { Logger } from '../../log.js';
+import { SharedStoreError } from '../errors.js';
+
+/** A Lua script, run by its SHA1 (and sent whole the first time a Redis does not know it). */
+export interface Script {
+  lua: string;
+  sha: string;
+}
+
+export function script(lua: string): Script {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+export interface RedisStoreOptions {
+  url: string;
+  /** The store as messages name it (no password). */
+  where: string;
+  prefix: string;
+  timeoutMs: number;
+  log: Logger;
+}
+
+const PING_MS = 1000;
+
+type Client = ReturnType<typeof createClient>;
+
+export class RedisStore {
+  readonly client: Client;
+  readonly subscriber: Client;
+  /** Names this process among the deployment's servers (bus messages it sent itself are not delivered twice). */
+  readonly origin = randomBytes(9).toString('base64url');
+  /** A command timed out, and none answered since: Redis accepts connections but does not answer. */
+  private stalled = false;
+  private outage: string | undefined;
+  private readonly pinger: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly o: RedisStoreOptions) {
+    this.client = createClient({
+      url: o.url,
+      name: 'telephony-mcp',
+      // Fail at once while disconnected: an action must be refused within its deadline, not wait for a reconnect.
+      disableOfflineQueue: true,
+      commandOptions: { timeout: o.timeoutMs, rejectInFlight: true },
+      socket: {
+        connectTimeout: Math.max(o.timeoutMs, 1000),
+        // Keep trying, at most a second apart (with jitter): actions resume soon after Redis is back.
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) + Math.floor(Math.random() * 100),
+      },
+    });
+    this.subscriber = this.client.duplicate();
+    this.client.on('error', (e: Error) => this.down(e));
+    this.client.on('ready', () => this.up());
+    // The subscriber's own failures show on the main client too; it reconnects and resubscribes by itself.
+    this.subscriber.on('error', () => {});
+    this.pinger = setInterval(() => void this.run((c) => c.ping()).catch(() => {}), PING_MS);
+    this.pinger.unref();
+  }
+
+  get where(): string {
+    return this.o.where;
+  }
+
+  get timeoutMs(): number {
+    return this.o.timeoutMs;
+  }
+
+  /** Connects both clients; resolves when connected or after `waitMs` (it goes on trying in the background). */
+  async open(waitMs: number): Promise<boolean> {
+    const connected = Promise.all([this.client.connect(), this.subscriber.connect()]).then(
+      () => true,
+      () => false,
+    );
+    const ready = await Promise.race([connected, new Promise<false>((r) => setTimeout(() => r(false), waitMs).unref())]);
+    if (!ready) this.down(new Error('no connection yet'));
+    return ready;
+  }
+
+  /** A key (or channel) of this deployment. */
+  key(name: string): string {
+    return `${this.o.prefix}${name}`;
+  }
+
+  /** Whether actions can be coordinated now: connected, and answering. */
+  get ready(): boolean {
+    return this.client.isReady && !this.stalled;
+  }
+
+  /** Throws the store's error when it is not ready: what every action checks before it starts. */
+  gate(): void {
+    if (!this.ready) throw this.error(this.stalled ? `did not answer within ${this.o.timeoutMs} ms` : 'is unreachable');
+  }
+
+  /** Runs commands against the store; any failure becomes a SharedStoreError. */
+  async run<T>(op: (c: Client) => Promise<T>): Promise<T> {
+    if (!this.client.isReady) throw this.error('is unreachable');
+    try {
+      const r = await op(this.client);
+      if (this.stalled) {
+        this.stalled = false;
+        this.up();
+      }
+      return r;
+    } catch (e) {
+      const name = (e as Error).name;
+      if (name === 'TimeoutReadError' || name === 'TimeoutError') {
+        this.stalled = true;
+        this.down(e as Error);
+        throw this.error(`did not answer within ${this.o.timeoutMs} ms`, e);
+      }
+      if (e instanceof ErrorReply) throw this.error(`answered with an error (${e.message.slice(0, 200)})`, e);
+      if (!this.client.isReady) throw this.error('is unreachable', e);
+      throw this.error(`failed (${(e as Error).message.slice(0, 200)})`, e);
+    }
+  }
+
+  /** Runs a Lua script by its SHA1, loading it when this Redis does not know it yet (a new or restarted one). */
+  eval(s: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const options = { keys, arguments: args.map(String) };
+    return this.run(async (c) => {
+      try {
+        return await c.evalSha(s.sha, options);
+      } catch (e) {
+        if (e instanceof ErrorReply && e.message.startsWith('NOSCRIPT')) return c.eval(s.lua, options);
+        throw e;
+      }
+    });
+  }
+
+  error(why: string, cause?: unknown): SharedStoreError {
+    return new SharedStoreError(this.o.where, why, cause);
+  }
+
+  private down(e: Error): void {
+    if (this.closed || this.outage !== undefined) return;
+    this.outage = e.message;
+    this.o.log.warn(`the shared store (Redis at ${this.o.where}) cannot be used: actions are refused until it answers again; reads go on`, {
+      error: e.message,
+    });
+  }
+
+  private up(): void {
+    if (this.outage === undefined || this.closed || !this.ready) return;
+    this.outage = undefined;
+    this.o.log.info(`the shared store (Redis at ${this.o.where}) answers again: actions resume`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.pinger);
+    // Closing waits for replies still due; a Redis that does not answer is not waited for.
+    const quit = (c: Client) =>
+      c.isOpen ? Promise.race([c.close(), new Promise<void>((r) => setTimeout(r, this.o.timeoutMs).unref())]).catch(() => {}) : undefined;
+    await Promise.all([quit(this.client), quit(this.subscriber)]);
+    for (const c of [this.client, this.subscriber]) if (c.isOpen) c.destroy();
+  }
+}
