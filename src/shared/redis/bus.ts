@@ -32,6 +32,7 @@ export class RedisBus implements ChangeBus {
     this.channel = store.key('changes');
     // Subscribed once connected; the client subscribes again by itself after a reconnection.
     store.subscriber.on('ready', () => void this.listen());
+    if (store.subscriber.isReady) void this.listen();
   }
 
   private async listen(): Promise<void> {

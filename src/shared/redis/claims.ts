@@ -32,6 +32,10 @@ export class RedisClaims implements ClaimStore {
 
   constructor(private readonly store: RedisStore) {
     this.epochKey = store.key('{claims}:epoch');
+    // On every connection: a Redis that restarted empty begins a new epoch before this server claims anything.
+    const begin = () => void this.begin().catch(() => {});
+    store.client.on('ready', begin);
+    if (store.ready) begin();
   }
 
   /** Marks the beginning of the store's memory (on every connection: a Redis that restarted empty begins again). */

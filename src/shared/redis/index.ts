@@ -13,8 +13,6 @@ export async function redisShared(o: SharedOptions, url: string, where: string):
   const log = o.log.child({ part: 'shared' });
   const store = new RedisStore({ url, where, prefix: o.settings.prefix, timeoutMs: o.settings.timeoutMs, log });
   const claims = new RedisClaims(store);
-  // On every connection: a Redis that restarted empty begins a new epoch of claims (see redis/claims.ts).
-  store.client.on('ready', () => void claims.begin().catch((e: unknown) => log.warn('could not mark the epoch of confirmation claims', { error: (e as Error).message })));
   const bus = new RedisBus(store, log);
   if (!(await store.open(Math.max(2 * o.settings.timeoutMs, 2000)))) {
     log.warn(`the shared store (Redis at ${where}) does not answer yet: actions are refused until it does; reads work meanwhile`);

@@ -6,7 +6,7 @@
  * store by its address. The outage and the recovery are logged once each, never per attempt.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createClient, ErrorReply } from '@redis/client';
+import { createClient, ErrorReply, TimeoutError, TimeoutReadError } from '@redis/client';
 import type { Logger } from '../../log.js';
 import { SharedStoreError } from '../errors.js';
 
@@ -111,8 +111,7 @@ export class RedisStore {
       }
       return r;
     } catch (e) {
-      const name = (e as Error).name;
-      if (name === 'TimeoutReadError' || name === 'TimeoutError') {
+      if (e instanceof TimeoutReadError || e instanceof TimeoutError) {
         this.stalled = true;
         this.down(e as Error);
         throw this.error(`did not answer within ${this.o.timeoutMs} ms`, e);
