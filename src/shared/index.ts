@@ -30,6 +30,8 @@ export interface Shared {
   readonly kind: 'memory' | 'redis';
   /** The store as messages name it (never with a password). */
   readonly where?: string | undefined;
+  /** This server's name in the deployment (legacy session ids start with it, for sticky routing). */
+  readonly replica?: string | undefined;
   readonly claims: ClaimStore;
   readonly limits: CallLimits;
   readonly backends: BackendShared;
@@ -63,6 +65,7 @@ export async function createShared(o: SharedOptions): Promise<Shared> {
   }
   return {
     kind: 'memory',
+    replica: o.settings.replica,
     claims: new MemoryClaimStore(o.now),
     limits: new CallLimiter(o.limits.maxPerMinute, o.limits.maxConcurrent, o.now, o.limits.maxPerMinutePerPbx),
     backends: localShared,

@@ -32,10 +32,8 @@ export class RedisClaims implements ClaimStore {
 
   constructor(private readonly store: RedisStore) {
     this.epochKey = store.key('{claims}:epoch');
-    // On every connection: a Redis that restarted empty begins a new epoch before this server claims anything.
-    const begin = () => void this.begin().catch(() => {});
-    store.client.on('ready', begin);
-    if (store.ready) begin();
+    // On every connection, before any action: a Redis that restarted empty begins a new epoch first.
+    store.prepare(() => this.begin());
   }
 
   /** Marks the beginning of the store's memory (on every connection: a Redis that restarted empty begins again). */

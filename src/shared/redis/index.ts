@@ -21,6 +21,7 @@ export async function redisShared(o: SharedOptions, url: string, where: string):
   return {
     kind: 'redis',
     where,
+    replica: o.settings.replica,
     claims,
     limits: new RedisLimits(store, { ...o.limits, pendingLeaseMs: o.pendingLeaseMs }),
     backends: {

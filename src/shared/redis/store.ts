@@ -40,6 +40,11 @@ export class RedisStore {
   readonly origin = randomBytes(9).toString('base64url');
   /** A command timed out, and none answered since: Redis accepts connections but does not answer. */
   private stalled = false;
+  /** What must be done on every new connection before actions may use it (see prepare). */
+  private readonly hooks: (() => Promise<unknown>)[] = [];
+  /** The hooks ran on the current connection. */
+  private prepared = false;
+  private preparing = false;
   private outage: string | undefined;
   private readonly pinger: NodeJS.Timeout;
   private closed = false;
@@ -58,11 +63,20 @@ export class RedisStore {
       },
     });
     this.subscriber = this.client.duplicate();
-    this.client.on('error', (e: Error) => this.down(e));
-    this.client.on('ready', () => this.up());
+    this.client.on('error', (e: Error) => {
+      this.prepared = false;
+      this.down(e);
+    });
+    this.client.on('ready', () => {
+      this.prepared = false;
+      void this.runHooks();
+    });
     // The subscriber's own failures show on the main client too; it reconnects and resubscribes by itself.
     this.subscriber.on('error', () => {});
-    this.pinger = setInterval(() => void this.run((c) => c.ping()).catch(() => {}), PING_MS);
+    this.pinger = setInterval(() => {
+      if (this.client.isReady && !this.prepared) void this.runHooks();
+      else void this.run((c) => c.ping()).catch(() => {});
+    }, PING_MS);
     this.pinger.unref();
   }
 
@@ -74,15 +88,40 @@ export class RedisStore {
     return this.o.timeoutMs;
   }
 
-  /** Connects both clients; resolves when connected or after `waitMs` (it goes on trying in the background). */
+  /**
+   * `hook` runs on every new connection (the first, and each after a reconnection) before the store counts as ready:
+   * no action can start on a connection that was not prepared (claims mark their epoch this way).
+   */
+  prepare(hook: () => Promise<unknown>): void {
+    this.hooks.push(hook);
+    if (this.client.isReady) {
+      this.prepared = false;
+      void this.runHooks();
+    }
+  }
+
+  private async runHooks(): Promise<void> {
+    if (this.preparing) return;
+    this.preparing = true;
+    try {
+      for (const h of this.hooks) await h();
+      this.prepared = this.client.isReady;
+      this.up();
+    } catch (e) {
+      // Tried again by the next ping.
+      this.down(e as Error);
+    } finally {
+      this.preparing = false;
+    }
+  }
+
+  /** Connects both clients; resolves once ready, or after `waitMs` (it goes on trying in the background). */
   async open(waitMs: number): Promise<boolean> {
-    const connected = Promise.all([this.client.connect(), this.subscriber.connect()]).then(
-      () => true,
-      () => false,
-    );
-    const ready = await Promise.race([connected, new Promise<false>((r) => setTimeout(() => r(false), waitMs).unref())]);
-    if (!ready) this.down(new Error('no connection yet'));
-    return ready;
+    void Promise.all([this.client.connect(), this.subscriber.connect()]).catch(() => {});
+    const end = Date.now() + waitMs;
+    while (!(this.ready && this.subscriber.isReady) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    if (!this.ready) this.down(new Error('no connection yet'));
+    return this.ready;
   }
 
   /** A key (or channel) of this deployment. */
@@ -90,9 +129,9 @@ export class RedisStore {
     return `${this.o.prefix}${name}`;
   }
 
-  /** Whether actions can be coordinated now: connected, and answering. */
+  /** Whether actions can be coordinated now: connected, prepared, and answering. */
   get ready(): boolean {
-    return this.client.isReady && !this.stalled;
+    return this.client.isReady && this.prepared && !this.stalled;
   }
 
   /** Throws the store's error when it is not ready: what every action checks before it starts. */
