@@ -40,8 +40,12 @@ export interface Shared {
   readonly recent?: RecentAudit | undefined;
   /** An answer waits until its audit line reached the operating system (a killed replica loses none it answered). */
   readonly durableAudit: boolean;
-  /** Throws a SharedStoreError when actions cannot be coordinated now; absent on a server on its own. */
-  readonly gate?: (() => void) | undefined;
+  /**
+   * Rejects with a SharedStoreError when actions cannot be coordinated now: at once when the store is known to be
+   * away, else within its deadline (one round trip, so a store that went away a moment ago is noticed before the
+   * action, not after). Absent on a server on its own.
+   */
+  readonly gate?: (() => Promise<void>) | undefined;
   close(): Promise<void>;
 }
 

@@ -75,7 +75,8 @@ export function sharedSettings(config: SharedConfig, env: NodeJS.ProcessEnv): Sh
   }
   if (url !== undefined) {
     const u = new URL(url);
-    addSecret(url);
+    // Only its credentials are secret: the address alone is what messages name the store by.
+    if (u.password || u.username) addSecret(url);
     if (u.password) addSecret(decodeURIComponent(u.password));
   }
   return { url, where: url === undefined ? undefined : describeRedisUrl(url), prefix: config.keyPrefix, timeoutMs: config.commandTimeoutMs, replica };

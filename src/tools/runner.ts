@@ -61,10 +61,10 @@ export interface RunnerDeps {
   limiter: CallLimits;
   confirmations: Confirmations;
   /**
-   * Throws when actions cannot be coordinated with the other servers of the deployment now (their shared store is
-   * unreachable): every action is then refused before it starts. Absent for a server on its own.
+   * Rejects when actions cannot be coordinated with the other servers of the deployment now (their shared store does
+   * not answer): every action is then refused before it starts. Absent for a server on its own.
    */
-  actionGate?: (() => void) | undefined;
+  actionGate?: (() => Promise<void>) | undefined;
   audit: Audit;
   safety: SafetyConfig;
   readOnly: boolean;
@@ -170,7 +170,7 @@ export class ToolRunner {
           hint: 'Only tools that read are available (readOnly in the config, or --read-only).',
         });
       }
-      if (isAction) this.deps.actionGate?.();
+      if (isAction && this.deps.actionGate) await this.deps.actionGate();
       // Only actions dial; reads never wait for the numbering plan.
       if (isAction) await this.deps.policy.ready();
       const raw = await tool.run(ctx, args);

@@ -136,14 +136,14 @@ export interface Nginx {
 }
 
 /**
- * nginx on a free loopback port with `http` (the contents of the http block: upstreams, maps, a server without its
- * listen line), everything of its own in a temp dir. `{{PORT}}` in `http` is replaced by its port.
+ * nginx with `http` (the contents of the http block: maps, upstreams, a server listening on the port it is given),
+ * on `port` or a free loopback one, everything of its own in a temp dir.
  */
-export async function startNginx(http: (port: number) => string): Promise<Nginx> {
+export async function startNginx(http: (port: number) => string, port?: number): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'tmcp-nginx-'));
   mkdirSync(join(dir, 'logs'));
   mkdirSync(join(dir, 'tmp'));
-  const port = await freePort();
+  port ??= await freePort();
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(dir, 'tmp', t)};`).join('\n');
   // As root, nginx's workers would run as an unprivileged user that cannot write into this private temp dir.
   const user = process.getuid?.() === 0 ? 'user root;\n' : '';
@@ -165,13 +165,14 @@ ${http(port)}
   const child = spawn(NGINX!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs', 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const listening = port;
   const failed = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`nginx exited (${code}): ${out}${existsSync(join(dir, 'logs', 'error.log')) ? readFileSync(join(dir, 'logs', 'error.log'), 'utf8') : ''}`))),
   );
-  await Promise.race([waitForPort(port), failed]);
+  await Promise.race([waitForPort(listening), failed]);
   return {
-    port,
-    url: `http://127.0.0.1:${port}`,
+    port: listening,
+    url: `http://127.0.0.1:${listening}`,
     dir,
     accessLog: () =>
       readFileSync(join(dir, 'logs', 'access.log'), 'utf8')

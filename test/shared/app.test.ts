@@ -93,16 +93,13 @@ describe('two servers sharing Redis', () => {
   it('Redis gone: actions are refused at once naming the store (nothing done), reads go on; back: actions resume', async () => {
     const a = await server();
     await redis.stop();
-    const until = Date.now() + 5000;
-    while (a.app.shared.gate && (() => { try { a.app.shared.gate!(); return true; } catch { return false; } })() && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // No waiting for the server to notice: the action's own check does.
     const t0 = Date.now();
     const refused = await a.app.runner.run(tool('place_call'), { to: '202' }, env());
     expect(Date.now() - t0).toBeLessThan(300);
     expect(refused).toMatchObject({ ok: false, error: { kind: 'unavailable', retryable: true } });
     const message = (refused as { message: string }).message;
-    expect(message).toMatch(/^The shared store of this deployment \(Redis at redis:\/\/127\.0\.0\.1:\d+\) is unreachable, so this action was refused: nothing was done\./);
+    expect(message).toMatch(/^The shared store of this deployment \(Redis at redis:\/\/127\.0\.0\.1:\d+\) (is unreachable|did not answer within 300 ms|failed \(.*\)), so this action was refused: nothing was done\./);
     expect(message).toContain('actions resume by themselves once it answers again, without a restart');
     expect(message).not.toContain('PBX');
     expect(a.sim().engine.listCalls()).toHaveLength(0);

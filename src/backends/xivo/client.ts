@@ -269,7 +269,16 @@ export class XucClient {
         this.refused = { error: this.attribute(new BackendError('auth', refusal.message, { hint: refusal.hint, code: refusal.code })), until: refusal.until };
         throw this.refused.error;
       }
-      if (await this.shared(() => this.share.lease('login', this.o.timeoutMs + 1000), true)) return this.doLogin();
+      if (await this.shared(() => this.share.lease('login', this.o.timeoutMs + 1000), true)) {
+        // A server that logged in just before this lease was free shared its token already: take it (and share it
+        // again, which ends this lease) rather than log in a second time.
+        const late = await this.fromShare(Date.now());
+        if (late) {
+          await this.publish(late);
+          return late;
+        }
+        return this.doLogin();
+      }
       if (Date.now() >= giveUpAt) {
         throw this.attribute(
           new BackendError('unavailable', 'another server of this deployment is logging in to XUC and has not shared the token in time', {
@@ -342,6 +351,11 @@ export class XucClient {
     if (!(await this.shared(() => this.share.lease('renew', this.o.timeoutMs + 1000), true))) {
       s.renewAt = Math.min(Date.now() + RENEW_WAIT_MS, s.expiresAt);
       return s;
+    }
+    const late = await this.fromShare(Date.now(), s.token);
+    if (late) {
+      await this.publish(late);
+      return late;
     }
     this.stats.renewals++;
     const backoff = () => {

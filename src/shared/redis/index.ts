@@ -31,7 +31,7 @@ export async function redisShared(o: SharedOptions, url: string, where: string):
     bus,
     recent: new RedisRecent(store, o.keepRecent),
     durableAudit: true,
-    gate: () => store.gate(),
+    gate: () => store.check(),
     close: () => store.close(),
   };
 }

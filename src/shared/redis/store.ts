@@ -134,9 +134,15 @@ export class RedisStore {
     return this.client.isReady && this.prepared && !this.stalled;
   }
 
-  /** Throws the store's error when it is not ready: what every action checks before it starts. */
+  /** Throws the store's error when it is known not to be ready. */
   gate(): void {
     if (!this.ready) throw this.error(this.stalled ? `did not answer within ${this.o.timeoutMs} ms` : 'is unreachable');
+  }
+
+  /** What every action awaits before it starts: refused at once when the store is known to be away, else a ping. */
+  async check(): Promise<void> {
+    this.gate();
+    await this.run((c) => c.ping());
   }
 
   /** Runs commands against the store; any failure becomes a SharedStoreError. */
