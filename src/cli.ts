@@ -94,6 +94,9 @@ function banner(config: Config, url: string, token: boolean, shared: { where?: s
     '',
     `telephony-mcp ${VERSION} is serving MCP over streamable HTTP`,
     `  endpoint: ${url}${token ? '   (bearer token required)' : ''}`,
+    ...(config.http.oauth
+      ? [`  OAuth:    access tokens of ${config.http.oauth.issuer} for ${config.http.oauth.audience} (clients sign in by themselves)`]
+      : []),
     `  MCP:      2026-07-28 and 2025-11-25 (each client is served the revision it opens with)`,
     `  PBXs:     ${pbxes}${config.source === 'built-in demo config' ? '   (built-in demo: a simulated PBX)' : ''}`,
     `  audit:    ${auditWhere(config)}`,
@@ -177,6 +180,7 @@ async function serve(argv: string[]): Promise<void> {
         host: values.host ?? config.http.host,
         port: port ?? config.http.port,
         tokens,
+        oauth: config.http.oauth,
         allowedHosts: config.http.allowedHosts,
         allowedOrigins: config.http.allowedOrigins,
         maxSessions: config.http.maxSessions,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { OAuthConfig } from './auth/config.js';
 import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.js';
 import { LEVELS } from './log.js';
 import { CallingHoursConfig, DoNotCallConfig } from './safety/outbound-config.js';
@@ -125,6 +126,7 @@ export const HttpConfig = z.strictObject({
     .optional()
     .describe('Sessions one client (one token, else one address) may hold; default: the lesser of 100 and half of maxSessions'),
   sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(30),
+  oauth: OAuthConfig.optional(),
 });
 export type HttpConfig = z.infer<typeof HttpConfig>;
 

@@ -31,7 +31,8 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { type App, SERVER_NAME } from './app.js';
-import { processPrincipal } from './principal.js';
+import { toolRight } from './auth/access.js';
+import { may, processPrincipal } from './principal.js';
 import { CONFIRM_SCHEMA, type RoundAnswer, type Sealer, type Ticket } from './safety/confirm.js';
 import { cleanText } from './safety/sanitize.js';
 import { type Instance, type InstanceOptions, kept, principalOf, type ServerOptions, sessionOf } from './server/instance.js';
@@ -39,7 +40,7 @@ import { forwardLogs, registerLogging } from './server/logging.js';
 import { registerCompletions, registerPrompts } from './server/prompts.js';
 import { registerResources } from './server/resources.js';
 import { registerSubscriptions } from './server/subscriptions.js';
-import type { AnyTool } from './tools/define.js';
+import { type AnyTool, IN_WORDS } from './tools/define.js';
 import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/runner.js';
 
 export type { ExtraPrompt, ExtraResource, ExtraTool, InstanceOptions, ServerOptions } from './server/instance.js';
@@ -63,13 +64,20 @@ const CONFIRM_KEEPALIVE_MS = 15_000;
  * Cache hints of the 2026-07-28 results. The lists are fixed for the process and the same for every caller; a
  * resource list names PBX users and queues, and a read is live PBX state: never served from a cache.
  */
-const CACHE_HINTS: Partial<Record<'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list' | 'resources/read' | 'server/discover', CacheHint>> = {
+type CachedMethod = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list' | 'resources/read' | 'server/discover';
+const CACHE_HINTS: Partial<Record<CachedMethod, CacheHint>> = {
   'server/discover': { ttlMs: 300_000, cacheScope: 'public' },
   'tools/list': { ttlMs: 300_000, cacheScope: 'public' },
   'prompts/list': { ttlMs: 300_000, cacheScope: 'public' },
   'resources/templates/list': { ttlMs: 300_000, cacheScope: 'public' },
   'resources/list': { ttlMs: 60_000, cacheScope: 'private' },
   'resources/read': { ttlMs: 0, cacheScope: 'private' },
+};
+/** An OAuth caller sees the tools and templates its scopes allow: lists that no shared cache may hand another. */
+const SCOPED_CACHE_HINTS: Partial<Record<CachedMethod, CacheHint>> = {
+  ...CACHE_HINTS,
+  'tools/list': { ttlMs: 300_000, cacheScope: 'private' },
+  'resources/templates/list': { ttlMs: 300_000, cacheScope: 'private' },
 };
 
 /** The request-state codec of the SDK (HMAC-SHA256, signed, not encrypted) as the guard's Sealer. */
@@ -122,13 +130,39 @@ function answerOf(o: ToolOutcome): CallToolResult | InputRequiredResult {
 
 type ToolSchemas = Record<string, { inputSchema: Tool['inputSchema']; outputSchema: Tool['outputSchema'] }>;
 
-/** A zod schema as JSON Schema, the way the SDK's McpServer converts it (Standard JSON Schema, draft 2020-12). */
+/** A zod schema as JSON Schema, the way the SDK's McpServer converts it (Standard JSON Schema, draft 2020-12), compacted. */
 function jsonSchema(schema: AnyTool['input'], io: 'input' | 'output'): Tool['inputSchema'] {
   const std = (schema as unknown as { '~standard': { jsonSchema: Record<'input' | 'output', (o: { target: string }) => Record<string, unknown>> } })[
     '~standard'
   ];
   const json = std.jsonSchema[io]({ target: 'draft-2020-12' });
-  return (json.type === undefined ? { type: 'object', ...json } : json) as Tool['inputSchema'];
+  return compactSchema(json.type === undefined ? { type: 'object', ...json } : json, io) as Tool['inputSchema'];
+}
+
+/**
+ * The SDK's conversion without what says nothing to a client (a model pays for every byte of the tool list, issue
+ * 17): the root `$schema` (2020-12 is MCP's default dialect, and the v1 SDK's validator reads our keywords the same
+ * in draft-07); the ±(2^53-1) bounds zod puts on every integer (no JSON number a client sends reaches them
+ * exactly); in results, `additionalProperties: false` (the runner's own check lets extra keys through, so the
+ * schema claimed more than the server holds to); and the shape of a result part a tool advertises in words
+ * (IN_WORDS: an object with its description). Every other keyword stays: no argument loses a bound, pattern or enum.
+ */
+export function compactSchema<T>(node: T, io: 'input' | 'output', root = true): T {
+  if (Array.isArray(node)) return node.map((x: unknown) => compactSchema(x, io, false)) as T;
+  if (!node || typeof node !== 'object') return node;
+  const words = (node as Record<string, unknown>)[IN_WORDS];
+  if (typeof words === 'string') {
+    const said = (node as { description?: unknown }).description;
+    return { type: 'object', description: typeof said === 'string' ? `${said}; ${words}` : words } as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (root && k === '$schema') continue;
+    if ((k === 'maximum' && v === Number.MAX_SAFE_INTEGER) || (k === 'minimum' && v === Number.MIN_SAFE_INTEGER)) continue;
+    if (io === 'output' && k === 'additionalProperties' && v === false) continue;
+    out[k] = compactSchema(v, io, false);
+  }
+  return out as T;
 }
 
 /** Every tool's JSON Schemas as the SDK converts them. The build stores this. */
@@ -150,17 +184,31 @@ function storedSchemas(): ToolSchemas | null {
   return builtSchemas;
 }
 
-/** tools/list as the SDK would build it. */
-function toolList(tools: readonly AnyTool[]): Tool[] {
+/**
+ * tools/list as the SDK would build it. The title is said once, as Tool.title (clients read it there since
+ * 2025-06-18; annotations.title is its older place). With one PBX configured no tool offers `pbx`: its one value is
+ * the default (a call that passes it still works).
+ */
+function toolList(tools: readonly AnyTool[], onePbx: boolean): Tool[] {
   const stored = storedSchemas();
   const schemas = stored && tools.every((t) => stored[t.name]) ? stored : toolSchemas(tools);
-  return tools.map((t) => ({
-    name: t.name,
-    title: t.title,
-    description: t.description,
-    ...schemas[t.name]!,
-    annotations: { title: t.title, ...t.annotations },
-  }));
+  return tools.map((t) => {
+    const { inputSchema, outputSchema } = schemas[t.name]!;
+    return {
+      name: t.name,
+      title: t.title,
+      description: t.description,
+      inputSchema: onePbx ? withoutArg(inputSchema, 'pbx') : inputSchema,
+      outputSchema,
+      annotations: t.annotations,
+    };
+  });
+}
+
+function withoutArg(schema: Tool['inputSchema'], arg: string): Tool['inputSchema'] {
+  if (!schema.properties || !(arg in schema.properties)) return schema;
+  const { [arg]: _dropped, ...properties } = schema.properties;
+  return { ...schema, properties, ...(schema.required ? { required: schema.required.filter((r) => r !== arg) } : {}) };
 }
 
 /** tools/list and tools/call answered once per app's tool list, whatever the instance. */
@@ -181,11 +229,16 @@ const instructionsOf = new WeakMap<App, string>();
  * work; they read who calls from the request (its principal) and the era from the instance.
  */
 export function createMcpServer(app: App, opts: InstanceOptions = {}): Server {
+  const principal = opts.principal ?? processPrincipal();
   const server = new Server(
     { name: SERVER_NAME, title: 'Telephony MCP', version: VERSION },
-    { capabilities: CAPABILITIES, instructions: kept(instructionsOf, app, () => instructions(app)), cacheHints: CACHE_HINTS },
+    {
+      capabilities: CAPABILITIES,
+      instructions: kept(instructionsOf, app, () => instructions(app)),
+      cacheHints: principal.grant ? SCOPED_CACHE_HINTS : CACHE_HINTS,
+    },
   );
-  const inst: Instance = { server, era: opts.era ?? 'legacy', principal: opts.principal ?? processPrincipal(), sessionKey: `local-${randomUUID()}` };
+  const inst: Instance = { server, era: opts.era ?? 'legacy', principal, sessionKey: `local-${randomUUID()}` };
   registerTools(app, inst, opts);
   registerResources(app, inst, opts);
   registerPrompts(app, inst, opts);
@@ -198,11 +251,20 @@ export function createMcpServer(app: App, opts: InstanceOptions = {}): Server {
 }
 
 function registerTools(app: App, inst: Instance, opts: ServerOptions): void {
-  const s = kept(toolsOf, app, () => ({ tools: toolList(app.tools), byName: new Map(app.tools.map((t) => [t.name, t])) }));
+  const s = kept(toolsOf, app, () => ({ tools: toolList(app.tools, app.pbxes.all().length === 1), byName: new Map(app.tools.map((t) => [t.name, t])) }));
   const extra = opts.extend?.tools ?? [];
   const extraByName = new Map(extra.map((t) => [t.tool.name, t]));
   const list = extra.length ? [...s.tools, ...extra.map((t) => t.tool)] : s.tools;
-  inst.server.setRequestHandler('tools/list', () => ({ tools: list }));
+  inst.server.setRequestHandler('tools/list', (_req, ctx) => {
+    const principal = principalOf(ctx, inst.principal);
+    // Only what the caller's scopes allow is shown (a call of another tool is refused naming its scope).
+    if (!principal.grant) return { tools: list };
+    const allowed = (t: Tool) => {
+      const tool = s.byName.get(t.name);
+      return !tool || may(principal, toolRight(tool));
+    };
+    return { tools: list.filter(allowed) };
+  });
   inst.server.setRequestHandler('tools/call', async (req, ctx) => {
     const { name } = req.params;
     const tool = s.byName.get(name);

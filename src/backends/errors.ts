@@ -6,6 +6,7 @@ export const ERROR_KINDS = [
   'unsupported', // this PBX (or its API) cannot do this operation
   'not_found', // no such call, queue, user, contact, slot...
   'auth', // the PBX refused our credentials, or what they are allowed to do
+  'forbidden', // the caller may not do this here: its OAuth token lacks the scope, or names another user
   'rate_limited', // we or the PBX throttled the request
   'unavailable', // the PBX could not be reached or answered with a server error: nothing was done
   'invalid', // the request was malformed or refused as invalid

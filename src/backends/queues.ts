@@ -15,8 +15,8 @@ export const QueueReport = QueueStatus.extend({
   members: z
     .array(QueueMember)
     .nullable()
-    .describe("The queue's agents and whether each is paused; null when the PBX does not report them (see membersNote)"),
-  membersNote: z.string().optional().describe('Why members is null'),
+    .describe('null: not reported by this PBX (membersNote says why)'),
+  membersNote: z.string().optional(),
 });
 export type QueueReport = z.infer<typeof QueueReport>;
 

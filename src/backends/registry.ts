@@ -168,16 +168,42 @@ export interface PbxSettings {
   label?: string | undefined;
 }
 
+/**
+ * Who a caller bound to one PBX user is on this PBX (an OAuth principal's user claim), and whether it may act for
+ * others. The handle of a caller without one (a static token, stdio) acts for whoever a tool names.
+ */
+export interface UserBinding {
+  /** The caller's own user on this PBX; undefined when its token names none. */
+  readonly own: string | undefined;
+  /** It may act for, and read about, other users (the supervise scope). */
+  readonly others: boolean;
+  /** The scope that allows that, for the refusal. */
+  readonly scope: string;
+  /** How the refusal names the caller. */
+  readonly who: string;
+}
+
 export class PbxHandle {
   constructor(
     readonly backend: Backend,
     readonly settings: PbxSettings = { ownedNumbers: [] },
     private readonly gate?: OpGate,
+    private readonly binding?: UserBinding,
   ) {}
 
   /** The same PBX, with every operation passed through `gate` first (the runner's confirmation check). */
   gated(gate: OpGate): PbxHandle {
-    return new PbxHandle(this.backend, this.settings, gate);
+    return new PbxHandle(this.backend, this.settings, gate, this.binding);
+  }
+
+  /** The same PBX for a caller bound to its own user: user() defaults to it and refuses others (see UserBinding). */
+  bound(binding: UserBinding | undefined): PbxHandle {
+    return binding ? new PbxHandle(this.backend, this.settings, this.gate, binding) : this;
+  }
+
+  /** True when the caller may act only for its own user here (it has a binding without the supervise scope). */
+  get ownUserOnly(): boolean {
+    return !!this.binding && !this.binding.others;
   }
 
   get name(): string {
@@ -205,8 +231,47 @@ export class PbxHandle {
     });
   }
 
-  /** The user a tool acts for: the one named, or the PBX's default. Undefined when neither exists. */
+  /**
+   * The user a tool acts for: the one named, else the caller's own (when bound), else the PBX's default. Undefined
+   * when none exists. A caller bound to its own user is refused any other, before any tool asks a person anything.
+   */
   user(requested?: string): string | undefined {
+    const b = this.binding;
+    // A PBX of many users defaults to the caller's own; one that acts only as its login is that login, whoever asks.
+    const u = this.resolveUser(requested ?? (this.backend.userModel === 'many' ? b?.own : undefined));
+    if (b && !b.others && (b.own === undefined || u === undefined || !this.sameUser(u, b.own))) throw this.notOwnUser(b, requested ?? u);
+    return u;
+  }
+
+  /** Whether two logins or extensions name the same user of this PBX. */
+  sameUser(a: string, b: string): boolean {
+    if (a === b) return true;
+    const canon = this.backend.canonicalUser;
+    if (!canon) return false;
+    const ca = canon.call(this.backend, a);
+    return ca !== undefined && ca === canon.call(this.backend, b);
+  }
+
+  private notOwnUser(b: UserBinding, wanted: string | undefined): BackendError {
+    const target = wanted === undefined ? 'every user of this PBX' : `user ${wanted}`;
+    return new BackendError(
+      'forbidden',
+      b.own === undefined
+        ? `${b.who} is not bound to a user of this PBX, so it cannot act for or read about ${target} without the scope ${b.scope}; nothing was done`
+        : `${b.who} acts for its own user ${b.own} on this PBX; acting for or reading about ${target} needs the scope ${b.scope}; nothing was done`,
+      {
+        pbx: this.name,
+        pbxType: this.type,
+        code: `scope.${b.scope}`,
+        hint:
+          b.own === undefined
+            ? `Its access token names no PBX user here (the user claim); ask the identity provider's administrator for one, or for ${b.scope}.`
+            : `Leave out \`user\` to act for ${b.own}; acting for others needs ${b.scope}, which the identity provider's administrator grants.`,
+      },
+    );
+  }
+
+  private resolveUser(requested: string | undefined): string | undefined {
     if (this.backend.userModel === 'self') {
       // A desktop client (the agent logged in there) or a PBX login: it cannot act for anyone else, so a
       // different user is refused rather than silently ignored.

@@ -16,6 +16,11 @@ export interface ResourceDef {
   template: string;
   /** The PBX capability it needs; undefined: every PBX has it. */
   needs?: Capability;
+  /**
+   * It shows what every user of the PBX is doing (all active calls): a caller bound to its own user (an OAuth
+   * principal without the supervise scope) may not read it.
+   */
+  everyUser?: boolean;
   /** Concrete instances on one PBX, for resources/list. */
   list(pbx: PbxHandle): Promise<ResourceListing[]>;
   read(pbx: PbxHandle, vars: Record<string, string>, signal?: AbortSignal): Promise<unknown>;

@@ -14,6 +14,7 @@ export const callsResource: ResourceDef = {
   description: 'Every active call this PBX shows (JSON: {pbx, calls: Call[]}). Subscribe to be told when calls change.',
   template: 'pbx://{pbx}/calls',
   needs: 'activeCalls',
+  everyUser: true,
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/calls', { pbx: pbx.name }), name: `${pbx.name} calls`, title: `Active calls on ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
     const calls = await pbx.op('activeCalls')({ user: undefined }, { signal });

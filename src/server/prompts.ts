@@ -7,7 +7,8 @@ import type { App } from '../app.js';
 import { ALL_PROMPTS, PromptArgumentError, promptContext, type PromptDef } from '../prompts/index.js';
 import type { ResourceDef } from '../resources/define.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
-import { type Instance, kept, type ServerOptions } from './instance.js';
+import { may } from '../principal.js';
+import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
 import { offering } from './resources.js';
 
 const promptsOf = new WeakMap<App, readonly PromptDef[]>();
@@ -84,7 +85,9 @@ function completion(values: string[]): CompleteResult {
 export function registerCompletions(app: App, inst: Instance, opts: ServerOptions): void {
   const prompts = offeredPrompts(app);
   const extra = opts.extend?.prompts ?? [];
-  inst.server.setRequestHandler('completion/complete', async (req) => {
+  inst.server.setRequestHandler('completion/complete', async (req, ctx) => {
+    // Completions name the PBX's users and queues: a caller without the read scope gets none.
+    if (!may(principalOf(ctx, inst.principal), 'read')) return completion([]);
     const { ref, argument } = req.params;
     const context = req.params.context?.arguments;
     const value = argument.value ?? '';

@@ -16,6 +16,8 @@ import {
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
 import { describeError, isBackendError } from '../backends/errors.js';
+import { handleFor, lacking, mayRead, resourceRights, scopeOf } from '../auth/access.js';
+import { may, type Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import { withClientText } from '../safety/redact.js';
@@ -56,9 +58,22 @@ export function offering(app: App, def: ResourceDef) {
   return app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
 }
 
+/**
+ * Refuses a read `principal` may not make: without the read scope, or of what concerns other users without the
+ * supervise scope (the HTTP transport answered such a request with a scope challenge already; this holds elsewhere).
+ */
+export function checkResourceAccess(app: App, principal: Principal, uri: string): void {
+  const missing = lacking(principal, resourceRights(app, principal, uri)).map((r) => scopeOf(principal, r));
+  if (!missing.length) return;
+  const what = `reading ${uri} needs the OAuth scope ${missing.join(' and ')}, which the access token of ${principal.name} does not carry`;
+  throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `insufficient_scope: ${what}`, { error: 'insufficient_scope', scope: missing.join(' ') });
+}
+
 async function readResource(app: App, inst: Instance, uri: string, ctx: ServerContext, opts: ServerOptions): Promise<ReadResourceResult | InputRequiredResult> {
+  const principal = principalOf(ctx, inst.principal);
+  checkResourceAccess(app, principal, uri);
   if (uri === AUDIT_URI) {
-    const view = await app.audit.recentOf(principalOf(ctx, inst.principal).id);
+    const view = await app.audit.recentOf(principal.id);
     return jsonContents(uri, {
       entries: view.entries.map((e) => ({ ...e, session: sessionTag(e.session) })),
       ...(view.partial ? { partial: view.partial } : {}),
@@ -71,7 +86,7 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
   const { def, pbx, vars } = resolveResource(app, uri);
   try {
     // The URI is the client's own text: a PBX error repeating it is not masked as a secret (see maskSecrets).
-    return jsonContents(uri, await withClientText(uri, () => def.read(pbx, vars, ctx.mcpReq.signal)));
+    return jsonContents(uri, await withClientText(uri, () => def.read(handleFor(principal, pbx), vars, ctx.mcpReq.signal)));
   } catch (e) {
     if (isBackendError(e)) {
       const message = describeError(e.at(pbx.name, pbx.type));
@@ -86,9 +101,12 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
 export function registerResources(app: App, inst: Instance, opts: ServerOptions): void {
   const { server } = inst;
   const extra = opts.extend?.resources ?? [];
-  server.setRequestHandler('resources/list', async () => {
+  server.setRequestHandler('resources/list', async (_req, ctx) => {
+    const principal = principalOf(ctx, inst.principal);
+    // A caller without the read scope is shown no resource; one bound to its own user, none about other users.
+    if (!may(principal, 'read')) return { resources: [] };
     const lists = await Promise.all(app.resources.map((def) => Promise.all(offering(app, def).map((p) => def.list(p).catch(() => [])))));
-    const resources: Resource[] = sanitizeDeep(lists.flat(2)).map((r) => ({ ...r, mimeType: 'application/json' }));
+    const resources: Resource[] = sanitizeDeep(lists.flat(2).filter((r) => mayRead(app, principal, r.uri))).map((r) => ({ ...r, mimeType: 'application/json' }));
     resources.push({
       uri: AUDIT_URI,
       name: 'audit',
@@ -104,6 +122,6 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
   );
   const extraTemplates = extra.filter((r) => r.uri.includes('{')).map((r) => ({ uriTemplate: r.uri, name: r.name, description: r.description, mimeType: r.mimeType }));
   const resourceTemplates = extraTemplates.length ? [...templates, ...extraTemplates] : templates;
-  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates }));
+  server.setRequestHandler('resources/templates/list', (_req, ctx) => ({ resourceTemplates: may(principalOf(ctx, inst.principal), 'read') ? resourceTemplates : [] }));
   server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts));
 }

@@ -13,7 +13,7 @@ import { fillTemplate, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import { withClientText } from '../safety/redact.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
-import { AUDIT_URI, resolveResource } from './resources.js';
+import { AUDIT_URI, checkResourceAccess, resolveResource } from './resources.js';
 
 export { MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CLIENT, MAX_SUBSCRIPTIONS_PER_SESSION } from '../resources/budget.js';
 
@@ -62,6 +62,8 @@ interface Prepared {
  * URI nobody serves or that names nothing that exists.
  */
 async function prepare(app: App, principal: Principal, uri: string, notify: () => void, subscribeExtended: ServerOptions['subscribe']): Promise<Prepared> {
+  // What the caller may not read, it may not watch either.
+  checkResourceAccess(app, principal, uri);
   if (uri === AUDIT_URI) {
     // Only the caller's own entries are in its audit://recent: another client's calls are no update to it.
     const start = () =>

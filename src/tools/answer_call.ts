@@ -4,7 +4,7 @@ import { Call, type Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { formatNumber } from '../safety/policy.js';
 import { minutes, partyLabel, whoLabel } from './calls.js';
-import { actionOutput, callIdArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, resultCall, userArg } from './define.js';
 
 /** "+39 06 1234 5678 (Giuseppe Test)": international numbers grouped as a person reads them. */
 function spoken(p: Party): string {
@@ -50,18 +50,16 @@ export const answerCall = defineTool({
   name: 'answer_call',
   title: 'Answer a ringing call',
   description:
-    "Pick up a call that is ringing at the user's phone (on desktop-client PBXs: the phone of the agent logged in there). " +
-    'Without call_id it answers the call ringing now; if several are ringing, pass the call_id of the one to answer ' +
-    '(from get_active_call). Returns the answered call when the PBX reports it. Needs the user\'s confirmation: on status ' +
-    '"confirmation_required" ask the user and call again with the same arguments and the confirm_token. Do not retry ' +
-    'after an "outcome unknown" error: check get_active_call instead.',
+    "Pick up a call ringing at the user's phone (desktop-client PBXs: the phone of the agent logged in there): by " +
+    'default the one call ringing now; if several ring, pass the call_id of one (from get_active_call). Returns the ' +
+    `answered call when the PBX reports it. Asks the user first. ${CONFIRM_FLOW} ${NO_RETRY}`,
   input: z.object({
-    call_id: callIdArg.optional().describe('The ringing call to answer; default: the one call ringing now'),
+    call_id: callIdArg.optional(),
     user: userArg,
     pbx: pbxArg,
   }),
   output: actionOutput({
-    call: Call.optional().describe('The answered call, when the PBX reports it'),
+    call: resultCall.optional(),
     call_id: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

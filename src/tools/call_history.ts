@@ -7,19 +7,17 @@ export const callHistory = defineTool({
   title: 'Call history of a user',
   description:
     "A PBX user's recent calls, newest first: when each started, how long it lasted, who called whom (numbers, or on " +
-    'some PBXs the logins of internal users) and how it ended (answered, missed, emitted for calls the user made, busy, ' +
-    'failed...). size: at most this many calls (default 50); days: only the calls of the last N days. Use it to find who ' +
-    'called, or to check whether a call placed earlier happened. Read-only.',
+    'some PBXs logins) and how it ended. Use it to find who called, or whether an earlier call happened.',
   input: z.object({
     user: userArg,
     size: z.number().int().min(1).max(500).optional().describe('At most this many calls (default 50)'),
-    days: z.number().int().min(1).max(365).optional().describe('Only the calls of the last N days'),
+    days: z.number().int().min(1).max(365).optional().describe('Only the last N days'),
     pbx: pbxArg,
   }),
   output: z.object({
     pbx: z.string(),
     user: z.string().optional(),
-    entries: z.array(HistoryEntry).describe('Newest first'),
+    entries: z.array(HistoryEntry),
     ...listFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -3,7 +3,7 @@ import { BackendError } from '../backends/errors.js';
 import type { Call } from '../backends/model.js';
 import { currentCall } from '../backends/backend.js';
 import { describeCall } from './calls.js';
-import { actionOutput, callIdArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, userArg } from './define.js';
 
 const RECIPE =
   'answer or connect call A, put A on hold (hold_call), call B (place_call) and wait until get_active_call shows B connected, then conference with call_id = A';
@@ -12,21 +12,18 @@ export const conference = defineTool({
   name: 'conference',
   title: 'Join a held call into a conference',
   description:
-    "Join a call that is on hold with the user's current connected call into one three-way conference (the user and both " +
-    'other parties). call_id is the HELD call. The recipe, step by step: (1) have call A connected (answer_call if it is ' +
-    'ringing); (2) put A on hold with hold_call and A\'s call_id; (3) call B with place_call and wait until get_active_call ' +
-    'shows B connected; (4) call conference with call_id = A\'s call_id. Afterwards hangup ends the user\'s part (on some ' +
-    'PBXs each other party is hung up in turn). Needs the user\'s confirmation: on status "confirmation_required" ask the ' +
-    'user and call again with the same arguments and the confirm_token. Do not retry after an "outcome unknown" error: ' +
-    'check get_active_call instead.',
+    "Join a call on hold (call_id) with the user's current connected call into one three-way conference. Steps: (1) " +
+    'call A connected (answer_call if it rings); (2) hold_call A; (3) place_call B, and wait until get_active_call ' +
+    "shows B connected; (4) conference with call_id = A's id. Afterwards hangup ends the user's part (some PBXs hang " +
+    `up each other party in turn). Asks the user first. ${CONFIRM_FLOW} ${NO_RETRY}`,
   input: z.object({
-    call_id: callIdArg.describe('The call on hold (A) to join with the current call (B)'),
+    call_id: callIdArg,
     user: userArg,
     pbx: pbxArg,
   }),
   output: actionOutput({
-    call_id: z.string().optional().describe('The held call that was joined'),
-    joined_call_id: z.string().optional().describe('The current call it was joined with'),
+    call_id: z.string().optional(),
+    joined_call_id: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   needs: ['conference'],

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Capability, Dialable } from '../backends/backend.js';
+import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import type { Logger } from '../log.js';
 
@@ -131,7 +132,7 @@ export const pbxArg = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,40}$/)
   .optional()
-  .describe('Which configured PBX to use (see the pbx://{pbx}/capabilities resources); default: the default PBX');
+  .describe('Configured PBX name; default: the default PBX');
 
 export const userArg = z
   .string()
@@ -139,7 +140,7 @@ export const userArg = z
   .max(64)
   .regex(/^[^\u0000-\u001f/\\?#&;,]+$/, 'a user login or extension number')
   .optional()
-  .describe("Act for this PBX user (login or extension); default: the PBX's default user");
+  .describe('Login or extension; default: the default user');
 
 export const callIdArg = z
   .string()
@@ -150,32 +151,50 @@ export const callIdArg = z
 /** A number as a person or model writes it; the dial policy normalizes and checks it. */
 export const numberArg = z.string().min(1).max(40);
 
-export const confirmTokenArg = z
-  .string()
-  .min(8)
-  .max(1000)
-  .optional()
-  .describe(
-    'Only when a previous call of this tool returned status "confirmation_required": the confirm_token it gave, sent after the user agreed, with the same other arguments',
-  );
+/** Described by CONFIRM_FLOW in the tool's description, the one place a model reads how to use it. */
+export const confirmTokenArg = z.string().min(8).max(1000).optional();
 
 export const ACTION_STATUSES = ['done', 'confirmation_required', 'not_confirmed'] as const;
+
+/**
+ * The confirmation protocol as a tool description says it, in the same words for every tool that asks (the tool
+ * says before it which of its actions ask). The server instructions say it too, but not every client shows them.
+ */
+export const CONFIRM_FLOW = 'On "confirmation_required": ask the user; only if they agree, repeat the call with its confirm_token.';
+
+/** What a model does after an action whose outcome is unknown (it may have happened). */
+export const NO_RETRY = 'Never retry an "outcome unknown" error.';
 
 /** Output of a state-changing tool: a status, a message, and the tool's own fields when done. */
 export function actionOutput<S extends z.ZodRawShape>(shape: S) {
   return z.object({
-    status: z
-      .enum(ACTION_STATUSES)
-      .describe(
-        'done: carried out. confirmation_required: nothing happened yet; ask the user, then call again with confirm_token. not_confirmed: the user declined; nothing happened',
-      ),
-    message: z.string().describe('What happened, in words'),
-    confirm_token: z.string().optional().describe('With confirmation_required: pass it back to carry out the action'),
-    expires_at: z.string().optional().describe('With confirmation_required: when the token expires (ISO 8601)'),
+    status: z.enum(ACTION_STATUSES),
+    message: z.string(),
+    confirm_token: z.string().optional(),
+    expires_at: z.string().optional(),
     pbx: z.string().optional(),
     ...shape,
   });
 }
+
+// ------------------------------------------------------------------ parts a tool list spells out once
+
+/**
+ * The JSON Schema keyword that marks a part of a result advertised in words instead of spelled out. A call that an
+ * action returns has the shape get_active_call's output schema spells out; repeating it in every action's schema
+ * cost every model about 1 KB per tool (issue 17). The zod schema still validates the whole shape; the glue
+ * (compactSchema) advertises the part as an object with these words. Not a $ref: some clients fail a whole tool
+ * list over $defs in an outputSchema.
+ */
+export const IN_WORDS = 'x-in-words';
+
+/** `schema`, validated in full, advertised as an object described by `words`. */
+export function inWords<T extends z.ZodType>(schema: T, words: string): T {
+  return schema.meta({ [IN_WORDS]: words });
+}
+
+/** A call in an action's result. */
+export const resultCall = inWords(Call, 'A call as get_active_call lists it: id, state, from, to, answered, startedAt...');
 
 // ------------------------------------------------------------------ lists handed to a model
 
@@ -190,12 +209,12 @@ export const limitArg = z
   .min(1)
   .max(MAX_LIST_LIMIT)
   .optional()
-  .describe(`At most this many items in the result (default ${DEFAULT_LIST_LIMIT}, at most ${MAX_LIST_LIMIT}); \`total\` says how many there are`);
+  .describe(`At most this many items (default ${DEFAULT_LIST_LIMIT})`);
 
 /** The fields a list result adds: how many there are in all, and a note when the list was cut. */
 export const listFields = {
-  total: z.number().int().nonnegative().optional().describe('How many there are in all (the list may hold fewer: see truncated)'),
-  truncated: z.string().optional().describe('Present when the list was cut to the limit: how many were left out and how to see more'),
+  total: z.number().int().nonnegative().optional(),
+  truncated: z.string().optional(),
 };
 
 /**

@@ -1,30 +1,27 @@
 import { z } from 'zod';
-import { Call } from '../backends/model.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, resultCall, userArg } from './define.js';
 
 export const dialUser = defineTool({
   name: 'dial_user',
   title: 'Call a user by login',
   description:
-    "Call another PBX user by their login (username), from a PBX user's phone, without knowing their number: the PBX " +
-    'finds their line. Use place_call for numbers and extensions. Needs the user\'s confirmation: on status ' +
-    '"confirmation_required" ask the user and call again with the same arguments and the confirm_token. Never retry after ' +
-    'an error that says the outcome is unknown: the phone may already be ringing.',
+    "Call another PBX user by login from a PBX user's phone, without knowing their number: the PBX finds their line. " +
+    `For numbers and extensions use place_call. Asks the user first. ${CONFIRM_FLOW} ${NO_RETRY}`,
   input: z.object({
     username: z
       .string()
       .min(1)
       .max(64)
       .regex(/^[^\u0000-\u001f/\\?#&;,\s]+$/, 'a user login')
-      .describe('Login of the PBX user to call (e.g. "jbond"), not a number'),
+      .describe('Login of the user to call (e.g. "jbond"), not a number'),
     user: userArg,
     pbx: pbxArg,
   }),
   output: actionOutput({
-    call: Call.optional().describe('The new call, when the PBX reports it at once'),
+    call: resultCall.optional(),
     call_id: z.string().optional(),
-    username: z.string().optional().describe('The login called'),
+    username: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   needs: ['dialUser'],

@@ -6,14 +6,13 @@ export const getParking = defineTool({
   name: 'get_parking',
   title: 'Read the parking lot',
   description:
-    'Read the parking lot of a PBX: the first slot number, how many slots there are, how many are free, and which call ' +
-    'waits in which slot (slot and call id). To pick a call up, dial its slot (place_call), or transfer it by its call ' +
-    'id to an extension where the PBX allows that; park_call parks a call. An empty lot is an empty list, not an error. ' +
-    'The same data is in the pbx://{pbx}/parking resource.',
+    'The parking lot of a PBX: its first slot, how many slots and how many free, and which call waits in which slot. ' +
+    'To pick a call up, dial its slot (place_call), or transfer its call id where the PBX allows; park_call parks one. ' +
+    'An empty lot is an empty list. Also in the pbx://{pbx}/parking resource.',
   input: z.object({ limit: limitArg, pbx: pbxArg }),
   output: ParkingInfo.extend({
     pbx: z.string(),
-    free: z.number().int().nonnegative().optional().describe('Free slots, when the PBX says how many slots there are'),
+    free: z.number().int().nonnegative().optional(),
     ...listFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -1,18 +1,17 @@
 import { z } from 'zod';
-import { callIdArg, actionOutput, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, userArg } from './define.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
 
 export const hangup = defineTool({
   name: 'hangup',
   title: 'Hang up a call',
   description:
-    "End a call. Without call_id it ends the user's current call (connected first, else ringing, else held). " +
-    'Get call ids from get_active_call. In a conference only this user leaves. Hanging up the consultation call of an ' +
-    'attended transfer completes that transfer (on PBXs that work that way; the transfer result says so). Needs the ' +
-    "user's confirmation: on status \"confirmation_required\" ask the user and call again with the confirm_token. " +
-    'Do not retry after an "outcome unknown" error: check get_active_call instead.',
+    "End a call: by default the user's current one (connected first, else ringing, else held); call_id picks another " +
+    '(get_active_call lists them). In a conference only this user leaves. Hanging up the consultation call of an ' +
+    'attended transfer completes it where the PBX works that way (the transfer result says so). Asks the user first. ' +
+    `${CONFIRM_FLOW} ${NO_RETRY}`,
   input: z.object({
-    call_id: callIdArg.optional().describe("The call to end; default: the user's current call"),
+    call_id: callIdArg.optional(),
     user: userArg,
     pbx: pbxArg,
   }),

@@ -3,7 +3,7 @@ import { BackendError } from '../backends/errors.js';
 import type { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
-import { actionOutput, callIdArg, defineTool, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, userArg } from './define.js';
 
 /** The call to hold (default: the current call) or to resume (default: the one call on hold). */
 async function holdTarget(pbx: PbxHandle, user: string | undefined, callId: string | undefined, on: boolean): Promise<Call | undefined> {
@@ -22,25 +22,21 @@ export const holdCall = defineTool({
   name: 'hold_call',
   title: 'Hold or resume a call',
   description:
-    "Put a call on hold (on: true, the default) or take it off hold (on: false). Without call_id it holds the user's " +
-    'current call, or resumes the one call on hold. If the call is already in the requested state nothing is done. ' +
-    'Some PBXs only toggle hold (xCALLY): there telephony-mcp never holds a call it put on hold itself (or that the PBX ' +
-    'reports held) again, and refuses to take a call off hold unless it knows the call is held; `note` in the result ' +
-    'says what the PBX could not confirm: tell the user. Holding is also step 2 of a ' +
-    'conference (see the conference tool). Needs the user\'s confirmation: on status "confirmation_required" ask the user ' +
-    'and call again with the same arguments and the confirm_token. Do not retry after an "outcome unknown" error: check ' +
-    'get_active_call instead.',
+    "Put a call on hold, or take it off hold (on: false): by default the user's current call, or to resume, the one " +
+    'call on hold. A call already in that state is left alone. Where the PBX only toggles hold (xCALLY), it never ' +
+    'holds a call it knows is held and resumes only one it knows is held; `note` in the result says what the PBX could ' +
+    `not confirm: tell the user. Holding is step 2 of a conference. Asks the user first. ${CONFIRM_FLOW} ${NO_RETRY}`,
   input: z.object({
-    call_id: callIdArg.optional().describe("The call; default: the user's current call (to hold) or the held call (to resume)"),
-    on: z.boolean().default(true).describe('true (default): put on hold; false: take off hold'),
+    call_id: callIdArg.optional(),
+    on: z.boolean().default(true).describe('false: take off hold'),
     user: userArg,
     pbx: pbxArg,
   }),
   output: actionOutput({
     call_id: z.string().optional(),
-    on_hold: z.boolean().optional().describe('Whether the call is now on hold'),
-    changed: z.boolean().optional().describe('false when the call already was in the requested state'),
-    note: z.string().optional().describe('What the PBX could not confirm (tell the user)'),
+    on_hold: z.boolean().optional(),
+    changed: z.boolean().optional(),
+    note: z.string().optional().describe('Tell the user'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   needs: ['hold'],

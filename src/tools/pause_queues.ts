@@ -8,23 +8,22 @@ export const pauseQueues = defineTool({
   name: 'pause_queues',
   title: 'Pause or resume an agent in queues',
   description:
-    'Pause (paused: true) or resume (paused: false) a PBX user as an agent in call queues. A paused agent is not offered ' +
-    'queue calls; direct calls still ring. Without `queues` it applies to every queue the user is a member of; some PBXs ' +
-    '(Kalliope, xCALLY) can only pause in all queues at once and refuse a list. `reason` is an optional note (e.g. "lunch") where ' +
-    'the PBX keeps one. Safe to repeat. Where the PBX cannot report the pause state (xCALLY), `note` in the result says ' +
-    'what it could not confirm: tell the user.',
+    'Pause (paused: true) or resume a PBX user as an agent in call queues. A paused agent is offered no queue calls; ' +
+    'direct calls still ring. By default in every queue of the user; some PBXs (Kalliope, xCALLY) pause only in all ' +
+    'queues at once and refuse a list. Safe to repeat. Where the PBX cannot report the pause state (xCALLY), `note` in ' +
+    'the result says what it could not confirm: tell the user.',
   input: z.object({
-    paused: z.boolean().describe('true: stop receiving queue calls; false: receive them again'),
-    queues: z.array(queueName).min(1).max(50).optional().describe('Queue names; default: all of the user\'s queues'),
-    reason: z.string().max(100).optional().describe('Why, e.g. "lunch" (kept where the PBX supports it)'),
+    paused: z.boolean(),
+    queues: z.array(queueName).min(1).max(50).optional().describe("Queue names; default: all of the user's queues"),
+    reason: z.string().max(100).optional().describe('e.g. "lunch", where the PBX keeps one'),
     user: userArg,
     pbx: pbxArg,
   }),
   output: actionOutput({
     paused: z.boolean().optional(),
-    queues: z.array(z.string()).optional().describe('The queues named, when a list was given'),
+    queues: z.array(z.string()).optional(),
     user: z.string().optional(),
-    note: z.string().optional().describe('What the PBX could not confirm (tell the user)'),
+    note: z.string().optional().describe('Tell the user'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   needs: ['pauseQueues'],

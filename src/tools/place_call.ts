@@ -4,7 +4,7 @@ import { BackendError } from '../backends/errors.js';
 import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, defineTool, numberArg, pbxArg, userArg, type ToolContext } from './define.js';
+import { actionOutput, CONFIRM_FLOW, defineTool, NO_RETRY, numberArg, pbxArg, resultCall, type ToolContext, userArg } from './define.js';
 
 /** A queue name as a person writes it (no separators that could reach a URL or a dial string). */
 const queueNameArg = z.string().min(1).max(64).regex(/^[^\u0000-\u001f/\\?#&;,]+$/, 'a queue name');
@@ -17,19 +17,13 @@ export const placeCall = defineTool({
   name: 'place_call',
   title: 'Place a call',
   description:
-    "Start a phone call from a PBX user's phone to a number. The user's phone rings or dials out; the call then " +
-    'rings at the destination. Use it when the user asks to call someone. `to` is an internal extension (e.g. "202") or an ' +
-    'outside number, best in international form ("+39 06 1234 5678"); only digits, spaces, dots, dashes, parentheses and a ' +
-    'leading + are accepted. Outside numbers are checked against the dial policy (premium-rate, emergency and, by default, ' +
-    'international numbers are refused) and usually need the user\'s confirmation: if the result has status ' +
-    '"confirmation_required", ask the user and call again with the same arguments and the confirm_token. Returns the new ' +
-    'call (id and state, usually "ringing") when the PBX reports it; follow it with get_active_call where available. ' +
-    'Queue variants, only on PBXs that can do them (see pbx://{pbx}/capabilities): from_queue_id calls from the user\'s ' +
-    'phone through a queue (numeric queue id); to_queue calls `to` and puts the answered call into that queue, showing ' +
-    'caller_id (one of the PBX\'s own numbers), with no user phone involved. Never retry after an error that says the ' +
-    'outcome is unknown: the phone may already be ringing.',
+    "Call a number from a PBX user's phone: their phone rings or dials out, then the destination rings. Use it when " +
+    'the user asks to call someone (a colleague by login: dial_user). Outside numbers pass the dial policy ' +
+    '(premium-rate, emergency and, by default, international numbers are refused) and ask the user first; extensions ' +
+    'do not, by default. Returns the new call (id, state) when the PBX reports it; get_active_call follows it. ' +
+    `from_queue_id and to_queue work where the PBX has them (pbx://{pbx}/capabilities). ${CONFIRM_FLOW} ${NO_RETRY}`,
   input: z.object({
-    to: numberArg.describe('The number to call: an extension or an outside number (international form preferred)'),
+    to: numberArg.describe('An extension ("202") or an outside number, best international ("+39 06 1234 5678")'),
     user: userArg,
     from_queue_id: z
       .number()
@@ -37,24 +31,24 @@ export const placeCall = defineTool({
       .min(0)
       .max(1_000_000_000)
       .optional()
-      .describe('Call through this queue (its numeric id on the PBX), so the call comes from the queue'),
+      .describe('Call from this queue (numeric id)'),
     to_queue: queueNameArg
       .optional()
-      .describe('Call `to` and put the answered call into this queue (by name); needs caller_id; leave out user'),
-    caller_id: numberArg.optional().describe("With to_queue: the caller ID to show; must be one of this PBX's own numbers"),
+      .describe('Call `to` and put the answered call into this queue (name), with no user phone: leave out user; needs caller_id'),
+    caller_id: numberArg.optional().describe("With to_queue: the number shown, one of the PBX's own"),
     wait_seconds: z
       .number()
       .int()
       .min(0)
       .max(60)
       .optional()
-      .describe('Wait up to this many seconds for the call to be answered, with progress updates (default: return at once)'),
+      .describe('Wait up to this long for an answer, with progress (default: no wait)'),
     pbx: pbxArg,
   }),
   output: actionOutput({
-    call: Call.optional().describe('The new call, when the PBX reports it at once'),
+    call: resultCall.optional(),
     call_id: z.string().optional(),
-    to: z.string().optional().describe('The number dialled, normalized'),
+    to: z.string().optional().describe('Normalized'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   needs: ['placeCall', 'dialToQueue'],

@@ -14,7 +14,8 @@ import type { CallLimits, Reservation, Slot } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
 import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
-import type { Principal } from '../principal.js';
+import { handleFor, missingScopeMessage, toolRight } from '../auth/access.js';
+import { describePrincipal, may, type Principal } from '../principal.js';
 import type { AnyTool, SessionInfo, ToolContext } from './define.js';
 
 export type ElicitAnswer = 'accept' | 'decline' | 'cancel' | 'timeout' | 'failed';
@@ -156,6 +157,12 @@ export class ToolRunner {
     let args = ownArgs(tool, rawArgs);
     let outcome: ToolOutcome;
     try {
+      // The scope first: a caller that may not use the tool learns which scope it needs, before anything else.
+      const right = toolRight(tool);
+      if (!may(env.principal, right)) {
+        state.refused = true;
+        throw new BackendError('forbidden', missingScopeMessage(env.principal, tool.name, right), { code: `scope.${right}` });
+      }
       const parsed = checkArgs(tool, rawArgs);
       if (!parsed.ok) {
         state.refused = true;
@@ -228,10 +235,15 @@ export class ToolRunner {
       signal: env.signal,
       log,
       pbx: (name?: string): PbxHandle => {
-        const h = pbxes.get(name);
+        // Bound to the caller's own PBX user when its token names one (see PbxHandle.user).
+        const h = handleFor(env.principal, pbxes.get(name));
         state.pbx = h.name;
         const requested = typeof args.user === 'string' ? args.user : undefined;
-        state.user = requested ?? h.backend.defaultUser;
+        try {
+          state.user = requested ?? h.user();
+        } catch {
+          state.user = requested; // refused when the tool asks for it; the audit line shows what was asked
+        }
         return h.gated(gate);
       },
       checkNumber: (raw, use, pbx) => {
@@ -272,7 +284,10 @@ export class ToolRunner {
           state.confirmation = 'token';
           return;
         }
-        const question = `${action}${state.pbx ? ` (PBX ${state.pbx})` : ''}`;
+        // An OAuth caller is named: the person confirming sees who (and through which client) asks.
+        const asker = env.principal.grant ? `asked by ${describePrincipal(env.principal, env.session.clientName)}` : undefined;
+        const where = [state.pbx ? `PBX ${state.pbx}` : undefined, asker].filter(Boolean).join('; ');
+        const question = `${action}${where ? ` (${where})` : ''}`;
         if (safety.confirm === 'auto' && env.rounds) {
           const { requestState, answer } = env.rounds;
           if (requestState !== undefined) {
@@ -321,7 +336,8 @@ export class ToolRunner {
         }
         const issued = await confirmations.issue('token', tool.name, args, env.principal, opts.bind);
         state.confirmation = 'token_issued';
-        throw new ConfirmationStop('token_issued', action, { token: issued.sealed, expiresAt: issued.expiresAt });
+        // The model relays this to the person: an OAuth caller is named there too.
+        throw new ConfirmationStop('token_issued', asker ? `${action} (${asker})` : action, { token: issued.sealed, expiresAt: issued.expiresAt });
       },
       admitCall: async (pbx, user, opts = {}) => {
         const lists = !opts.rateOnly && pbx.can('activeCalls');

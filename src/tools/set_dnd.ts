@@ -7,9 +7,9 @@ export const setDnd = defineTool({
   title: 'Set do-not-disturb',
   description:
     "Turn do-not-disturb on or off for a PBX user. While it is on, the user's phone does not ring: direct calls are " +
-    'rejected as busy and queues do not offer calls to them. Safe to repeat: setting the same state again changes nothing.',
+    'rejected as busy and queues offer them no calls. Safe to repeat.',
   input: z.object({
-    enabled: z.boolean().describe('true: do not disturb; false: ring again'),
+    enabled: z.boolean(),
     user: userArg,
     pbx: pbxArg,
   }),

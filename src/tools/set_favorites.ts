@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { EXTENSION_KINDS, FAVORITE_SIZES, Favorite } from '../backends/model.js';
 import { cleanText } from '../safety/sanitize.js';
-import { actionOutput, defineTool, pbxArg } from './define.js';
+import { actionOutput, CONFIRM_FLOW, defineTool, pbxArg } from './define.js';
 
 /** More than an operator console shows; a bound on what one call may send. */
 export const MAX_FAVORITES = 200;
@@ -20,29 +20,26 @@ export const setFavorites = defineTool({
   name: 'set_favorites',
   title: 'Set the operator favorites',
   description:
-    "Replace the whole list of favorites on the PBX's operator console (the extensions, queues and attendants shown " +
-    'there, each in a slot). Read the current list first (pbx://{pbx}/favorites) and send every entry that should ' +
-    'remain: entries left out are removed, and an empty list clears the console. Each entry names the entity by its id ' +
-    'in pbx://{pbx}/extensions (an entity is its id together with its kind; give `kind` only if an id is ambiguous), ' +
-    'its slot, and its size (single or double space). Needs the user\'s confirmation: on status ' +
-    '"confirmation_required" ask the user and call again with the confirm_token.',
+    "Replace the whole list of favorites on the PBX's operator console (extensions, queues and attendants, each in a " +
+    'slot). Read pbx://{pbx}/favorites first and send every entry to keep: entries left out are removed, [] clears ' +
+    `them all. Entries name entities by their id in pbx://{pbx}/extensions. Asks the user first. ${CONFIRM_FLOW}`,
   input: z.object({
     favorites: z
       .array(
         z.object({
-          id: z.string().min(1).max(80).regex(/^[^\u0000-\u001f]+$/, 'an id from the extensions resource').describe('The entity: its id in pbx://{pbx}/extensions'),
-          kind: z.enum(EXTENSION_KINDS).optional().describe('user, queue or attendant; needed only when the id alone is ambiguous'),
+          id: z.string().min(1).max(80).regex(/^[^\u0000-\u001f]+$/, 'an id from the extensions resource').describe('Its id in pbx://{pbx}/extensions'),
+          kind: z.enum(EXTENSION_KINDS).optional().describe('Only when the id alone is ambiguous'),
           slot: z.number().int().min(0).max(9999).describe('Position on the console'),
-          size: z.enum(FAVORITE_SIZES).default('single').describe('single (default) or double space'),
+          size: z.enum(FAVORITE_SIZES).default('single').describe('Space on the console'),
         }),
       )
       .max(MAX_FAVORITES)
-      .describe('The complete new list; [] removes every favorite'),
+      .describe('The complete new list'),
     pbx: pbxArg,
   }),
   output: actionOutput({
-    favorites: z.array(Favorite).optional().describe('The list as set'),
-    previous_count: z.number().int().nonnegative().optional().describe('How many favorites there were before'),
+    favorites: z.array(Favorite).optional(),
+    previous_count: z.number().int().nonnegative().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   needs: ['setFavorites'],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BackendError } from '../backends/errors.js';
 import { FORWARD_KINDS, type ForwardKind } from '../backends/model.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, defineTool, numberArg, pbxArg, userArg } from './define.js';
+import { actionOutput, CONFIRM_FLOW, defineTool, numberArg, pbxArg, userArg } from './define.js';
 
 /** "all calls of alice", "the calls alice does not answer", "the calls that reach alice while busy" */
 const which = (kind: ForwardKind, who: string): string =>
@@ -16,22 +16,20 @@ export const setForward = defineTool({
   name: 'set_forward',
   title: 'Set call forwarding',
   description:
-    "Turn a call forward of a PBX user on (with a destination) or off. kind: unconditional (every call), noanswer (calls " +
-    'the user does not answer in time) or busy (calls that arrive while the user is on the phone). The destination is an ' +
-    'extension or an outside number and passes the dial policy. Turning a forward on needs the user\'s confirmation: on ' +
-    'status "confirmation_required" ask the user and call again with the same arguments and the confirm_token. Setting ' +
-    'the same state again changes nothing.',
+    'Turn a call forward of a PBX user on (to a destination) or off. kind: unconditional (every call), noanswer ' +
+    '(calls not answered in time) or busy (calls while the user is on the phone). The destination passes the dial ' +
+    `policy. Turning a forward on asks the user first. ${CONFIRM_FLOW} Safe to repeat.`,
   input: z.object({
-    kind: z.enum(FORWARD_KINDS).describe('unconditional, noanswer or busy'),
+    kind: z.enum(FORWARD_KINDS),
     enabled: z.boolean().describe('true: forward (needs destination); false: stop forwarding'),
-    destination: numberArg.optional().describe('Where calls go: an extension or an outside number'),
+    destination: numberArg.optional().describe('An extension or an outside number'),
     user: userArg,
     pbx: pbxArg,
   }),
   output: actionOutput({
     kind: z.enum(FORWARD_KINDS).optional(),
     enabled: z.boolean().optional(),
-    destination: z.string().optional().describe('The destination, normalized'),
+    destination: z.string().optional().describe('Normalized'),
     user: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },

@@ -1,32 +1,28 @@
 import { z } from 'zod';
 import { VOICEMAIL_BOX } from '../backends/backend.js';
 import { BackendError } from '../backends/errors.js';
-import { Call } from '../backends/model.js';
 import { describeCall, resolveCall, whoLabel } from './calls.js';
-import { actionOutput, callIdArg, defineTool, numberArg, pbxArg, userArg } from './define.js';
+import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, numberArg, pbxArg, resultCall, userArg } from './define.js';
 
 export const transfer = defineTool({
   name: 'transfer',
   title: 'Transfer a call',
   description:
-    "Transfer the user's call to another number. mode \"blind\" (default) sends the other party straight to `to` and " +
-    'the user leaves the call. mode "attended" first puts the call on hold and rings `to` so the user can speak to them; ' +
-    'the result says how the transfer then completes on this PBX (usually: hang up the consultation call). Without ' +
-    "call_id it acts on the user's current call. `to` is an extension or an outside number and passes the dial policy. " +
-    'Instead of `to`, `voicemail` sends the caller to a voicemail box (blind only; PBXpress: "vm-" and the box\'s ' +
-    'extension number, e.g. vm-203). ' +
-    'Needs the user\'s confirmation: on status "confirmation_required" ask the user and call again with the confirm_token. ' +
-    'Never retry after an "outcome unknown" error.',
+    "Transfer the user's call (default: the current one; call_id picks another) to another number. blind (default): " +
+    'the other party goes straight to `to` and the user leaves the call. attended: the call goes on hold and `to` ' +
+    'rings so the user can speak to them first; the result says how the transfer then completes (usually: hang up the ' +
+    'consultation call). `to` passes the dial policy. `voicemail` instead of `to` sends the caller to a voicemail box ' +
+    `(blind only). Asks the user first. ${CONFIRM_FLOW} ${NO_RETRY}`,
   input: z.object({
-    to: numberArg.optional().describe('Where to transfer the call: an extension or an outside number (or give `voicemail`)'),
+    to: numberArg.optional().describe('An extension or an outside number (or give voicemail)'),
     voicemail: z
       .string()
       .max(20)
       .regex(VOICEMAIL_BOX, 'a voicemail box: "vm-" and its extension number, e.g. vm-203')
       .optional()
-      .describe('Instead of `to`: the voicemail box to send the caller to, as the PBX writes it (PBXpress: vm-203)'),
-    call_id: callIdArg.optional().describe("The call to transfer; default: the user's current call"),
-    mode: z.enum(['blind', 'attended']).default('blind').describe('blind (default) or attended (consult the target first)'),
+      .describe('Instead of to: a box as the PBX writes it (PBXpress: vm-203)'),
+    call_id: callIdArg.optional(),
+    mode: z.enum(['blind', 'attended']).default('blind').describe('attended: speak to the target first'),
     user: userArg,
     pbx: pbxArg,
   }),
@@ -34,8 +30,8 @@ export const transfer = defineTool({
     call_id: z.string().optional(),
     mode: z.enum(['blind', 'attended']).optional(),
     to: z.string().optional(),
-    voicemail: z.string().optional().describe('The voicemail box the call was sent to'),
-    consult_call: Call.optional().describe('attended: the consultation call to the target'),
+    voicemail: z.string().optional(),
+    consult_call: resultCall.optional().describe('attended: the call to the target'),
     completion: z.string().optional().describe('attended: how the transfer completes on this PBX'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

@@ -1,6 +1,8 @@
 /**
  * Streamable HTTP at /mcp for both eras, GET /healthz, DNS-rebinding protection (Host and Origin must be ours:
- * 403 otherwise) and named bearer tokens (401 without one of them). A request that opens the 2025-11-25 way
+ * 403 otherwise), named bearer tokens and OAuth access tokens (401 without a valid one; with OAuth the challenge
+ * points at the Protected Resource Metadata served here, and a request the token's scopes do not cover is answered
+ * 403 insufficient_scope before anything runs: src/auth/). A request that opens the 2025-11-25 way
  * (initialize, then a session id) goes to a session of its own (one server instance per session, a cap on
  * sessions with a share per client, idle ones reaped); a 2026-07-28 request goes to the SDK's per-request
  * handler. The token that authenticated a request is its principal; a session belongs to the principal that
@@ -15,11 +17,16 @@ import {
   type AuthInfo,
   classifyInboundRequest,
   createMcpHandler,
+  getOAuthProtectedResourceMetadataUrl,
   isInitializeRequest,
   type McpHttpHandler,
   type Server as McpServer,
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
+import { mayRead, scopeChallenge } from '../auth/access.js';
+import { baselineScopes, bearerChallenge, metadataPaths, resourceMetadata } from '../auth/challenge.js';
+import type { OAuthConfig } from '../auth/config.js';
+import type { OAuthVerifier } from '../auth/verify.js';
 import { LOCAL_PRINCIPAL, type Principal, tokenPrincipal } from '../principal.js';
 import { authInfoOf, createMcpServer, type ServerOptions } from '../server.js';
 import { addSecret } from '../safety/redact.js';
@@ -36,8 +43,10 @@ const MAX_LISTEN_STREAMS = 1000;
 export interface HttpOptions {
   host: string;
   port: number;
-  /** Bearer tokens by name (the name is the principal); none: no token is asked for (loopback only). */
+  /** Bearer tokens by name (the name is the principal); none and no oauth: no token is asked for (loopback only). */
   tokens?: Record<string, string> | undefined;
+  /** OAuth access tokens of this identity provider are accepted too (http.oauth). */
+  oauth?: OAuthConfig | undefined;
   allowedHosts?: string[];
   allowedOrigins?: string[];
   maxSessions?: number;
@@ -79,7 +88,13 @@ export function defaultClientShare(maxSessions: number): number {
 interface Modern {
   handler: McpHttpHandler;
   feeds: ListenFeeds;
+  /** Requests (and listen streams) being answered; an idle handler is closed after a while (OAuth: one per subject). */
+  inFlight: number;
+  lastSeen: number;
 }
+
+/** How a request authenticated: a principal, or why not (no token, a wrong one, or keys that cannot be had now). */
+type Authenticated = { principal: Principal } | { refused: 'missing' | 'invalid'; reason?: string } | { unavailable: true };
 
 /** The floor http.token has in the config; a token from the environment guards the same endpoint. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -185,9 +200,10 @@ async function sendResponse(res: ServerResponse, response: Response, closed: Abo
 export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHttp> {
   const path = opts.path ?? '/mcp';
   const tokens = Object.entries(opts.tokens ?? {});
-  if (!isLoopbackHost(opts.host) && tokens.length === 0) {
+  const oauth = opts.oauth;
+  if (!isLoopbackHost(opts.host) && tokens.length === 0 && !oauth) {
     throw new Error(
-      `refusing to serve HTTP on ${opts.host} without a token: set http.token or http.tokens in the config, or TELEPHONY_MCP_TOKEN, or bind 127.0.0.1`,
+      `refusing to serve HTTP on ${opts.host} without a token: set http.token, http.tokens or http.oauth in the config, or TELEPHONY_MCP_TOKEN, or bind 127.0.0.1`,
     );
   }
   for (const [, token] of tokens) addSecret(token);
@@ -208,12 +224,17 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
   let port = opts.port;
   const log = app.log.child({ part: 'http' });
   const refusals = new RefusalLog(log);
+  // The JWT library loads only when OAuth is on: a server with static tokens does not pay for it.
+  const verifier: OAuthVerifier | undefined = oauth ? new (await import('../auth/verify.js')).OAuthVerifier(oauth, log.child({ part: 'oauth' })) : undefined;
+  const metadata = oauth
+    ? { document: JSON.stringify(resourceMetadata(oauth)), paths: metadataPaths(oauth, path), url: getOAuthProtectedResourceMetadataUrl(new URL(oauth.audience)) }
+    : undefined;
   /**
    * Who a request comes from, for the per-client shares: with tokens, the one it presented (its principal); without,
    * the remote address.
    */
   const clientOf = (req: IncomingMessage, principal: Principal): string =>
-    principal.kind === 'token' ? principal.id : `address:${req.socket.remoteAddress ?? '?'}`;
+    principal.kind === 'token' || principal.kind === 'oauth' ? principal.id : `address:${req.socket.remoteAddress ?? '?'}`;
 
   const allowedHosts = () => {
     const names = new Set(LOOPBACK_HOSTS);
@@ -244,16 +265,40 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
         }
       : {};
 
-  /** The principal a request authenticates as; undefined when tokens are configured and it sent none of them. */
-  const authenticate = (req: IncomingMessage): Principal | undefined => {
-    if (known.length === 0) return LOCAL_PRINCIPAL;
+  /**
+   * The principal a request authenticates as: one of the static tokens, else an OAuth access token (when http.oauth is
+   * set), else none. Without either configured (loopback only), everyone is the local user.
+   */
+  const authenticate = async (req: IncomingMessage): Promise<Authenticated> => {
+    if (known.length === 0 && !verifier) return { principal: LOCAL_PRINCIPAL };
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m) return undefined;
-    const presented = digest(m[1]!.trim());
+    if (!m) return { refused: 'missing' };
+    const token = m[1]!.trim();
+    const presented = digest(token);
     let found: Principal | undefined;
     // Every token is compared, whichever matches: the time taken says nothing about which one (or how many) exist.
     for (const k of known) if (timingSafeEqual(presented, k.digest)) found = k.principal;
-    return found;
+    if (found) return { principal: found };
+    if (!verifier) return { refused: 'invalid' };
+    const v = await verifier.verify(token);
+    if (v.ok) return { principal: v.principal };
+    return 'unavailable' in v ? { unavailable: true } : { refused: 'invalid', reason: v.reason };
+  };
+
+  /** The answer to a request without a valid token: with OAuth, a challenge that says where to get one. */
+  const unauthorized = (res: ServerResponse, cors: Record<string, string>, how: 'missing' | 'invalid') => {
+    const challenge = metadata
+      ? bearerChallenge({
+          realm: 'telephony-mcp',
+          ...(how === 'invalid' ? { error: 'invalid_token', error_description: 'The access token is not valid for this server' } : {}),
+          resource_metadata: metadata.url,
+          scope: baselineScopes(oauth!),
+        })
+      : 'Bearer realm="telephony-mcp"';
+    const message = metadata
+      ? `Unauthorized: send Authorization: Bearer <access token> from ${oauth!.issuer} (WWW-Authenticate names its metadata)`
+      : 'Unauthorized: send Authorization: Bearer <token>';
+    jsonRpcError(res, 401, -32001, message, { 'www-authenticate': challenge, ...cors });
   };
 
   /** Forget a session (once, whoever notices first: a DELETE, the transport closing, the reaper). */
@@ -279,7 +324,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
         maxSubscriptions: MAX_LISTEN_STREAMS,
         onerror: (e) => log.debug('2026-07-28 request refused or failed', { error: e.message }),
       });
-      m = { handler, feeds: new ListenFeeds(app, principal, principal.id, (uri) => handler.notify.resourceUpdated(uri), opts.server) };
+      const feeds = new ListenFeeds(app, principal, principal.id, (uri) => handler.notify.resourceUpdated(uri), opts.server);
+      m = { handler, feeds, inFlight: 0, lastSeen: Date.now() };
       moderns.set(principal.id, m);
     }
     return m;
@@ -287,11 +333,16 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
 
   const serveModern = async (req: IncomingMessage, res: ServerResponse, request: Request, closed: AbortController, body: unknown, principal: Principal) => {
     const m = modernFor(principal);
+    m.inFlight++;
+    res.once('close', () => {
+      m.inFlight--;
+      m.lastSeen = Date.now();
+    });
     let parsed = body;
     let release = () => {};
     const msg = body as { method?: unknown; params?: Parameters<typeof narrowListen>[1] } | undefined;
     if (msg && !Array.isArray(msg) && msg.method === 'subscriptions/listen') {
-      const narrowed = await narrowListen(m.feeds, msg.params);
+      const narrowed = await narrowListen(m.feeds, msg.params, (uri) => mayRead(app, principal, uri));
       parsed = { ...msg, params: narrowed.params };
       release = narrowed.release;
     }
@@ -394,7 +445,20 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       if (req.method !== 'GET' && req.method !== 'HEAD') return jsonRpcError(res, 405, -32000, 'Method not allowed', { allow: 'GET' });
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors });
       // How busy the server is, only for whoever holds a token.
-      res.end(JSON.stringify(known.length && authenticate(req) ? { status: 'ok', sessions: sessions.size } : { status: 'ok' }));
+      const authed = (known.length > 0 || verifier !== undefined) && 'principal' in (await authenticate(req));
+      res.end(JSON.stringify(authed ? { status: 'ok', sessions: sessions.size } : { status: 'ok' }));
+      return;
+    }
+    if (metadata?.paths.has(url.pathname)) {
+      // The Protected Resource Metadata (RFC 9728): public, so that a client without a token learns where to get one.
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, OPTIONS', 'access-control-max-age': '600' });
+        res.end();
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return jsonRpcError(res, 405, -32000, 'Method not allowed', { allow: 'GET' });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300', ...cors });
+      res.end(req.method === 'HEAD' ? undefined : metadata.document);
       return;
     }
     if (url.pathname !== path) return jsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is ${path}`);
@@ -408,14 +472,21 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       res.end();
       return;
     }
-    const principal = authenticate(req);
-    if (!principal) {
-      refusals.refused(req.headers.authorization ? 'a wrong bearer token' : 'no bearer token', 'address', req.socket.remoteAddress);
-      return jsonRpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <token>', {
-        'www-authenticate': 'Bearer realm="telephony-mcp"',
+    const auth = await authenticate(req);
+    if ('unavailable' in auth) {
+      return jsonRpcError(res, 503, -32000, `The identity provider's signing keys cannot be fetched now, so no access token can be checked; try again shortly`, {
+        'retry-after': '30',
         ...cors,
       });
     }
+    if ('refused' in auth) {
+      if (auth.refused === 'missing') refusals.refused('no bearer token', 'address', req.socket.remoteAddress);
+      // Why an access token was refused is for this log only (a reason code, never the token or its claims).
+      else if (auth.reason) refusals.refused('a refused access token', 'reason', auth.reason);
+      else refusals.refused('a wrong bearer token', 'address', req.socket.remoteAddress);
+      return unauthorized(res, cors, auth.refused);
+    }
+    const principal = auth.principal;
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
 
     let body: unknown;
@@ -434,6 +505,20 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       }
       // A JSON-RPC batch: refused whole, before the SDK (which would run every message in it) sees it.
       if (Array.isArray(body)) return jsonRpcError(res, 400, BATCH_REFUSAL.error.code, BATCH_REFUSAL.error.message);
+      // A tool call or resource read the token's scopes do not cover: 403 insufficient_scope naming every scope it
+      // needs, before anything runs or anyone is asked (clients that follow the challenge step up by themselves).
+      const msg = body as { method?: unknown; params?: unknown } | null;
+      const challenge = msg && typeof msg === 'object' ? scopeChallenge(app, principal, msg.method, msg.params) : undefined;
+      if (challenge) {
+        return jsonRpcError(res, 403, -32001, `Forbidden: ${challenge.description}; the access token lacks it (insufficient_scope)`, {
+          'www-authenticate': bearerChallenge({
+            error: 'insufficient_scope',
+            scope: challenge.scopes.join(' '),
+            resource_metadata: metadata?.url,
+            error_description: challenge.description,
+          }),
+        });
+      }
       // The era is chosen by how the client opens (the spec's versioning page), by the step the SDK's own entry and
       // isLegacyRequest classify with (from the parsed body and the standard headers, without building a Request).
       const route = classifyInboundRequest({
@@ -493,6 +578,13 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
       if (s.inFlight === 0 && now - s.lastSeen > idleMs) {
         log.info('closing an idle session', { session: id });
         void closeSession(id);
+      }
+    }
+    // A 2026 handler per principal: with OAuth that is one per subject, so idle ones go (made again when needed).
+    for (const [id, m] of moderns) {
+      if (m.inFlight === 0 && now - m.lastSeen > idleMs) {
+        moderns.delete(id);
+        void m.handler.close().catch(() => {});
       }
     }
   }, Math.min(60_000, idleMs)).unref();

@@ -91,11 +91,18 @@ interface ListenParams {
   [k: string]: unknown;
 }
 
-/** A subscriptions/listen request with its resource filter narrowed to what `feeds` honours. */
-export async function narrowListen(feeds: ListenFeeds, params: ListenParams | undefined): Promise<{ params: ListenParams | undefined; release(): void }> {
+/**
+ * A subscriptions/listen request with its resource filter narrowed to what `feeds` honours, and to what the caller
+ * of this request may read (`readable`: its scopes now, which a feed shared by its earlier requests cannot know).
+ */
+export async function narrowListen(
+  feeds: ListenFeeds,
+  params: ListenParams | undefined,
+  readable: (uri: string) => boolean = () => true,
+): Promise<{ params: ListenParams | undefined; release(): void }> {
   const requested = params?.notifications?.resourceSubscriptions;
   if (!params?.notifications || requested === undefined) return { params, release: () => {} };
-  const { honoured, release } = await feeds.acquire(requested);
+  const { honoured, release } = await feeds.acquire(Array.isArray(requested) ? requested.filter((u) => typeof u !== 'string' || readable(u)) : requested);
   return { params: { ...params, notifications: { ...params.notifications, resourceSubscriptions: honoured } }, release };
 }
 

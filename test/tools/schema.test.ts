@@ -3,9 +3,12 @@
  * JSON schemas. A change here is an interface change: update the snapshot only on purpose.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import { compactSchema } from '../../src/server.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
+import { IN_WORDS } from '../../src/tools/define.js';
 import { inMemoryClient, testApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -48,12 +51,12 @@ it('states all four annotations explicitly on every tool, and descriptions carry
   }
 });
 
-it("lists every tool exactly as the SDK's own McpServer would (the same JSON Schema conversion)", async () => {
+it("lists every tool as the SDK's own McpServer would (the same JSON Schema conversion), compacted", async () => {
   const sdk = new McpServer({ name: 'reference', version: '1' });
   for (const tool of t.app.tools) {
     sdk.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: { title: tool.title, ...tool.annotations } },
+      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
       () => ({ content: [] }),
     );
   }
@@ -61,10 +64,60 @@ it("lists every tool exactly as the SDK's own McpServer would (the same JSON Sch
   await sdk.connect(a);
   const reference = new Client({ name: 'reference', version: '1' });
   await reference.connect(b);
-  const expected = (await reference.listTools()).tools;
+  const expected = (await reference.listTools()).tools.map((x) => ({
+    ...x,
+    inputSchema: compactSchema(x.inputSchema, 'input'),
+    outputSchema: compactSchema(x.outputSchema, 'output'),
+  }));
   await reference.close();
   const { client, close } = await inMemoryClient(t.app);
   const ours = (await client.listTools()).tools;
   await close();
   expect(ours).toEqual(expected);
+  // The compaction did its work, and only that (issue 17): no marker or noise left; a result part said in words.
+  const wire = JSON.stringify(ours);
+  for (const gone of [IN_WORDS, '$schema', String(Number.MAX_SAFE_INTEGER)]) expect(wire).not.toContain(gone);
+  for (const x of ours) expect(JSON.stringify(x.outputSchema), x.name).not.toContain('"additionalProperties":false');
+  const placed = ours.find((x) => x.name === 'place_call')!.outputSchema!.properties!.call as Record<string, unknown>;
+  expect(placed).toEqual({ type: 'object', description: expect.stringMatching(/^A call as get_active_call lists it/) });
+});
+
+it('compacts without loosening an argument: bounds, patterns, enums and defaults stay', () => {
+  const raw = z
+    .object({
+      n: z.number().int().min(1).max(500).optional(),
+      any: z.number().int(),
+      s: z.string().min(1).max(64).regex(/^[a-z]+$/),
+      e: z.enum(['a', 'b']).default('a'),
+      o: z.object({ x: z.string() }),
+    })
+    .toJSONSchema({ target: 'draft-2020-12', io: 'input' });
+  const compact = compactSchema(raw, 'input') as { properties: Record<string, Record<string, unknown>> };
+  expect(compact).not.toHaveProperty('$schema');
+  expect(compact.properties.n).toEqual({ type: 'integer', minimum: 1, maximum: 500 });
+  expect(compact.properties.any).toEqual({ type: 'integer' });
+  expect(compact.properties.s).toEqual({ type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z]+$' });
+  expect(compact.properties.e).toEqual({ type: 'string', enum: ['a', 'b'], default: 'a' });
+  // A result's objects lose only additionalProperties: false (the runner's check lets extra keys through too).
+  const out = compactSchema(z.object({ o: z.object({ x: z.string() }) }).toJSONSchema({ target: 'draft-2020-12' }), 'output');
+  expect(out).toEqual({ type: 'object', properties: { o: { type: 'object', properties: { x: { type: 'string' } }, required: ['x'] } }, required: ['o'] });
+});
+
+it('with one PBX configured, no tool offers `pbx` (its one value is the default), and a call that passes it still works', async () => {
+  const one = await testApp();
+  try {
+    const { client, close } = await inMemoryClient(one.app);
+    const { tools } = await client.listTools();
+    for (const x of tools) expect(Object.keys(x.inputSchema.properties ?? {}), x.name).not.toContain('pbx');
+    const r = await client.callTool({ name: 'get_active_call', arguments: { pbx: 'office' } });
+    expect(r.isError).toBeFalsy();
+    await close();
+  } finally {
+    await one.close();
+  }
+  // With several, every tool offers it (the snapshot above is of a three-PBX config).
+  const { client, close } = await inMemoryClient(t.app);
+  const { tools } = await client.listTools();
+  await close();
+  for (const x of tools) expect(Object.keys(x.inputSchema.properties ?? {}), x.name).toContain('pbx');
 });
