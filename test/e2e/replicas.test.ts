@@ -1,6 +1,7 @@
 /**
  * A deployment with the real parts: Debian's redis-server, three replicas of the BUILT server (dist/cli.js) behind
- * nginx (round robin for 2026-07-28 requests, sticky by the replica name in the session id for 2025-11-25 sessions),
+ * nginx configured as README.md's deployment section says (round robin for 2026-07-28 requests, sticky by the
+ * replica name in the session id for 2025-11-25 sessions),
  * the vendor simulators (one PBX each, shared by all replicas), driven by the v2 client pinned to 2026-07-28 (and a
  * v1 client for a legacy session). What one replica cannot guarantee alone must hold for all of them: a
  * confirmation split across replicas acts once and a replay does nothing, the per-PBX limit, the IPPS floor and the
@@ -18,7 +19,7 @@ import { SIMULATORS, type RunningSimulator } from '../../src/simulators.js';
 import { sessionTag } from '../../src/server/resources.js';
 import type { XucSimulator } from '../../src/backends/xivo/simulator.js';
 import { CLI, connectHttp, connectModernHttp, E2E_SCENARIO, TEST_STATE_HOME, writeConfig } from '../helpers/mcp.js';
-import { freePort, needBinaries, type Nginx, type RedisServer, startNginx, startRedis } from '../helpers/services.js';
+import { freePort, needBinaries, type Nginx, readmeNginx, type RedisServer, startNginx, startRedis } from '../helpers/services.js';
 
 const SECRET = 'replicas-share-this-state-secret-0123456789';
 const TOKEN = 'alice-token-for-the-deployment';
@@ -33,39 +34,6 @@ interface Replica {
   audit: string;
   child: ChildProcess;
   stderr(): string;
-}
-
-/** nginx for the deployment: modern requests round robin; a legacy session's requests to the replica its id names. */
-export function nginxConfig(ports: readonly number[], listen: string): string {
-  const names = ports.map((_, i) => NAMES[i]!);
-  return `
-  map $http_mcp_session_id $mcp_pool {
-${names.map((n) => `    ~^${n}\\. mcp_${n};`).join('\n')}
-    default mcp_all;
-  }
-  upstream mcp_all {
-${ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
-    keepalive 16;
-  }
-${names
-  .map(
-    (n, i) => `  upstream mcp_${n} {
-    server 127.0.0.1:${ports[i]};
-    server 127.0.0.1:${ports[(i + 1) % ports.length]} backup;
-  }`,
-  )
-  .join('\n')}
-  server {
-    listen ${listen};
-    location / {
-      proxy_pass http://$mcp_pool;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_buffering off;
-      proxy_read_timeout 1h;
-    }
-  }`;
 }
 
 describe('replicas behind nginx, sharing Redis', () => {
@@ -137,7 +105,8 @@ describe('replicas behind nginx, sharing Redis', () => {
     const ports = [await freePort(), await freePort(), await freePort()];
     const nginxPort = await freePort();
     replicas.push(...(await Promise.all(NAMES.map((n, i) => startReplica(n, ports[i]!, nginxPort, pbxes)))));
-    nginx = await startNginx(() => nginxConfig(ports, `127.0.0.1:${nginxPort}`), nginxPort);
+    // README.md's example, its addresses put on loopback.
+    nginx = await startNginx(readmeNginx(ports, nginxPort), nginxPort);
   }, 60_000);
 
   afterAll(async () => {
