@@ -2,11 +2,13 @@
 // 9a. What Redis adds to an action: the same built server on the sim PBX, without and with TELEPHONY_MCP_REDIS_URL,
 //     timed from a 2026-07-28 client (v2 SDK, pinned) over HTTP, rounds alternating between the two: a read (the
 //     control, nothing shared), set_dnd (the check and the audit entry), and a confirmed place_call (the check, the
-//     claim of its confirm_token, the call-limit reservation and count check, the audit entry with the release).
+//     claim of its confirm_token and the call-limit reservation together, the count check, the audit entry with the
+//     release).
 // 9b. Throughput of 1, 2 and 3 replicas behind nginx (README's configuration) with the same client load, and 1
 //     replica without Redis behind nginx, side by side in short turns. On a 2-core machine this shows what sharing
 //     costs, not how it scales: the replicas, nginx, Redis and the client all share the same two cores.
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { freePort, readmeNginx, startNginx, startRedis } from './deployment.mjs';
 import { benchConfig, clientOf, CLI, ms, pinClient, placement, ROOT, serverCommand, stats } from './lib.mjs';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -103,8 +105,10 @@ export async function redisOverhead({ rounds = 12, perRound = 40, warmup = 60 } 
     rows,
     data: samples,
     note:
-      `${rounds} rounds of ${perRound} of each call per server, alternating, after ${warmup} warm-up rounds; ${placement()} (redis-server unpinned). ` +
-      'Round trips waited for: set_dnd 2 (the check, the audit entry), the confirmed place_call 5 (the check, the claim, the reservation, the count check, the audit entry with the release).',
+      `${rounds} rounds of ${perRound} of each call per server, alternating, after ${warmup} warm-up rounds; ${placement()} (redis-server unpinned); ` +
+      `load average when it ended: ${loadavg().map((x) => x.toFixed(1)).join(', ')}. ` +
+      'Round trips waited for: set_dnd 2 (the check, the shared audit entry), the confirmed place_call 3 (the check, the claim and the reservation together; ' +
+      'the count check; the audit entry with the release).',
   };
 }
 
@@ -168,6 +172,7 @@ export async function replicaThroughput({ clients = 24, seconds = 6, sliceMs = 5
     rows: sides.map((s) => [s.name, rate(s).toFixed(0), s.errors, (rate(s) / base).toFixed(2)]),
     data: sides.map((s) => ({ name: s.name, perSecond: rate(s), errors: s.errors })),
     note:
+      `Load average when it ended: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (other work on the machine). ` +
       'Every process (replicas, nginx, redis-server, the client) shares the same CPUs, so more replicas cannot add capacity here: ' +
       'the rows show what the load balancer and the shared store cost, not how a deployment on separate machines scales (README: capacity on paper).',
   };

@@ -4,10 +4,18 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEntry, RecentAudit } from '../../safety/audit.js';
-import type { RedisStore } from './store.js';
+import { type RedisStore, script } from './store.js';
 
 /** A principal's list is forgotten after a week without entries. */
 const KEEP_MS = 7 * 24 * 3600_000;
+
+// KEYS: 1 the principal's list. ARGV: 1 the entry, 2 how many to keep, 3 ms to keep the list. One command, one reply.
+const PUSH = script(`
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`);
 
 export class RedisRecent implements RecentAudit {
   constructor(
@@ -21,8 +29,7 @@ export class RedisRecent implements RecentAudit {
 
   async push(entry: AuditEntry): Promise<void> {
     if (this.keep === 0) return;
-    const k = this.key(entry.principal);
-    await this.store.run((c) => c.multi().lPush(k, JSON.stringify(entry)).lTrim(k, 0, this.keep - 1).pExpire(k, KEEP_MS).exec());
+    await this.store.eval(PUSH, [this.key(entry.principal)], [JSON.stringify(entry), this.keep, KEEP_MS]);
   }
 
   async of(principal: string): Promise<AuditEntry[]> {
