@@ -12,12 +12,14 @@ export interface RedisServer {
   stop(hard?: boolean): Promise<void>;
   /** Starts it again on the same port (after stop). */
   start(): Promise<void>;
+  /** Its process id while it runs. */
+  pid(): number | undefined;
   /** Freezes it (SIGSTOP): connections stay open, nothing is answered. */
   pause(): void;
   resume(): void;
   log(): string;
 }
-export declare function startRedis(opts?: { password?: string }): Promise<RedisServer>;
+export declare function startRedis(opts?: { password?: string; cpus?: string }): Promise<RedisServer>;
 
 export interface Nginx {
   port: number;

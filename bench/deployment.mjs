@@ -56,8 +56,11 @@ export async function waitForPort(port, ms = 10_000) {
 
 const exited = (child) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r())));
 
-/** redis-server on a free loopback port, its files in a temp dir; no persistence (a restart forgets everything). */
-export async function startRedis({ password } = {}) {
+/**
+ * redis-server on a free loopback port, its files in a temp dir; no persistence (a restart forgets everything).
+ * `cpus`: a taskset CPU list to run it on (benchmarks).
+ */
+export async function startRedis({ password, cpus } = {}) {
   if (!REDIS_SERVER) throw new Error('redis-server not found (Debian: apt-get install -y redis-server)');
   const dir = mkdtempSync(join(tmpdir(), 'tmcp-redis-'));
   const port = await freePort();
@@ -66,7 +69,7 @@ export async function startRedis({ password } = {}) {
   const start = async () => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
     if (password) args.push('--requirepass', password);
-    const c = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = cpus ? spawn('taskset', ['-c', cpus, REDIS_SERVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
     c.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
     child = c;
@@ -86,6 +89,7 @@ export async function startRedis({ password } = {}) {
       await exited(c);
     },
     start,
+    pid: () => child?.pid,
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
     log: () => out,

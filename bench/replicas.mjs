@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { freePort, readmeNginx, startNginx, startRedis } from './deployment.mjs';
-import { benchConfig, clientOf, CLI, ms, pinClient, placement, ROOT, serverCommand, stats } from './lib.mjs';
+import { benchConfig, clientOf, CLI, cpuMs, ms, PIN, pinClient, placement, ROOT, serverCommand, stats } from './lib.mjs';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 const SECRET = 'bench-state-secret-shared-by-every-replica-0123';
@@ -68,7 +68,8 @@ async function actionRound(client, n, flip) {
 }
 
 export async function redisOverhead({ rounds = 12, perRound = 40, warmup = 60 } = {}) {
-  const redis = await startRedis();
+  // Redis beside the client (which waits while the server works), so the server's CPU is its own, as in section 1.
+  const redis = await startRedis(PIN ? { cpus: PIN.client } : {});
   const unpin = pinClient();
   const servers = {
     alone: await startReplica(await freePort(), { pin: true }),
@@ -105,15 +106,19 @@ export async function redisOverhead({ rounds = 12, perRound = 40, warmup = 60 } 
     rows,
     data: samples,
     note:
-      `${rounds} rounds of ${perRound} of each call per server, alternating, after ${warmup} warm-up rounds; ${placement()} (redis-server unpinned); ` +
+      `${rounds} rounds of ${perRound} of each call per server, alternating, after ${warmup} warm-up rounds; ${placement()}${PIN ? `, redis-server on CPU ${PIN.client}` : ''}; ` +
       `load average when it ended: ${loadavg().map((x) => x.toFixed(1)).join(', ')}. ` +
       'Round trips waited for: set_dnd 2 (the check, the shared audit entry), the confirmed place_call 3 (the check, the claim and the reservation together; ' +
       'the count check; the audit entry with the release).',
   };
 }
 
-/** All clients of one side call for `ms` (four reads, then one set_dnd, in turn); adds to its counts. */
+/** CPU ms used so far by the processes `pids` (undefined entries: none). */
+const cpuOf = (pids) => pids.reduce((sum, pid) => sum + (pid === undefined ? 0 : (cpuMs(pid) ?? NaN)), 0);
+
+/** All clients of one side call for `ms` (four reads, then one set_dnd, in turn); adds to its counts and CPU. */
 async function slice(side, ms) {
+  const cpu = [cpuOf(side.replicaPids), cpuOf([side.redisPid])];
   const end = Date.now() + ms;
   const start = Date.now();
   await Promise.all(
@@ -132,6 +137,8 @@ async function slice(side, ms) {
     }),
   );
   side.ms += Date.now() - start;
+  side.replicaCpu += cpuOf(side.replicaPids) - cpu[0];
+  side.redisCpu += cpuOf([side.redisPid]) - cpu[1];
 }
 
 export async function replicaThroughput({ clients = 24, seconds = 6, sliceMs = 500 } = {}) {
@@ -143,18 +150,19 @@ export async function replicaThroughput({ clients = 24, seconds = 6, sliceMs = 5
     ...['r1', 'r2', 'r3'].map((name, i) => startReplica(ports[i], { redis: redis.url, replica: name, allowedHosts })),
     startReplica(ports[3], { allowedHosts }),
   ]);
+  const pid = (i) => replicas[i].child.pid;
   const sides = [
-    { name: '1 replica, no Redis', upstreams: [ports[3]], front: fronts[0] },
-    { name: '1 replica + Redis', upstreams: [ports[0]], front: fronts[1] },
-    { name: '2 replicas + Redis', upstreams: [ports[0], ports[1]], front: fronts[2] },
-    { name: '3 replicas + Redis', upstreams: [ports[0], ports[1], ports[2]], front: fronts[3] },
+    { name: '1 replica, no Redis', upstreams: [ports[3]], front: fronts[0], replicaPids: [pid(3)], redisPid: undefined },
+    { name: '1 replica + Redis', upstreams: [ports[0]], front: fronts[1], replicaPids: [pid(0)], redisPid: redis.pid() },
+    { name: '2 replicas + Redis', upstreams: [ports[0], ports[1]], front: fronts[2], replicaPids: [pid(0), pid(1)], redisPid: redis.pid() },
+    { name: '3 replicas + Redis', upstreams: [ports[0], ports[1], ports[2]], front: fronts[3], replicaPids: [pid(0), pid(1), pid(2)], redisPid: redis.pid() },
   ];
   for (const s of sides) {
     s.nginx = await startNginx(readmeNginx(s.upstreams, s.front), s.front);
     s.clients = await Promise.all(Array.from({ length: clients }, () => connect(`${s.nginx.url}/mcp`)));
-    Object.assign(s, { calls: 0, errors: 0, ms: 0 });
+    Object.assign(s, { calls: 0, errors: 0, ms: 0, replicaCpu: 0, redisCpu: 0 });
     await slice(s, 300);
-    Object.assign(s, { calls: 0, errors: 0, ms: 0 });
+    Object.assign(s, { calls: 0, errors: 0, ms: 0, replicaCpu: 0, redisCpu: 0 });
   }
   const slices = Math.round((seconds * 1000) / sliceMs);
   for (let i = 0; i < slices; i++) for (const s of sides.map((_, j) => sides[(i + j) % sides.length])) await slice(s, sliceMs);
@@ -168,13 +176,22 @@ export async function replicaThroughput({ clients = 24, seconds = 6, sliceMs = 5
   const base = rate(sides[1]);
   return {
     title: `9b. Throughput behind nginx (README's configuration), ${clients} concurrent 2026-07-28 clients (v2 SDK, pinned), four reads to one set_dnd, ${seconds} s per side in ${sliceMs} ms turns`,
-    header: ['deployment', 'calls/s', 'errors', 'ratio to 1 replica + Redis'],
-    rows: sides.map((s) => [s.name, rate(s).toFixed(0), s.errors, (rate(s) / base).toFixed(2)]),
-    data: sides.map((s) => ({ name: s.name, perSecond: rate(s), errors: s.errors })),
+    header: ['deployment', 'calls/s', 'errors', 'ratio to 1 replica + Redis', 'replicas CPU us/call', 'redis-server CPU us/call'],
+    rows: sides.map((s) => [
+      s.name,
+      rate(s).toFixed(0),
+      s.errors,
+      (rate(s) / base).toFixed(2),
+      ((s.replicaCpu * 1000) / s.calls).toFixed(0),
+      s.redisPid === undefined ? '-' : ((s.redisCpu * 1000) / s.calls).toFixed(1),
+    ]),
+    data: sides.map((s) => ({ name: s.name, perSecond: rate(s), errors: s.errors, replicaCpuUsPerCall: (s.replicaCpu * 1000) / s.calls, redisCpuUsPerCall: (s.redisCpu * 1000) / s.calls })),
     note:
       `Load average when it ended: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (other work on the machine). ` +
       'Every process (replicas, nginx, redis-server, the client) shares the same CPUs, so more replicas cannot add capacity here: ' +
-      'the rows show what the load balancer and the shared store cost, not how a deployment on separate machines scales (README: capacity on paper).',
+      'the rows show what the load balancer and the shared store cost, not how a deployment on separate machines scales (README: capacity on paper). ' +
+      'CPU per call: user and system time (/proc) of the side\'s replicas, and of redis-server, over its turns, per call answered (one in five an action); ' +
+      'clock ticks are 10 ms, so small figures are coarse.',
   };
 }
 
