@@ -4,6 +4,12 @@
  * whatever the shared store's state, and to the other servers through the store (src/shared/redis/bus.ts: Redis
  * pub/sub); a server alone keeps it in memory (LocalBus). Delivery to other servers is best effort, like the
  * notifications it feeds: a subscriber still re-reads what it was told about.
+ *
+ * Not the SDK's ServerEventBus (which one bus per deployment would also allow): our listen streams are served per
+ * principal (audit://recent shows each caller its own entries, so its events must not reach another principal's
+ * streams), and each server watches only what its own streams asked for (a bus of the SDK's would have every server
+ * deliver what every other one polled, twice when both saw it). Events here carry their principal or a digest of the
+ * content, and each server's watches deliver them once to the streams that hold them (resources/watch.ts).
  */
 
 /**
