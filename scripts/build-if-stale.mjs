@@ -38,6 +38,7 @@ const inputs = [
   'src',
   'scripts/tool-schemas.mjs',
   'scripts/cli-bundle.mjs',
+  'scripts/app-bundle.mjs',
   'scripts/build-if-stale.mjs',
   'tsconfig.json',
   'tsconfig.build.json',

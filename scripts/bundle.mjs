@@ -20,6 +20,8 @@ for (const f of readdirSync(dist)) if (f.startsWith('cli-') && f.endsWith('.js')
 cpSync(join(root, 'manifest.json'), join(stage, 'manifest.json'));
 // The tool schemas the build converted once (npm run build makes them), beside the server that reads them.
 cpSync(join(root, 'dist', 'tool-schemas.json'), join(stage, 'server', 'tool-schemas.json'));
+// The call board page (MCP Apps), read beside the server too (scripts/app-bundle.mjs makes it).
+cpSync(join(root, 'dist', 'call-board.html'), join(stage, 'server', 'call-board.html'));
 cpSync(join(root, 'scenarios'), join(stage, 'scenarios'), { recursive: true });
 // The server reads its version from ../package.json relative to its own file.
 writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, type: 'module', private: true }, null, 2));

@@ -48,8 +48,14 @@ export function toolListSizes(result) {
   return { tools: result.tools.length, total, ...parts, rest: total - Object.values(parts).reduce((a, b) => a + b, 0), perTool };
 }
 
-/** Starts the built server over stdio with `config` (undefined: the demo), lists tools with a client of `era`. */
-async function wireToolList(era, config) {
+/** What a host that renders MCP Apps declares: to it, two tools also carry the call board's `_meta.ui`. */
+const MCP_APPS = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
+
+/**
+ * Starts the built server over stdio with `config` (undefined: the demo), lists tools with a client of `era`
+ * (declaring MCP Apps when `apps`).
+ */
+async function wireToolList(era, config, apps = false) {
   const dir = mkdtempSync(join(tmpdir(), 'tmcp-size-'));
   const args = [join(ROOT, 'dist', 'cli.js')];
   if (config) {
@@ -63,12 +69,12 @@ async function wireToolList(era, config) {
   if (era === 'modern') {
     const { Client } = await import('@modelcontextprotocol/client');
     const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
-    client = new Client({ name: 'size', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    client = new Client({ name: 'size', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: apps ? MCP_APPS : {} });
     transport = new StdioClientTransport(params);
   } else {
     const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
     const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
-    client = new Client({ name: 'size', version: '1' });
+    client = new Client({ name: 'size', version: '1' }, { capabilities: apps ? MCP_APPS : {} });
     transport = new StdioClientTransport(params);
   }
   await client.connect(transport);
@@ -97,6 +103,8 @@ async function main() {
       rows.push({ config: configName, client: era === 'modern' ? 'v2 SDK, 2026-07-28' : 'v1 SDK, 2025-11-25', ...s });
     }
   }
+  // A host with MCP Apps gets the call board's link on two tools: the demo must fit for it too.
+  rows.push({ config: 'demo', client: 'v2 SDK, 2026-07-28, MCP Apps', ...toolListSizes(await wireToolList('modern', undefined, true)) });
   if (json) {
     console.log(JSON.stringify({ budget: TOOL_LIST_BUDGET, rows }, null, 2));
     return;

@@ -35,6 +35,7 @@ import { toolRight } from './auth/access.js';
 import { may, processPrincipal } from './principal.js';
 import { CONFIRM_SCHEMA, type RoundAnswer, type Sealer, type Ticket } from './safety/confirm.js';
 import { cleanText } from './safety/sanitize.js';
+import { type BoardView, boardView, readTemplate, requestCapabilities, supportsApps } from './server/apps.js';
 import { type Instance, type InstanceOptions, kept, principalOf, type ServerOptions, sessionOf } from './server/instance.js';
 import { forwardLogs, registerLogging } from './server/logging.js';
 import { registerCompletions, registerPrompts } from './server/prompts.js';
@@ -213,6 +214,18 @@ function withoutArg(schema: Tool['inputSchema'], arg: string): Tool['inputSchema
 
 /** tools/list and tools/call answered once per app's tool list, whatever the instance. */
 const toolsOf = new WeakMap<App, { tools: Tool[]; byName: ReadonlyMap<string, AnyTool> }>();
+const listedTools = (app: App) =>
+  kept(toolsOf, app, () => ({ tools: toolList(app.tools, app.pbxes.all().length === 1), byName: new Map(app.tools.map((t) => [t.name, t])) }));
+
+/**
+ * The call board (MCP Apps) over the app's tools, once per app: the page the build stored beside this file
+ * (dist/call-board.html; from src, the last build's), or none when there is no page.
+ */
+const boardsOf = new WeakMap<App, { view: BoardView | undefined }>();
+const boardOf = (app: App) =>
+  kept(boardsOf, app, () => ({
+    view: boardView(app, listedTools(app).tools, readTemplate(new URL('./call-board.html', import.meta.url), new URL('../dist/call-board.html', import.meta.url))),
+  })).view;
 
 /** What every instance of an app advertises: the lists are fixed for the process, and never announced as changing. */
 const CAPABILITIES: ServerCapabilities = {
@@ -239,8 +252,9 @@ export function createMcpServer(app: App, opts: InstanceOptions = {}): Server {
     },
   );
   const inst: Instance = { server, era: opts.era ?? 'legacy', principal, sessionKey: `local-${randomUUID()}` };
-  registerTools(app, inst, opts);
-  registerResources(app, inst, opts);
+  const board = boardOf(app);
+  registerTools(app, inst, opts, board);
+  registerResources(app, inst, opts, board);
   registerPrompts(app, inst, opts);
   registerCompletions(app, inst, opts);
   if (inst.era === 'legacy') {
@@ -250,20 +264,24 @@ export function createMcpServer(app: App, opts: InstanceOptions = {}): Server {
   return server;
 }
 
-function registerTools(app: App, inst: Instance, opts: ServerOptions): void {
-  const s = kept(toolsOf, app, () => ({ tools: toolList(app.tools, app.pbxes.all().length === 1), byName: new Map(app.tools.map((t) => [t.name, t])) }));
+function registerTools(app: App, inst: Instance, opts: ServerOptions, board: BoardView | undefined): void {
+  const s = listedTools(app);
   const extra = opts.extend?.tools ?? [];
   const extraByName = new Map(extra.map((t) => [t.tool.name, t]));
   const list = extra.length ? [...s.tools, ...extra.map((t) => t.tool)] : s.tools;
+  const withBoard = board && (extra.length ? [...board.tools, ...extra.map((t) => t.tool)] : board.tools);
   inst.server.setRequestHandler('tools/list', (_req, ctx) => {
     const principal = principalOf(ctx, inst.principal);
-    // Only what the caller's scopes allow is shown (a call of another tool is refused naming its scope).
-    if (!principal.grant) return { tools: list };
+    const apps = withBoard !== undefined && supportsApps(requestCapabilities(inst, ctx));
+    const offered = apps ? withBoard : list;
     const allowed = (t: Tool) => {
       const tool = s.byName.get(t.name);
       return !tool || may(principal, toolRight(tool));
     };
-    return { tools: list.filter(allowed) };
+    // Only what the caller's scopes allow is shown (a call of another tool is refused naming its scope).
+    const tools = principal.grant ? offered.filter(allowed) : offered;
+    // The linked list is not the one every caller gets: no shared cache may hand it to a client without MCP Apps.
+    return apps && inst.era === 'modern' ? { tools, cacheScope: 'private' as const } : { tools };
   });
   inst.server.setRequestHandler('tools/call', async (req, ctx) => {
     const { name } = req.params;

@@ -57,6 +57,14 @@ export class ResourceWatcher {
     this.offBus = this.bus.subscribe((e) => this.heard(e));
   }
 
+  /**
+   * How often `pbx` is read for a watch: the configured interval, never faster than the PBX's own pace (IPPS
+   * caches every query for its poll interval; XUC asks for 5 s). The call board view polls at this pace too.
+   */
+  intervalFor(pbx: PbxHandle): number {
+    return Math.max(this.pollMs, pbx.backend.minPollIntervalMs ?? 0);
+  }
+
   /** Watch `uri`; `listener` runs after each change. Returns the unsubscribe function. */
   subscribe(uri: string, resolved: ResolvedResource, listener: () => void): () => void {
     let w = this.watches.get(uri);
@@ -143,7 +151,7 @@ export class ResourceWatcher {
   }
 
   private startPoll(uri: string, w: Watch, def: ResourceDef, pbx: PbxHandle, vars: Record<string, string>): void {
-    const interval = Math.max(this.pollMs, pbx.backend.minPollIntervalMs ?? 0);
+    const interval = this.intervalFor(pbx);
     let last: string | undefined;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;

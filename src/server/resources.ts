@@ -22,6 +22,7 @@ import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import { withClientText } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
+import { type BoardView, requestCapabilities, supportsApps } from './apps.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
 
 export const AUDIT_URI = 'audit://recent';
@@ -69,9 +70,18 @@ export function checkResourceAccess(app: App, principal: Principal, uri: string)
   throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `insufficient_scope: ${what}`, { error: 'insufficient_scope', scope: missing.join(' ') });
 }
 
-async function readResource(app: App, inst: Instance, uri: string, ctx: ServerContext, opts: ServerOptions): Promise<ReadResourceResult | InputRequiredResult> {
+async function readResource(
+  app: App,
+  inst: Instance,
+  uri: string,
+  ctx: ServerContext,
+  opts: ServerOptions,
+  board: BoardView | undefined,
+): Promise<ReadResourceResult | InputRequiredResult> {
   const principal = principalOf(ctx, inst.principal);
   checkResourceAccess(app, principal, uri);
+  // Only a client that declared MCP Apps knows of the view; to any other it does not exist, as before.
+  if (board && uri === board.resource.uri && supportsApps(requestCapabilities(inst, ctx))) return board.read();
   if (uri === AUDIT_URI) {
     const view = await app.audit.recentOf(principal.id);
     return jsonContents(uri, {
@@ -98,7 +108,7 @@ async function readResource(app: App, inst: Instance, uri: string, ctx: ServerCo
   }
 }
 
-export function registerResources(app: App, inst: Instance, opts: ServerOptions): void {
+export function registerResources(app: App, inst: Instance, opts: ServerOptions, board?: BoardView): void {
   const { server } = inst;
   const extra = opts.extend?.resources ?? [];
   server.setRequestHandler('resources/list', async (_req, ctx) => {
@@ -114,6 +124,7 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
       description: 'The last state-changing tool calls of this client, newest last (JSON: {entries}).',
       mimeType: 'application/json',
     });
+    if (board && supportsApps(requestCapabilities(inst, ctx))) resources.push(board.resource);
     for (const r of extra) if (!r.uri.includes('{')) resources.push({ uri: r.uri, name: r.name, description: r.description, mimeType: r.mimeType });
     return { resources };
   });
@@ -123,5 +134,5 @@ export function registerResources(app: App, inst: Instance, opts: ServerOptions)
   const extraTemplates = extra.filter((r) => r.uri.includes('{')).map((r) => ({ uriTemplate: r.uri, name: r.name, description: r.description, mimeType: r.mimeType }));
   const resourceTemplates = extraTemplates.length ? [...templates, ...extraTemplates] : templates;
   server.setRequestHandler('resources/templates/list', (_req, ctx) => ({ resourceTemplates: may(principalOf(ctx, inst.principal), 'read') ? resourceTemplates : [] }));
-  server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts));
+  server.setRequestHandler('resources/read', (req, ctx) => readResource(app, inst, req.params.uri, ctx, opts, board));
 }

@@ -25,14 +25,22 @@ const manifest = JSON.parse(readFileSync(join(REPO, 'manifest.json'), 'utf8')) a
 };
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string; name: string };
 
+/** Start the packaged server, as a client that renders MCP Apps: its tools, and whether the call board's page came with it. */
 async function initialize(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
   const transport = new StdioClientTransport({ command, args, cwd, stderr: 'pipe', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
-  const client = new Client({ name: 'packaging-test', version: '1' });
+  const client = new Client(
+    { name: 'packaging-test', version: '1' },
+    { capabilities: { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } } },
+  );
   await client.connect(transport);
   const info = client.getServerVersion();
-  const tools = (await client.listTools()).tools.map((t) => t.name);
+  const listed = (await client.listTools()).tools;
+  const tools = listed.map((t) => t.name);
+  const board = listed.some((t) => t._meta)
+    ? ((await client.readResource({ uri: 'ui://telephony/call-board' })).contents[0] as { text?: string } | undefined)?.text?.slice(0, 15)
+    : undefined;
   await client.close();
-  return { info, tools };
+  return { info, tools, board };
 }
 
 describe('MCP Bundle', () => {
@@ -52,11 +60,12 @@ describe('MCP Bundle', () => {
     const file = join(dir, 'telephony-mcp.mcpb');
     execFileSync(process.execPath, [join(REPO, 'scripts', 'bundle.mjs'), file], { cwd: REPO, stdio: 'pipe' });
     execFileSync(MCPB, ['unpack', file, join(dir, 'unpacked')], { stdio: 'pipe' });
-    const { info, tools } = await initialize(process.execPath, [join(dir, 'unpacked', manifest.server.entry_point)], dir, {
+    const { info, tools, board } = await initialize(process.execPath, [join(dir, 'unpacked', manifest.server.entry_point)], dir, {
       TELEPHONY_MCP_CONFIG: '',
     });
     expect(info).toMatchObject({ name: 'telephony-mcp', version: pkg.version });
     expect(tools).toContain('place_call');
+    expect(board).toBe('<!doctype html>');
 
     // The install dialog's settings (manifest user_config -> environment) pick a vendor PBX.
     const engine = new PbxEngine(scenario());
@@ -95,8 +104,9 @@ describe('npm package', () => {
     // The project's own scenarios/ folder is not the package's demo scenario.
     execFileSync('mkdir', ['-p', join(project, 'scenarios')]);
     writeFileSync(join(project, 'scenarios', 'demo.json'), '{"not": "a scenario"}');
-    const { info, tools } = await initialize('npx', ['--no-install', 'telephony-mcp'], project);
+    const { info, tools, board } = await initialize('npx', ['--no-install', 'telephony-mcp'], project);
     expect(info).toMatchObject({ name: 'telephony-mcp', version: pkg.version });
     expect(tools.length).toBeGreaterThan(5);
+    expect(board).toBe('<!doctype html>');
   }, 180_000);
 });

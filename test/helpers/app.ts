@@ -96,12 +96,14 @@ export async function modernClient(
     tokens?: Record<string, string>;
     token?: string;
     serverOptions?: ServerOptions;
+    /** Capabilities declared beside elicitation (an extension, say). */
+    capabilities?: Record<string, unknown>;
   } = {},
 ): Promise<{ client: ModernClient; url: string; close(): Promise<void> }> {
   const http = await startHttp(app, { host: '127.0.0.1', port: 0, tokens: opts.tokens, server: opts.serverOptions });
   const client = new ModernClient(
     { name: 'in-process-modern', version: '1' },
-    { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: opts.elicit ? { elicitation: { form: {} } } : {} },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { ...opts.capabilities, ...(opts.elicit ? { elicitation: { form: {} } } : {}) } },
   );
   if (opts.elicit) {
     const elicit = opts.elicit;

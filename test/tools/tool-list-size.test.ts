@@ -23,14 +23,14 @@ interface Row {
 
 const SCRIPT = resolve(import.meta.dirname, '../../scripts/tool-list-size.mjs');
 
-it('the demo tool list fits in 32 KB for a 2025 and a 2026 client; the all-backends list prices every tool', () => {
+it('the demo tool list fits in 32 KB for a 2025 and a 2026 client (and one with MCP Apps); the all-backends list prices every tool', () => {
   const { budget, rows } = JSON.parse(execFileSync(process.execPath, [SCRIPT, '--json'], { encoding: 'utf8', timeout: 110_000 })) as {
     budget: number;
     rows: Row[];
   };
   expect(budget).toBe(32 * 1024);
   const demo = rows.filter((r) => r.config === 'demo');
-  expect(demo.map((r) => r.client).sort()).toEqual(['v1 SDK, 2025-11-25', 'v2 SDK, 2026-07-28']);
+  expect(demo.map((r) => r.client).sort()).toEqual(['v1 SDK, 2025-11-25', 'v2 SDK, 2026-07-28', 'v2 SDK, 2026-07-28, MCP Apps']);
   for (const r of demo) {
     expect(r.tools, r.client).toBeGreaterThanOrEqual(18);
     // The parts add up to less than the whole (names, titles and JSON punctuation are the rest), none is zero.
