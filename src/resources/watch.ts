@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Change } from '../backends/backend.js';
 import type { PbxHandle } from '../backends/registry.js';
 import type { Logger } from '../log.js';
-import { type BusEvent, type ChangeBus, LocalBus } from '../shared/bus.js';
+import { type BusEvent, type ChangeBus, LocalBus, topicOf } from '../shared/bus.js';
 import type { ResourceDef } from './define.js';
 
 export const DEFAULT_POLL_MS = 2000;
@@ -36,6 +36,8 @@ interface Watch {
   scheduled: boolean;
   /** The digest of the content listeners last heard of (or first read), when the watch polls. */
   version?: string | undefined;
+  /** Stops hearing of the URI's changes on the bus. */
+  offBus?: () => void;
 }
 
 const digest = (body: string) => createHash('sha256').update(body).digest('base64url').slice(0, 22);
@@ -46,7 +48,6 @@ export class ResourceWatcher {
   private readonly backendTaps = new Map<string, { count: number; off: () => void }>();
 
   private readonly bus: ChangeBus;
-  private readonly offBus: () => void;
 
   constructor(
     private readonly log: Logger,
@@ -54,7 +55,6 @@ export class ResourceWatcher {
     bus?: ChangeBus,
   ) {
     this.bus = bus ?? new LocalBus();
-    this.offBus = this.bus.subscribe((e) => this.heard(e));
   }
 
   /**
@@ -71,6 +71,8 @@ export class ResourceWatcher {
     if (!w) {
       w = { listeners: new Set(), resolved, scheduled: false };
       this.watches.set(uri, w);
+      // Heard from the bus, whichever server saw it (this one included): this server listens while it watches.
+      w.offBus = this.bus.subscribe(topicOf({ kind: 'resource', uri }), (e) => this.heard(e));
       this.start(uri, w);
     }
     w.listeners.add(listener);
@@ -80,6 +82,7 @@ export class ResourceWatcher {
       cur.listeners.delete(listener);
       if (cur.listeners.size === 0) {
         cur.stop?.();
+        cur.offBus?.();
         this.watches.delete(uri);
       }
     };
@@ -182,8 +185,10 @@ export class ResourceWatcher {
   }
 
   close(): void {
-    this.offBus();
-    for (const w of this.watches.values()) w.stop?.();
+    for (const w of this.watches.values()) {
+      w.stop?.();
+      w.offBus?.();
+    }
     this.watches.clear();
   }
 }

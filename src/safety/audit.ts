@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import { redact, redactValue } from './redact.js';
 import { cleanText } from './sanitize.js';
 import type { ConfirmOutcome } from './confirm.js';
-import { type ChangeBus, LocalBus } from '../shared/bus.js';
+import { type ChangeBus, LocalBus, topicOf } from '../shared/bus.js';
 
 export interface AuditEntry {
   time: string;
@@ -281,11 +281,9 @@ export class Audit {
     }
   }
 
-  /** `listener` hears of every entry recorded, on this server or (with a shared store) another, with its principal. */
-  onRecord(listener: (principal: string) => void): () => void {
-    return this.bus.subscribe((event) => {
-      if (event.kind === 'audit') listener(event.principal);
-    });
+  /** `listener` hears of every entry recorded for `principal`, on this server or (with a shared store) another. */
+  onRecord(principal: string, listener: () => void): () => void {
+    return this.bus.subscribe(topicOf({ kind: 'audit', principal }), () => listener());
   }
 
   close(): Promise<void> {

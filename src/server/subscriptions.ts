@@ -66,10 +66,7 @@ async function prepare(app: App, principal: Principal, uri: string, notify: () =
   checkResourceAccess(app, principal, uri);
   if (uri === AUDIT_URI) {
     // Only the caller's own entries are in its audit://recent: another client's calls are no update to it.
-    const start = () =>
-      app.audit.onRecord((who) => {
-        if (who === principal.id) notify();
-      });
+    const start = () => app.audit.onRecord(principal.id, notify);
     return { start, drop: () => {} };
   }
   const extended = subscribeExtended?.(uri, notify);

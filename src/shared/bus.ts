@@ -1,9 +1,11 @@
 /**
  * Change notifications of a deployment: what one server sees (a polled resource changed, an audit entry was
- * recorded) reaches the subscribers every server holds. Publishing delivers to this server's listeners at once,
- * whatever the shared store's state, and to the other servers through the store (src/shared/redis/bus.ts: Redis
- * pub/sub); a server alone keeps it in memory (LocalBus). Delivery to other servers is best effort, like the
- * notifications it feeds: a subscriber still re-reads what it was told about.
+ * recorded) reaches the subscribers every server holds. Events go by topic (a resource, a principal's audit
+ * entries), and a server hears only the topics its own subscribers hold: publishing delivers to this server's
+ * listeners at once, whatever the shared store's state, and to the other servers through the store
+ * (src/shared/redis/bus.ts: one Redis channel per topic, subscribed while watched); a server alone keeps it in
+ * memory (LocalBus). Delivery to other servers is best effort, like the notifications it feeds: a subscriber still
+ * re-reads what it was told about.
  *
  * Not the SDK's ServerEventBus (which one bus per deployment would also allow): our listen streams are served per
  * principal (audit://recent shows each caller its own entries, so its events must not reach another principal's
@@ -18,19 +20,24 @@
  */
 export type BusEvent = { kind: 'resource'; uri: string; version?: string | undefined } | { kind: 'audit'; principal: string };
 
-export interface ChangeBus {
-  /**
-   * To this server's listeners now, and to the other servers' listeners once `after` settles (what they will read
-   * on hearing of it must be stored first).
-   */
-  publish(event: BusEvent, after?: Promise<unknown>): void;
-  /** Every event, this server's and the others'. Returns the unsubscribe function. */
-  subscribe(listener: (event: BusEvent) => void): () => void;
+/** What a listener subscribes to: the changes of one resource, or the audit entries of one principal. */
+export function topicOf(event: BusEvent): string {
+  return event.kind === 'resource' ? `resource ${event.uri}` : `audit ${event.principal}`;
 }
 
-/** The listeners of this process; a throwing listener does not stop delivery to the others. */
+export interface ChangeBus {
+  /**
+   * To this server's listeners of the event's topic now, and to the other servers' once `after` settles (what they
+   * will read on hearing of it must be stored first).
+   */
+  publish(event: BusEvent, after?: Promise<unknown>): void;
+  /** Every event of `topic` (topicOf), this server's and the others'. Returns the unsubscribe function. */
+  subscribe(topic: string, listener: (event: BusEvent) => void): () => void;
+}
+
+/** The listeners of this process, by topic; a throwing listener does not stop delivery to the others. */
 export class LocalBus implements ChangeBus {
-  private readonly listeners = new Set<(event: BusEvent) => void>();
+  private readonly topics = new Map<string, Set<(event: BusEvent) => void>>();
 
   constructor(private readonly onError: (e: unknown) => void = () => {}) {}
 
@@ -38,9 +45,11 @@ export class LocalBus implements ChangeBus {
     this.deliver(event);
   }
 
-  /** Hands `event` to this process's listeners (what a shared bus does with what another server published). */
+  /** Hands `event` to this process's listeners of its topic (what a shared bus does with another server's events). */
   deliver(event: BusEvent): void {
-    for (const l of [...this.listeners]) {
+    const listeners = this.topics.get(topicOf(event));
+    if (!listeners) return;
+    for (const l of [...listeners]) {
       try {
         l(event);
       } catch (e) {
@@ -49,8 +58,17 @@ export class LocalBus implements ChangeBus {
     }
   }
 
-  subscribe(listener: (event: BusEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+  subscribe(topic: string, listener: (event: BusEvent) => void): () => void {
+    const set = this.topics.get(topic) ?? this.topics.set(topic, new Set()).get(topic)!;
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.topics.get(topic) === set) this.topics.delete(topic);
+    };
+  }
+
+  /** Whether anyone here listens to `topic`. */
+  has(topic: string): boolean {
+    return this.topics.has(topic);
   }
 }

@@ -74,7 +74,7 @@ describe('ResourceWatcher on a bus shared by several servers', () => {
         mine.deliver(e);
         sides[1 - i]!.deliver(e);
       },
-      subscribe: (l: (e: BusEvent) => void) => mine.subscribe(l),
+      subscribe: (topic: string, l: (e: BusEvent) => void) => mine.subscribe(topic, l),
     }));
   }
 

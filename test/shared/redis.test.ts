@@ -3,6 +3,7 @@
  * servers of a deployment: what one does, the other sees, atomically; and what the store's faults do (stopped,
  * frozen, restarted empty). The deployment as a whole (built servers behind nginx) is in test/e2e/replicas.test.ts.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SharedPollCache } from '../../src/backends/polls.js';
 import { BackendError } from '../../src/backends/errors.js';
@@ -12,7 +13,7 @@ import { XivoConfig } from '../../src/backends/xivo/config.js';
 import { LogHub } from '../../src/log.js';
 import { CallLimiter, type CallLimits } from '../../src/safety/limits.js';
 import type { AuditEntry } from '../../src/safety/audit.js';
-import type { BusEvent } from '../../src/shared/bus.js';
+import { type BusEvent, topicOf } from '../../src/shared/bus.js';
 import { isSharedStoreError } from '../../src/shared/errors.js';
 import { RedisBus } from '../../src/shared/redis/bus.js';
 import { RedisClaims } from '../../src/shared/redis/claims.js';
@@ -283,25 +284,37 @@ describe('the shared store in Redis', () => {
   });
 
   describe('changes', () => {
-    it('reach the other servers\' listeners once, and this server\'s own once', async () => {
+    it('reach the listeners of their topic on every server once, and only servers that listen to it', async () => {
       const [a, b] = [new RedisBus(await server(), log), new RedisBus(await server(), log)];
-      const heard: Record<string, BusEvent[]> = { a: [], b: [] };
-      a.subscribe((e) => heard.a!.push(e));
-      b.subscribe((e) => heard.b!.push(e));
-      await until(() => stores.every((s) => s.ready));
-      await new Promise((r) => setTimeout(r, 100)); // the subscriptions are made once connected
+      const heard: Record<string, BusEvent[]> = { a: [], b: [], bCalls: [] };
+      const calls = topicOf({ kind: 'resource', uri: 'pbx://office/calls' });
+      const alice = topicOf({ kind: 'audit', principal: 'token:alice' });
+      a.subscribe(calls, (e) => heard.a!.push(e));
+      a.subscribe(alice, (e) => heard.a!.push(e));
+      b.subscribe(alice, (e) => heard.b!.push(e));
+      const offCalls = b.subscribe(calls, (e) => heard.bCalls!.push(e));
+      offCalls();
+      const channels = async () => (await stores[0]!.run((c) => c.sendCommand(['PUBSUB', 'NUMSUB', ...[calls, alice].map((t) => stores[0]!.key(`changes:${createHash('sha256').update(t).digest('base64url').slice(0, 22)}`))]))) as (string | number)[];
+      // Subscriptions are made once connected: a on both channels, b on alice's only (it gave up the calls).
+      const end = Date.now() + 3000;
+      let subs: (string | number)[] = [];
+      while (Date.now() < end) {
+        subs = await channels();
+        if (subs[1] === 1 && subs[3] === 2) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect([subs[1], subs[3]]).toEqual([1, 2]);
       a.publish({ kind: 'resource', uri: 'pbx://office/calls', version: 'v1' });
       b.publish({ kind: 'audit', principal: 'token:alice' }, new Promise((r) => setTimeout(r, 50)));
-      await until(() => heard.a!.length === 2 && heard.b!.length === 2);
+      b.publish({ kind: 'audit', principal: 'token:bob' });
+      await until(() => heard.a!.length === 2 && heard.b!.length === 1);
       await new Promise((r) => setTimeout(r, 100));
       expect(heard.a).toEqual([
         { kind: 'resource', uri: 'pbx://office/calls', version: 'v1' },
         { kind: 'audit', principal: 'token:alice' },
       ]);
-      expect(heard.b).toEqual([
-        { kind: 'audit', principal: 'token:alice' },
-        { kind: 'resource', uri: 'pbx://office/calls', version: 'v1' },
-      ]);
+      expect(heard.b).toEqual([{ kind: 'audit', principal: 'token:alice' }]);
+      expect(heard.bCalls).toEqual([]);
     });
   });
 
