@@ -221,7 +221,6 @@ describe('replicas behind nginx, sharing Redis', () => {
     const rs = await Promise.all(direct.flatMap((c) => Array.from({ length: 4 }, () => c.callTool({ name: 'call_history', arguments: { pbx: 'xuc' } }))));
     for (const r of rs) expect(r.isError).toBeFalsy();
     const logins = xuc.server.log.filter((q) => /\/auth\/(webservice|login)$/.test(q.path)).length - before;
-    if (logins !== 1) process.stderr.write(`DBG ${JSON.stringify(xuc.server.log.filter((q) => /auth/.test(q.path)).map((q) => [q.path, q.at]))}\n${replicas.map((r) => r.stderr()).join('\n')}\n`);
     expect(logins).toBe(1);
   });
 
