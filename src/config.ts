@@ -10,6 +10,7 @@ import { OAuthConfig } from './auth/config.js';
 import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.js';
 import { LEVELS } from './log.js';
 import { CallingHoursConfig, DoNotCallConfig } from './safety/outbound-config.js';
+import { SharedConfig } from './shared/settings.js';
 import { GUARDED_TOOLS } from './tools/index.js';
 import { closest } from './util/closest.js';
 import { JsonSyntaxError, parseJsonText } from './util/json.js';
@@ -134,6 +135,7 @@ export const Config = z.strictObject({
   pbxes: z.record(z.string().regex(NAME, 'PBX names: letters, digits, _ and -'), pbxEntrySchema()),
   http: HttpConfig.prefault({}),
   safety: SafetyConfig.prefault({}),
+  shared: SharedConfig.prefault({}),
   readOnly: z.boolean().default(false).describe('Offer and allow only tools that read'),
   audit: z
     .strictObject({
