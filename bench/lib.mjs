@@ -2,7 +2,7 @@
 // Two eras: 'legacy' (2025-11-25: the v1 SDK's Client, and a bare v1 SDK server as the floor) and 'modern'
 // (2026-07-28: the v2 SDK's Client pinned to the revision, and a bare v2 SDK server as the floor).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,19 @@ export function serverCommand(args, pin = true) {
 }
 
 export const placement = () => (PIN ? `client on CPU ${PIN.client}, servers on CPU ${PIN.server} (taskset)` : 'unpinned');
+
+/**
+ * CPU time (user + system, ms) a process has used, from /proc (Linux; undefined elsewhere). Calls per second move
+ * with whatever else the machine runs; the server's CPU per call much less.
+ */
+export function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks, 100 per second on Linux
+  } catch {
+    return undefined;
+  }
+}
 
 export function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);

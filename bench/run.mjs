@@ -11,6 +11,8 @@ import { memory } from './memory.mjs';
 import { vendors } from './vendors.mjs';
 import { soak } from './soak.mjs';
 import { dnc } from './dnc.mjs';
+import { redisOverhead, replicaThroughput } from './replicas.mjs';
+import { NGINX, REDIS_SERVER } from './deployment.mjs';
 
 const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
@@ -31,6 +33,12 @@ await run('coldstart', () => coldstartModern());
 await run('memory', () => memory());
 await run('soak', () => soak());
 await run('dnc', () => dnc());
+if (REDIS_SERVER && NGINX) {
+  await run('replicas', () => redisOverhead());
+  await run('replicas', () => replicaThroughput());
+} else if (want('replicas')) {
+  process.stderr.write('bench: replicas SKIPPED: it needs redis-server and nginx (Debian: apt-get install -y redis-server nginx)\n');
+}
 
 const table = (t) =>
   [`### ${t.title}`, '', `| ${t.header.join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.join(' | ')} |`), ...(t.note ? ['', t.note] : []), ''].join('\n');
@@ -38,7 +46,7 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const md = [
   '# Benchmark results',
   '',
-  `Command: \`npm run bench\` (or \`node bench/run.mjs [latency|vendors|throughput|coldstart|memory|soak|dnc]\` after \`npm run build\`).`,
+  `Command: \`npm run bench\` (or \`node bench/run.mjs [latency|vendors|throughput|coldstart|memory|soak|dnc|replicas]\` after \`npm run build\`).`,
   `Run: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}.`,
   'Each measurement runs its floor in the same run; rounds alternate where noise could favour one side. Compare the',
   'ratios: absolute times move with the machine.',

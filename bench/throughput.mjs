@@ -3,21 +3,7 @@
 // v1 SDK's Client; v1 and v2 floors) and 2026-07-28 clients (the v2 SDK's Client pinned; v2 floor). Every server
 // is up with its clients connected from the start, and the sides take turns in short slices, so a busy stretch of a
 // shared machine falls on all of them alike. Errors are counted.
-import { readFileSync } from 'node:fs';
-import { benchConfig, callOf, httpClient, ratio, startHttp } from './lib.mjs';
-
-/**
- * CPU time (user + system, ms) a process has used, from /proc (Linux; undefined elsewhere). Calls per second move
- * with whatever else the machine runs; the server's CPU per call much less.
- */
-function cpuMs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks, 100 per second on Linux
-  } catch {
-    return undefined;
-  }
-}
+import { benchConfig, callOf, cpuMs, httpClient, ratio, startHttp } from './lib.mjs';
 
 async function open(kind, config, sessions, era) {
   const server = await startHttp(kind, config, { era });

@@ -7,9 +7,10 @@ import { auditFile, type Config } from './config.js';
 import { LogHub, type Logger } from './log.js';
 import { Audit } from './safety/audit.js';
 import { randomBytes } from 'node:crypto';
-import { type ClaimStore, MemoryClaimStore } from './safety/claims.js';
+import type { ClaimStore } from './safety/claims.js';
 import { Confirmations, type Sealer, stateSecret } from './safety/confirm.js';
-import { CallLimiter } from './safety/limits.js';
+import { createShared, type Shared } from './shared/index.js';
+import { sharedSettings } from './shared/settings.js';
 import { createOutboundRules } from './safety/outbound.js';
 import { DialPolicy } from './safety/policy.js';
 import { MIN_MASKED_LENGTH, WARN_SECRET_LENGTH, addSecret, addSecretsFrom } from './safety/redact.js';
@@ -33,6 +34,8 @@ export interface App {
   readonly runner: ToolRunner;
   readonly audit: Audit;
   readonly watcher: ResourceWatcher;
+  /** What this server shares with the others of its deployment (in memory when it is on its own). */
+  readonly shared: Shared;
   close(): Promise<void>;
 }
 
@@ -45,10 +48,16 @@ export interface AppOptions {
   pollMs?: number;
   /** Wall clock for confirm tokens and call limits (tests move it). */
   now?: () => number;
-  /** Where TELEPHONY_MCP_STATE_SECRET is read (the CLI passes process.env; tests leave it out). */
+  /** Where TELEPHONY_MCP_STATE_SECRET and TELEPHONY_MCP_REDIS_URL are read (the CLI passes process.env; tests leave it out). */
   env?: NodeJS.ProcessEnv;
-  /** Single-use claims of confirmations (default: this process's memory). */
+  /** Single-use claims of confirmations (default: the shared store's, or this process's memory). */
   claims?: ClaimStore;
+}
+
+/** How long a call-limit reservation may stay pending: twice the slowest PBX's deadline (a tool call reads, then acts), and a margin. */
+function pendingLeaseMs(config: Config): number {
+  const slowest = Math.max(10_000, ...Object.values(config.pbxes).map((p) => (typeof p.timeoutMs === 'number' ? p.timeoutMs : 10_000)));
+  return 2 * slowest + 10_000;
 }
 
 /** Which of `tools` a server with these PBXs and this mode offers. */
@@ -72,14 +81,44 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       { key },
     );
   }
-  const backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock });
+  // Checked before anything connects. The glue signs confirmations with the SDK's request-state codec; loaded here,
+  // not imported, so that app.ts (like the guard) never depends on the SDK.
+  const { stateSealer } = await import('./server/sealer.js');
+  const configuredKey = stateSecret(config.safety.stateSecret, opts.env ?? {});
+  const sealer: Sealer = stateSealer(configuredKey ?? randomBytes(32));
+  const settings = sharedSettings(config.shared, opts.env ?? {});
+  if (settings.url !== undefined && configuredKey === undefined) {
+    // Each server would sign with its own random key: a confirmation asked by one could not be completed by another.
+    log.warn('a shared store is configured but no safety.stateSecret (TELEPHONY_MCP_STATE_SECRET): every server of the deployment needs the same one, or confirmations fail across servers');
+  }
+  const dial = config.safety.dialPolicy;
+  const shared = await createShared({
+    settings,
+    limits: { maxPerMinute: dial.maxCallsPerMinute, maxConcurrent: dial.maxConcurrentCalls, maxPerMinutePerPbx: dial.maxCallsPerMinutePerPbx },
+    pendingLeaseMs: pendingLeaseMs(config),
+    keepRecent: config.audit.recent,
+    log,
+    now: opts.now,
+  });
+  let backends;
+  try {
+    backends = await createBackends(config.pbxes, { log, baseDir: config.baseDir, clock: opts.clock, shared: shared.backends });
+  } catch (e) {
+    await shared.close();
+    throw e;
+  }
   const pbxes = new PbxRouter(backends, config.defaultPbx, config.pbxes as Record<string, { ownedNumbers?: string[]; label?: string }>);
-  const audit = new Audit(auditFile(config), config.audit.recent, log.child({ part: 'audit' }), { makeDir: config.audit.file === undefined });
+  const audit = new Audit(auditFile(config), config.audit.recent, log.child({ part: 'audit' }), {
+    makeDir: config.audit.file === undefined,
+    shared: shared.recent,
+    bus: shared.bus,
+    durable: shared.durableAudit,
+  });
   let outbound;
   try {
     outbound = await createOutboundRules(config.safety.dialPolicy, { baseDir: config.baseDir, log: log.child({ part: 'dial-policy' }), now: opts.now });
   } catch (e) {
-    await Promise.allSettled([pbxes.close(), audit.close()]);
+    await Promise.allSettled([pbxes.close(), audit.close(), shared.close()]);
     throw e;
   }
   const policy = new DialPolicy(config.safety.dialPolicy, outbound.rules);
@@ -90,27 +129,18 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   // Load the numbering plan soon, but after start-up: the first call then rarely waits for it.
   setTimeout(() => void policy.ready(), 2000).unref();
-  // The glue signs confirmations with the SDK's request-state codec; loaded here, not imported, so that app.ts (like
-  // the guard) never depends on the SDK.
-  const { stateSealer } = await import('./server/sealer.js');
-  const key = stateSecret(config.safety.stateSecret, opts.env ?? {}) ?? randomBytes(32);
-  const sealer: Sealer = stateSealer(key);
   const runner = new ToolRunner({
     pbxes,
     policy,
-    limiter: new CallLimiter(
-      config.safety.dialPolicy.maxCallsPerMinute,
-      config.safety.dialPolicy.maxConcurrentCalls,
-      opts.now,
-      config.safety.dialPolicy.maxCallsPerMinutePerPbx,
-    ),
-    confirmations: new Confirmations(sealer, opts.claims ?? new MemoryClaimStore(opts.now), opts.now),
+    limiter: shared.limits,
+    confirmations: new Confirmations(sealer, opts.claims ?? shared.claims, opts.now),
+    actionGate: shared.gate,
     audit,
     safety: config.safety,
     readOnly: config.readOnly,
     log,
   });
-  const watcher = new ResourceWatcher(log.child({ part: 'watch' }), opts.pollMs);
+  const watcher = new ResourceWatcher(log.child({ part: 'watch' }), opts.pollMs, shared.bus);
   const tools = offeredTools(opts.tools ?? ALL_TOOLS, pbxes, config.readOnly);
   const resources = PBX_RESOURCES.filter((r) => !r.needs || pbxes.anyCan([r.needs]));
   let closed = false;
@@ -124,6 +154,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     runner,
     audit,
     watcher,
+    shared,
     async close() {
       if (closed) return;
       closed = true;
@@ -131,6 +162,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       outbound.close();
       await pbxes.close();
       await audit.close();
+      await shared.close();
     },
   };
 }

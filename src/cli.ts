@@ -16,6 +16,7 @@ import { ConfigError } from './errors.js';
 import { LEVELS, LogHub, type Level } from './log.js';
 import { VERSION } from './server.js';
 import { stateSecret } from './safety/confirm.js';
+import { REDIS_URL_ENV, REPLICA_ENV, sharedSettings } from './shared/settings.js';
 import { startStdio } from './transports/stdio.js';
 import { BACKEND_TYPES } from './backends/registry.js';
 
@@ -44,6 +45,9 @@ Environment (a .env file in the working directory is loaded too):
   TELEPHONY_MCP_CONFIG           the config file, when --config is not given
   TELEPHONY_MCP_TOKEN            HTTP bearer token (required to bind a non-loopback address)
   TELEPHONY_MCP_STATE_SECRET     key (32+ bytes) that signs confirmations; servers behind one balancer share it
+  ${REDIS_URL_ENV.padEnd(30)} redis://[:password@]host:6379[/db]: the store the servers behind one
+                                 balancer share (confirmations, limits, polls, tokens, changes, audit)
+  ${REPLICA_ENV.padEnd(30)} this server's name among them (legacy session ids start with it)
   ${PBX_ENV.type.padEnd(30)} without a config file, one PBX: its type (${BACKEND_TYPES.map((t) => t.type).filter((t) => t !== 'sim').join(', ')}),
   ${PBX_ENV.url.padEnd(30)} its API address,
   ${PBX_ENV.user.padEnd(30)} login and
@@ -82,7 +86,7 @@ function inspectorPackage(): string {
 /** Where the audit trail goes, as start-up messages say it. */
 const auditWhere = (config: Config) => (auditFile(config) === '-' ? 'stderr (audit.file is "-")' : auditFile(config));
 
-function banner(config: Config, url: string, token: boolean): string {
+function banner(config: Config, url: string, token: boolean, shared: { where?: string | undefined; replica?: string | undefined }): string {
   const pbxes = Object.entries(config.pbxes)
     .map(([n, p]) => `${n} (${p.type}${n === config.defaultPbx ? ', default' : ''})`)
     .join(', ');
@@ -97,6 +101,7 @@ function banner(config: Config, url: string, token: boolean): string {
     `  MCP:      2026-07-28 and 2025-11-25 (each client is served the revision it opens with)`,
     `  PBXs:     ${pbxes}${config.source === 'built-in demo config' ? '   (built-in demo: a simulated PBX)' : ''}`,
     `  audit:    ${auditWhere(config)}`,
+    ...(shared.where ? [`  shared:   Redis at ${shared.where}${shared.replica ? ` (this server: ${shared.replica})` : ''}`] : []),
     '',
     'Connect a client:',
     `  Claude Code:   claude mcp add --transport http telephony ${url}${token ? ' --header "Authorization: Bearer $TELEPHONY_MCP_TOKEN"' : ''}`,
@@ -156,6 +161,7 @@ async function serve(argv: string[]): Promise<void> {
     // Checked before the app connects to any PBX: a bad token or signing key is a configuration error.
     if (http) tokens = http.namedTokens(config.http.tokens, http.bearerToken(config.http.token, process.env));
     stateSecret(config.safety.stateSecret, process.env);
+    sharedSettings(config.shared, process.env);
   } catch (e) {
     fail((e as Error).message);
   }
@@ -181,6 +187,7 @@ async function serve(argv: string[]): Promise<void> {
         maxSessions: config.http.maxSessions,
         maxSessionsPerClient: config.http.maxSessionsPerClient,
         sessionIdleMinutes: config.http.sessionIdleMinutes,
+        replica: app.shared.replica,
       });
     } catch (e) {
       await app.close();
@@ -189,7 +196,7 @@ async function serve(argv: string[]): Promise<void> {
       if (err.code === 'EACCES') fail(`not allowed to bind ${values.host ?? config.http.host}:${port ?? config.http.port}`, 1);
       fail(err.message, 1);
     }
-    process.stderr.write(banner(config, running.url, Object.keys(tokens).length > 0));
+    process.stderr.write(banner(config, running.url, Object.keys(tokens).length > 0, app.shared));
     stop = () => running.close();
   } else {
     if (process.stdin.isTTY) {

@@ -11,6 +11,7 @@ import { BACKEND_TYPES, backendType, pbxEntrySchema } from './backends/registry.
 import { ConfigError } from './errors.js';
 import { LEVELS } from './log.js';
 import { SafetyConfig } from './safety/policy-config.js';
+import { SharedConfig } from './shared/settings.js';
 import { GUARDED_TOOLS } from './tools/index.js';
 import { closest } from './util/closest.js';
 import { JsonSyntaxError, parseJsonText } from './util/json.js';
@@ -45,6 +46,7 @@ export const Config = z.strictObject({
   pbxes: z.record(z.string().regex(NAME, 'PBX names: letters, digits, _ and -'), pbxEntrySchema()),
   http: HttpConfig.prefault({}),
   safety: SafetyConfig.prefault({}),
+  shared: SharedConfig.prefault({}),
   readOnly: z.boolean().default(false).describe('Offer and allow only tools that read'),
   audit: z
     .strictObject({

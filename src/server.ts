@@ -41,7 +41,7 @@ import { registerCompletions, registerPrompts } from './server/prompts.js';
 import { registerResources } from './server/resources.js';
 import { registerSubscriptions } from './server/subscriptions.js';
 import { type AnyTool, IN_WORDS } from './tools/define.js';
-import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/runner.js';
+import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/call.js';
 
 export type { ExtraPrompt, ExtraResource, ExtraTool, InstanceOptions, ServerOptions } from './server/instance.js';
 export { authInfoOf } from './server/instance.js';

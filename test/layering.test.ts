@@ -79,6 +79,18 @@ it('reaches a backend only through its PBX handle, which says which PBX an error
   expect(bypass).toEqual([]);
 });
 
+it('keeps Redis in src/shared/redis: backends get shared state through their deps, and nothing else imports the client', () => {
+  const all = files(SRC).map((f) => ({ file: relative(SRC, f), text: readFileSync(f, 'utf8') }));
+  const client = all.filter((f) => /from '@redis\//.test(f.text)).map((f) => f.file);
+  expect(client.length).toBeGreaterThan(0);
+  expect(client.filter((f) => !f.startsWith('shared/redis/'))).toEqual([]);
+  // Only the one place that chooses loads the Redis implementations (and only when configured).
+  const redisImpl = all.filter((f) => /from '(\.\.?\/)+(shared\/)?redis\//.test(f.text) || /import\('\.\/redis\//.test(f.text)).map((f) => f.file);
+  expect(redisImpl.filter((f) => !f.startsWith('shared/'))).toEqual([]);
+  const backends = all.filter((f) => f.file.startsWith('backends/') && /from '(\.\.\/)+shared\//.test(f.text)).map((f) => f.file);
+  expect(backends).toEqual([]);
+});
+
 it('lets the views take only type-only imports of the MCP Apps extension, and no server module at run time', () => {
   const views = files(SRC).filter((f) => VIEWS.test(relative(SRC, f)));
   expect(views.length).toBeGreaterThan(0);

@@ -159,8 +159,8 @@ export function pbxEntrySchema(): z.ZodType {
 
 type OpFn = (...args: never[]) => Promise<unknown>;
 
-/** Called before every operation with its name and whether it only reads; may throw to stop it. */
-export type OpGate = (op: string, isRead: boolean) => void;
+/** Called before every operation with its name and whether it only reads; may throw (or reject) to stop it. */
+export type OpGate = (op: string, isRead: boolean) => void | Promise<void>;
 
 /** Settings from a PBX's config entry that tools and the guard need. */
 export interface PbxSettings {
@@ -370,7 +370,8 @@ export class PbxHandle {
 
   private wrap(fn: OpFn, name: string, isRead: boolean): OpFn {
     return (async (...args: never[]) => {
-      this.gate?.(name, isRead);
+      const gated = this.gate?.(name, isRead);
+      if (gated) await gated;
       try {
         return await fn(...args);
       } catch (e) {

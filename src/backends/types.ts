@@ -3,6 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Backend } from './backend.js';
 import type { Logger } from '../log.js';
+import type { CacheClock, PollSource } from './polls.js';
+import type { TokenShare } from './tokens.js';
 
 /** Keys every PBX entry accepts, whatever its type. */
 export const PbxBase = z.strictObject({
@@ -28,6 +30,20 @@ export interface BackendDeps {
   baseDir: string;
   /** A clock for the sim engine (tests inject a manual one). */
   clock?: unknown;
+  /** What the servers of a deployment share (absent: this server is on its own, and keeps everything itself). */
+  shared?: BackendShared | undefined;
+}
+
+/**
+ * What a backend may share with the other servers of a deployment, without knowing where it lives (the choice is
+ * made once, in src/shared/index.ts). `scope` names what is shared in words the backend picks (its vendor, URL
+ * and login): servers that use the same PBX the same way name it alike.
+ */
+export interface BackendShared {
+  /** Answers to the queries of `scope`, each fetched at most once per `intervalMs` by the whole deployment. */
+  polls<T>(scope: string, intervalMs: number, opts: { clock: CacheClock; maxWaitMs: number; log: Logger }): PollSource<T>;
+  /** The session token of `scope`: one login per token lifetime for the deployment. */
+  tokens(scope: string): TokenShare;
 }
 
 export interface BackendType<S extends z.ZodType = z.ZodType> {

@@ -2,10 +2,16 @@
  * Resource subscriptions for all sessions of the process. A subscribed URI is watched once however many
  * sessions subscribe: by the backend's pushed changes where it has them (sim), otherwise by one shared poll
  * per URI at the PBX's interval, and listeners hear of it only when the content actually changed.
+ *
+ * A change goes through the deployment's ChangeBus: the listeners of every server that watches the URI hear of it,
+ * whichever server saw it first. A polled change carries a digest of the content, so a server that then reads the
+ * same content itself (or hears of it twice) tells its listeners once.
  */
+import { createHash } from 'node:crypto';
 import type { Change } from '../backends/backend.js';
 import type { PbxHandle } from '../backends/registry.js';
 import type { Logger } from '../log.js';
+import { type BusEvent, type ChangeBus, LocalBus, topicOf } from '../shared/bus.js';
 import type { ResourceDef } from './define.js';
 
 export const DEFAULT_POLL_MS = 2000;
@@ -28,17 +34,28 @@ interface Watch {
   resolved: ResolvedResource;
   stop?: () => void;
   scheduled: boolean;
+  /** The digest of the content listeners last heard of (or first read), when the watch polls. */
+  version?: string | undefined;
+  /** Stops hearing of the URI's changes on the bus. */
+  offBus?: () => void;
 }
+
+const digest = (body: string) => createHash('sha256').update(body).digest('base64url').slice(0, 22);
 
 export class ResourceWatcher {
   private readonly watches = new Map<string, Watch>();
   /** One listener per backend with push changes, fanned out to the URIs it touches. */
   private readonly backendTaps = new Map<string, { count: number; off: () => void }>();
 
+  private readonly bus: ChangeBus;
+
   constructor(
     private readonly log: Logger,
     private readonly pollMs = DEFAULT_POLL_MS,
-  ) {}
+    bus?: ChangeBus,
+  ) {
+    this.bus = bus ?? new LocalBus();
+  }
 
   /**
    * How often `pbx` is read for a watch: the configured interval, never faster than the PBX's own pace (IPPS
@@ -54,6 +71,8 @@ export class ResourceWatcher {
     if (!w) {
       w = { listeners: new Set(), resolved, scheduled: false };
       this.watches.set(uri, w);
+      // Heard from the bus, whichever server saw it (this one included): this server listens while it watches.
+      w.offBus = this.bus.subscribe(topicOf({ kind: 'resource', uri }), (e) => this.heard(e));
       this.start(uri, w);
     }
     w.listeners.add(listener);
@@ -63,6 +82,7 @@ export class ResourceWatcher {
       cur.listeners.delete(listener);
       if (cur.listeners.size === 0) {
         cur.stop?.();
+        cur.offBus?.();
         this.watches.delete(uri);
       }
     };
@@ -76,6 +96,23 @@ export class ResourceWatcher {
   /** Subscribed URIs and how many listeners each has (for tests and diagnostics). */
   stats(): Record<string, number> {
     return Object.fromEntries([...this.watches].map(([u, w]) => [u, w.listeners.size]));
+  }
+
+  /** A change of `uri` seen here: announced to every server (this one included). */
+  private changed(uri: string, version?: string): void {
+    this.bus.publish({ kind: 'resource', uri, version });
+  }
+
+  /** A change announced by any server: this server's listeners of the URI hear of it, once per content. */
+  private heard(e: BusEvent): void {
+    if (e.kind !== 'resource') return;
+    const w = this.watches.get(e.uri);
+    if (!w) return;
+    if (e.version !== undefined) {
+      if (e.version === w.version) return;
+      w.version = e.version;
+    }
+    this.notify(w);
   }
 
   private notify(w: Watch): void {
@@ -94,8 +131,8 @@ export class ResourceWatcher {
     let tap = this.backendTaps.get(key);
     if (!tap) {
       const off = pbx.watch((change: Change) => {
-        for (const [, watch] of this.watches) {
-          if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.notify(watch);
+        for (const [watchedUri, watch] of this.watches) {
+          if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.changed(watchedUri);
         }
       });
       if (off) {
@@ -128,7 +165,8 @@ export class ResourceWatcher {
       try {
         const body = JSON.stringify(await def.read(pbx, vars), withoutVolatile);
         failures = 0;
-        if (last !== undefined && body !== last) this.notify(w);
+        if (last === undefined) w.version ??= digest(body);
+        else if (body !== last) this.changed(uri, digest(body));
         last = body;
       } catch (e) {
         failures++;
@@ -148,7 +186,10 @@ export class ResourceWatcher {
   }
 
   close(): void {
-    for (const w of this.watches.values()) w.stop?.();
+    for (const w of this.watches.values()) {
+      w.stop?.();
+      w.offBus?.();
+    }
     this.watches.clear();
   }
 }

@@ -1,7 +1,10 @@
 /**
  * The audit trail: one JSON line per state-changing tool call (done, refused, unconfirmed or failed), with
- * secrets redacted. Lines are appended without blocking the tool call; a failed write is logged, never
- * silently dropped. The last entries stay in memory for the audit://recent resource.
+ * secrets redacted. Lines are appended without blocking the event loop; a failed write is logged, never
+ * silently dropped. The last entries stay in memory for the audit://recent resource, and, in a deployment of
+ * several servers, in the shared store too (RecentAudit), so that audit://recent shows a caller its entries
+ * whichever server recorded them; each server still appends its own file, which holds everything even while the
+ * store is away.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
@@ -10,6 +13,7 @@ import type { Logger } from '../log.js';
 import { redact, redactValue } from './redact.js';
 import { cleanText } from './sanitize.js';
 import type { ConfirmOutcome } from './confirm.js';
+import { type ChangeBus, LocalBus, topicOf } from '../shared/bus.js';
 
 export interface AuditEntry {
   time: string;
@@ -116,20 +120,77 @@ function redactStrings(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactStrings(x)]));
 }
 
+/** The recent entries of each caller: this process's (LocalRecent), or the deployment's (src/shared/redis/recent.ts). */
+export interface RecentAudit {
+  /** Keeps `entry` (bounded already) among the recent entries of its principal. */
+  push(entry: AuditEntry): Promise<void>;
+  /** The recent entries of `principal`, oldest first. */
+  of(principal: string): Promise<AuditEntry[]>;
+}
+
+/** The last `keep` entries of this process, whoever made them. */
+export class LocalRecent implements RecentAudit {
+  private readonly entries: AuditEntry[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  add(entry: AuditEntry): void {
+    this.entries.push(entry);
+    if (this.entries.length > this.keep) this.entries.splice(0, this.entries.length - this.keep);
+  }
+
+  push(entry: AuditEntry): Promise<void> {
+    this.add(entry);
+    return Promise.resolve();
+  }
+
+  of(principal: string): Promise<AuditEntry[]> {
+    return Promise.resolve(this.entries.filter((e) => e.principal === principal));
+  }
+
+  all(): AuditEntry[] {
+    return [...this.entries];
+  }
+}
+
+export interface AuditOptions {
+  /** Create the file's directory (the default location); a configured path must exist. */
+  makeDir?: boolean;
+  /** The deployment's recent entries, when servers share a store. */
+  shared?: RecentAudit | undefined;
+  /** Where a recorded entry is announced (audit://recent subscribers); default: this process only. */
+  bus?: ChangeBus | undefined;
+  /**
+   * settled() waits for the file line to reach the operating system: an answer sent after it is never lost with
+   * its server (a replica killed right after answering). Set with a shared store; alone, lines are not waited for.
+   */
+  durable?: boolean | undefined;
+}
+
+/** What audit://recent shows a caller: its entries, and why they may be incomplete. */
+export interface RecentView {
+  entries: AuditEntry[];
+  /** Set when the shared store could not be read: the entries are this server's only. */
+  partial?: string;
+}
+
 export class Audit {
-  private readonly recentEntries: AuditEntry[] = [];
+  private readonly local: LocalRecent;
   private stream: WriteStream | undefined;
   private failed = false;
-  private readonly listeners = new Set<() => void>();
+  private readonly bus: ChangeBus;
+  private readonly pending = new WeakMap<AuditEntry, Promise<void>>();
 
   constructor(
     /** The file lines are appended to, or "-" for stderr. */
     readonly file: string,
-    private readonly keep: number,
+    keep: number,
     private readonly log: Logger,
-    /** makeDir: create the file's directory (the default location); a configured path must exist. */
-    private readonly opts: { makeDir?: boolean } = {},
-  ) {}
+    private readonly opts: AuditOptions = {},
+  ) {
+    this.local = new LocalRecent(keep);
+    this.bus = opts.bus ?? new LocalBus();
+  }
 
   private open(): WriteStream | undefined {
     if (this.file === '-' || this.failed) return undefined;
@@ -176,24 +237,53 @@ export class Audit {
       ...(entry.result !== undefined ? { result: clip(entry.result, AUDIT_LIMITS.text) } : {}),
       ...(entry.error ? { error: { kind: clip(entry.error.kind, F), message: clip(entry.error.message, AUDIT_LIMITS.text) } } : {}),
     };
-    this.recentEntries.push(e);
-    if (this.recentEntries.length > this.keep) this.recentEntries.splice(0, this.recentEntries.length - this.keep);
+    this.local.add(e);
     const line = redact(JSON.stringify({ ...e, args: boundArgs(redactStrings(args)) }));
+    const waits: Promise<void>[] = [];
     const stream = this.open();
-    if (stream) stream.write(`${line}\n`);
-    else if (this.file === '-') process.stderr.write(`AUDIT ${line}\n`);
+    if (stream) {
+      if (this.opts.durable) waits.push(new Promise<void>((resolve) => stream.write(`${line}\n`, () => resolve())));
+      else stream.write(`${line}\n`);
+    } else if (this.file === '-') process.stderr.write(`AUDIT ${line}\n`);
     else this.log.warn('audit (file unavailable)', { entry: line });
-    for (const l of this.listeners) l();
+    const stored = this.opts.shared?.push(e).catch((err: unknown) =>
+      // The file line has it: only audit://recent on the other servers misses it.
+      this.log.warn('audit: the entry was written to this server\'s file but not to the shared store', { error: (err as Error).message }),
+    );
+    if (stored) waits.push(stored);
+    // The other servers hear of it once it is stored: whoever hears of it can read it.
+    this.bus.publish({ kind: 'audit', principal: e.principal }, stored);
+    if (waits.length) this.pending.set(e, Promise.all(waits).then(() => {}));
     return e;
   }
 
-  recent(): AuditEntry[] {
-    return [...this.recentEntries];
+  /** Resolves once `entry` is as safe as this server makes it: its line written, its shared copy stored (or logged as not). */
+  settled(entry: AuditEntry): Promise<void> {
+    return this.pending.get(entry) ?? Promise.resolve();
   }
 
-  onRecord(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** This server's recent entries, whoever made them. */
+  recent(): AuditEntry[] {
+    return this.local.all();
+  }
+
+  /** The recent entries of `principal`: the deployment's, or this server's when the shared store cannot be read. */
+  async recentOf(principal: string): Promise<RecentView> {
+    if (!this.opts.shared) return { entries: await this.local.of(principal) };
+    try {
+      return { entries: await this.opts.shared.of(principal) };
+    } catch (e) {
+      this.log.warn('audit: the shared store could not be read; audit://recent shows this server\'s entries only', { error: (e as Error).message });
+      return {
+        entries: await this.local.of(principal),
+        partial: `${(e as Error).message}: these are the entries of this server only; the other servers' files have theirs`,
+      };
+    }
+  }
+
+  /** `listener` hears of every entry recorded for `principal`, on this server or (with a shared store) another. */
+  onRecord(principal: string, listener: () => void): () => void {
+    return this.bus.subscribe(topicOf({ kind: 'audit', principal }), () => listener());
   }
 
   close(): Promise<void> {

@@ -166,9 +166,13 @@ export class Confirmations {
     return ticket.b === bindDigest(bind);
   }
 
-  /** Uses the ticket up: true once, false for every later attempt (a replay). */
-  claim(ticket: Ticket): Promise<boolean> {
-    return this.claims.claim(`confirm:${ticket.n}`, Math.max(1000, ticket.x - this.now() + 60_000));
+  /** Uses the ticket up: true once; for every later attempt (a replay), why it cannot be used. */
+  async claim(ticket: Ticket): Promise<true | string> {
+    const claimed = await this.claims.claim(`confirm:${ticket.n}`, Math.max(1000, ticket.x - this.now() + 60_000), ticket.x - this.ttlMs);
+    if (claimed === true) return true;
+    return claimed === 'forgotten'
+      ? 'the shared store restarted and lost its record of used confirmations after this one was issued, so whether it was used cannot be told'
+      : 'it was already used';
   }
 }
 

@@ -69,6 +69,8 @@ const FORMS: [RegExp, string][] = [
   [/(<pwd_md5>)[^<]*(<)/gi, '$1***$2'],
   [/("(?:password|passwordMd5|pwd_md5|token|secret|confirm_token)"\s*:\s*")[^"]*(")/gi, '$1***$2'],
   [/\b(https?:\/\/)[^/\s:@]+:[^/\s@]+@/gi, '$1***:***@'],
+  // A Redis URL's user is often left empty (redis://:password@host).
+  [/\b(rediss?:\/\/)[^/\s:@]*:[^/\s@]+@/gi, '$1***:***@'],
 ];
 
 /** A log or audit-file line with every registered secret and every credential-looking form masked. */

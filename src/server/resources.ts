@@ -21,7 +21,6 @@ import { handleFor, lacking, mayRead, resourceRights, scopeOf } from '../auth/ac
 import { may, type Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
-import type { AuditEntry } from '../safety/audit.js';
 import { withClientText } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
 import { type BoardView, requestCapabilities, supportsApps } from './apps.js';
@@ -55,9 +54,6 @@ export function sessionTag(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 12);
 }
 
-/** Whether an audit entry belongs to the caller reading it: its own principal's calls only. */
-export const ownEntry = (principal: Principal) => (e: AuditEntry) => e.principal === principal.id;
-
 const templatesOf = new WeakMap<App, ResourceTemplateType[]>();
 
 export function offering(app: App, def: ResourceDef) {
@@ -88,12 +84,10 @@ async function readResource(
   // Only a client that declared MCP Apps knows of the view; to any other it does not exist, as before.
   if (board && uri === board.resource.uri && supportsApps(requestCapabilities(inst, ctx))) return board.read();
   if (uri === AUDIT_URI) {
-    const mine = ownEntry(principal);
+    const view = await app.audit.recentOf(principal.id);
     return jsonContents(uri, {
-      entries: app.audit
-        .recent()
-        .filter(mine)
-        .map((e) => ({ ...e, session: sessionTag(e.session) })),
+      entries: view.entries.map((e) => ({ ...e, session: sessionTag(e.session) })),
+      ...(view.partial ? { partial: view.partial } : {}),
     });
   }
   for (const r of opts.extend?.resources ?? []) {

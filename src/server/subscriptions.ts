@@ -14,7 +14,7 @@ import { fillTemplate, matchTemplate } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import { withClientText } from '../safety/redact.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
-import { AUDIT_URI, checkResourceAccess, ownEntry, resolveResource } from './resources.js';
+import { AUDIT_URI, checkResourceAccess, resolveResource } from './resources.js';
 
 export { MAX_SUBSCRIPTIONS, MAX_SUBSCRIPTIONS_PER_CLIENT, MAX_SUBSCRIPTIONS_PER_SESSION } from '../resources/budget.js';
 
@@ -67,12 +67,7 @@ async function prepare(app: App, principal: Principal, uri: string, notify: () =
   checkResourceAccess(app, principal, uri);
   if (uri === AUDIT_URI) {
     // Only the caller's own entries are in its audit://recent: another client's calls are no update to it.
-    const mine = ownEntry(principal);
-    const start = () =>
-      app.audit.onRecord(() => {
-        const last = app.audit.recent().at(-1);
-        if (last && mine(last)) notify();
-      });
+    const start = () => app.audit.onRecord(principal.id, notify);
     return { start, drop: () => {} };
   }
   const extended = subscribeExtended?.(uri, notify);

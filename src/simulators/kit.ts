@@ -13,6 +13,8 @@ export interface SimRequest {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: string;
+  /** When it arrived (ms since the epoch), for tests of how often a PBX is asked. */
+  at?: number;
 }
 
 export interface SimResponse {
@@ -108,7 +110,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     stats.requests++;
     stats.byPath[url.pathname] = (stats.byPath[url.pathname] ?? 0) + 1;
     const body = await readBody(req);
-    const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, at: Date.now() };
     log.push(simReq);
     if (log.length > LOG_CAP) log.shift();
     const fault = takeFault(`${url.pathname}${url.search}`, body);

@@ -9,59 +9,28 @@ import type { PbxHandle, PbxRouter } from '../backends/registry.js';
 import type { SafetyConfig } from '../safety/policy-config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
-import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type RoundAnswer } from '../safety/confirm.js';
-import type { CallLimiter, Reservation } from '../safety/limits.js';
+import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type Ticket } from '../safety/confirm.js';
+import type { CallLimits, Reservation, Slot } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
 import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
 import { describeError } from '../wording.js';
 import { handleFor, missingScopeMessage, toolRight } from '../auth/access.js';
-import { describePrincipal, may, type Principal } from '../principal.js';
-import type { AnyTool, SessionInfo, ToolContext } from './define.js';
-
-export type ElicitAnswer = 'accept' | 'decline' | 'cancel' | 'timeout' | 'failed';
-
-/** What the transport glue provides for one call. */
-export interface CallEnv {
-  /** The session (2025-11-25 clients) or the request (2026-07-28 clients) the call came in, and the client's name. */
-  session: SessionInfo;
-  /** Who is calling: what confirmations and audit://recent bind to. */
-  principal: Principal;
-  signal: AbortSignal;
-  /** A 2025-11-25 client that declared elicitation: asks the person over its session, resolves to their answer. */
-  elicit?: ((message: string, timeoutMs: number) => Promise<{ answer: ElicitAnswer; confirm?: boolean }>) | undefined;
-  /**
-   * A 2026-07-28 client that declared elicitation: the confirmation is a multi round-trip request. On the first
-   * round both are undefined; a retry carries the requestState it was given and the person's answer.
-   */
-  rounds?: { requestState?: string | undefined; answer?: RoundAnswer | undefined } | undefined;
-  progress?: ((done: number, total?: number, message?: string) => void) | undefined;
-}
-
-export interface ToolError {
-  kind: string;
-  retryable: boolean;
-  pbx?: string | undefined;
-  rule?: string | undefined;
-}
-
-export type ToolOutcome =
-  | { ok: true; structured: Record<string, unknown>; summary: string }
-  | {
-      ok: false;
-      message: string;
-      error: ToolError;
-      /** Nothing was done yet: the glue answers input_required, asking the person `question` (an MRTR round). */
-      ask?: { question: string; requestState: string } | undefined;
-      /** A requestState that fails verification: the glue answers it as invalid params (-32602), not a result. */
-      invalidState?: true | undefined;
-    };
+import { describePrincipal, may } from '../principal.js';
+import { checkArgs, ownArgs } from './args.js';
+import type { CallEnv, ToolOutcome } from './call.js';
+import type { AnyTool, ToolContext } from './define.js';
 
 export interface RunnerDeps {
   pbxes: PbxRouter;
   policy: DialPolicy;
-  limiter: CallLimiter;
+  limiter: CallLimits;
   confirmations: Confirmations;
+  /**
+   * Rejects when actions cannot be coordinated with the other servers of the deployment now (their shared store does
+   * not answer): every action is then refused before it starts. Absent for a server on its own.
+   */
+  actionGate?: (() => Promise<void>) | undefined;
   audit: Audit;
   safety: SafetyConfig;
   readOnly: boolean;
@@ -79,31 +48,17 @@ interface RunState {
   refused?: boolean;
   /** Call-limit slots taken by admitCall, released when the tool call ends. */
   reservations: Reservation[];
-}
-
-/** The arguments under the tool's own argument names: what an audit line of a refused call may show. */
-function ownArgs(tool: AnyTool, raw: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
-  const shape = (tool.input as { shape: Record<string, unknown> }).shape;
-  for (const k of Object.keys(raw)) if (Object.hasOwn(shape, k)) out[k] = (raw as Record<string, unknown>)[k];
-  return out;
-}
-
-/** The arguments checked against the tool's input schema; a schema check that throws counts as a refusal. */
-function checkArgs(tool: AnyTool, raw: unknown): { ok: true; args: Record<string, unknown> } | { ok: false; why: string } {
-  try {
-    const r = tool.input.safeParse(raw ?? {});
-    return r.success ? { ok: true, args: r.data as Record<string, unknown> } : { ok: false, why: describeIssues(r.error.issues) };
-  } catch {
-    return { ok: false, why: 'they could not be checked (too large or too deeply nested)' };
-  }
-}
-
-/** Schema issues in a line a model can act on: `user: expected string, received number; ...`. */
-function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const shown = issues.slice(0, 5).map((i) => `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
-  return `${shown.join('; ')}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`;
+  /**
+   * An action's check of the shared store, started when the action begins and awaited before the first thing its
+   * absence would make wrong: asking the person, or acting on the PBX (store commands before that fail by themselves).
+   */
+  storeCheck?: Promise<void> | undefined;
+  /**
+   * The single-use claim of the confirmation, made last (a confirmation refused for any other reason stays good for
+   * the call it was issued for) and awaited like storeCheck: before the first PBX operation that acts. The tool goes
+   * on meanwhile with what only reads (the call-limit reservation, the PBX's call list), so the round trips overlap.
+   */
+  claim?: Promise<void> | undefined;
 }
 
 /** Bound of the sentence a person is asked to confirm (every tool's own sentence stays well below it). */
@@ -111,6 +66,12 @@ const MAX_ACTION_CHARS = 1000;
 
 /** A guarded tool tried an action before asking: a bug in the tool, never shipped (tests catch it). */
 class UnguardedActionError extends Error {}
+
+/** What an action awaits before it acts: the check of the shared store, and the claim of its confirmation. */
+function storeReady(state: RunState): Promise<void> | undefined {
+  if (!state.storeCheck && !state.claim) return undefined;
+  return Promise.all([state.storeCheck, state.claim]).then(() => undefined);
+}
 
 const CHANGED = 'what the action would act on changed since the user confirmed it (for example another call is current now)';
 
@@ -181,9 +142,16 @@ export class ToolRunner {
           false,
         );
       }
+      if (isAction && this.deps.actionGate) {
+        state.storeCheck = this.deps.actionGate();
+        // Awaited where it matters (see RunState); an action refused before that never needed it.
+        state.storeCheck.catch(() => {});
+      }
       // Only actions dial; reads never wait for the numbering plan.
       if (isAction) await this.deps.policy.ready();
       const raw = await tool.run(ctx, args);
+      // A tool that confirmed but never acted on the PBX still has its confirmation used up, or refused, here.
+      await storeReady(state);
       const result = sanitizeDeep(isAction ? { status: 'done', ...raw } : raw) as Record<string, unknown>;
       const checked = tool.output.safeParse(result);
       if (!checked.success) {
@@ -193,25 +161,27 @@ export class ToolRunner {
       outcome = { ok: true, structured: result, summary: cleanText(tool.summarize(result, args), 400) };
     } catch (e) {
       outcome = this.failure(e, tool, state, log);
-    } finally {
-      // The call is placed (the PBX counts it from now on) or failed after it may have been: either way the slot's
-      // work is done. A refused admission was given back already.
-      for (const r of state.reservations) r.release();
     }
-    if (isAction) this.auditCall(tool, args, env, state, outcome);
+    // The call is placed (the PBX counts it from now on) or failed after it may have been: either way the slot's
+    // work is done. A refused admission was given back already. Released and audited together (a shared store
+    // receives both in one write); the answer waits for the audit line (see Audit.settled).
+    const released = state.reservations.map((r) =>
+      r.release().catch((e: unknown) => log.warn('could not release a call-limit reservation; it lapses by itself', { error: (e as Error).message })),
+    );
+    if (isAction) await this.auditCall(tool, args, env, state, outcome);
+    await Promise.all(released);
     log.debug('tool call', { ms: Date.now() - started, ok: outcome.ok });
     return outcome;
   }
 
   /** Why a sealed confirm_token cannot be used for this call, or undefined once it is claimed (it is then used up). */
-  private async redeem(kind: 'token', sealed: string, tool: AnyTool, args: Record<string, unknown>, env: CallEnv, bind: unknown): Promise<string | undefined> {
+  /** The ticket of a sealed confirm_token good for this call (its claim still to be made), or why it is not. */
+  private async redeem(kind: 'token', sealed: string, tool: AnyTool, args: Record<string, unknown>, env: CallEnv, bind: unknown): Promise<{ ticket: Ticket } | { why: string }> {
     const { confirmations } = this.deps;
     const opened = await confirmations.open(kind, sealed, tool.name, args, env.principal);
-    if (!opened.ok) return opened.why;
-    if (!confirmations.bound(opened.ticket, bind)) return CHANGED;
-    // Claimed last: a token refused for any other reason stays good for the call it was issued for.
-    if (!(await confirmations.claim(opened.ticket))) return 'it was already used (tokens are single use)';
-    return undefined;
+    if (!opened.ok) return { why: opened.why };
+    if (!confirmations.bound(opened.ticket, bind)) return { why: CHANGED };
+    return { ticket: opened.ticket };
   }
 
   private context(
@@ -223,10 +193,21 @@ export class ToolRunner {
   ): ToolContext {
     const { pbxes, policy, limiter, confirmations, safety } = this.deps;
     const guarded = !!tool.guarded;
-    const gate = (cap: Capability | string, isRead: boolean) => {
+    const gate = (cap: Capability | string, isRead: boolean): Promise<void> | undefined => {
       if (guarded && !isRead && !state.confirmCalled) {
         throw new UnguardedActionError(`${tool.name} attempted ${cap} before asking for confirmation`);
       }
+      return isRead ? undefined : storeReady(state);
+    };
+    const claim = (ticket: Ticket, refused: (why: string) => Error) => {
+      state.claim = confirmations.claim(ticket).then((claimed) => {
+        if (claimed !== true) throw refused(claimed);
+      });
+      state.claim.catch(() => {});
+    };
+    // Nobody is asked about an action the deployment could not then coordinate.
+    const beforeAsking = async () => {
+      if (state.storeCheck) await state.storeCheck;
     };
     return {
       tool: tool.name,
@@ -260,13 +241,15 @@ export class ToolRunner {
         }
         const token = args.confirm_token;
         if (typeof token === 'string') {
-          const why = await this.redeem('token', token, tool, args, env, opts.bind);
-          if (why) {
+          const refused = (why: string) => {
             state.confirmation = 'token_refused';
-            throw new ConfirmationRefusal('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
+            return new ConfirmationRefusal('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
               hint: `Call ${tool.name} again without confirm_token to get a new confirmation request, and ask the user again.`,
             });
-          }
+          };
+          const redeemed = await this.redeem('token', token, tool, args, env, opts.bind);
+          if ('why' in redeemed) throw refused(redeemed.why);
+          claim(redeemed.ticket, (why) => refused(why === 'it was already used' ? 'it was already used (tokens are single use)' : why));
           state.confirmation = 'token';
           return;
         }
@@ -281,6 +264,7 @@ export class ToolRunner {
               // A retry without the answer: ask again (MRTR), with the state it came with.
               const opened = await confirmations.open('state', requestState, tool.name, args, env.principal);
               if (!opened.ok) throw new StateRefusal(tool.name, opened.why, state);
+              await beforeAsking();
               state.confirmation = 'asked';
               throw new ConfirmationStop('asked', question, undefined, requestState);
             }
@@ -297,16 +281,18 @@ export class ToolRunner {
                 hint: `Call ${tool.name} again to ask the user about what it would act on now.`,
               });
             }
-            if (!(await confirmations.claim(opened.ticket))) throw new StateRefusal(tool.name, 'it was already used (a confirmation is single use)', state);
+            claim(opened.ticket, (why) => new StateRefusal(tool.name, why === 'it was already used' ? 'it was already used (a confirmation is single use)' : why, state));
             state.confirmation = 'accepted';
             return;
           }
+          await beforeAsking();
           const issued = await confirmations.issue('state', tool.name, args, env.principal, opts.bind);
           state.confirmation = 'asked';
           throw new ConfirmationStop('asked', question, undefined, issued.sealed);
         }
         if (safety.confirm === 'auto' && env.elicit) {
           const timeoutMs = safety.confirmTimeoutSeconds * 1000;
+          await beforeAsking();
           const r = await env.elicit(question, timeoutMs);
           if (r.answer === 'accept' && r.confirm === true) {
             state.confirmation = 'accepted';
@@ -317,6 +303,7 @@ export class ToolRunner {
           state.confirmation = outcome;
           throw new ConfirmationStop(outcome as ConfirmationStop['outcome'], action);
         }
+        await beforeAsking();
         const issued = await confirmations.issue('token', tool.name, args, env.principal, opts.bind);
         state.confirmation = 'token_issued';
         // The model relays this to the person: an OAuth caller is named there too.
@@ -325,16 +312,16 @@ export class ToolRunner {
       admitCall: async (pbx, user, opts = {}) => {
         const lists = !opts.rateOnly && pbx.can('activeCalls');
         const who = user === undefined ? '' : pbx.canonicalUser(user);
-        // Reserved before the first await: calls that arrive together count against each other (see limits.ts).
-        const slot = limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
+        // Reserved before anything else awaits: calls that arrive together count against each other (limits.ts).
+        const slot: Slot = await limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
         state.reservations.push(slot);
         if (!lists) return;
         try {
           const calls = await pbx.op('activeCalls')({ user }, { signal: env.signal });
-          slot.checkActive(calls.filter((c) => c.state !== 'parked').length);
+          await slot.checkActive(calls.filter((c) => c.state !== 'parked').length);
         } catch (e) {
           // Refused, or the call list could not be read: nothing was dialled, so the slot and the rate are given back.
-          slot.refund();
+          await slot.refund().catch((err: unknown) => log.warn('could not give back a call-limit reservation; it lapses by itself', { error: (err as Error).message }));
           throw e;
         }
       },
@@ -426,7 +413,7 @@ export class ToolRunner {
     env: CallEnv,
     state: RunState,
     outcome: ToolOutcome,
-  ): void {
+  ): Promise<void> {
     let result: AuditEntry['outcome'];
     if (!outcome.ok && outcome.ask) {
       result = 'confirmation_required';
@@ -444,7 +431,7 @@ export class ToolRunner {
           : 'error';
     }
     const { confirm_token: _t, ...rest } = args;
-    this.deps.audit.record({
+    const entry = this.deps.audit.record({
       session: env.session.id,
       principal: env.principal.id,
       client: env.session.clientName,
@@ -460,6 +447,7 @@ export class ToolRunner {
           ? { result: `Asked the user to confirm ${tool.name}: nothing has been done yet.` }
           : { error: { kind: outcome.error.kind, message: outcome.message } }),
     });
+    return this.deps.audit.settled(entry);
   }
 }
 

@@ -56,6 +56,8 @@ export interface HttpOptions {
   /** Sessions one client may hold (default: the lesser of 100 and half of maxSessions). */
   maxSessionsPerClient?: number;
   sessionIdleMinutes?: number;
+  /** This server's name in a deployment: legacy session ids start with it ("r1."), so a balancer can route them back. */
+  replica?: string | undefined;
   path?: string;
   server?: ServerOptions;
 }
@@ -279,7 +281,7 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     };
     const server = createMcpServer(app, { ...opts.server, era: 'legacy', principal, client });
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+      sessionIdGenerator: () => (opts.replica ? `${opts.replica}.${randomUUID()}` : randomUUID()),
       onsessioninitialized: (id) => {
         settle(true);
         sessions.set(id, { transport, server, principal, client, lastSeen: Date.now(), inFlight: 0 });

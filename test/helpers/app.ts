@@ -14,7 +14,7 @@ import { parseConfig } from '../../src/config.js';
 import { LogHub } from '../../src/log.js';
 import { type Principal, tokenPrincipal } from '../../src/principal.js';
 import { createMcpServer, type ServerOptions } from '../../src/server.js';
-import type { CallEnv } from '../../src/tools/runner.js';
+import type { CallEnv } from '../../src/tools/call.js';
 import { startHttp } from '../../src/transports/http.js';
 import { TEST_SCENARIO } from './scenario.js';
 import { writeConfig } from './mcp.js';

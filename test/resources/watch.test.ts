@@ -6,6 +6,7 @@ import { PbxHandle } from '../../src/backends/registry.js';
 import { LogHub } from '../../src/log.js';
 import { callsResource } from '../../src/resources/pbx.js';
 import { ResourceWatcher } from '../../src/resources/watch.js';
+import { type BusEvent, LocalBus } from '../../src/shared/bus.js';
 
 function polledBackend(calls: () => Call[]): Backend & { reads: number } {
   const b = {
@@ -56,5 +57,54 @@ describe('ResourceWatcher over a polled backend', () => {
     state = 'on_hold';
     await until(() => notified > 0);
     expect(notified).toBe(1);
+  });
+});
+
+describe('ResourceWatcher on a bus shared by several servers', () => {
+  const watchers: ResourceWatcher[] = [];
+  afterEach(() => {
+    for (const w of watchers.splice(0)) w.close();
+  });
+
+  /** A bus two servers share (what Redis pub/sub is to them): each delivers its own events at once, the other's too. */
+  function sharedBus() {
+    const sides: LocalBus[] = [new LocalBus(), new LocalBus()];
+    return sides.map((mine, i) => ({
+      publish: (e: BusEvent) => {
+        mine.deliver(e);
+        sides[1 - i]!.deliver(e);
+      },
+      subscribe: (topic: string, l: (e: BusEvent) => void) => mine.subscribe(topic, l),
+    }));
+  }
+
+  it('a change seen by either server reaches both servers\' listeners once, however many of them poll it', async () => {
+    let state: Call['state'] = 'connected';
+    const [busA, busB] = sharedBus();
+    const log = new LogHub({ level: 'error', write: () => {} }).logger();
+    // Server A polls fast, server B slowly: A sees every change first, B sees it again on its own poll.
+    const a = new ResourceWatcher(log, 10, busA);
+    const b = new ResourceWatcher(log, 40, busB);
+    watchers.push(a, b);
+    const [pbxA, pbxB] = [polledBackend(() => [call({ state })]), polledBackend(() => [call({ state })])];
+    const heard = { a: 0, b: 0 };
+    a.subscribe('pbx://polled/calls', { def: callsResource, pbx: new PbxHandle(pbxA), vars: { pbx: 'polled' } }, () => heard.a++);
+    b.subscribe('pbx://polled/calls', { def: callsResource, pbx: new PbxHandle(pbxB), vars: { pbx: 'polled' } }, () => heard.b++);
+    const until = async (cond: () => boolean) => {
+      const end = Date.now() + 5000;
+      while (!cond() && Date.now() < end) await sleep(5);
+    };
+    await until(() => pbxB.reads >= 2);
+    state = 'on_hold';
+    await until(() => heard.a > 0 && heard.b > 0);
+    // B's own poll reads the same content afterwards: nobody hears of it twice.
+    const reads = pbxB.reads;
+    await until(() => pbxB.reads >= reads + 3);
+    expect(heard).toEqual({ a: 1, b: 1 });
+    // A change back is a change again.
+    state = 'connected';
+    await until(() => heard.a > 1 && heard.b > 1);
+    await until(() => pbxB.reads >= reads + 8);
+    expect(heard).toEqual({ a: 2, b: 2 });
   });
 });

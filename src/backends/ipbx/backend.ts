@@ -11,11 +11,12 @@ import { BackendError } from '../../errors.js';
 import type { QueueStatus } from '../model.js';
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
-import type { BackendType, BackendDeps } from '../types.js';
+import type { BackendType, BackendDeps, BackendShared } from '../types.js';
 import { IpbxConfig } from './config.js';
 import { readCaFile } from '../tls.js';
 import type { Logger } from '../../log.js';
-import { PollCache, type CacheClock } from './cache.js';
+import type { CacheClock, PollSource } from '../polls.js';
+import { localShared } from '../shared.js';
 import { IppsClient, encodeChannel } from './client.js';
 import {
   callKeys,
@@ -58,6 +59,8 @@ function channelGroups(channels: readonly string[]): string[][] {
 
 interface ChannelSnapshot {
   rows: ChannelRow[];
+  /** Calls the PBX listed without a unique id: when each was first seen (any server's reading), for a stable startedAt. */
+  firstSeen: [key: string, at: number][];
 }
 
 export class IpbxBackend implements Backend {
@@ -71,10 +74,10 @@ export class IpbxBackend implements Backend {
   private readonly userMap: Map<string, string[]>;
   private readonly internal: Set<string>;
   private readonly queues: string[];
-  private readonly channelCache: PollCache<ChannelSnapshot>;
-  private readonly queueCache: PollCache<QueueStatus>;
-  /** Calls the PBX listed without a unique id: when each was first seen, for a stable startedAt. */
-  private readonly firstSeen = new Map<string, number>();
+  private readonly channelCache: PollSource<ChannelSnapshot>;
+  private readonly queueCache: PollSource<QueueStatus>;
+  /** The last snapshot read (fetched here or by another server): where firstSeen times are carried forward from. */
+  private lastSnapshot: ChannelSnapshot | undefined;
   private readonly closing = new AbortController();
 
   constructor(
@@ -83,6 +86,7 @@ export class IpbxBackend implements Backend {
     private readonly client: IppsClient,
     private readonly clock: CacheClock,
     private readonly log: Logger,
+    shared?: BackendShared,
   ) {
     this.defaultUser = config.defaultUser;
     this.userMap = new Map(Object.entries(config.userChannels).map(([u, c]) => [u, typeof c === 'string' ? [c] : [...new Set(c)]]));
@@ -95,8 +99,12 @@ export class IpbxBackend implements Backend {
     if (this.queues.length) caps.push('listQueue', 'listQueues');
     this.capabilities = new Set(caps);
     this.minPollIntervalMs = config.pollIntervalMs;
-    this.channelCache = new PollCache(clock, config.pollIntervalMs);
-    this.queueCache = new PollCache(clock, config.pollIntervalMs);
+    // Shared by the deployment's servers when there are several: the vendor's floor then holds for all of them.
+    const scope = `ipps ${ippsBase(config.url)} ${config.username ?? ''}`;
+    const polls = <T>(what: string): PollSource<T> =>
+      (shared ?? localShared).polls<T>(`${scope} ${what}`, config.pollIntervalMs, { clock, maxWaitMs: config.timeoutMs + config.pollIntervalMs, log });
+    this.channelCache = polls<ChannelSnapshot>(`channels ${this.watched.join(',')}`);
+    this.queueCache = polls<QueueStatus>('queues');
   }
 
   /** The channels of `user`: a userChannels entry, a watched channel named as such, or its resource ("4003"). */
@@ -113,8 +121,10 @@ export class IpbxBackend implements Backend {
     });
   }
 
-  private readChannels(signal?: AbortSignal): Promise<ChannelSnapshot> {
-    return this.channelCache.get('channels', () => this.fetchChannels(), signal);
+  private async readChannels(signal?: AbortSignal): Promise<ChannelSnapshot> {
+    const snap = await this.channelCache.get('channels', () => this.fetchChannels(), signal);
+    this.lastSnapshot = snap;
+    return snap;
   }
 
   private async fetchChannels(): Promise<ChannelSnapshot> {
@@ -127,24 +137,24 @@ export class IpbxBackend implements Backend {
       }),
     );
     const rows = parts.flat();
-    // Calls without a unique id keep the time they were first seen; forget those that are gone.
+    // Calls without a unique id keep the time they were first seen (carried from the last snapshot); those that are
+    // gone are forgotten.
     const now = this.clock.now();
-    const keys = new Set<string>();
+    const before = new Map(this.lastSnapshot?.firstSeen);
+    const firstSeen = new Map<string, number>();
     const all = callKeys(rows);
     rows.forEach((r, i) => {
       if (r.uniqueId !== undefined || r.state === 'down') return;
       const k = all[i]!;
-      keys.add(k);
-      if (!this.firstSeen.has(k)) this.firstSeen.set(k, now);
+      firstSeen.set(k, before.get(k) ?? firstSeen.get(k) ?? now);
     });
-    for (const k of this.firstSeen.keys()) if (!keys.has(k)) this.firstSeen.delete(k);
-    return { rows };
+    return { rows, firstSeen: [...firstSeen] };
   }
 
   activeCalls: Operations['activeCalls'] = async (a, o) => {
     const perspective = a.user === undefined ? undefined : new Set(this.channelsOf(a.user));
     const snap = await this.readChannels(o?.signal);
-    return channelRowsToCalls(snap.rows, { now: this.clock.now(), perspective, internal: this.internal, firstSeen: this.firstSeen });
+    return channelRowsToCalls(snap.rows, { now: this.clock.now(), perspective, internal: this.internal, firstSeen: new Map(snap.firstSeen) });
   };
 
   listQueue: Operations['listQueue'] = (a, o) => {
@@ -211,6 +221,6 @@ export const ipbxType: BackendType<typeof IpbxConfig> = {
       ca,
       rejectUnauthorized: config.insecureTls ? false : undefined,
     });
-    return new IpbxBackend(name, config, client, cacheClock(deps), deps.log);
+    return new IpbxBackend(name, config, client, cacheClock(deps), deps.log, deps.shared);
   },
 };

@@ -8,9 +8,11 @@
 import type { Backend, Capability, ContactStore, Operations } from '../backend.js';
 import { BackendError } from '../../errors.js';
 import type { BackendType } from '../types.js';
+import { localShared } from '../shared.js';
 import { XivoConfig } from './config.js';
 import { readCaFile } from '../tls.js';
 import {
+  apiBaseUrl,
   dialFromQueueBody,
   dialNumberBody,
   dialToQueueBody,
@@ -421,6 +423,8 @@ export const xivoType: BackendType<typeof XivoConfig> = {
       log: deps.log,
       ca,
       rejectUnauthorized: config.insecureTls ? false : undefined,
+      // One login per token lifetime for all the servers of a deployment that use this XUC login.
+      share: (deps.shared ?? localShared).tokens(`xuc ${apiBaseUrl(config.url)} ${config.userType} ${config.login}`),
     });
     return new XivoBackend(name, client, { defaultUser: config.defaultUser, timeZone: config.timeZone });
   },

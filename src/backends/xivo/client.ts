@@ -1,5 +1,6 @@
 /**
- * The XUC REST 2.0 transport: one JWT per backend instance, shared by every session and concurrent call.
+ * The XUC REST 2.0 transport: one JWT per backend instance, shared by every session and concurrent call, and by
+ * every server of a deployment through a TokenShare (one server logs in or renews, the others use what it shares).
  *
  * - Login (POST /auth/webservice or /auth/login) is single-flight: N concurrent first calls cause one login.
  * - The token is renewed with GET /auth/check once 80% of its TTL has passed (single renewal in flight), and
@@ -14,6 +15,7 @@ import { BackendError } from '../../errors.js';
 import { VendorHttp, type VendorResponse } from '../http.js';
 import type { Logger } from '../../log.js';
 import { addSecret } from '../../safety/redact.js';
+import { LocalTokenShare, type SharedToken, type TokenShare } from '../tokens.js';
 import { apiBaseUrl, errorFor, isTokenRejection, loginBody, parseAuth, parseError, tokenLifetimeMs, type XucAuth } from './codec.js';
 
 export type XucUserType = 'webservice' | 'cti';
@@ -32,6 +34,8 @@ export interface XucClientOptions {
   renewFraction?: number;
   /** How long a refused login is remembered before XUC is asked again (default 30 s). */
   loginRetryMs?: number;
+  /** The token of the deployment (default: this client's own, shared with nobody). */
+  share?: TokenShare | undefined;
 }
 
 export interface XucRequest {
@@ -66,6 +70,8 @@ interface TokenState {
 const PBX_TYPE = 'xivo';
 /** After a renewal that failed for another reason than a refused token, try again this much later. */
 const RENEW_BACKOFF_MS = 5000;
+/** While another server renews the shared token, look for its new token again this much later. */
+const RENEW_WAIT_MS = 1000;
 
 export class XucClient {
   readonly http: VendorHttp;
@@ -75,8 +81,12 @@ export class XucClient {
   private loginFlight: Promise<TokenState> | undefined;
   private renewFlight: Promise<TokenState> | undefined;
   private refused: { error: BackendError; until: number } | undefined;
+  private readonly share: TokenShare;
+  /** The last token XUC refused: never taken back from the share. */
+  private rejected: string | undefined;
 
   constructor(private readonly o: XucClientOptions) {
+    this.share = o.share ?? new LocalTokenShare();
     addSecret(o.password);
     this.http = new VendorHttp({
       pbx: o.pbx,
@@ -181,6 +191,32 @@ export class XucClient {
 
   private invalidate(token: string): void {
     if (this.state?.token === token) this.state = undefined;
+    this.rejected = token;
+    void this.shared(() => this.share.drop(token), undefined);
+  }
+
+  /** What the share answers, or `fallback` when it fails (then this server acts as if it were alone). */
+  private async shared<T>(op: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      this.o.log.warn('the shared XUC token could not be read or written; this server logs in on its own meanwhile', { error: (e as Error).message });
+      return fallback;
+    }
+  }
+
+  /** A token another server shared, if usable: adopted as this client's own. */
+  private async fromShare(now: number, newerThan?: string): Promise<TokenState | undefined> {
+    const t = await this.shared(() => this.share.read(), undefined);
+    if (!t || t.token === this.rejected || t.token === newerThan || now >= t.expiresAt) return undefined;
+    addSecret(t.token);
+    this.state = { token: t.token, renewAt: t.renewAt, expiresAt: t.expiresAt, acls: t.acls };
+    return this.state;
+  }
+
+  private publish(s: TokenState): Promise<void> {
+    const t: SharedToken = { token: s.token, renewAt: s.renewAt, expiresAt: s.expiresAt, acls: s.acls };
+    return this.shared(() => this.share.write(t), undefined);
   }
 
   private adopt(auth: XucAuth): TokenState {
@@ -204,11 +240,44 @@ export class XucClient {
   private loginOnce(): Promise<TokenState> {
     if (this.loginFlight) return this.loginFlight;
     if (this.refused && Date.now() < this.refused.until) return Promise.reject(this.refused.error);
-    const flight = this.doLogin().finally(() => {
+    const flight = this.obtain().finally(() => {
       this.loginFlight = undefined;
     });
     this.loginFlight = flight;
     return flight;
+  }
+
+  /**
+   * A token for this client: the one another server shared, else a login, by one server of the deployment at a time
+   * (the others wait for the token it shares; a server that dies logging in leaves a lease that lapses).
+   */
+  private async obtain(): Promise<TokenState> {
+    const giveUpAt = Date.now() + 2 * this.o.timeoutMs + 1000;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+      const adopted = await this.fromShare(Date.now());
+      if (adopted) return adopted;
+      const refusal = await this.shared(() => this.share.refused(), undefined);
+      if (refusal && Date.now() < refusal.until) {
+        this.refused = { error: new BackendError('auth', refusal.message, { hint: refusal.hint, code: refusal.code }), until: refusal.until };
+        throw this.refused.error;
+      }
+      if (await this.shared(() => this.share.lease('login', this.o.timeoutMs + 1000), true)) {
+        // A server that logged in just before this lease was free shared its token already: take it (and share it
+        // again, which ends this lease) rather than log in a second time.
+        const late = await this.fromShare(Date.now());
+        if (late) {
+          await this.publish(late);
+          return late;
+        }
+        return this.doLogin();
+      }
+      if (Date.now() >= giveUpAt) {
+        throw new BackendError('unavailable', 'another server of this deployment is logging in to XUC and has not shared the token in time', {
+          hint: 'Nothing was done. Try again in a moment; if it persists, check that XUC answers its login.',
+        });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   private async doLogin(): Promise<TokenState> {
@@ -228,7 +297,9 @@ export class XucClient {
       const auth = this.decode(res, { read: true, what }, parseAuth);
       this.refused = undefined;
       this.o.log.debug('logged in to XUC', { login: this.o.login, userType: this.o.userType, ttlSeconds: auth.ttlSeconds });
-      return this.adopt(auth);
+      const state = this.adopt(auth);
+      await this.publish(state);
+      return state;
     }
     const err = parseError(res.status, res.body);
     if (res.status === 401 || res.status === 403 || err.code === 'InvalidCredentials' || err.code === 'UserNotFound') {
@@ -244,6 +315,7 @@ export class XucClient {
           },
         );
       this.refused = { error, until: Date.now() + retryMs };
+      await this.shared(() => this.share.refuse({ message: error.message, hint: error.hint, code: error.code, until: this.refused!.until }), undefined);
       this.o.log.warn('XUC refused the login', { login: this.o.login, status: res.status, code: err.code });
       throw error;
     }
@@ -261,6 +333,18 @@ export class XucClient {
   }
 
   private async doRenew(s: TokenState): Promise<TokenState> {
+    // Another server may have renewed the shared token already, or be renewing it now.
+    const renewed = await this.fromShare(Date.now(), s.token);
+    if (renewed) return renewed;
+    if (!(await this.shared(() => this.share.lease('renew', this.o.timeoutMs + 1000), true))) {
+      s.renewAt = Math.min(Date.now() + RENEW_WAIT_MS, s.expiresAt);
+      return s;
+    }
+    const late = await this.fromShare(Date.now(), s.token);
+    if (late) {
+      await this.publish(late);
+      return late;
+    }
     this.stats.renewals++;
     const backoff = () => {
       s.renewAt = Math.min(Date.now() + RENEW_BACKOFF_MS, s.expiresAt);
@@ -281,12 +365,15 @@ export class XucClient {
       return backoff();
     }
     if (ok(res)) {
+      let state: TokenState;
       try {
-        return this.adopt(parseAuth(res.body));
+        state = this.adopt(parseAuth(res.body));
       } catch {
         this.o.log.warn('XUC answered the token renewal unreadably; keeping the current token for now');
         return backoff();
       }
+      await this.publish(state);
+      return state;
     }
     const err = parseError(res.status, res.body);
     if (isTokenRejection(err)) {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createApp, type App } from '../../../src/app.js';
 import { BackendError } from '../../../src/errors.js';
-import { PollCache } from '../../../src/backends/ipbx/cache.js';
+import { PollCache } from '../../../src/backends/polls.js';
 import { ipbxConfigFor } from '../../../src/simulators/ipbx/simulator.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { parseConfig } from '../../../src/config.js';

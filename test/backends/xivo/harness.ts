@@ -4,6 +4,7 @@ import type { ManualClock } from '../../../src/util/clock.js';
 import type { PbxEngine } from '../../../src/simulators/engine/engine.js';
 import { XivoBackend, xivoType } from '../../../src/backends/xivo/backend.js';
 import { XivoConfig } from '../../../src/backends/xivo/config.js';
+import type { BackendShared } from '../../../src/backends/types.js';
 import { startXucSimulator, type XucSimOptions, type XucSimulator } from '../../../src/simulators/xivo/simulator.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 
@@ -17,7 +18,7 @@ export interface XivoRig {
   clock: ManualClock;
   sim: XucSimulator;
   /** A backend on the simulator; `cti` logs in as alice (a CTI user), else as the web-service user. */
-  backend(o?: { cti?: boolean; password?: string; timeoutMs?: number; extra?: Record<string, unknown> }): Promise<XivoBackend>;
+  backend(o?: { cti?: boolean; password?: string; timeoutMs?: number; extra?: Record<string, unknown>; shared?: BackendShared }): Promise<XivoBackend>;
   close(): Promise<void>;
 }
 
@@ -40,7 +41,7 @@ export async function rig(simOpts: Omit<XucSimOptions, 'engine'> = {}): Promise<
         ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
         ...o.extra,
       });
-      const b = (await xivoType.create(o.cti ? 'xivo-cti' : 'xivo-ws', config, { log: quietLog(), baseDir: process.cwd() })) as XivoBackend;
+      const b = (await xivoType.create(o.cti ? 'xivo-cti' : 'xivo-ws', config, { log: quietLog(), baseDir: process.cwd(), shared: o.shared })) as XivoBackend;
       made.push(b);
       return b;
     },

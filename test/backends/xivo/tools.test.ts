@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { env, testApp, type TestApp } from '../../helpers/app.js';
 import type { AnyTool } from '../../../src/tools/define.js';
 import { toolSchemas } from '../../../src/server.js';
-import type { ToolOutcome } from '../../../src/tools/runner.js';
+import type { ToolOutcome } from '../../../src/tools/call.js';
 import { CTI_PASSWORD, rig, WS, type XivoRig } from './harness.js';
 
 let r: XivoRig;

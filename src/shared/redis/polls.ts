@@ -1,0 +1,43 @@
+/**
+ * The poll leases of a deployment in Redis: taking the lease is SET PX in a script that, when a holder has it,
+ * answers who, what answer was published last and how long the lease still runs (one round trip either way).
+ */
+import { createHash } from 'node:crypto';
+import type { PollLeases } from '../../backends/polls.js';
+import { type RedisStore, script } from './store.js';
+
+// KEYS: 1 the lease, 2 the published answer. ARGV: 1 token, 2 interval ms. Returns {holder, answer or '', ttl ms}.
+const TAKE = script(`
+local holder = redis.call('GET', KEYS[1])
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {ARGV[1], '', tonumber(ARGV[2])}
+end
+return {holder, redis.call('GET', KEYS[2]) or '', redis.call('PTTL', KEYS[1])}
+`);
+
+export class RedisPollLeases implements PollLeases {
+  private readonly base: string;
+
+  constructor(
+    private readonly store: RedisStore,
+    scope: string,
+  ) {
+    // The scope names a PBX by its URL and login: hashed, so no key shows them.
+    this.base = store.key(`{poll:${createHash('sha256').update(scope).digest('base64url').slice(0, 22)}}`);
+  }
+
+  private keys(key: string): [string, string] {
+    const k = `${this.base}:${encodeURIComponent(key)}`;
+    return [`${k}:lease`, `${k}:answer`];
+  }
+
+  async take(key: string, token: string, intervalMs: number): Promise<{ holder: string; answer?: string; ttlMs: number }> {
+    const [holder, answer, ttl] = (await this.store.eval(TAKE, this.keys(key), [token, intervalMs])) as [string, string, number];
+    return { holder, ...(answer ? { answer } : {}), ttlMs: Math.max(0, ttl) };
+  }
+
+  async publish(key: string, answer: string, keepMs: number): Promise<void> {
+    await this.store.run((c) => c.set(this.keys(key)[1], answer, { PX: Math.ceil(keepMs) }));
+  }
+}
