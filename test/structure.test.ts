@@ -65,8 +65,28 @@ export function circles(graph: Map<string, string[]>): string[][] {
   return found;
 }
 
+/** The packages src/ imports (static, type-only or dynamic), by package name: `libphonenumber-js/max` is `libphonenumber-js`. */
+function importedPackages(root: string): Set<string> {
+  const out = new Set<string>();
+  for (const f of files(root)) {
+    for (const { fileName } of ts.preProcessFile(readFileSync(f, 'utf8'), true, true).importedFiles) {
+      if (fileName.startsWith('.') || fileName.startsWith('node:')) continue;
+      const parts = fileName.split('/');
+      out.add(fileName.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+    }
+  }
+  return out;
+}
+
 describe('src/', () => {
   const graph = importGraph(SRC);
+
+  it('imports every runtime dependency package.json declares (an unused one is a cost and a risk for nothing)', () => {
+    const pkg = JSON.parse(readFileSync(join(SRC, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const used = importedPackages(SRC);
+    expect(used.has('zod')).toBe(true);
+    expect(Object.keys(pkg.dependencies).filter((d) => !used.has(d))).toEqual([]);
+  });
 
   it('reads the imports it checks (the graph is not empty, and finds a planted circle)', () => {
     expect(graph.get('cli.ts')?.length).toBeGreaterThan(3);
