@@ -12,6 +12,7 @@ for (const idleLine of IDLE_LINES) {
   runBackendContract({
     name: `ipbx (idle channels answer ${idleLine === 'name' ? 'their name alone' : idleLine === 'down' ? '"down" alone' : 'the doc sample line'})`,
     capabilities: ['activeCalls', 'listQueue', 'listQueues'],
+    wire: { credentials: true },
     async setup() {
       const { engine: e, clock } = engine();
       const rig = await ipbxRig(e, { idleLine });
