@@ -30,8 +30,8 @@ export interface PromptDef {
   title: string;
   description: string;
   args: PromptArg[];
-  /** Tools the prompt needs (all of them must be offered). */
-  needsTools: string[];
+  /** Tools the prompt requires: it is offered only when all of them are. */
+  requiresTools: string[];
   /** The prompt's text; throws PromptArgumentError for an argument that names nothing configured. */
   render(args: Record<string, string | undefined>, where: PromptContext): string;
 }
@@ -67,7 +67,7 @@ export const queueReport: PromptDef = {
   title: 'Queue load report',
   description: 'Summarize how loaded the call queues are and suggest which agents to pause or resume.',
   args: [{ name: 'queue', description: 'One queue to report on (default: every queue you can find)', required: false, complete: 'queue' }, pbxArg],
-  needsTools: ['list_queue'],
+  requiresTools: ['list_queue'],
   render: (a, where) => {
     const pbx = pbxOf(a, where);
     return [
@@ -90,7 +90,7 @@ export const returnMissedCalls: PromptDef = {
   title: 'Return missed calls',
   description: "Walk through a user's missed calls and call each one back, asking for confirmation every time.",
   args: [{ name: 'user', description: 'Whose missed calls (default: the PBX default user)', required: false, complete: 'user' }, pbxArg],
-  needsTools: ['place_call'],
+  requiresTools: ['place_call'],
   render: (a, where) => {
     const pbx = pbxOf(a, where);
     const user = a.user ?? where.defaultUser(pbx);
@@ -115,7 +115,7 @@ export const transferToColleague: PromptDef = {
     { name: 'mode', description: 'blind (default) or attended', required: false },
     pbxArg,
   ],
-  needsTools: ['transfer', 'get_active_call'],
+  requiresTools: ['transfer', 'get_active_call'],
   render: (a, where) => {
     const pbx = pbxOf(a, where);
     return [

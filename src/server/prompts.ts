@@ -17,7 +17,7 @@ const promptsOf = new WeakMap<App, readonly PromptDef[]>();
 export function offeredPrompts(app: App): readonly PromptDef[] {
   return kept(promptsOf, app, () => {
     const offered = new Set(app.tools.map((t) => t.name));
-    return ALL_PROMPTS.filter((p) => p.needsTools.every((t) => offered.has(t)));
+    return ALL_PROMPTS.filter((p) => p.requiresTools.every((t) => offered.has(t)));
   });
 }
 

@@ -34,7 +34,7 @@ export function resolveResource(app: App, uri: string): ResolvedResource {
     if (!vars) continue;
     const pbx = app.pbxes.all().find((p) => p.name === vars.pbx);
     if (!pbx) throw new ResourceNotFoundError(uri, `Resource not found: there is no PBX named "${vars.pbx}" (${uri})`);
-    if (def.needs && !pbx.can(def.needs)) {
+    if (def.requires && !pbx.can(def.requires)) {
       throw new ResourceNotFoundError(uri, `Resource not found: PBX ${pbx.name} (${pbx.type}) has no ${def.name} resource (${uri})`);
     }
     return { def, pbx, vars };
@@ -57,7 +57,7 @@ export function sessionTag(id: string): string {
 const templatesOf = new WeakMap<App, ResourceTemplateType[]>();
 
 export function offering(app: App, def: ResourceDef) {
-  return app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
+  return app.pbxes.all().filter((p) => !def.requires || p.can(def.requires));
 }
 
 /**

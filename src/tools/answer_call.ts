@@ -19,7 +19,7 @@ export const answerCall = defineTool({
     call_id: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['answer'],
+  capabilities: ['answer'],
   guarded: true,
   run: (ctx, args) =>
     callAction(ctx, args, {

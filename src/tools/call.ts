@@ -25,7 +25,8 @@ export interface CallEnv {
   progress?: ((done: number, total?: number, message?: string) => void) | undefined;
 }
 
-export interface ToolError {
+/** Why a tool call failed, for the result's structured error (plain data, not an Error: the message travels beside it). */
+export interface ToolFailure {
   kind: string;
   retryable: boolean;
   pbx?: string | undefined;
@@ -37,7 +38,7 @@ export type ToolOutcome =
   | {
       ok: false;
       message: string;
-      error: ToolError;
+      error: ToolFailure;
       /** Nothing was done yet: the glue answers input_required, asking the person `question` (an MRTR round). */
       ask?: { question: string; requestState: string } | undefined;
       /** A requestState that fails verification: the glue answers it as invalid params (-32602), not a result. */

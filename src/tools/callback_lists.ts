@@ -91,7 +91,7 @@ export const callbackLists = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['importCallbacks', 'exportCallbackTickets'],
+  capabilities: ['importCallbacks', 'exportCallbackTickets'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

@@ -23,7 +23,7 @@ export const conference = defineTool({
     joined_call_id: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['conference'],
+  capabilities: ['conference'],
   guarded: true,
   run: (ctx, args) =>
     callAction(ctx, args, {

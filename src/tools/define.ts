@@ -1,6 +1,6 @@
 /**
  * The one shape every tool has: name, title, a description written for a model, zod input and output schemas,
- * all four annotations, the capabilities it needs, and a handler that works on the telephony model only (no
+ * all four annotations, the capabilities it uses, and a handler that works on the telephony model only (no
  * SDK types). server.ts turns these into registrations; runner.ts runs them through the guard.
  */
 import { z } from 'zod';
@@ -73,8 +73,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   input: I;
   output: O;
   annotations: Annotations;
-  /** The tool is offered when some configured PBX has at least one of these. */
-  needs: readonly Capability[];
+  /** The PBX capabilities the tool uses: it is offered when some configured PBX has at least one of them. */
+  capabilities: readonly Capability[];
   /**
    * Asks a person before it acts (subject to `safety.confirm`). The one source of what asks first: defineTool adds
    * the `confirm_token` argument, the runner confirms it, and GUARDED_TOOLS (what `safety.confirmTools` may

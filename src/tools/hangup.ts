@@ -17,7 +17,7 @@ export const hangup = defineTool({
   }),
   output: actionOutput({ call_id: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['hangup'],
+  capabilities: ['hangup'],
   guarded: true,
   run: (ctx, args) =>
     callAction(ctx, args, {

@@ -24,7 +24,7 @@ export const holdCall = defineTool({
     note: z.string().optional().describe('Tell the user'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['hold'],
+  capabilities: ['hold'],
   guarded: true,
   run: (ctx, args) => {
     const on = args.on;

@@ -69,7 +69,7 @@ export const manageContacts = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['contacts'],
+  capabilities: ['contacts'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

@@ -23,7 +23,7 @@ export const parkCall = defineTool({
     call_id: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['parkCall'],
+  capabilities: ['parkCall'],
   guarded: true,
   run: (ctx, args) => {
     const slot = args.slot === undefined ? undefined : String(args.slot);

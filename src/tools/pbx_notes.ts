@@ -78,7 +78,7 @@ export const pbxNotes = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['readNotes', 'writeNotes'],
+  capabilities: ['readNotes', 'writeNotes'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

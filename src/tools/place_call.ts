@@ -51,7 +51,7 @@ export const placeCall = defineTool({
     to: z.string().optional().describe('Normalized'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['placeCall', 'dialToQueue'],
+  capabilities: ['placeCall', 'dialToQueue'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

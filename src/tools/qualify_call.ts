@@ -48,7 +48,7 @@ export const qualifyCall = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['listQualifications', 'recordQualification', 'exportQualifications'],
+  capabilities: ['listQualifications', 'recordQualification', 'exportQualifications'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

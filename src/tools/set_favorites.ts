@@ -42,7 +42,7 @@ export const setFavorites = defineTool({
     previous_count: z.number().int().nonnegative().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  needs: ['setFavorites'],
+  capabilities: ['setFavorites'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

@@ -33,7 +33,7 @@ export const setForward = defineTool({
     user: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  needs: ['setForward'],
+  capabilities: ['setForward'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

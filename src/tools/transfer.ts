@@ -36,7 +36,7 @@ export const transfer = defineTool({
     completion: z.string().optional().describe('attended: how the transfer completes on this PBX'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['transferBlind', 'transferAttended', 'transferVoicemail'],
+  capabilities: ['transferBlind', 'transferAttended', 'transferVoicemail'],
   guarded: true,
   run: (ctx, args) => {
     const attended = args.mode === 'attended';
