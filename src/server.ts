@@ -160,7 +160,7 @@ export function compactSchema<T>(node: T, io: 'input' | 'output', root = true): 
 
 /** Every tool's JSON Schemas as the SDK converts them. The build stores this. */
 export function toolSchemas(tools: readonly AnyTool[]): ToolSchemas {
-  return Object.fromEntries(tools.map((t) => [t.name, { inputSchema: jsonSchema(t.input, 'input'), outputSchema: jsonSchema(t.output, 'output') }]));
+  return Object.fromEntries(tools.map((t) => [t.name, { inputSchema: jsonSchema(t.input, 'input'), outputSchema: jsonSchema(t.result, 'output') }]));
 }
 
 let builtSchemas: ToolSchemas | undefined | null;

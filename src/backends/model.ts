@@ -37,7 +37,7 @@ export const Call = z.object({
   to: Party,
   answered: z.boolean(),
   startedAt: z.string(),
-  durationSeconds: z.number().int().nonnegative().describe('Since startedAt, ringing included'),
+  durationSeconds: z.number().int().nonnegative().describe('Since the call started, ringing included'),
   queue: z.string().optional(),
   parkedSlot: z.string().optional(),
   participants: z.array(Party).optional(),

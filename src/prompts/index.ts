@@ -75,7 +75,7 @@ export const queueReport: PromptDef = {
       a.queue
         ? `1. Call list_queue with queue "${a.queue}".`
         : `1. Find the queues: read the pbx://${pbx}/queues resource (each queue with its agents; or ask me which queues matter), then call list_queue for each.`,
-      '2. For each queue report: calls waiting, the longest wait (from oldestArrival or waitedSeconds), calls connected and which agents took them.',
+      '2. For each queue report: calls waiting, the longest wait (from oldest_arrival or waited_seconds), calls connected and which agents took them.',
       '3. From `members` in the list_queue result, list the agents: who is paused (and why, if a reason is given), who is available, ' +
         'on a call, in do-not-disturb or offline. If `members` is null, say that this PBX does not report its agents or their pauses, and do not guess them.',
       '4. Suggest, without doing it, which agents to pause (pause_queues with paused: true) or bring back (paused: false), and why: ' +

@@ -10,6 +10,7 @@ import type { PbxHandle } from '../backends/registry.js';
 import { ArgumentError } from '../errors.js';
 import type { CheckedNumber, DialUse } from '../safety/dialing.js';
 import type { Logger } from '../log.js';
+import { snakeSchema } from './snake.js';
 
 export interface Annotations {
   readOnlyHint: boolean;
@@ -95,19 +96,28 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
  * Gives every tool one checked shape. A guarded tool gets the `confirm_token` argument here, so no tool declares
  * it by hand and none can ask without offering it (or offer it without asking).
  */
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): Tool<I, O> {
   if (def.guarded && def.unguarded !== undefined) throw new Error(`tool ${def.name}: guarded and unguarded at once`);
   if (Object.hasOwn(def.input.shape, 'confirm_token')) {
     throw new Error(`tool ${def.name}: confirm_token is added by defineTool to guarded tools; do not declare it`);
   }
-  if (!def.guarded) return def;
+  const result = snakeSchema(def.output);
+  if (!def.guarded) return { ...def, result };
   // The extended object infers the same argument types plus confirm_token, which handlers never read (the runner does).
-  return { ...def, input: def.input.extend({ confirm_token: confirmTokenArg }) as unknown as I };
+  return { ...def, result, input: def.input.extend({ confirm_token: confirmTokenArg }) as unknown as I };
+}
+
+/**
+ * A defined tool: its definition, and the schema of the result clients get (`result`): `output` with its keys in
+ * snake_case like the arguments (snake.ts). Handlers and summaries work on the model's shape (`output`).
+ */
+export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> extends ToolDef<I, O> {
+  readonly result: z.ZodObject;
 }
 
 /** A tool of any schema, as lists hold them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyTool = ToolDef<any, any>;
+export type AnyTool = Tool<any, any>;
 
 // ------------------------------------------------------------------ shared argument and result pieces
 
@@ -183,7 +193,7 @@ export function inWords<T extends z.ZodType>(schema: T, words: string): T {
 }
 
 /** A call in an action's result. */
-export const resultCall = inWords(Call, 'A call as get_active_call lists it: id, state, from, to, answered, startedAt...');
+export const resultCall = inWords(Call, 'A call as get_active_call lists it: id, state, from, to, answered, started_at...');
 
 // ------------------------------------------------------------------ lists handed to a model
 

@@ -20,6 +20,7 @@ import { describePrincipal, may } from '../principal.js';
 import { checkArgs, ownArgs } from './args.js';
 import type { CallEnv, ToolOutcome } from './call.js';
 import type { AnyTool, ToolContext } from './define.js';
+import { toSnake } from './snake.js';
 
 export interface RunnerDeps {
   pbxes: PbxRouter;
@@ -153,12 +154,14 @@ export class ToolRunner {
       // A tool that confirmed but never acted on the PBX still has its confirmation used up, or refused, here.
       await storeReady(state);
       const result = sanitizeDeep(isAction ? { status: 'done', ...raw } : raw) as Record<string, unknown>;
-      const checked = tool.output.safeParse(result);
+      // What the client gets: the result in snake_case (snake.ts), checked against the schema it was told.
+      const structured = toSnake(tool.output, result) as Record<string, unknown>;
+      const checked = tool.result.safeParse(structured);
       if (!checked.success) {
         log.error('tool result does not match its output schema', { issues: checked.error.issues.slice(0, 5) });
         throw new Error('result does not match the output schema');
       }
-      outcome = { ok: true, structured: result, summary: cleanText(tool.summarize(result, args), 400) };
+      outcome = { ok: true, structured, summary: cleanText(tool.summarize(result, args), 400) };
     } catch (e) {
       outcome = this.failure(e, tool, state, log);
     }

@@ -134,9 +134,9 @@ describe('kalliope end to end: MCP client -> telephony-mcp -> KCTI4 over HTTPS -
     for (const u of ['alice', 'bob', 'carol']) engine.pauseQueues(u, true);
     const c = engine.inboundCall(CALLER, '600');
     const q = await call(client, 'list_queue', { queue: 'support' });
-    expect(q).toMatchObject({ pbx: 'desk', queue: 'support', waitingCount: 1, calls: [] });
+    expect(q).toMatchObject({ pbx: 'desk', queue: 'support', waiting_count: 1, calls: [] });
     const expected = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' }).format(new Date(engine.call(c.id).startedAt));
-    expect(q.oldestArrival).toBe(expected);
+    expect(q.oldest_arrival).toBe(expected);
     expect(await failure(client, 'list_queue', { queue: 'nope' })).toMatch(/^PBX `desk` \(kalliope\): the Kalliope client knows no queue named nope/);
     for (const u of ['alice', 'bob', 'carol']) engine.pauseQueues(u, false);
   });
