@@ -65,7 +65,7 @@ export function circles(graph: Map<string, string[]>): string[][] {
   return found;
 }
 
-/** The packages src/ imports (static, type-only or dynamic), by package name: `libphonenumber-js/max` is `libphonenumber-js`. */
+/** The packages src/ imports (static, type-only or dynamic), by package name: `@modelcontextprotocol/server/x` is `@modelcontextprotocol/server`. */
 function importedPackages(root: string): Set<string> {
   const out = new Set<string>();
   for (const f of files(root)) {

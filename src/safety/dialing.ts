@@ -3,7 +3,7 @@
  * and what a rule sees of a number. Types only, so the policy, its rules and the tools share them without
  * depending on each other.
  */
-import type { PhoneNumber } from 'libphonenumber-js/max';
+import type { PhoneNumber } from './numbering.js';
 import type { Dialable } from '../backends/backend.js';
 
 /** What a number is being checked for; the dial policy applies to all of them (callback: scheduled for later). */

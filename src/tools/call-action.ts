@@ -9,7 +9,7 @@ import { cannotAnswer, conferencePartner, currentCall, heldCalls, ringingAt } fr
 import type { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { ArgumentError } from '../errors.js';
-import { formatNumber } from '../safety/policy.js';
+import { formatNumber } from '../safety/numbering.js';
 import { describeCall, durationWords, partyLabel, whoLabel } from './calls.js';
 import type { ToolContext } from './define.js';
 

@@ -12,7 +12,8 @@ import { LogHub } from '../../src/log.js';
 import { DncParseError, parseDncList, parseDncListAsync } from '../../src/safety/dnc-list.js';
 import { DoNotCall } from '../../src/safety/dnc.js';
 import { ConfigError, PolicyError } from '../../src/errors.js';
-import { DialPolicy, loadNumberingPlan } from '../../src/safety/policy.js';
+import { loadNumberingPlan } from '../../src/safety/numbering.js';
+import { DialPolicy } from '../../src/safety/policy.js';
 import type { DialUse } from '../../src/safety/dialing.js';
 
 beforeAll(() => loadNumberingPlan());

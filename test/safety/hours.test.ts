@@ -8,7 +8,8 @@ import { parseConfig } from '../../src/config.js';
 import { DialPolicyConfig } from '../../src/safety/policy-config.js';
 import { CallingHours, nextOpening } from '../../src/safety/hours.js';
 import { ConfigError, PolicyError } from '../../src/errors.js';
-import { DialPolicy, loadNumberingPlan } from '../../src/safety/policy.js';
+import { loadNumberingPlan } from '../../src/safety/numbering.js';
+import { DialPolicy } from '../../src/safety/policy.js';
 import type { DialUse } from '../../src/safety/dialing.js';
 import { compileSchedule } from '../../src/safety/outbound-config.js';
 

@@ -10,10 +10,10 @@
  * least convenient for a reader, the channel name alone.
  * Every engine user is a channel SIP/<extension>.
  */
-import { parsePhoneNumberFromString, getCountries, getCountryCallingCode } from 'libphonenumber-js';
 import type { PbxEngine } from '../engine/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../kit.js';
 import type { SimulatorDef } from '../types.js';
+import { loadedPlan, loadNumberingPlan } from '../../safety/numbering.js';
 
 /** The two IPPS pages the doc describes (channelinfo.php, queueactive.php), under its /ipps/ directory. */
 const CHANNEL_PATH = '/ipps/channelinfo.php';
@@ -87,10 +87,14 @@ export function countryName(callerId: string, o: { defaultCountry: string; domes
   const international = s.startsWith('+') || s.startsWith('00');
   const digits = s.replace(/^(\+|00)/, '');
   if (!international && digits.length <= o.domesticMaxLen) return o.defaultCountry;
-  const p = parsePhoneNumberFromString(`+${digits}`);
-  const code = p?.countryCallingCode ?? [3, 2, 1].map((n) => digits.slice(0, n)).find((c) => getCountries().some((r) => getCountryCallingCode(r) === c));
+  // The numbering plan is loaded when the simulator starts (startIpbxSimulator).
+  const { parse, phoneUtil } = loadedPlan();
+  const regionOf = (code: string) => phoneUtil.getRegionCodeForCountryCode(Number(code)) as string;
+  const p = parse(`+${digits}`);
+  const code = p?.countryCallingCode ?? [3, 2, 1].map((n) => digits.slice(0, n)).find((c) => regionOf(c) !== 'ZZ');
   if (code && ZONE_NAMES[code]) return ZONE_NAMES[code];
-  const region = p?.country ?? getCountries().find((r) => getCountryCallingCode(r) === code);
+  const main = code === undefined ? undefined : regionOf(code);
+  const region = p?.country ?? (main === 'ZZ' || main === '001' ? undefined : main);
   if (!region) return o.defaultCountry;
   regionNames ??= new Intl.DisplayNames(['en'], { type: 'region' });
   return COUNTRY_NAMES[region] ?? regionNames.of(region) ?? region;
@@ -194,6 +198,7 @@ export function ipbxHandler(o: IpbxSimOptions): (req: SimRequest) => SimResponse
 }
 
 export async function startIpbxSimulator(o: IpbxSimOptions): Promise<IpbxSimulator> {
+  await loadNumberingPlan();
   const server = await startSimServer({
     handle: ipbxHandler(o),
     ...(o.host !== undefined ? { host: o.host } : {}),

@@ -20,6 +20,7 @@ import { ManualClock } from '../../../src/util/clock.js';
 import { parseConfig } from '../../../src/config.js';
 import { redact } from '../../../src/safety/redact.js';
 import { selfSignedCertificate } from '../../../src/util/selfsigned.js';
+import { loadNumberingPlan } from '../../../src/safety/numbering.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 import { expectBackendError } from '../contract.js';
 import { IPPS_PASSWORD, IPPS_USER, ipbxRig, quietLog, type IpbxRig } from './harness.js';
@@ -284,7 +285,8 @@ describe('reading calls and queues from the simulator', () => {
     expect(await b.knownUsers()).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
   });
 
-  it('resolves country names as the doc describes (best effort)', () => {
+  it('resolves country names as the doc describes (best effort)', async () => {
+    await loadNumberingPlan();
     const o = { defaultCountry: 'Switzerland', domesticMaxLen: 9 };
     const sample: [string, string][] = [
       ['99532356420', 'Georgia'],
