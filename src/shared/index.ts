@@ -12,6 +12,7 @@
  * | vendor token (XUC) | BackendShared.tokens (backends/tokens.ts) | LocalTokenShare | redis/tokens.ts |
  * | change notifications | ChangeBus (shared/bus.ts) | LocalBus | redis/bus.ts |
  * | recent audit | RecentAudit (safety/audit.ts) | LocalRecent | redis/recent.ts |
+ * | no double action | RepeatLog (safety/repeat.ts) | MemoryRepeatLog | redis/repeats.ts |
  *
  * Adding a concern: its interface beside the code that uses it, a memory implementation, a Redis one under
  * redis/, and one field here.
@@ -22,6 +23,7 @@ import type { Logger } from '../log.js';
 import { type ClaimStore, MemoryClaimStore } from '../safety/claims.js';
 import type { RecentAudit } from '../safety/audit.js';
 import { type CallLimits, CallLimiter } from '../safety/limits.js';
+import { MemoryRepeatLog, type RepeatLog } from '../safety/repeat.js';
 import { type ChangeBus, LocalBus } from './bus.js';
 import type { SharedSettings } from './settings.js';
 
@@ -36,6 +38,8 @@ export interface Shared {
   readonly limits: CallLimits;
   readonly backends: BackendShared;
   readonly bus: ChangeBus;
+  /** The actions done within the repeat window (safety.repeatWindowSeconds). */
+  readonly repeats: RepeatLog;
   /** The deployment's recent audit entries; absent, the audit keeps this server's. */
   readonly recent?: RecentAudit | undefined;
   /** An answer waits until its audit line reached the operating system (a killed replica loses none it answered). */
@@ -74,6 +78,7 @@ export async function createShared(o: SharedOptions): Promise<Shared> {
     limits: new CallLimiter(o.limits.maxPerMinute, o.limits.maxConcurrent, o.now, o.limits.maxPerMinutePerPbx),
     backends: localShared,
     bus: new LocalBus((e) => o.log.warn('a change listener failed', { error: (e as Error).message })),
+    repeats: new MemoryRepeatLog(o.now),
     durableAudit: false,
     close: () => Promise.resolve(),
   };

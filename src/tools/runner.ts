@@ -12,11 +12,12 @@ import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type RoundAnswer, type Ticket } from '../safety/confirm.js';
 import type { CallLimits, Reservation, Slot } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
+import { agoText, type RepeatLog, repeatKey } from '../safety/repeat.js';
 import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
 import { handleFor, missingScopeMessage, toolRight } from '../auth/access.js';
 import { describePrincipal, may, type Principal } from '../principal.js';
-import type { AnyTool, SessionInfo, ToolContext } from './define.js';
+import type { AnyTool, ConfirmOptions, SessionInfo, ToolContext } from './define.js';
 
 export type ElicitAnswer = 'accept' | 'decline' | 'cancel' | 'timeout' | 'failed';
 
@@ -67,6 +68,8 @@ export interface RunnerDeps {
    */
   actionGate?: (() => Promise<void>) | undefined;
   audit: Audit;
+  /** The actions done within `safety.repeatWindowSeconds` (shared by the deployment); absent: no repeat window. */
+  repeats?: RepeatLog | undefined;
   safety: SafetyConfig;
   readOnly: boolean;
   log: Logger;
@@ -82,6 +85,8 @@ interface RunState {
   refused?: boolean;
   /** Call-limit slots taken by admitCall, released when the tool call ends. */
   reservations: Reservation[];
+  /** The action's key in the repeat window, and the mark it was noted with there (none when it is a repeat). */
+  repeat?: { key: string; mark?: string } | undefined;
   /**
    * An action's check of the shared store, started when the action begins and awaited before the first thing its
    * absence would make wrong: asking the person, or acting on the PBX (store commands before that fail by themselves).
@@ -220,13 +225,59 @@ export class ToolRunner {
     const released = state.reservations.map((r) =>
       r.release().catch((e: unknown) => log.warn('could not release a call-limit reservation; it lapses by itself', { error: (e as Error).message })),
     );
+    const noted = this.settleRepeat(state, outcome, log);
     if (isAction) await this.auditCall(tool, args, env, state, outcome);
-    await Promise.all(released);
+    await Promise.all([...released, noted]);
     log.debug('tool call', { ms: Date.now() - started, ok: outcome.ok });
     return outcome;
   }
 
-  /** Why a sealed confirm_token cannot be used for this call, or undefined once it is claimed (it is then used up). */
+  /**
+   * The question to ask when the same action (same principal, tool, PBX and target) was done within the repeat
+   * window, or undefined. An action without a sentence (nothing it would ever ask about) is not tracked; nor is any
+   * under `safety.confirm: off`, where nobody can be asked.
+   */
+  private async repeatOf(
+    tool: AnyTool,
+    args: Record<string, unknown>,
+    env: CallEnv,
+    state: RunState,
+    said: string,
+    opts: ConfirmOptions,
+    beforeAsking: () => Promise<void>,
+  ): Promise<string | undefined> {
+    const { repeats, safety } = this.deps;
+    if (!repeats || !safety.repeatWindowSeconds || safety.confirm === 'off' || !said) return undefined;
+    const { confirm_token: _t, ...own } = args;
+    const target = opts.repeat?.target ?? { bind: opts.bind ?? null, args: own };
+    const key = repeatKey(env.principal.id, tool.name, state.pbx ?? '', target);
+    await beforeAsking();
+    const found = await repeats.begin(key, safety.repeatWindowSeconds * 1000);
+    if ('mark' in found) {
+      state.repeat = { key, mark: found.mark };
+      return undefined;
+    }
+    state.repeat = { key };
+    const when = agoText(found.ago);
+    return opts.repeat?.done
+      ? `${opts.repeat.done} ${when} ago. ${opts.repeat.again ?? 'Do it again?'}`
+      : `The same was done ${when} ago. ${said}`;
+  }
+
+  /**
+   * The repeat window after the action: one not done is forgotten (a refusal or a question is no action to repeat);
+   * a confirmed repeat done (or perhaps done) begins its window again. Awaited: a retry right after, on any replica, must see it.
+   */
+  private async settleRepeat(state: RunState, outcome: ToolOutcome, log: Logger): Promise<void> {
+    const { repeats, safety } = this.deps;
+    const r = state.repeat;
+    if (!r || !repeats) return;
+    // An action whose outcome is unknown may have been done: it stays in the window, so a retry of it asks first.
+    const done = outcome.ok ? outcome.structured.status === 'done' : outcome.error.kind === 'outcome_unknown';
+    const settled = done ? (r.mark ? undefined : repeats.again(r.key, safety.repeatWindowSeconds * 1000)) : r.mark ? repeats.forget(r.key, r.mark) : undefined;
+    await settled?.catch((e: unknown) => log.warn('could not update the repeat window; it lapses by itself', { error: (e as Error).message }));
+  }
+
   /** The ticket of a sealed confirm_token good for this call (its claim still to be made), or why it is not. */
   private async redeem(kind: 'token', sealed: string, tool: AnyTool, args: Record<string, unknown>, env: CallEnv, bind: unknown): Promise<{ ticket: Ticket } | { why: string }> {
     const { confirmations } = this.deps;
@@ -299,8 +350,11 @@ export class ToolRunner {
         // What the person is asked names PBX data (caller numbers and names), each part bounded by the tool that
         // built the sentence; cleaned here so no bidi override or control character can change what they read,
         // with a bound on the whole that no sentence of ours reaches.
-        const action = cleanText(rawAction, MAX_ACTION_CHARS);
-        if (opts.skip || !this.confirms(tool)) {
+        const said = cleanText(rawAction, MAX_ACTION_CHARS);
+        // Done within the repeat window: asked again (in the repeat's words), even where it would not ask.
+        const repeat = await this.repeatOf(tool, args, env, state, said, opts, beforeAsking);
+        const action = repeat ?? said;
+        if (!repeat && (opts.skip || !this.confirms(tool))) {
           state.confirmation = 'not_required';
           return;
         }

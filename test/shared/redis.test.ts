@@ -20,6 +20,7 @@ import { RedisClaims } from '../../src/shared/redis/claims.js';
 import { RedisLimits } from '../../src/shared/redis/limits.js';
 import { RedisPollLeases } from '../../src/shared/redis/polls.js';
 import { RedisRecent } from '../../src/shared/redis/recent.js';
+import { RedisRepeatLog } from '../../src/shared/redis/repeats.js';
 import { RedisStore } from '../../src/shared/redis/store.js';
 import { RedisTokenShare } from '../../src/shared/redis/tokens.js';
 import { startXucSimulator, type XucSimulator } from '../../src/backends/xivo/simulator.js';
@@ -336,6 +337,26 @@ describe('the shared store in Redis', () => {
       expect((await b.of('token:alice')).map((e) => (e.args as { i: number }).i)).toEqual([2, 3, 4]);
       expect((await a.of('token:bob')).map((e) => e.principal)).toEqual(['token:bob']);
       expect(await a.of('token:carol')).toEqual([]);
+    });
+  });
+
+  describe('the repeat window', () => {
+    it('one of two servers beginning the same action together passes; its age is Redis\'s; forgotten only by its own mark', async () => {
+      const [a, b] = [new RedisRepeatLog(await server()), new RedisRepeatLog(await server())];
+      const both = await Promise.all([a.begin('k', 60_000), b.begin('k', 60_000)]);
+      const marked = both.filter((r) => 'mark' in r) as { mark: string }[];
+      expect(marked).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 120));
+      const seen = await b.begin('k', 60_000);
+      expect('ago' in seen && seen.ago >= 100 && seen.ago < 5000, JSON.stringify(seen)).toBe(true);
+      await b.forget('k', '60000:not-its-mark');
+      expect(await a.begin('k', 60_000)).toHaveProperty('ago');
+      await b.forget('k', marked[0]!.mark);
+      expect(await a.begin('k', 60_000)).toHaveProperty('mark');
+      await b.again('k', 150);
+      expect(await a.begin('k', 60_000)).toHaveProperty('ago');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await a.begin('k', 60_000), 'past its window').toHaveProperty('mark');
     });
   });
 
