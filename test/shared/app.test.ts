@@ -76,9 +76,9 @@ describe('two servers sharing Redis', () => {
     expect(first).toMatchObject({ ok: true, structured: { status: 'done' } });
     const again = await b.app.runner.run(tool('place_call'), { to: '203' }, env());
     expect(again).toMatchObject({ ok: true, structured: { status: 'confirmation_required' } });
-    expect((again as { structured: { message: string } }).structured.message).toMatch(/You called extension 203 from alice \d+ s ago\. Call again\?/);
+    expect((again as unknown as { structured: { message: string } }).structured.message).toMatch(/You called extension 203 from alice \d+ s ago\. Call again\?/);
     const both = await Promise.all([a, b].map((s) => s.app.runner.run(tool('place_call'), { to: '202' }, env())));
-    expect(both.map((r) => (r as { structured: { status: string } }).structured.status).sort()).toEqual(['confirmation_required', 'done']);
+    expect(both.map((r) => (r as unknown as { structured: { status: string } }).structured.status).sort()).toEqual(['confirmation_required', 'done']);
     expect(a.sim().engine.listCalls().length + b.sim().engine.listCalls().length).toBe(2);
   });
 
