@@ -244,14 +244,13 @@ export class ToolRunner {
     state: RunState,
     said: string,
     opts: ConfirmOptions,
-    beforeAsking: () => Promise<void>,
   ): Promise<string | undefined> {
     const { repeats, safety } = this.deps;
     if (!repeats || !safety.repeatWindowSeconds || safety.confirm === 'off' || !said) return undefined;
     const { confirm_token: _t, ...own } = args;
     const target = opts.repeat?.target ?? { bind: opts.bind ?? null, args: own };
     const key = repeatKey(env.principal.id, tool.name, state.pbx ?? '', target);
-    await beforeAsking();
+    // Not after the store check: a store that is away fails this by itself, and the round trips overlap.
     const found = await repeats.begin(key, safety.repeatWindowSeconds * 1000);
     if ('mark' in found) {
       state.repeat = { key, mark: found.mark };
@@ -352,7 +351,7 @@ export class ToolRunner {
         // with a bound on the whole that no sentence of ours reaches.
         const said = cleanText(rawAction, MAX_ACTION_CHARS);
         // Done within the repeat window: asked again (in the repeat's words), even where it would not ask.
-        const repeat = await this.repeatOf(tool, args, env, state, said, opts, beforeAsking);
+        const repeat = await this.repeatOf(tool, args, env, state, said, opts);
         const action = repeat ?? said;
         if (!repeat && (opts.skip || !this.confirms(tool))) {
           state.confirmation = 'not_required';
