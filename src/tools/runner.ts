@@ -85,6 +85,8 @@ interface RunState {
   refused?: boolean;
   /** Call-limit slots taken by admitCall, released when the tool call ends. */
   reservations: Reservation[];
+  /** The repeat-window check when nothing waits for its answer (a confirm_token decides): awaited before acting. */
+  repeatCheck?: Promise<void> | undefined;
   /** The action's key in the repeat window, and the mark it was noted with there (none when it is a repeat). */
   repeat?: { key: string; mark?: string } | undefined;
   /**
@@ -133,8 +135,8 @@ class UnguardedActionError extends Error {}
 
 /** What an action awaits before it acts: the check of the shared store, and the claim of its confirmation. */
 function storeReady(state: RunState): Promise<void> | undefined {
-  if (!state.storeCheck && !state.claim) return undefined;
-  return Promise.all([state.storeCheck, state.claim]).then(() => undefined);
+  if (!state.storeCheck && !state.claim && !state.repeatCheck) return undefined;
+  return Promise.all([state.storeCheck, state.claim, state.repeatCheck]).then(() => undefined);
 }
 
 const CHANGED = 'what the action would act on changed since the user confirmed it (for example another call is current now)';
@@ -351,7 +353,16 @@ export class ToolRunner {
         // with a bound on the whole that no sentence of ours reaches.
         const said = cleanText(rawAction, MAX_ACTION_CHARS);
         // Done within the repeat window: asked again (in the repeat's words), even where it would not ask.
-        const repeat = await this.repeatOf(tool, args, env, state, said, opts);
+        const checking = this.repeatOf(tool, args, env, state, said, opts);
+        let repeat: string | undefined;
+        if (!opts.skip && this.confirms(tool) && typeof args.confirm_token === 'string') {
+          // The token decides this call whether or not it repeats one: the check overlaps with the rest, and is
+          // awaited like the claim, before acting (it notes the action in the window).
+          state.repeatCheck = checking.then(() => undefined);
+          state.repeatCheck.catch(() => {});
+        } else {
+          repeat = await checking;
+        }
         const action = repeat ?? said;
         if (!repeat && (opts.skip || !this.confirms(tool))) {
           state.confirmation = 'not_required';
