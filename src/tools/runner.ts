@@ -271,6 +271,8 @@ export class ToolRunner {
    */
   private async settleRepeat(state: RunState, outcome: ToolOutcome, log: Logger): Promise<void> {
     const { repeats, safety } = this.deps;
+    // A check still on its way (an action that failed before acting) notes it first: it is then forgotten below.
+    await state.repeatCheck?.catch(() => {});
     const r = state.repeat;
     if (!r || !repeats) return;
     // An action whose outcome is unknown may have been done: it stays in the window, so a retry of it asks first.
