@@ -135,6 +135,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     limiter: shared.limits,
     confirmations: new Confirmations(sealer, opts.claims ?? shared.claims, opts.now),
     actionGate: shared.gate,
+    repeats: shared.repeats,
     audit,
     safety: config.safety,
     readOnly: config.readOnly,

@@ -74,6 +74,13 @@ export const SafetyConfig = z.strictObject({
     .optional()
     .describe('Tools whose actions need confirmation (default: every destructive or costly action)'),
   confirmTimeoutSeconds: z.number().int().min(1).max(3600).default(300).describe('How long a confirmation request waits for the person'),
+  repeatWindowSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(60)
+    .describe('The same action on the same target by the same caller within this many seconds asks again, even where it would not ask; 0: off'),
   stateSecret: z
     .string()
     .refine((s) => Buffer.byteLength(s, 'utf8') >= MIN_STATE_SECRET_BYTES, `at least ${MIN_STATE_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`)

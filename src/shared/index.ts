@@ -12,6 +12,7 @@
  * | vendor token (XUC) | BackendShared.tokens (backends/tokens.ts) | LocalTokenShare | redis/tokens.ts |
  * | change notifications | ChangeBus (shared/bus.ts) | LocalBus | redis/bus.ts |
  * | recent audit | RecentAudit (safety/audit.ts) | LocalRecent | redis/recent.ts |
+ * | no double action | RepeatLog (safety/repeat.ts) | MemoryRepeatLog | redis/repeats.ts |
  *
  * Adding a concern: its interface beside the code that uses it, a memory implementation, a Redis one under
  * redis/, and one field here.
@@ -19,6 +20,7 @@
 import { localShared } from '../backends/shared.js';
 import { MemoryClaimStore } from '../safety/claims.js';
 import { CallLimiter } from '../safety/limits.js';
+import { MemoryRepeatLog } from '../safety/repeat.js';
 import { LocalBus } from './bus.js';
 import type { Shared, SharedOptions } from './types.js';
 
@@ -37,6 +39,7 @@ export async function createShared(o: SharedOptions): Promise<Shared> {
     limits: new CallLimiter(o.limits.maxPerMinute, o.limits.maxConcurrent, o.now, o.limits.maxPerMinutePerPbx),
     backends: localShared,
     bus: new LocalBus((e) => o.log.warn('a change listener failed', { error: (e as Error).message })),
+    repeats: new MemoryRepeatLog(o.now),
     durableAudit: false,
     close: () => Promise.resolve(),
   };

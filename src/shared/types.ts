@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { RecentAudit } from '../safety/audit.js';
 import type { ClaimStore } from '../safety/claims.js';
 import type { CallLimits } from '../safety/limits.js';
+import type { RepeatLog } from '../safety/repeat.js';
 import type { ChangeBus } from './bus.js';
 import type { SharedSettings } from './settings.js';
 
@@ -18,6 +19,8 @@ export interface Shared {
   readonly limits: CallLimits;
   readonly backends: BackendShared;
   readonly bus: ChangeBus;
+  /** The actions done within the repeat window (safety.repeatWindowSeconds). */
+  readonly repeats: RepeatLog;
   /** The deployment's recent audit entries; absent, the audit keeps this server's. */
   readonly recent?: RecentAudit | undefined;
   /** An answer waits until its audit line reached the operating system (a killed replica loses none it answered). */

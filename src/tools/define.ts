@@ -33,6 +33,11 @@ export interface ConfirmOptions {
    * of the contacts a delete_all removes. A confirm_token is honoured only while this is still the same.
    */
   bind?: unknown;
+  /**
+   * The repeat window (safety.repeatWindowSeconds): `target` is what makes two actions the same (default: `bind`
+   * and the arguments); `done` names the earlier one ("You called 203 from alice") and `again` asks ("Call again?").
+   */
+  repeat?: { target?: unknown; done?: string; again?: string };
 }
 
 export interface ToolContext {

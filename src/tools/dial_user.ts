@@ -30,7 +30,9 @@ export const dialUser = defineTool({
     const pbx = ctx.pbx(args.pbx);
     const dial = pbx.op('dialUser');
     const user = pbx.actingUser(args.user);
-    await ctx.confirm(`Call user ${args.username} from ${whoLabel(pbx, user)}?`);
+    await ctx.confirm(`Call user ${args.username} from ${whoLabel(pbx, user)}?`, {
+      repeat: { target: [args.username, user ?? null], done: `You called user ${args.username} from ${whoLabel(pbx, user)}`, again: 'Call again?' },
+    });
     await ctx.admitCall(pbx, user);
     const r = await dial({ user, username: args.username }, { signal: ctx.signal });
     const id = r.call?.id ?? r.callId;

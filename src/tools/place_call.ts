@@ -81,6 +81,7 @@ export const placeCall = defineTool({
       const callerId = ctx.checkCallerId(args.caller_id, pbx);
       await ctx.confirm(`Call ${n.display} showing caller ID ${callerId}, and put the call into queue ${args.to_queue} once answered?`, {
         skip: n.noConfirm,
+        repeat: { target: ['queue', n.number, args.to_queue], done: `You called ${n.display} into queue ${args.to_queue}`, again: 'Call again?' },
       });
       await ctx.admitCall(pbx, undefined);
       r = await dial({ to: n.number, queue: args.to_queue, callerId }, { signal: ctx.signal });
@@ -93,7 +94,11 @@ export const placeCall = defineTool({
       const user = pbx.actingUser(args.user);
       const n = ctx.checkNumber(args.to, 'call', pbx);
       const via = fromQueue !== undefined ? ` through queue ${fromQueue}` : '';
-      await ctx.confirm(`Call ${n.display} from ${whoLabel(pbx, user)}${via}?`, { skip: n.noConfirm });
+      await ctx.confirm(`Call ${n.display} from ${whoLabel(pbx, user)}${via}?`, {
+        skip: n.noConfirm,
+        // The same number from the same user, whichever way it was typed or whichever queue it goes through.
+        repeat: { target: ['call', n.number, user ?? null], done: `You called ${n.display} from ${whoLabel(pbx, user)}`, again: 'Call again?' },
+      });
       await ctx.admitCall(pbx, user);
       r = dial
         ? await dial({ user, to: n.number, queueId: fromQueue! }, { signal: ctx.signal })

@@ -12,6 +12,7 @@ import type { Audit, AuditEntry } from '../safety/audit.js';
 import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type Ticket } from '../safety/confirm.js';
 import type { CallLimits, Reservation, Slot } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
+import type { RepeatLog } from '../safety/repeat.js';
 import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
 import { describeError } from '../wording.js';
@@ -20,6 +21,7 @@ import { describePrincipal, may } from '../principal.js';
 import { checkArgs, ownArgs } from './args.js';
 import type { CallEnv, ToolOutcome } from './call.js';
 import type { AnyTool, ToolContext } from './define.js';
+import { repeatQuestion, settleRepeat, type WindowState } from './repeat-window.js';
 import { toSnake } from './snake.js';
 
 export interface RunnerDeps {
@@ -33,13 +35,15 @@ export interface RunnerDeps {
    */
   actionGate?: (() => Promise<void>) | undefined;
   audit: Audit;
+  /** The actions done within `safety.repeatWindowSeconds` (shared by the deployment); absent: no repeat window. */
+  repeats?: RepeatLog | undefined;
   safety: SafetyConfig;
   readOnly: boolean;
   log: Logger;
 }
 
 /** What one call learned on its way, for its outcome and audit line. */
-interface RunState {
+interface RunState extends WindowState {
   confirmCalled: boolean;
   confirmation: ConfirmOutcome;
   pbx?: string;
@@ -70,8 +74,8 @@ class UnguardedActionError extends Error {}
 
 /** What an action awaits before it acts: the check of the shared store, and the claim of its confirmation. */
 function storeReady(state: RunState): Promise<void> | undefined {
-  if (!state.storeCheck && !state.claim) return undefined;
-  return Promise.all([state.storeCheck, state.claim]).then(() => undefined);
+  if (!state.storeCheck && !state.claim && !state.repeatCheck) return undefined;
+  return Promise.all([state.storeCheck, state.claim, state.repeatCheck]).then(() => undefined);
 }
 
 const CHANGED = 'what the action would act on changed since the user confirmed it (for example another call is current now)';
@@ -171,13 +175,13 @@ export class ToolRunner {
     const released = state.reservations.map((r) =>
       r.release().catch((e: unknown) => log.warn('could not release a call-limit reservation; it lapses by itself', { error: (e as Error).message })),
     );
+    const noted = settleRepeat(this.deps, state, outcome, log);
     if (isAction) await this.auditCall(tool, args, env, state, outcome);
-    await Promise.all(released);
+    await Promise.all([...released, noted]);
     log.debug('tool call', { ms: Date.now() - started, ok: outcome.ok });
     return outcome;
   }
 
-  /** Why a sealed confirm_token cannot be used for this call, or undefined once it is claimed (it is then used up). */
   /** The ticket of a sealed confirm_token good for this call (its claim still to be made), or why it is not. */
   private async redeem(kind: 'token', sealed: string, tool: AnyTool, args: Record<string, unknown>, env: CallEnv, bind: unknown): Promise<{ ticket: Ticket } | { why: string }> {
     const { confirmations } = this.deps;
@@ -237,8 +241,20 @@ export class ToolRunner {
         // What the person is asked names PBX data (caller numbers and names), each part bounded by the tool that
         // built the sentence; cleaned here so no bidi override or control character can change what they read,
         // with a bound on the whole that no sentence of ours reaches.
-        const action = cleanText(rawAction, MAX_ACTION_CHARS);
-        if (opts.skip || !this.confirms(tool)) {
+        const said = cleanText(rawAction, MAX_ACTION_CHARS);
+        // Done within the repeat window: asked again (in the repeat's words), even where it would not ask.
+        const checking = repeatQuestion(this.deps, tool, args, env, state, said, opts);
+        let repeat: string | undefined;
+        if (!opts.skip && this.confirms(tool) && typeof args.confirm_token === 'string') {
+          // The token decides this call whether or not it repeats one: the check overlaps with the rest, and is
+          // awaited like the claim, before acting (it notes the action in the window).
+          state.repeatCheck = checking.then(() => undefined);
+          state.repeatCheck.catch(() => {});
+        } else {
+          repeat = await checking;
+        }
+        const action = repeat ?? said;
+        if (!repeat && (opts.skip || !this.confirms(tool))) {
           state.confirmation = 'not_required';
           return;
         }

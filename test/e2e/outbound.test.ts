@@ -23,12 +23,15 @@ const DEFAULT_CLOSED = `${clockIn('Europe/Paris', 120)}-${clockIn('Europe/Paris'
 let cfg: TempConfig;
 let session: StdioSession;
 let client: Client;
+/** What the server asked the person (elicitation), in order; every question is accepted. */
+const asked: string[] = [];
 
 beforeAll(async () => {
   cfg = simConfig({
     safety: {
       dialPolicy: {
         defaultCountry: 'IT',
+        maxCallsPerMinute: 100,
         allowedCountryCodes: ['GB', 'FR'],
         callingHours: { IT: ROME_OPEN, GB: LONDON_CLOSED, default: DEFAULT_CLOSED },
         doNotCall: ['dnc.txt', 'optout.csv'],
@@ -37,7 +40,13 @@ beforeAll(async () => {
   });
   writeFileSync(join(cfg.dir, 'dnc.txt'), '# national register\n+39 02 8765 4321\n06 99*\n');
   writeFileSync(join(cfg.dir, 'optout.csv'), 'name,number\n"Verdi, G.",+39 06 4444 0000\n');
-  session = await connectStdio({ config: cfg, elicit: acceptAll });
+  session = await connectStdio({
+    config: cfg,
+    elicit: (message) => {
+      asked.push(message);
+      return acceptAll(message);
+    },
+  });
   client = session.client;
 });
 
@@ -96,5 +105,18 @@ describe('do-not-call lists through the real server', () => {
     appendFileSync(join(cfg.dir, 'dnc.txt'), '+39 06 5555 1234\n');
     await eventually(async () => (await refusal('transfer', { to: target })).rule === 'do_not_call', 10_000, 'the edited list to be read');
     expect(session.stderr()).toMatch(/do-not-call list reloaded.*file=dnc\.txt.*entries=3/);
+  });
+});
+
+describe('no double action through the real server', () => {
+  it('a second identical call within the window asks, saying when the first was made; a different number does not', async () => {
+    asked.length = 0;
+    expect(await call(client, 'place_call', { to: '203' })).toMatchObject({ status: 'done', to: '203' });
+    expect(asked).toEqual([]);
+    expect(await call(client, 'place_call', { to: '203' })).toMatchObject({ status: 'done', to: '203' });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/You called extension 203 from alice \d+ s ago\. Call again\?/);
+    expect(await call(client, 'place_call', { to: '201', user: 'bob' })).toMatchObject({ status: 'done' });
+    expect(asked).toHaveLength(1);
   });
 });

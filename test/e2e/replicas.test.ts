@@ -51,7 +51,8 @@ describe('replicas behind nginx, sharing Redis', () => {
       defaultPbx: 'desk',
       pbxes,
       http: { tokens: { alice: TOKEN }, allowedHosts: [`127.0.0.1:${nginxPort}`] },
-      safety: { stateSecret: SECRET, dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 100, maxCallsPerMinutePerPbx: PER_PBX_LIMIT, maxConcurrentCalls: 100 } },
+      // The repeat window would ask about the same call placed ten times (its replicas are in test/shared/app.test.ts).
+      safety: { stateSecret: SECRET, repeatWindowSeconds: 0, dialPolicy: { defaultCountry: 'IT', maxCallsPerMinute: 100, maxCallsPerMinutePerPbx: PER_PBX_LIMIT, maxConcurrentCalls: 100 } },
       shared: { redisUrl: redis.url, commandTimeoutMs: 1000, replica: name },
       log: { level: 'info' },
     });

@@ -70,11 +70,24 @@ describe('two servers sharing Redis', () => {
     expect(b.sim().engine.listCalls()).toHaveLength(1);
   });
 
+  it('the repeat window is the deployment\'s: a call done on one asks again on the other; two sent together to both, one dials', async () => {
+    const [a, b] = [await server(), await server()];
+    const first = await a.app.runner.run(tool('place_call'), { to: '203' }, env());
+    expect(first).toMatchObject({ ok: true, structured: { status: 'done' } });
+    const again = await b.app.runner.run(tool('place_call'), { to: '203' }, env());
+    expect(again).toMatchObject({ ok: true, structured: { status: 'confirmation_required' } });
+    expect((again as unknown as { structured: { message: string } }).structured.message).toMatch(/You called extension 203 from alice \d+ s ago\. Call again\?/);
+    const both = await Promise.all([a, b].map((s) => s.app.runner.run(tool('place_call'), { to: '202' }, env())));
+    expect(both.map((r) => (r as unknown as { structured: { status: string } }).structured.status).sort()).toEqual(['confirmation_required', 'done']);
+    expect(a.sim().engine.listCalls().length + b.sim().engine.listCalls().length).toBe(2);
+  });
+
   it('the per-PBX rate holds for both: four calls a minute, whichever server places them', async () => {
     const [a, b] = [await server({ dialPolicy: { maxCallsPerMinutePerPbx: 4 } }), await server({ dialPolicy: { maxCallsPerMinutePerPbx: 4 } })];
     const users = ['alice', 'bob', 'carol', 'alice', 'bob', 'carol'];
-    const results = await Promise.all(users.map((user, i) => (i % 2 ? a : b).app.runner.run(tool('place_call'), { to: '600', user }, env())));
-    expect(results.filter((r) => r.ok)).toHaveLength(4);
+    // A number per call: the same number from the same user twice would be asked about as a repeat.
+    const results = await Promise.all(users.map((user, i) => (i % 2 ? a : b).app.runner.run(tool('place_call'), { to: i < 3 ? '600' : '601', user }, env())));
+    expect(results.filter((r) => r.ok), JSON.stringify(results)).toHaveLength(4);
     const refused = results.filter((r) => !r.ok);
     expect(refused).toHaveLength(2);
     expect((refused[0] as { message: string }).message).toContain('4 calls were placed on this PBX in the last minute, for all users together (limit 4)');

@@ -20,6 +20,7 @@ import { RedisClaims } from '../../src/shared/redis/claims.js';
 import { RedisLimits } from '../../src/shared/redis/limits.js';
 import { RedisPollLeases } from '../../src/shared/redis/polls.js';
 import { RedisRecent } from '../../src/shared/redis/recent.js';
+import { RedisRepeatLog } from '../../src/shared/redis/repeats.js';
 import { RedisStore } from '../../src/shared/redis/store.js';
 import { RedisTokenShare } from '../../src/shared/redis/tokens.js';
 import { startXucSimulator, type XucSimulator } from '../../src/simulators/xivo/simulator.js';
@@ -339,6 +340,26 @@ describe('the shared store in Redis', () => {
     });
   });
 
+  describe('the repeat window', () => {
+    it('one of two servers beginning the same action together passes; its age is Redis\'s; forgotten only by its own mark', async () => {
+      const [a, b] = [new RedisRepeatLog(await server()), new RedisRepeatLog(await server())];
+      const both = await Promise.all([a.begin('k', 60_000), b.begin('k', 60_000)]);
+      const marked = both.filter((r) => 'mark' in r) as { mark: string }[];
+      expect(marked).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 120));
+      const seen = await b.begin('k', 60_000);
+      expect('ago' in seen && seen.ago >= 100 && seen.ago < 5000, JSON.stringify(seen)).toBe(true);
+      await b.forget('k', '60000:not-its-mark');
+      expect(await a.begin('k', 60_000)).toHaveProperty('ago');
+      await b.forget('k', marked[0]!.mark);
+      expect(await a.begin('k', 60_000)).toHaveProperty('mark');
+      await b.again('k', 150);
+      expect(await a.begin('k', 60_000)).toHaveProperty('ago');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await a.begin('k', 60_000), 'past its window').toHaveProperty('mark');
+    });
+  });
+
   describe('faults', () => {
     it('stopped: every command fails at once with an error naming the store and saying nothing was done; back: it works again', async () => {
       const store = await server();
@@ -372,6 +393,24 @@ describe('the shared store in Redis', () => {
       // The ping (every second) finds it answering again.
       await until(() => store.ready, 3000);
       expect(await store.run((c) => c.set('k', 'v'))).toBe('OK');
+    });
+
+    it('an action\'s check pings only when no command answered within the last 250 ms, and a frozen store then fails it', async () => {
+      const store = await server();
+      const pings = async () => Number(/cmdstat_ping:calls=(\d+)/.exec(await store.run((c) => c.info('commandstats')))?.[1] ?? 0);
+      const before = await pings(); // the INFO itself answered just now
+      for (let i = 0; i < 5; i++) await store.check();
+      expect(await pings()).toBe(before);
+      await new Promise((r) => setTimeout(r, 300));
+      await store.check();
+      // The pinger (every second) may have pinged meanwhile too; the check's own ping is one.
+      expect(await pings()).toBeGreaterThan(before);
+      redis.pause();
+      // Past the freshness of any answer before the pause (and past the deadline of any ping in flight then).
+      await new Promise((r) => setTimeout(r, 2 * TIMEOUT_MS + 100));
+      const e = (await store.check().catch((err: unknown) => err)) as Error;
+      redis.resume();
+      expect(e.message).toContain(`did not answer within ${TIMEOUT_MS} ms`);
     });
 
     it('a password in the URL is never in a message or a log line', async () => {

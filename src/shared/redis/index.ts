@@ -6,6 +6,7 @@ import { RedisClaims } from './claims.js';
 import { RedisLimits } from './limits.js';
 import { RedisPollLeases } from './polls.js';
 import { RedisRecent } from './recent.js';
+import { RedisRepeatLog } from './repeats.js';
 import { RedisStore } from './store.js';
 import { RedisTokenShare } from './tokens.js';
 
@@ -29,6 +30,7 @@ export async function redisShared(o: SharedOptions, url: string, where: string):
       tokens: (scope) => new RedisTokenShare(store, scope),
     },
     bus,
+    repeats: new RedisRepeatLog(store),
     recent: new RedisRecent(store, o.keepRecent),
     durableAudit: true,
     gate: () => store.check(),

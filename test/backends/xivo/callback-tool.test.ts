@@ -15,7 +15,9 @@ import { CTI_PASSWORD, rig, WS, type XivoRig } from './harness.js';
 /** "HH:MM" in Rome, `minutes` from now. */
 const romeIn = (minutes: number) =>
   new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(Date.now() + minutes * 60_000);
-const CLOSED = `${romeIn(120)}-${romeIn(180)}`;
+// Read once: computed again later, a minute boundary crossed meanwhile would move the expected opening time.
+const OPENS = romeIn(120);
+const CLOSED = `${OPENS}-${romeIn(180)}`;
 
 let r: XivoRig;
 let t: TestApp;
@@ -71,7 +73,7 @@ describe('queue dials', () => {
     }
     const closed = await dial({ to: '+39 06 1234 5678', from_queue_id: 1 });
     expect(closed.ok ? closed.structured : closed.message).toMatch(
-      new RegExp(`rule: calling_hours\\): It is \\d\\d:\\d\\d in Rome; calls to Italy are allowed from ${romeIn(120)}( tomorrow)?\\.`),
+      new RegExp(`rule: calling_hours\\): It is \\d\\d:\\d\\d in Rome; calls to Italy are allowed from ${OPENS}( tomorrow)?\\.`),
     );
     expect(dials()).toEqual([]);
   });
