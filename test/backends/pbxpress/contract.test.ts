@@ -11,19 +11,8 @@ for (const [reading, opts] of [
 ] as const) {
   runBackendContract({
     name: `pbxpress (reading ${reading})`,
-    capabilities: [
-      'activeCalls',
-      'listExtensions',
-      'transferBlind',
-      'transferVoicemail',
-      'hangup',
-      'parkCall',
-      'parkingInfo',
-      'getFavorites',
-      'setFavorites',
-      'readNotes',
-      'writeNotes',
-    ],
+    capabilities: ['activeCalls', 'listExtensions', 'transferBlind', 'transferVoicemail', 'hangup', 'parkCall',
+      'parkingInfo', 'getFavorites', 'setFavorites', 'readNotes', 'writeNotes'],
     wire: { credentials: true },
     async setup() {
       const s = await simSetup(opts);

@@ -11,20 +11,8 @@ for (const reading of Object.keys(XCALLY_READINGS) as XcallyReadingName[]) {
   const r = XCALLY_READINGS[reading].reading;
   runBackendContract({
     name: `xcally (reading ${reading}: ${XCALLY_READINGS[reading].description})`,
-    capabilities: [
-      'placeCall',
-      'answer',
-      'hangup',
-      'hold',
-      'transferBlind',
-      'transferAttended',
-      'conference',
-      'pauseQueues',
-      'activeCalls',
-      'history',
-      'listQueues',
-      'listExtensions',
-    ],
+    capabilities: ['placeCall', 'answer', 'hangup', 'hold', 'transferBlind', 'transferAttended', 'conference',
+      'pauseQueues', 'activeCalls', 'history', 'listQueues', 'listExtensions'],
     wire: { credentials: false, why: 'the phone bar API documents no authentication (it answers on the agent\'s own machine)' },
     quirks: { phasesUnreported: r.status === 'active', otherPartyUnreported: r.extension === 'own' },
     async setup() {
