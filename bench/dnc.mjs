@@ -103,7 +103,7 @@ const heap = () => {
 async function child() {
   const { parseDncList, parseDncListAsync } = await import('../dist/safety/dnc-list.js');
   const { DialPolicy, loadNumberingPlan } = await import('../dist/safety/policy.js');
-  const { DialPolicyConfig } = await import('../dist/config.js');
+  const { DialPolicyConfig } = await import('../dist/safety/policy-config.js');
   const { DoNotCall } = await import('../dist/safety/dnc.js');
   const { LogHub } = await import('../dist/log.js');
   const dir = mkdtempSync(join(tmpdir(), 'tmcp-bench-dnc-'));

@@ -18,9 +18,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 const dist = resolve(process.argv[2] ?? 'dist');
-const { SIMULATORS } = await import(pathToFileURL(join(dist, 'simulators.js')).href);
-const { PbxEngine } = await import(pathToFileURL(join(dist, 'backends/sim/engine.js')).href);
-const { loadScenario, DEMO_SCENARIO_PATH } = await import(pathToFileURL(join(dist, 'backends/sim/scenario.js')).href);
+const { SIMULATORS } = await import(pathToFileURL(join(dist, 'simulators/index.js')).href);
+const { PbxEngine } = await import(pathToFileURL(join(dist, 'simulators/engine/engine.js')).href);
+const { loadScenario, DEMO_SCENARIO_PATH } = await import(pathToFileURL(join(dist, 'simulators/engine/scenario.js')).href);
 
 const DEPTH = 2_000_000;
 const BODIES = {

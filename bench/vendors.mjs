@@ -15,9 +15,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, ROOT, httpClient, ms, pinClient, placement, serverCommand, startHttp, stats } from './lib.mjs';
 
-const { SIMULATORS } = await import('../dist/simulators.js');
-const { PbxEngine } = await import('../dist/backends/sim/engine.js');
-const { loadScenario, DEMO_SCENARIO_PATH } = await import('../dist/backends/sim/scenario.js');
+const { SIMULATORS } = await import('../dist/simulators/index.js');
+const { PbxEngine } = await import('../dist/simulators/engine/engine.js');
+const { loadScenario, DEMO_SCENARIO_PATH } = await import('../dist/simulators/engine/scenario.js');
 
 /** The read each vendor answers, through telephony-mcp and directly. */
 const READS = {

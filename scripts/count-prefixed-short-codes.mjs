@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 const dist = resolve(process.argv[2] ?? 'dist');
 const countries = process.argv.slice(3).length ? process.argv.slice(3) : ['IT', 'FR', 'ES', 'CH'];
 const { DialPolicy, loadNumberingPlan } = await import(pathToFileURL(`${dist}/safety/policy.js`).href);
-const { DialPolicyConfig } = await import(pathToFileURL(`${dist}/config.js`).href);
+const { DialPolicyConfig } = await import(pathToFileURL(`${dist}/safety/policy-config.js`).href);
 const { shortInfo, phoneUtil } = await loadNumberingPlan();
 
 for (const country of countries) {

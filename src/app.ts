@@ -62,7 +62,7 @@ function pendingLeaseMs(config: Config): number {
 
 /** Which of `tools` a server with these PBXs and this mode offers. */
 export function offeredTools(tools: readonly AnyTool[], pbxes: PbxRouter, readOnly: boolean): AnyTool[] {
-  return tools.filter((t) => (t.needs.length === 0 || pbxes.anyCan(t.needs)) && (!readOnly || t.annotations.readOnlyHint));
+  return tools.filter((t) => (t.capabilities.length === 0 || pbxes.anyCan(t.capabilities)) && (!readOnly || t.annotations.readOnlyHint));
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
@@ -83,7 +83,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   // Checked before anything connects. The glue signs confirmations with the SDK's request-state codec; loaded here,
   // not imported, so that app.ts (like the guard) never depends on the SDK.
-  const { stateSealer } = await import('./server.js');
+  const { stateSealer } = await import('./server/sealer.js');
   const configuredKey = stateSecret(config.safety.stateSecret, opts.env ?? {});
   const sealer: Sealer = stateSealer(configuredKey ?? randomBytes(32));
   const settings = sharedSettings(config.shared, opts.env ?? {});
@@ -143,7 +143,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   const watcher = new ResourceWatcher(log.child({ part: 'watch' }), opts.pollMs, shared.bus);
   const tools = offeredTools(opts.tools ?? ALL_TOOLS, pbxes, config.readOnly);
-  const resources = PBX_RESOURCES.filter((r) => !r.needs || pbxes.anyCan([r.needs]));
+  const resources = PBX_RESOURCES.filter((r) => !r.requires || pbxes.anyCan([r.requires]));
   let closed = false;
   return {
     config,

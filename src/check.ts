@@ -8,7 +8,8 @@ import { connect as tcpConnect } from 'node:net';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Backend } from './backends/backend.js';
-import { describeError, isBackendError } from './backends/errors.js';
+import { isTelephonyError } from './errors.js';
+import { describeError } from './wording.js';
 import { backendType, createBackends, PbxHandle } from './backends/registry.js';
 import { readCaFile } from './backends/tls.js';
 import type { Config } from './config.js';
@@ -37,7 +38,7 @@ const ok = (text: string): Cell => ({ state: 'ok', text });
 const fail = (text: string): Cell => ({ state: 'fail', text });
 const na = (text = '-'): Cell => ({ state: 'n/a', text });
 
-const errorText = (e: unknown): string => (isBackendError(e) ? describeError(e) : e instanceof Error ? e.message : String(e));
+const errorText = (e: unknown): string => (isTelephonyError(e) ? describeError(e) : e instanceof Error ? e.message : String(e));
 
 /** Open a TCP connection to host:port and close it: "reachable" in the plainest sense. */
 function reach(host: string, port: number, timeoutMs: number): Promise<Cell & { why?: string }> {
@@ -90,7 +91,7 @@ function handshake(host: string, port: number, ca: string | undefined, insecure:
 /** One read that changes nothing, among those this PBX has, and what its answer says (errors attributed to it). */
 async function harmlessRead(h: PbxHandle, signal: AbortSignal): Promise<{ what: string; result: string } | undefined> {
   const o = { signal };
-  const user = h.backend.defaultUser;
+  const user = h.defaultUser;
   if (h.can('activeCalls')) return { what: 'active calls', result: counted((await h.op('activeCalls')({}, o)).length, 'call') };
   // A queue read asks the PBX (the list of queue names may come from the config alone).
   if (h.can('listQueue') && h.can('listQueues')) {
@@ -172,11 +173,11 @@ export async function checkPbx(name: string, entry: Config['pbxes'][string], con
       r.problems.push(`no harmless read without a user: set defaultUser for PBX ${name} so the check can read its history`);
     }
   } catch (e) {
-    if (isBackendError(e) && e.kind === 'auth') {
+    if (isTelephonyError(e) && e.kind === 'auth') {
       r.login = fail('refused');
       r.problems.push(`credentials: ${errorText(e)}`);
     } else {
-      r.read = fail(isBackendError(e) ? e.kind : 'error');
+      r.read = fail(isTelephonyError(e) ? e.kind : 'error');
       r.problems.push(`read: ${errorText(e)}`);
     }
   } finally {

@@ -11,7 +11,8 @@
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { createApp } from './app.js';
-import { auditFile, ConfigError, loadConfig, PBX_ENV, type Config } from './config.js';
+import { auditFile, loadConfig, PBX_ENV, type Config } from './config.js';
+import { ConfigError } from './errors.js';
 import { LEVELS, LogHub, type Level } from './log.js';
 import { VERSION } from './server.js';
 import { stateSecret } from './safety/confirm.js';
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
   if (argv[0] === 'simulate') {
     try {
       // Simulators are only for this command: serving MCP never loads them.
-      const { runSimulator } = await import('./simulators.js');
+      const { runSimulator } = await import('./simulators/index.js');
       await runSimulator(argv.slice(1));
     } catch (e) {
       fail((e as Error).message);

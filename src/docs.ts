@@ -52,7 +52,7 @@ export async function capabilityTable(): Promise<string> {
   const rule = `|---|${COLUMNS.map(() => ':---:').join('|')}|`;
   const rows = [...ALL_TOOLS]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((t) => `| \`${t.name}\` | ${sets.map((caps) => cell(t.name, t.needs, caps)).join(' | ')} |`);
+    .map((t) => `| \`${t.name}\` | ${sets.map((caps) => cell(t.name, t.capabilities, caps)).join(' | ')} |`);
   return [TABLE_START, header, rule, ...rows, TABLE_END].join('\n');
 }
 

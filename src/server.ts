@@ -15,7 +15,6 @@ import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
   type ClientCapabilities,
-  createRequestStateCodec,
   type ElicitRequestFormParams,
   type Implementation,
   inputRequired,
@@ -33,7 +32,7 @@ import {
 import { type App, SERVER_NAME } from './app.js';
 import { toolRight } from './auth/access.js';
 import { may, processPrincipal } from './principal.js';
-import { CONFIRM_SCHEMA, type RoundAnswer, type Sealer, type Ticket } from './safety/confirm.js';
+import { CONFIRM_SCHEMA, type RoundAnswer } from './safety/confirm.js';
 import { cleanText } from './safety/sanitize.js';
 import { type BoardView, boardView, readTemplate, requestCapabilities, supportsApps } from './server/apps.js';
 import { type Instance, type InstanceOptions, kept, principalOf, type ServerOptions, sessionOf } from './server/instance.js';
@@ -42,7 +41,7 @@ import { registerCompletions, registerPrompts } from './server/prompts.js';
 import { registerResources } from './server/resources.js';
 import { registerSubscriptions } from './server/subscriptions.js';
 import { type AnyTool, IN_WORDS } from './tools/define.js';
-import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/runner.js';
+import type { CallEnv, ElicitAnswer, ToolOutcome } from './tools/call.js';
 
 export type { ExtraPrompt, ExtraResource, ExtraTool, InstanceOptions, ServerOptions } from './server/instance.js';
 export { authInfoOf } from './server/instance.js';
@@ -80,13 +79,6 @@ const SCOPED_CACHE_HINTS: Partial<Record<CachedMethod, CacheHint>> = {
   'tools/list': { ttlMs: 300_000, cacheScope: 'private' },
   'resources/templates/list': { ttlMs: 300_000, cacheScope: 'private' },
 };
-
-/** The request-state codec of the SDK (HMAC-SHA256, signed, not encrypted) as the guard's Sealer. */
-export function stateSealer(key: string | Uint8Array, ttlSeconds = 10 * 60): Sealer {
-  // The ticket carries its own expiry on the app's clock; the codec's wall-clock one only bounds it from outside.
-  const codec = createRequestStateCodec<Ticket>({ key, ttlSeconds });
-  return { seal: (t) => codec.mint(t), open: (s) => codec.verify(s, undefined as unknown as ServerContext) };
-}
 
 function instructions(app: App): string {
   const pbxes = app.pbxes
@@ -168,7 +160,7 @@ export function compactSchema<T>(node: T, io: 'input' | 'output', root = true): 
 
 /** Every tool's JSON Schemas as the SDK converts them. The build stores this. */
 export function toolSchemas(tools: readonly AnyTool[]): ToolSchemas {
-  return Object.fromEntries(tools.map((t) => [t.name, { inputSchema: jsonSchema(t.input, 'input'), outputSchema: jsonSchema(t.output, 'output') }]));
+  return Object.fromEntries(tools.map((t) => [t.name, { inputSchema: jsonSchema(t.input, 'input'), outputSchema: jsonSchema(t.result, 'output') }]));
 }
 
 let builtSchemas: ToolSchemas | undefined | null;

@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAll, checkPbx, formatChecks } from '../src/check.js';
 import { parseConfig } from '../src/config.js';
-import { PbxEngine } from '../src/backends/sim/engine.js';
-import { SIMULATORS, type RunningSimulator } from '../src/simulators.js';
+import { PbxEngine } from '../src/simulators/engine/engine.js';
+import { SIMULATORS, type RunningSimulator } from '../src/simulators/index.js';
 import { writeConfig } from './helpers/mcp.js';
 import { scenario } from './helpers/scenario.js';
 

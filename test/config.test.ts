@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { auditFile, ConfigError, DEMO_CONFIG, expandEnv, loadConfig, parseConfig } from '../src/config.js';
+import { auditFile, DEMO_CONFIG, expandEnv, loadConfig, parseConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { writeConfig } from './helpers/mcp.js';
 
 const base = { pbxes: { office: { type: 'sim' } } };

@@ -5,9 +5,9 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FaultKind } from '../src/backends/simkit.js';
+import type { FaultKind } from '../src/simulators/kit.js';
 import { ALL_TOOLS } from '../src/tools/index.js';
-import type { ToolOutcome } from '../src/tools/runner.js';
+import type { ToolOutcome } from '../src/tools/call.js';
 import { env, inMemoryClient, modernClient } from './helpers/app.js';
 import { vendorRig, type Vendor, type VendorRig } from './helpers/vendors.js';
 

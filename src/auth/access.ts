@@ -5,12 +5,18 @@
  * whole, which the HTTP transport answers with an insufficient_scope challenge before anything runs. The runner,
  * the glue's lists and the transport all ask here; a principal without a grant (static token, stdio) may do all.
  */
-import type { App } from '../app.js';
-import { isBackendError } from '../backends/errors.js';
-import type { PbxHandle, UserBinding } from '../backends/registry.js';
+import { AccessError } from '../errors.js';
+import type { PbxHandle, PbxRouter, UserBinding } from '../backends/registry.js';
 import { DEFAULT_SCOPES, may, ownUser, type Principal, type Right } from '../principal.js';
 import { matchTemplate, type ResourceDef } from '../resources/define.js';
 import type { AnyTool } from '../tools/define.js';
+
+/** What the rules read of the app: its PBXs, and the resources and tools it offers. */
+interface App {
+  pbxes: PbxRouter;
+  resources: readonly ResourceDef[];
+  tools: readonly AnyTool[];
+}
 
 /** The right a tool needs by itself: its readOnlyHint is the one source of what only reads. */
 export function toolRight(tool: Pick<AnyTool, 'annotations'>): Right {
@@ -50,7 +56,7 @@ export function missingScopeMessage(p: Principal, what: string, right: Right): s
 
 /** Whether `err` is a user-binding refusal (PbxHandle.user): the scope it names is missing. */
 export function isBindingRefusal(err: unknown): boolean {
-  return isBackendError(err) && err.kind === 'forbidden';
+  return err instanceof AccessError;
 }
 
 /** Whether acting for `user` (or the default) on PBX `pbx` through `p` is refused by its binding. */

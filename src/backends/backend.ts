@@ -17,20 +17,6 @@ import type {
   QualificationAnswer,
   QueueStatus,
 } from './model.js';
-import { newestFirst } from '../util/time.js';
-
-const CURRENT_RANK: Record<string, number> = { connected: 0, ringing: 1, dialing: 1, on_hold: 2, queued: 3, parked: 4, unknown: 5 };
-
-/** The states of a call a user has in hand, which an action without a call id may pick (not queued, parked, unknown). */
-export const IN_HAND_STATES: ReadonlySet<Call['state']> = new Set(['connected', 'ringing', 'dialing', 'on_hold']);
-
-/**
- * The call a user means by "my current call": connected first, then ringing or dialing, then held (then queued,
- * parked, unknown); the newest among equals. Shared by the tools and by backends that pick a call themselves.
- */
-export function currentCall<C extends Pick<Call, 'state' | 'startedAt'>>(calls: readonly C[]): C | undefined {
-  return [...calls].sort((a, b) => (CURRENT_RANK[a.state] ?? 9) - (CURRENT_RANK[b.state] ?? 9) || newestFirst(a.startedAt, b.startedAt))[0];
-}
 
 /**
  * A number that passed the dial policy (safety/policy.ts), the only producer of this type. Every operation that

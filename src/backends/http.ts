@@ -5,12 +5,12 @@
  * may have left, a failure is `outcome_unknown` ("do not retry"); before it left, `unavailable`.
  */
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { decodeBody } from './charset.js';
 import { answerDeeperThan, boundsOf } from './bounds.js';
-import { BackendError } from './errors.js';
+import { BackendError } from '../errors.js';
 import { pbxText } from '../safety/sanitize.js';
 import type { Logger } from '../log.js';
+import { Breaker, CircuitOpenError } from './breaker.js';
 
 export interface VendorHttpOptions {
   pbx: string;
@@ -82,7 +82,7 @@ function jitter(attempt: number): number {
 
 export class VendorHttp {
   private readonly agent: Agent;
-  private readonly breaker: CircuitBreakerPolicy;
+  private readonly breaker: Breaker;
   private readonly base: URL;
   /** Set while undici returns the last response's socket to the pool. */
   private settling: Promise<unknown> | undefined;
@@ -102,16 +102,17 @@ export class VendorHttp {
         ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
       },
     });
-    this.breaker = circuitBreaker(
-      handleWhen((e) => e instanceof BackendError && (e.kind === 'unavailable' || e.kind === 'outcome_unknown')),
-      { halfOpenAfter: o.breakForMs ?? 10_000, breaker: new ConsecutiveBreaker(o.breakAfter ?? 5) },
-    );
-    this.breaker.onBreak(() => o.log.warn('circuit open: failing fast for a while after repeated failures', { pbx: o.pbx }));
-    this.breaker.onReset(() => o.log.info('circuit closed: the PBX answers again', { pbx: o.pbx }));
+    this.breaker = new Breaker({
+      threshold: o.breakAfter ?? 5,
+      openMs: o.breakForMs ?? 10_000,
+      counts: (e) => e instanceof BackendError && (e.kind === 'unavailable' || e.kind === 'outcome_unknown'),
+      onBreak: () => o.log.warn('circuit open: failing fast for a while after repeated failures', { pbx: o.pbx }),
+      onReset: () => o.log.info('circuit closed: the PBX answers again', { pbx: o.pbx }),
+    });
   }
 
   private err(kind: BackendError['kind'], message: string, hint?: string, cause?: unknown): BackendError {
-    return new BackendError(kind, message, { pbx: this.o.pbx, pbxType: this.o.pbxType, ...(hint ? { hint } : {}), cause });
+    return new BackendError(kind, message, { ...(hint ? { hint } : {}), cause });
   }
 
   /** Send a request. Resolves with any HTTP status (the caller maps vendor errors); throws BackendError on transport failure. */
@@ -121,7 +122,7 @@ export class VendorHttp {
       // The breaker counts requests, not attempts: one read that fails after its retries is one failure.
       return await this.breaker.execute(() => this.attempts(req, url));
     } catch (e) {
-      if (e instanceof BrokenCircuitError) {
+      if (e instanceof CircuitOpenError) {
         throw this.err(
           'unavailable',
           `the PBX failed several times in a row, so telephony-mcp is not contacting it for a few seconds; nothing was done (${req.what})`,
@@ -312,12 +313,7 @@ export class VendorHttp {
   }
 
   private unknown(message: string, cause: unknown): BackendError {
-    return this.err(
-      'outcome_unknown',
-      `${message}: it may or may not have happened`,
-      'Do not retry: check the current state (get_active_call) first, then decide.',
-      cause,
-    );
+    return this.err('outcome_unknown', `${message}: it may or may not have happened`, undefined, cause);
   }
 
   /** An HTTP status the adapter did not expect, as a typed error. */

@@ -24,15 +24,20 @@ export type CallState = z.infer<typeof CallState>;
 export const CallDirection = z.enum(['inbound', 'outbound', 'internal']);
 export type CallDirection = z.infer<typeof CallDirection>;
 
+/** The user's part in a call of theirs: they placed it, or it came to them. */
+export const CallRole = z.enum(['caller', 'callee']);
+export type CallRole = z.infer<typeof CallRole>;
+
 export const Call = z.object({
   id: z.string(),
   state: CallState,
   direction: CallDirection.optional(),
+  role: CallRole.optional().describe("The user's part, where the PBX tells: caller (they placed it) or callee (it came to them)"),
   from: Party,
   to: Party,
   answered: z.boolean(),
   startedAt: z.string(),
-  durationSeconds: z.number().int().nonnegative().describe('Since startedAt, ringing included'),
+  durationSeconds: z.number().int().nonnegative().describe('Since the call started, ringing included'),
   queue: z.string().optional(),
   parkedSlot: z.string().optional(),
   participants: z.array(Party).optional(),

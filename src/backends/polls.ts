@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { BackendError, type ErrorKind } from './errors.js';
+import { BackendError, type ErrorKind } from '../errors.js';
 
 export interface CacheClock {
   now(): number;

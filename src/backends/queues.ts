@@ -4,7 +4,7 @@
  * an empty list that would read as "nobody"); a queue name the PBX does not know is answered with the ones it does.
  */
 import { z } from 'zod';
-import { BackendError, isBackendError } from './errors.js';
+import { BackendError, isBackendError } from '../errors.js';
 import { QueueMember, QueueStatus } from './model.js';
 import type { PbxHandle } from './registry.js';
 import { closest } from '../util/closest.js';
@@ -50,7 +50,7 @@ export async function listQueueSummaries(
   const total = all.length;
   // Only a PBX that says its queue reads carry members is read per queue: elsewhere that would be one request per
   // queue for nothing but the counts list_queue already gives.
-  if (!pbx.backend.listsQueueMembers || !pbx.can('listQueue')) {
+  if (!pbx.listsQueueMembers || !pbx.can('listQueue')) {
     return { queues: names.map((name) => ({ name, members: null })), membersNote: MEMBERS_UNKNOWN, total };
   }
   const queues = await Promise.all(

@@ -1,18 +1,20 @@
 /**
  * Config entries -> backend instances, and the routing of a tool's `pbx` argument to one of them. The
- * PbxHandle is the one place that checks a capability, resolves the acting user and attributes every error
- * to its PBX, so no tool or backend has to.
+ * PbxHandle is the one way to a backend: it checks a capability, resolves the acting user and attributes every
+ * error to its PBX, so no tool or backend has to. Its backend is private: tools, resources, prompts and the glue
+ * ask the handle.
  */
 import { z } from 'zod';
 import {
   type Backend,
   type Capability,
+  type Change,
   type ContactStore,
   type Operations,
   READ_CAPABILITIES,
   assertCapabilitiesImplemented,
 } from './backend.js';
-import { BackendError, isBackendError } from './errors.js';
+import { AccessError, ArgumentError, BackendError, isTelephonyError, type TelephonyError } from '../errors.js';
 import type { BackendDeps, BackendType } from './types.js';
 import { SimConfig } from './sim/config.js';
 import { simType } from './sim/backend.js';
@@ -160,7 +162,6 @@ type OpFn = (...args: never[]) => Promise<unknown>;
 /** Called before every operation with its name and whether it only reads; may throw (or reject) to stop it. */
 export type OpGate = (op: string, isRead: boolean) => void | Promise<void>;
 
-/** A configured PBX as tools see it. */
 /** Settings from a PBX's config entry that tools and the guard need. */
 export interface PbxSettings {
   /** Numbers that belong to this PBX: the only caller IDs a tool may choose. */
@@ -183,9 +184,10 @@ export interface UserBinding {
   readonly who: string;
 }
 
+/** A configured PBX as tools, resources, prompts and the glue see it. */
 export class PbxHandle {
   constructor(
-    readonly backend: Backend,
+    private readonly backend: Backend,
     readonly settings: PbxSettings = { ownedNumbers: [] },
     private readonly gate?: OpGate,
     private readonly binding?: UserBinding,
@@ -211,6 +213,46 @@ export class PbxHandle {
   }
   get type(): string {
     return this.backend.type;
+  }
+
+  /** Who acts when a tool names no user. */
+  get defaultUser(): string | undefined {
+    return this.backend.defaultUser;
+  }
+
+  /** 'self': acts only as its own login; 'many': for any user of the PBX. */
+  get userModel(): Backend['userModel'] {
+    return this.backend.userModel;
+  }
+
+  /** What this PBX can do. */
+  get capabilities(): readonly Capability[] {
+    return [...this.backend.capabilities];
+  }
+
+  /** listQueue reports each queue's members and their pauses (the sim). */
+  get listsQueueMembers(): boolean {
+    return this.backend.listsQueueMembers === true;
+  }
+
+  /** Least interval (ms) between two polls of the same read on this PBX. */
+  get minPollIntervalMs(): number {
+    return this.backend.minPollIntervalMs ?? 0;
+  }
+
+  /** One name per person (login "alice" for extension "201"), so limits kept per user count each person once. */
+  canonicalUser(user: string): string {
+    return this.backend.canonicalUser?.(user) ?? user;
+  }
+
+  /** The users this PBX knows, for listings and completions; undefined when it cannot list them. */
+  async knownUsers(): Promise<string[] | undefined> {
+    return this.backend.knownUsers?.();
+  }
+
+  /** Push notifications of changes, where the PBX sends them (undefined: it is polled). */
+  watch(listener: (change: Change) => void): (() => void) | undefined {
+    return this.backend.watch?.(listener);
   }
 
   can(cap: Capability): boolean {
@@ -252,10 +294,9 @@ export class PbxHandle {
     return ca !== undefined && ca === canon.call(this.backend, b);
   }
 
-  private notOwnUser(b: UserBinding, wanted: string | undefined): BackendError {
+  private notOwnUser(b: UserBinding, wanted: string | undefined): AccessError {
     const target = wanted === undefined ? 'every user of this PBX' : `user ${wanted}`;
-    return new BackendError(
-      'forbidden',
+    return new AccessError(
       b.own === undefined
         ? `${b.who} is not bound to a user of this PBX, so it cannot act for or read about ${target} without the scope ${b.scope}; nothing was done`
         : `${b.who} acts for its own user ${b.own} on this PBX; acting for or reading about ${target} needs the scope ${b.scope}; nothing was done`,
@@ -277,7 +318,7 @@ export class PbxHandle {
       // different user is refused rather than silently ignored.
       const self = this.backend.defaultUser;
       if (requested !== undefined && requested !== self) {
-        throw new BackendError(
+        throw new ArgumentError(
           'invalid',
           `this PBX acts only as its own login${self ? ` (${self})` : ''}, so it cannot act for ${requested}`,
           { pbx: this.name, pbxType: this.type, hint: 'Leave out `user`, or use a PBX entry configured for that user.' },
@@ -287,7 +328,7 @@ export class PbxHandle {
     }
     // Checked here, before any tool asks a person to confirm something done for a user the PBX does not have.
     if (requested !== undefined && this.backend.canonicalUser && this.backend.canonicalUser(requested) === undefined) {
-      throw new BackendError('not_found', `this PBX has no user or extension "${requested}"; nothing was done`, {
+      throw new ArgumentError('not_found', `this PBX has no user or extension "${requested}"; nothing was done`, {
         pbx: this.name,
         pbxType: this.type,
         hint: `Use a login or extension of this PBX (pbx://${this.name}/extensions lists them).`,
@@ -300,7 +341,7 @@ export class PbxHandle {
   actingUser(requested?: string): string | undefined {
     const u = this.user(requested);
     if (u === undefined && this.backend.userModel === 'many') {
-      throw new BackendError('invalid', 'this action is done for a user, and none was named', {
+      throw new ArgumentError('invalid', 'this action is done for a user, and none was named', {
         pbx: this.name,
         pbxType: this.type,
         hint: `Pass \`user\`, or set \`defaultUser\` for PBX ${this.name} in the config.`,
@@ -340,8 +381,8 @@ export class PbxHandle {
   }
 
   /** Any error from a backend, as a typed error naming this PBX. */
-  attribute(e: unknown, isRead: boolean): BackendError {
-    if (isBackendError(e)) return e.at(this.name, this.type);
+  attribute(e: unknown, isRead: boolean): TelephonyError {
+    if (isTelephonyError(e)) return e.at(this.name, this.type);
     // An error the backend did not type is a bug there; for an action we cannot know whether it happened.
     return new BackendError(
       isRead ? 'unavailable' : 'outcome_unknown',
@@ -355,7 +396,7 @@ export class PbxRouter {
   private readonly handles = new Map<string, PbxHandle>();
 
   constructor(
-    backends: Backend[],
+    private readonly backends: readonly Backend[],
     readonly defaultPbx: string,
     settings: Record<string, Partial<PbxSettings>> = {},
   ) {
@@ -378,7 +419,7 @@ export class PbxRouter {
   get(name?: string): PbxHandle {
     const h = this.handles.get(name ?? this.defaultPbx);
     if (!h) {
-      throw new BackendError('not_found', `there is no PBX named "${name}"`, {
+      throw new ArgumentError('not_found', `there is no PBX named "${name}"`, {
         hint: `Configured PBXs: ${this.names().join(', ')}. Leave out \`pbx\` to use ${this.defaultPbx}.`,
       });
     }
@@ -391,7 +432,7 @@ export class PbxRouter {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.all().map((h) => h.backend.close()));
+    await Promise.allSettled([...this.backends].map((b) => b.close()));
   }
 }
 

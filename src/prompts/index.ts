@@ -22,7 +22,7 @@ export interface PromptContext {
 
 /** The context of the configured PBXs, for the glue to pass to render(). */
 export function promptContext(router: PbxRouter): PromptContext {
-  return { pbxes: router.names(), defaultPbx: router.defaultPbx, defaultUser: (pbx) => router.get(pbx).backend.defaultUser };
+  return { pbxes: router.names(), defaultPbx: router.defaultPbx, defaultUser: (pbx) => router.get(pbx).defaultUser };
 }
 
 export interface PromptDef {
@@ -30,8 +30,8 @@ export interface PromptDef {
   title: string;
   description: string;
   args: PromptArg[];
-  /** Tools the prompt needs (all of them must be offered). */
-  needsTools: string[];
+  /** Tools the prompt requires: it is offered only when all of them are. */
+  requiresTools: string[];
   /** The prompt's text; throws PromptArgumentError for an argument that names nothing configured. */
   render(args: Record<string, string | undefined>, where: PromptContext): string;
 }
@@ -67,7 +67,7 @@ export const queueReport: PromptDef = {
   title: 'Queue load report',
   description: 'Summarize how loaded the call queues are and suggest which agents to pause or resume.',
   args: [{ name: 'queue', description: 'One queue to report on (default: every queue you can find)', required: false, complete: 'queue' }, pbxArg],
-  needsTools: ['list_queue'],
+  requiresTools: ['list_queue'],
   render: (a, where) => {
     const pbx = pbxOf(a, where);
     return [
@@ -75,7 +75,7 @@ export const queueReport: PromptDef = {
       a.queue
         ? `1. Call list_queue with queue "${a.queue}".`
         : `1. Find the queues: read the pbx://${pbx}/queues resource (each queue with its agents; or ask me which queues matter), then call list_queue for each.`,
-      '2. For each queue report: calls waiting, the longest wait (from oldestArrival or waitedSeconds), calls connected and which agents took them.',
+      '2. For each queue report: calls waiting, the longest wait (from oldest_arrival or waited_seconds), calls connected and which agents took them.',
       '3. From `members` in the list_queue result, list the agents: who is paused (and why, if a reason is given), who is available, ' +
         'on a call, in do-not-disturb or offline. If `members` is null, say that this PBX does not report its agents or their pauses, and do not guess them.',
       '4. Suggest, without doing it, which agents to pause (pause_queues with paused: true) or bring back (paused: false), and why: ' +
@@ -90,7 +90,7 @@ export const returnMissedCalls: PromptDef = {
   title: 'Return missed calls',
   description: "Walk through a user's missed calls and call each one back, asking for confirmation every time.",
   args: [{ name: 'user', description: 'Whose missed calls (default: the PBX default user)', required: false, complete: 'user' }, pbxArg],
-  needsTools: ['place_call'],
+  requiresTools: ['place_call'],
   render: (a, where) => {
     const pbx = pbxOf(a, where);
     const user = a.user ?? where.defaultUser(pbx);
@@ -115,7 +115,7 @@ export const transferToColleague: PromptDef = {
     { name: 'mode', description: 'blind (default) or attended', required: false },
     pbxArg,
   ],
-  needsTools: ['transfer', 'get_active_call'],
+  requiresTools: ['transfer', 'get_active_call'],
   render: (a, where) => {
     const pbx = pbxOf(a, where);
     return [

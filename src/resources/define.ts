@@ -1,4 +1,4 @@
-/** The shape of a resource: a URI template over a PBX, what it needs, how to list, read and watch it. */
+/** The shape of a resource: a URI template over a PBX, the capability it requires, how to list, read and watch it. */
 import type { Capability, Change } from '../backends/backend.js';
 import type { PbxHandle } from '../backends/registry.js';
 
@@ -14,8 +14,8 @@ export interface ResourceDef {
   description: string;
   /** e.g. pbx://{pbx}/queues/{queue} */
   template: string;
-  /** The PBX capability it needs; undefined: every PBX has it. */
-  needs?: Capability;
+  /** The PBX capability it requires: a PBX without it has no such resource. Undefined: every PBX has it. */
+  requires?: Capability;
   /**
    * It shows what every user of the PBX is doing (all active calls): a caller bound to its own user (an OAuth
    * principal without the supervise scope) may not read it.

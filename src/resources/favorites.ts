@@ -8,7 +8,7 @@ export const favoritesResource: ResourceDef = {
     "The operator console's favorites, in slot order (JSON: {pbx, favorites: Favorite[]}). Each entry names an " +
     'extension, queue or attendant by its id in pbx://{pbx}/extensions; set_favorites replaces the list.',
   template: 'pbx://{pbx}/favorites',
-  needs: 'getFavorites',
+  requires: 'getFavorites',
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/favorites', { pbx: pbx.name }), name: `${pbx.name} favorites`, title: `Operator favorites on ${pbx.name}` }]),
   async read(pbx, _vars, signal) {

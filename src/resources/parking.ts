@@ -8,7 +8,7 @@ export const parkingResource: ResourceDef = {
     'The parking lot of this PBX: the first slot, how many slots, and which call waits in which slot ' +
     '(JSON: {pbx, firstSlot?, slots?, parked: [{slot, callId}]}). Dial a slot to pick its call up.',
   template: 'pbx://{pbx}/parking',
-  needs: 'parkingInfo',
+  requires: 'parkingInfo',
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/parking', { pbx: pbx.name }), name: `${pbx.name} parking`, title: `Parking lot of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {

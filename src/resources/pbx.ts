@@ -13,7 +13,7 @@ export const callsResource: ResourceDef = {
   title: 'Active calls',
   description: 'Every active call this PBX shows (JSON: {pbx, calls: Call[]}). Subscribe to be told when calls change.',
   template: 'pbx://{pbx}/calls',
-  needs: 'activeCalls',
+  requires: 'activeCalls',
   everyUser: true,
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/calls', { pbx: pbx.name }), name: `${pbx.name} calls`, title: `Active calls on ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
@@ -31,7 +31,7 @@ export const extensionsResource: ResourceDef = {
     'forwarding and queue pauses where the PBX reports them (JSON: {pbx, extensions: Extension[], notReported?}). A PBX ' +
     "reached through the agent's desktop client lists only the agent's own extension.",
   template: 'pbx://{pbx}/extensions',
-  needs: 'listExtensions',
+  requires: 'listExtensions',
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/extensions', { pbx: pbx.name }), name: `${pbx.name} extensions`, title: `Extensions of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
@@ -56,9 +56,9 @@ export const historyResource: ResourceDef = {
   title: 'Call history of a user',
   description: "A user's recent calls, newest first (JSON: {pbx, user, entries: HistoryEntry[]}).",
   template: 'pbx://{pbx}/history/{user}',
-  needs: 'history',
+  requires: 'history',
   async list(pbx) {
-    const users = pbx.backend.knownUsers ? await pbx.backend.knownUsers() : pbx.backend.defaultUser ? [pbx.backend.defaultUser] : [];
+    const users = (await pbx.knownUsers()) ?? (pbx.defaultUser ? [pbx.defaultUser] : []);
     return users.slice(0, LIST_CAP).map((user) => ({
       uri: fillTemplate('pbx://{pbx}/history/{user}', { pbx: pbx.name, user }),
       name: `${pbx.name} history ${user}`,
@@ -81,7 +81,7 @@ export const queuesResource: ResourceDef = {
     "desktop client, the agent's own queues. members lists each agent with whether they are paused, or is null where the " +
     'PBX does not report agents. Read one queue with list_queue or the pbx://{pbx}/queues/{queue} resource where the PBX can.',
   template: 'pbx://{pbx}/queues',
-  needs: 'listQueues',
+  requires: 'listQueues',
   list: (pbx) => Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/queues', { pbx: pbx.name }), name: `${pbx.name} queues`, title: `Call queues of ${pbx.name}` }]),
   async read(pbx, _vars, signal) {
     const { total, ...summaries } = await listQueueSummaries(pbx, LIST_CAP, signal);
@@ -101,7 +101,7 @@ export const queueResource: ResourceDef = {
   title: 'A call queue',
   description: "Who waits in a queue, who was connected, and the queue's agents with their pauses (JSON: the list_queue result).",
   template: 'pbx://{pbx}/queues/{queue}',
-  needs: 'listQueue',
+  requires: 'listQueue',
   async list(pbx) {
     if (!pbx.can('listQueues')) return [];
     const queues = await pbx.op('listQueues')();
@@ -126,14 +126,13 @@ export const capabilitiesResource: ResourceDef = {
   list: (pbx) =>
     Promise.resolve([{ uri: fillTemplate('pbx://{pbx}/capabilities', { pbx: pbx.name }), name: `${pbx.name} capabilities`, title: `What ${pbx.name} can do` }]),
   read(pbx) {
-    const b = pbx.backend;
     return Promise.resolve({
       pbx: pbx.name,
-      type: b.type,
-      ...(b.defaultUser ? { defaultUser: b.defaultUser } : {}),
-      actsFor: b.userModel === 'self' ? `only its own login${b.defaultUser ? ` (${b.defaultUser})` : ''}` : 'any user of the PBX',
-      capabilities: [...b.capabilities],
-      can: [...b.capabilities].map((c) => CAPABILITY_LABELS[c]),
+      type: pbx.type,
+      ...(pbx.defaultUser ? { defaultUser: pbx.defaultUser } : {}),
+      actsFor: pbx.userModel === 'self' ? `only its own login${pbx.defaultUser ? ` (${pbx.defaultUser})` : ''}` : 'any user of the PBX',
+      capabilities: pbx.capabilities,
+      can: pbx.capabilities.map((c) => CAPABILITY_LABELS[c]),
     });
   },
   affectedBy: () => false,

@@ -62,7 +62,7 @@ export class ResourceWatcher {
    * caches every query for its poll interval; XUC asks for 5 s). The call board view polls at this pace too.
    */
   intervalFor(pbx: PbxHandle): number {
-    return Math.max(this.pollMs, pbx.backend.minPollIntervalMs ?? 0);
+    return Math.max(this.pollMs, pbx.minPollIntervalMs);
   }
 
   /** Watch `uri`; `listener` runs after each change. Returns the unsubscribe function. */
@@ -127,19 +127,20 @@ export class ResourceWatcher {
 
   private start(uri: string, w: Watch): void {
     const { def, pbx, vars } = w.resolved;
-    const backend = pbx.backend;
-    if (backend.watch) {
-      const key = pbx.name;
-      let tap = this.backendTaps.get(key);
-      if (!tap) {
-        const off = backend.watch((change: Change) => {
-          for (const [watchedUri, watch] of this.watches) {
-            if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.changed(watchedUri);
-          }
-        });
+    const key = pbx.name;
+    let tap = this.backendTaps.get(key);
+    if (!tap) {
+      const off = pbx.watch((change: Change) => {
+        for (const [watchedUri, watch] of this.watches) {
+          if (watch.resolved.pbx.name === key && watch.resolved.def.affectedBy(change, watch.resolved.vars)) this.changed(watchedUri);
+        }
+      });
+      if (off) {
         tap = { count: 0, off };
         this.backendTaps.set(key, tap);
       }
+    }
+    if (tap) {
       tap.count++;
       w.stop = () => {
         const t = this.backendTaps.get(key);

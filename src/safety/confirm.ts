@@ -10,7 +10,7 @@
  * issued for, so nobody can spoil a confirmation the person gave.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { MIN_STATE_SECRET_BYTES } from '../config.js';
+import { MIN_STATE_SECRET_BYTES } from './policy-config.js';
 import type { Principal } from '../principal.js';
 import type { ClaimStore } from './claims.js';
 import { addSecret } from './redact.js';

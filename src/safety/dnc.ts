@@ -9,13 +9,12 @@
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError } from '../config.js';
 import type { Logger } from '../log.js';
-import type { DialUse } from '../tools/define.js';
 import { DncParseError, parseDncListAsync, type DncList } from './dnc-list.js';
 import type { DoNotCallConfig } from './outbound-config.js';
-import type { DialTarget, OutboundRule } from './outbound.js';
-import { PolicyError } from './policy.js';
+import type { DialTarget, DialUse, OutboundRule } from './dialing.js';
+import { loadNumberingPlan } from './numbering.js';
+import { ConfigError, PolicyError } from '../errors.js';
 
 /** How often each file is looked at, and how long a change must rest before it is read. */
 const POLL_MS = 1000;
@@ -98,14 +97,10 @@ export class DoNotCall implements OutboundRule {
     let home: { callingCode: string; nationalPrefix: string | undefined } | undefined;
     if (opts.defaultCountry) {
       // The numbering plan is loaded here only when lists are configured (the policy loads it for every action anyway).
-      const { getCountryCallingCode, Metadata } = await import('libphonenumber-js/max');
-      const country = opts.defaultCountry as Parameters<typeof getCountryCallingCode>[0];
-      const md = new Metadata();
-      md.selectNumberingPlan(country);
-      // nationalPrefix() is in libphonenumber-js's metadata API but not in its type declarations.
-      const plan = md.numberingPlan as unknown as { nationalPrefix?: () => unknown } | undefined;
-      const np = plan?.nationalPrefix?.();
-      home = { callingCode: getCountryCallingCode(country), nationalPrefix: typeof np === 'string' && np !== '' ? np : undefined };
+      const { phoneUtil } = await loadNumberingPlan();
+      const region = opts.defaultCountry as Parameters<typeof phoneUtil.getCountryCodeForRegion>[0];
+      const np = phoneUtil.getNddPrefixForRegion(region, true);
+      home = { callingCode: String(phoneUtil.getCountryCodeForRegion(region)), nationalPrefix: np ? np : undefined };
     }
     return new DoNotCall(files, home, opts.log, opts.pollMs ?? POLL_MS);
   }

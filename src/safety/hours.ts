@@ -4,10 +4,9 @@
  * no zone mapping in JavaScript), so where a country has several the window must hold in every one of them.
  * Forwarding and scheduled callbacks ring nobody now: the hours do not apply to them.
  */
-import type { DialUse } from '../tools/define.js';
 import { compileSchedule, DAYS, type CallingHoursConfig, type Rule, type Schedule } from './outbound-config.js';
-import type { DialTarget, OutboundRule } from './outbound.js';
-import { PolicyError } from './policy.js';
+import type { DialTarget, DialUse, OutboundRule } from './dialing.js';
+import { PolicyError } from '../errors.js';
 import { countryName, hhmm, instantOf, localTime, placeOf, serverZone, zonesOf, type LocalTime } from './zones.js';
 
 const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

@@ -11,7 +11,7 @@
  * live: this process (CallLimiter, below: the reservation is taken synchronously, when reserve is called), or the
  * deployment's shared store (src/shared/redis/limits.ts: one atomic script per step, in the order they reach it).
  */
-import { PolicyError } from './policy.js';
+import { PolicyError } from '../errors.js';
 
 /** Where a PBX cannot list active calls, calls placed within this window count as active. */
 export const CONCURRENCY_PROXY_MS = 2 * 60_000;

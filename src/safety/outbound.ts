@@ -3,20 +3,11 @@
  * and building them from the config. DialPolicy.check runs every rule after its own, on every path that dials,
  * before any PBX is contacted.
  */
-import type { PhoneNumber } from 'libphonenumber-js/max';
-import type { DialPolicyConfig } from '../config.js';
+import type { DialPolicyConfig } from './policy-config.js';
 import type { Logger } from '../log.js';
-import type { DialUse } from '../tools/define.js';
+import type { OutboundRule } from './dialing.js';
 import { CallingHours } from './hours.js';
 import { DoNotCall } from './dnc.js';
-
-/** A number that passed the policy's own rules: an extension, or a valid outside number. */
-export type DialTarget = { internal: true; number: string } | { internal: false; number: string; phone: PhoneNumber };
-
-export interface OutboundRule {
-  /** Throws a PolicyError naming the rule when `target` may not be dialled for `use`. */
-  check(target: DialTarget, use: DialUse): void;
-}
 
 export interface OutboundRules {
   rules: OutboundRule[];

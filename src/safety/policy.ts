@@ -1,67 +1,18 @@
 /**
  * The dial policy: every number any tool would dial (a call, a transfer target, a forwarding destination)
  * passes here before a backend is touched. It normalizes the number, refuses anything that is not plainly a
- * phone number, and applies the configured rules. Numbers are classified with libphonenumber-js (max
- * metadata); emergency and short codes come from Google's short-number metadata.
+ * phone number, and applies the configured rules. Numbers are classified, and emergency and short codes found,
+ * with Google's libphonenumber and its short-number metadata (numbering.ts).
  */
-import type { CountryCode, NumberType, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type lpn from 'google-libphonenumber';
 import type { Dialable } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
-import type { DialPolicyConfig } from '../config.js';
-import type { CheckedNumber, DialUse } from '../tools/define.js';
-import type { OutboundRule } from './outbound.js';
-
-/** A refusal by the policy: kind invalid (or rate_limited), `code` names the rule. */
-export class PolicyError extends BackendError {
-  constructor(
-    readonly rule: string,
-    message: string,
-    hint?: string,
-    kind: 'invalid' | 'rate_limited' = 'invalid',
-  ) {
-    super(kind, `Refused by the dial policy (rule: ${rule}): ${message}`, {
-      code: `policy.${rule}`,
-      hint: hint ?? 'Nothing was dialled.',
-    });
-    this.name = 'PolicyError';
-  }
-}
+import { PolicyError } from '../errors.js';
+import type { CheckedNumber, DialUse, OutboundRule } from './dialing.js';
+import { loadedPlan as loaded, loadNumberingPlan, type NumberType } from './numbering.js';
+import type { DialPolicyConfig } from './policy-config.js';
 
 /** Emergency numbers refused whatever the configured country. */
 export const UNIVERSAL_EMERGENCY = ['112', '911', '999', '000', '110', '118', '119', '08'];
-
-interface NumberingPlan {
-  parse: typeof parsePhoneNumberFromString;
-  shortInfo: lpn.ShortNumberInfo;
-  phoneUtil: lpn.PhoneNumberUtil;
-}
-let plan: NumberingPlan | undefined;
-let loading: Promise<NumberingPlan> | undefined;
-
-/**
- * The numbering-plan metadata is large (a few hundred ms to load): it is loaded on first need, not at start-up,
- * so starting the server and listing tools never wait for it.
- */
-export function loadNumberingPlan(): Promise<NumberingPlan> {
-  loading ??= Promise.all([import('libphonenumber-js/max'), import('google-libphonenumber')]).then(([js, google]) => {
-    const g = (google as unknown as { default?: typeof lpn }).default ?? (google as unknown as typeof lpn);
-    plan = { parse: js.parsePhoneNumberFromString, shortInfo: g.ShortNumberInfo.getInstance(), phoneUtil: g.PhoneNumberUtil.getInstance() };
-    return plan;
-  });
-  return loading;
-}
-
-/** "+39 06 1234 5678" for "+390612345678" once the numbering plan is loaded (actions wait for it); else as given. */
-export function formatNumber(n: string): string {
-  if (!plan || !n.startsWith('+')) return n;
-  return plan.parse(n)?.formatInternational() ?? n;
-}
-
-function loaded(): NumberingPlan {
-  if (!plan) throw new Error('numbering plan not loaded: await DialPolicy.ready() first');
-  return plan;
-}
 
 /** The country calling code and national part of a +number, even one too short to be valid (+39 112). */
 function splitInternational(n: string): { regions: lpn.RegionCode[]; national: string } | undefined {
@@ -158,7 +109,7 @@ export class DialPolicy {
   private readonly deny: RegExp[];
   private readonly noConfirm: RegExp[];
   private readonly internal: RegExp;
-  private readonly country: CountryCode | undefined;
+  private readonly country: string | undefined;
   private readonly allowedRegions: Set<string>;
   private readonly allowedCallingCodes: Set<string>;
 
@@ -171,7 +122,7 @@ export class DialPolicy {
     this.deny = cfg.deny.map(globToRegExp);
     this.noConfirm = cfg.noConfirm.map(globToRegExp);
     this.internal = globToRegExp(cfg.internalPattern);
-    this.country = cfg.defaultCountry as CountryCode | undefined;
+    this.country = cfg.defaultCountry;
     this.allowedRegions = new Set(cfg.allowedCountryCodes.filter((c) => /^[A-Z]{2}$/.test(c)));
     this.allowedCallingCodes = new Set(cfg.allowedCountryCodes.filter((c) => !/^[A-Z]{2}$/.test(c)).map((c) => c.replace('+', '')));
   }
@@ -329,7 +280,7 @@ export class DialPolicy {
     if (this.allow.length && !matches(this.allow)) {
       throw new PolicyError('allow', `${n} matches none of the allowed patterns (${this.cfg.allow.join(', ')})`);
     }
-    const type: NumberType = p.getType();
+    const type: NumberType | undefined = p.getType();
     const typeWord = type ? (TYPE_WORDS[type] ?? type.toLowerCase()) : undefined;
     if (type && (this.cfg.blockedTypes as string[]).includes(type)) {
       throw new PolicyError(

@@ -17,7 +17,7 @@ const promptsOf = new WeakMap<App, readonly PromptDef[]>();
 export function offeredPrompts(app: App): readonly PromptDef[] {
   return kept(promptsOf, app, () => {
     const offered = new Set(app.tools.map((t) => t.name));
-    return ALL_PROMPTS.filter((p) => p.needsTools.every((t) => offered.has(t)));
+    return ALL_PROMPTS.filter((p) => p.requiresTools.every((t) => offered.has(t)));
   });
 }
 
@@ -74,7 +74,7 @@ async function completionsFor(app: App, kind: 'pbx' | 'queue' | 'user', value: s
   if (!pbx) return [];
   let values: string[] = [];
   if (kind === 'queue' && pbx.can('listQueues')) values = await pbx.op('listQueues')().catch(() => []);
-  if (kind === 'user' && pbx.backend.knownUsers) values = await pbx.backend.knownUsers().catch(() => []);
+  if (kind === 'user') values = (await pbx.knownUsers().catch(() => undefined)) ?? [];
   return sanitizeDeep(values.filter((v) => v.startsWith(value)));
 }
 

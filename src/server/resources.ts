@@ -15,7 +15,8 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
-import { describeError, isBackendError } from '../backends/errors.js';
+import { isTelephonyError } from '../errors.js';
+import { describeError } from '../wording.js';
 import { handleFor, lacking, mayRead, resourceRights, scopeOf } from '../auth/access.js';
 import { may, type Principal } from '../principal.js';
 import { type ResourceDef, matchTemplate } from '../resources/define.js';
@@ -33,7 +34,7 @@ export function resolveResource(app: App, uri: string): ResolvedResource {
     if (!vars) continue;
     const pbx = app.pbxes.all().find((p) => p.name === vars.pbx);
     if (!pbx) throw new ResourceNotFoundError(uri, `Resource not found: there is no PBX named "${vars.pbx}" (${uri})`);
-    if (def.needs && !pbx.can(def.needs)) {
+    if (def.requires && !pbx.can(def.requires)) {
       throw new ResourceNotFoundError(uri, `Resource not found: PBX ${pbx.name} (${pbx.type}) has no ${def.name} resource (${uri})`);
     }
     return { def, pbx, vars };
@@ -56,7 +57,7 @@ export function sessionTag(id: string): string {
 const templatesOf = new WeakMap<App, ResourceTemplateType[]>();
 
 export function offering(app: App, def: ResourceDef) {
-  return app.pbxes.all().filter((p) => !def.needs || p.can(def.needs));
+  return app.pbxes.all().filter((p) => !def.requires || p.can(def.requires));
 }
 
 /**
@@ -98,8 +99,8 @@ async function readResource(
     // The URI is the client's own text: a PBX error repeating it is not masked as a secret (see maskSecrets).
     return jsonContents(uri, await withClientText(uri, () => def.read(handleFor(principal, pbx), vars, ctx.mcpReq.signal)));
   } catch (e) {
-    if (isBackendError(e)) {
-      const message = describeError(e.at(pbx.name, pbx.type));
+    if (isTelephonyError(e)) {
+      const message = describeError(e, pbx);
       if (e.kind === 'not_found') throw new ResourceNotFoundError(uri, message);
       throw new ProtocolError(ProtocolErrorCode.InternalError, message);
     }

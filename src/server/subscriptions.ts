@@ -6,7 +6,8 @@
  */
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
-import { describeError, isBackendError } from '../backends/errors.js';
+import { isTelephonyError } from '../errors.js';
+import { describeError } from '../wording.js';
 import type { Principal } from '../principal.js';
 import { SubscriptionBudget } from '../resources/budget.js';
 import { fillTemplate, matchTemplate } from '../resources/define.js';
@@ -44,10 +45,10 @@ async function refuseMissing(app: App, resolved: ResolvedResource, uri: string, 
   try {
     await withClientText(uri, () => resolved.def.read(resolved.pbx, resolved.vars));
   } catch (e) {
-    if (isBackendError(e) && (e.kind === 'not_found' || e.kind === 'invalid' || e.kind === 'unsupported')) {
-      throw new ResourceNotFoundError(uri, `Resource not found, so it cannot be subscribed to: ${describeError(e.at(resolved.pbx.name, resolved.pbx.type))} (${uri})`);
+    if (isTelephonyError(e) && (e.kind === 'not_found' || e.kind === 'invalid' || e.kind === 'unsupported')) {
+      throw new ResourceNotFoundError(uri, `Resource not found, so it cannot be subscribed to: ${describeError(e, resolved.pbx)} (${uri})`);
     }
-    if (!isBackendError(e)) app.log.warn('reading a resource to subscribe to it failed', { uri, error: e as Error });
+    if (!isTelephonyError(e)) app.log.warn('reading a resource to subscribe to it failed', { uri, error: e as Error });
   }
 }
 

@@ -3,7 +3,7 @@
  * raised before anything is done (nothing dialled), names the store (its address, never a password) and says that
  * actions resume by themselves once it answers. It concerns no PBX, so it is never attributed to one.
  */
-import { BackendError } from '../backends/errors.js';
+import { BackendError } from '../errors.js';
 
 export class SharedStoreError extends BackendError {
   constructor(where: string, why: string, cause?: unknown) {

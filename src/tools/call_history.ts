@@ -21,7 +21,7 @@ export const callHistory = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  needs: ['history'],
+  capabilities: ['history'],
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const read = pbx.op('history');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallbackRequest } from '../backends/backend.js';
-import { BackendError, isBackendError } from '../backends/errors.js';
+import { ArgumentError, PolicyError } from '../errors.js';
 import { actionOutput, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, numberArg, pbxArg } from './define.js';
 
 const ACTIONS = ['import', 'export_tickets'] as const;
@@ -91,7 +91,7 @@ export const callbackLists = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['importCallbacks', 'exportCallbackTickets'],
+  capabilities: ['importCallbacks', 'exportCallbackTickets'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
@@ -112,7 +112,7 @@ export const callbackLists = defineTool({
     }
     const importOp = pbx.op('importCallbacks');
     if (!args.requests) {
-      throw new BackendError('invalid', 'action import needs `requests`', { pbx: pbx.name, pbxType: pbx.type });
+      throw new ArgumentError('invalid', 'action import needs `requests`');
     }
     // Every number through the dial policy before anyone is asked or anything is sent.
     const accepted: CallbackRequest[] = [];
@@ -129,9 +129,9 @@ export const callbackLists = defineTool({
         try {
           numbers[field] = ctx.checkNumber(raw, 'callback', pbx).number;
         } catch (e) {
-          if (!isBackendError(e) || !e.code?.startsWith('policy.')) throw e;
+          if (!(e instanceof PolicyError)) throw e;
           // A request is refused whole: an agent may call either of its numbers.
-          refused.push({ line, number: raw, rule: e.code.slice('policy.'.length), reason: e.message });
+          refused.push({ line, number: raw, rule: e.rule, reason: e.message });
           return;
         }
       }
@@ -151,9 +151,7 @@ export const callbackLists = defineTool({
       .join('; ');
     const more = refused.length > NAMED_IN_CONFIRMATION ? `; and ${refused.length - NAMED_IN_CONFIRMATION} more` : '';
     if (!accepted.length) {
-      throw new BackendError('invalid', `none of the ${refused.length} callback requests can be imported: ${refusals}${more}`, {
-        pbx: pbx.name,
-        pbxType: pbx.type,
+      throw new ArgumentError('invalid', `none of the ${refused.length} callback requests can be imported: ${refusals}${more}`, {
         code: 'callback_requests_refused',
         hint: 'Nothing was sent. Correct or leave out those requests.',
       });

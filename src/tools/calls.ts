@@ -1,9 +1,4 @@
-/**
- * Finding the call an action means, and describing it to a person. Actions resolve the call before asking for
- * confirmation and then act on that exact call id, so what was confirmed is what happens.
- */
-import { currentCall } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
+/** Calls, parties, durations and users in the words a person reads (call-action.ts finds the call an action means). */
 import type { Call, Party } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { cleanText } from '../safety/sanitize.js';
@@ -16,8 +11,8 @@ export function partyLabel(p: Party): string {
   return name && name !== number ? `${number} (${name})` : number || 'an unknown party';
 }
 
-/** "45 s", "3 min": a duration as a person says it. */
-export function minutes(s: number): string {
+/** "45 s", "3 min": a duration in seconds as a person says it. */
+export function durationWords(s: number): string {
   if (s < 60) return `${s} s`;
   const m = Math.round(s / 60);
   return `${m} min`;
@@ -31,7 +26,7 @@ export function describeCall(c: Call): string {
   const state =
     c.state === 'connected'
       ? // durationSeconds counts from the start of the call, ringing included: said as such, not as talk time.
-        `connected, started ${minutes(c.durationSeconds)} ago`
+        `connected, started ${durationWords(c.durationSeconds)} ago`
       : c.state === 'on_hold'
         ? 'on hold'
         : c.state === 'parked'
@@ -44,38 +39,9 @@ export function describeCall(c: Call): string {
   return state ? `${parties} (${state})` : parties;
 }
 
-/**
- * The call `callId` (or the user's current call) as the PBX reports it, or undefined when the PBX cannot list
- * calls. Throws not_found when it can and the call is not there.
- */
-export async function resolveCall(pbx: PbxHandle, user: string | undefined, callId: string | undefined): Promise<Call | undefined> {
-  if (!pbx.can('activeCalls')) return undefined;
-  const calls = await pbx.op('activeCalls')({ user });
-  if (callId !== undefined) {
-    const c = calls.find((x) => x.id === callId);
-    if (!c) {
-      throw new BackendError('not_found', `there is no active call with id ${callId}${user ? ` for ${user}` : ''}`, {
-        pbx: pbx.name,
-        pbxType: pbx.type,
-        hint: 'Use get_active_call to see the current calls and their ids.',
-      });
-    }
-    return c;
-  }
-  const c = currentCall(calls.filter((x) => x.state !== 'parked' && x.state !== 'queued'));
-  if (!c) {
-    throw new BackendError('not_found', `${user ?? 'this user'} has no active call`, {
-      pbx: pbx.name,
-      pbxType: pbx.type,
-      hint: 'Nothing to act on; get_active_call shows the current calls.',
-    });
-  }
-  return c;
-}
-
 /** "alice", or what a PBX that acts as one login calls itself */
 export function whoLabel(pbx: PbxHandle, user: string | undefined): string {
-  return user ?? (pbx.backend.userModel === 'self' ? "this PBX's own login" : 'the default user');
+  return user ?? (pbx.userModel === 'self' ? "this PBX's own login" : 'the default user');
 }
 
 /** A PBX-supplied number for a one-line summary: shown only if it looks like a number (summaries carry no PBX text). */

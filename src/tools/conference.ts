@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
-import type { Call } from '../backends/model.js';
-import { currentCall } from '../backends/backend.js';
-import { describeCall } from './calls.js';
+import { callAction } from './call-action.js';
 import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, userArg } from './define.js';
 
 const RECIPE =
@@ -26,34 +23,23 @@ export const conference = defineTool({
     joined_call_id: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['conference'],
+  capabilities: ['conference'],
   guarded: true,
-  async run(ctx, args) {
-    const pbx = ctx.pbx(args.pbx);
-    const join = pbx.op('conference');
-    const user = pbx.actingUser(args.user);
-    const err = (kind: BackendError['kind'], message: string) =>
-      new BackendError(kind, `${message}; nothing was done`, { pbx: pbx.name, pbxType: pbx.type, hint: `The recipe: ${RECIPE}.` });
-    let held: Call | undefined;
-    let current: Call | undefined;
-    if (pbx.can('activeCalls')) {
-      const calls = await pbx.op('activeCalls')({ user });
-      held = calls.find((c) => c.id === args.call_id);
-      if (!held) throw err('not_found', `there is no active call with id ${args.call_id}`);
-      // A state the PBX does not tell (unknown) is left to the PBX to judge: the conference is no toggle.
-      if (held.state !== 'on_hold' && held.state !== 'unknown') throw err('conflict', `call ${args.call_id} is ${held.state}, not on hold`);
-      current = currentCall(calls.filter((c) => c.id !== held!.id && (c.state === 'connected' || c.state === 'unknown')));
-      if (!current) throw err('conflict', `there is no other connected call to join call ${args.call_id} with`);
-    }
-    const what = held && current ? `${describeCall(held)} with ${describeCall(current)}` : `held call ${args.call_id} with the current call`;
-    await ctx.confirm(`Join ${what} into a three-way conference?`, { bind: current?.id });
-    await join({ user, callId: args.call_id }, { signal: ctx.signal });
-    return {
-      message: `Joined ${what} into a conference. get_active_call shows it; hangup ends the user's part.`,
-      pbx: pbx.name,
-      call_id: args.call_id,
-      ...(current ? { joined_call_id: current.id } : {}),
-    };
-  },
+  run: (ctx, args) =>
+    callAction(ctx, args, {
+      op: (pbx) => pbx.op('conference'),
+      pick: 'conference',
+      hint: `The recipe: ${RECIPE}.`,
+      ask: (t) => `Join ${t.what} into a three-way conference?`,
+      async act(join, t) {
+        await join({ user: t.user, callId: args.call_id }, { signal: ctx.signal });
+        return {
+          message: `Joined ${t.what} into a conference. get_active_call shows it; hangup ends the user's part.`,
+          pbx: t.pbx.name,
+          call_id: args.call_id,
+          ...(t.partner ? { joined_call_id: t.partner.id } : {}),
+        };
+      },
+    }),
   summarize: (r) => (r.status === 'done' ? `Call ${r.call_id} joined into a conference${r.joined_call_id ? ` with call ${r.joined_call_id}` : ''}.` : r.message),
 });

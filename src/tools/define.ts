@@ -1,13 +1,16 @@
 /**
  * The one shape every tool has: name, title, a description written for a model, zod input and output schemas,
- * all four annotations, the capabilities it needs, and a handler that works on the telephony model only (no
+ * all four annotations, the capabilities it uses, and a handler that works on the telephony model only (no
  * SDK types). server.ts turns these into registrations; runner.ts runs them through the guard.
  */
 import { z } from 'zod';
 import type { Capability, Dialable } from '../backends/backend.js';
 import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
+import { ArgumentError } from '../errors.js';
+import type { CheckedNumber, DialUse } from '../safety/dialing.js';
 import type { Logger } from '../log.js';
+import { snakeSchema } from './snake.js';
 
 export interface Annotations {
   readOnlyHint: boolean;
@@ -20,25 +23,6 @@ export interface SessionInfo {
   id: string;
   clientName?: string | undefined;
   clientVersion?: string | undefined;
-}
-
-/** What a number is being checked for; the dial policy applies to all of them (callback: scheduled for later). */
-export type DialUse = 'call' | 'transfer' | 'forward' | 'callback';
-
-export interface CheckedNumber {
-  /** What to dial: an extension as typed, an outside number in E.164 form (what the confirmation shows). */
-  number: Dialable;
-  /** Matches the internal pattern (an extension). */
-  internal: boolean;
-  /** How a person would read it: "+39 06 1234 5678 (Italy, fixed line)". */
-  display: string;
-  /** The policy exempts this number from confirmation (place_call). */
-  noConfirm: boolean;
-  /**
-   * The PBX may dial out for it: an outside number, or an extension that is also a costly short number (itself or
-   * behind an outside-line prefix). A transfer to it counts against the call rates.
-   */
-  mayLeave: boolean;
 }
 
 export interface ConfirmOptions {
@@ -95,8 +79,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   input: I;
   output: O;
   annotations: Annotations;
-  /** The tool is offered when some configured PBX has at least one of these. */
-  needs: readonly Capability[];
+  /** The PBX capabilities the tool uses: it is offered when some configured PBX has at least one of them. */
+  capabilities: readonly Capability[];
   /**
    * Asks a person before it acts (subject to `safety.confirm`). The one source of what asks first: defineTool adds
    * the `confirm_token` argument, the runner confirms it, and GUARDED_TOOLS (what `safety.confirmTools` may
@@ -117,19 +101,28 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
  * Gives every tool one checked shape. A guarded tool gets the `confirm_token` argument here, so no tool declares
  * it by hand and none can ask without offering it (or offer it without asking).
  */
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): Tool<I, O> {
   if (def.guarded && def.unguarded !== undefined) throw new Error(`tool ${def.name}: guarded and unguarded at once`);
   if (Object.hasOwn(def.input.shape, 'confirm_token')) {
     throw new Error(`tool ${def.name}: confirm_token is added by defineTool to guarded tools; do not declare it`);
   }
-  if (!def.guarded) return def;
+  const result = snakeSchema(def.output);
+  if (!def.guarded) return { ...def, result };
   // The extended object infers the same argument types plus confirm_token, which handlers never read (the runner does).
-  return { ...def, input: def.input.extend({ confirm_token: confirmTokenArg }) as unknown as I };
+  return { ...def, result, input: def.input.extend({ confirm_token: confirmTokenArg }) as unknown as I };
+}
+
+/**
+ * A defined tool: its definition, and the schema of the result clients get (`result`): `output` with its keys in
+ * snake_case like the arguments (snake.ts). Handlers and summaries work on the model's shape (`output`).
+ */
+export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> extends ToolDef<I, O> {
+  readonly result: z.ZodObject;
 }
 
 /** A tool of any schema, as lists hold them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyTool = ToolDef<any, any>;
+export type AnyTool = Tool<any, any>;
 
 // ------------------------------------------------------------------ shared argument and result pieces
 
@@ -152,6 +145,12 @@ export const callIdArg = z
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9._:@-]+$/, 'a call id as returned by get_active_call');
+
+/** An argument that `action` of a tool with several actions needs: refused, nothing done, when it is missing. */
+export function needArg<T>(action: string, value: T | undefined, name: string): T {
+  if (value === undefined) throw new ArgumentError('invalid', `action ${action} needs \`${name}\``);
+  return value;
+}
 
 /** A number as a person or model writes it; the dial policy normalizes and checks it. */
 export const numberArg = z.string().min(1).max(40);
@@ -199,7 +198,7 @@ export function inWords<T extends z.ZodType>(schema: T, words: string): T {
 }
 
 /** A call in an action's result. */
-export const resultCall = inWords(Call, 'A call as get_active_call lists it: id, state, from, to, answered, startedAt...');
+export const resultCall = inWords(Call, 'A call as get_active_call lists it: id, state, from, to, answered, started_at...');
 
 // ------------------------------------------------------------------ lists handed to a model
 

@@ -24,7 +24,7 @@ export const dialUser = defineTool({
     username: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['dialUser'],
+  capabilities: ['dialUser'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

@@ -19,7 +19,7 @@ export const getActiveCall = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  needs: ['activeCalls'],
+  capabilities: ['activeCalls'],
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const read = pbx.op('activeCalls');

@@ -16,7 +16,7 @@ export const getParking = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  needs: ['parkingInfo'],
+  capabilities: ['parkingInfo'],
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const info = await pbx.op('parkingInfo')({ signal: ctx.signal });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { callAction } from './call-action.js';
 import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, userArg } from './define.js';
-import { describeCall, resolveCall, whoLabel } from './calls.js';
 
 export const hangup = defineTool({
   name: 'hangup',
@@ -17,18 +17,17 @@ export const hangup = defineTool({
   }),
   output: actionOutput({ call_id: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['hangup'],
+  capabilities: ['hangup'],
   guarded: true,
-  async run(ctx, args) {
-    const pbx = ctx.pbx(args.pbx);
-    const hang = pbx.op('hangup');
-    const user = pbx.actingUser(args.user);
-    const call = await resolveCall(pbx, user, args.call_id);
-    const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
-    await ctx.confirm(`Hang up ${what}?`, { bind: call?.id });
-    const callId = call?.id ?? args.call_id;
-    await hang({ user, callId }, { signal: ctx.signal });
-    return { message: `Hung up ${what}.`, pbx: pbx.name, ...(callId ? { call_id: callId } : {}) };
-  },
+  run: (ctx, args) =>
+    callAction(ctx, args, {
+      op: (pbx) => pbx.op('hangup'),
+      pick: 'current',
+      ask: (t) => `Hang up ${t.what}?`,
+      async act(hang, t) {
+        await hang({ user: t.user, callId: t.callId }, { signal: ctx.signal });
+        return { message: `Hung up ${t.what}.`, pbx: t.pbx.name, ...(t.callId ? { call_id: t.callId } : {}) };
+      },
+    }),
   summarize: (r) => (r.status === 'done' ? `Hung up${r.call_id ? ` call ${r.call_id}` : ' the current call'}.` : r.message),
 });

@@ -17,7 +17,7 @@ export const listQueue = defineTool({
   }),
   output: QueueReport.extend({ pbx: z.string(), ...listFields }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  needs: ['listQueue'],
+  capabilities: ['listQueue'],
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const report = await readQueue(pbx, args.queue, ctx.signal);

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { ArgumentError } from '../errors.js';
 import { Contact, ContactFields, ContactImportResult } from '../backends/model.js';
 import { firstCsvRecords, parseCsv } from '../util/csv.js';
 import { counted } from '../util/words.js';
 import { cleanText } from '../safety/sanitize.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, inWords, limitArg, listFields, MAX_LIST_LIMIT, pbxArg, userArg } from './define.js';
+import { actionOutput, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, inWords, limitArg, listFields, MAX_LIST_LIMIT, needArg, pbxArg, userArg } from './define.js';
 
 const ACTIONS = ['list', 'get', 'create', 'update', 'delete', 'delete_all', 'import_csv', 'export_csv'] as const;
 const CONFIRMED: ReadonlySet<string> = new Set(['update', 'delete', 'delete_all', 'import_csv']);
@@ -69,7 +69,7 @@ export const manageContacts = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['contacts'],
+  capabilities: ['contacts'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
@@ -78,10 +78,7 @@ export const manageContacts = defineTool({
     const who = whoLabel(pbx, user);
     const base = { pbx: pbx.name, action: args.action };
     const o = { signal: ctx.signal };
-    const need = <T>(v: T | undefined, what: string): T => {
-      if (v === undefined) throw new BackendError('invalid', `action ${args.action} needs \`${what}\``, { pbx: pbx.name, pbxType: pbx.type });
-      return v;
-    };
+    const need = <T>(v: T | undefined, what: string): T => needArg(args.action, v, what);
     if (!CONFIRMED.has(args.action)) await ctx.confirm('', { skip: true });
     switch (args.action) {
       case 'list': {
@@ -134,7 +131,7 @@ export const manageContacts = defineTool({
         try {
           lines = Math.max(0, parseCsv(csv).length - 1);
         } catch (e) {
-          throw new BackendError('invalid', `the CSV cannot be read: ${(e as Error).message}`, { pbx: pbx.name, pbxType: pbx.type });
+          throw new ArgumentError('invalid', `the CSV cannot be read: ${(e as Error).message}`);
         }
         await ctx.confirm(`Import ${counted(lines, 'contact')} from CSV into the contacts of ${who}?`);
         ctx.progress(0, lines, 'importing contacts');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeCall, resolveCall } from './calls.js';
+import { callAction } from './call-action.js';
 import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, pbxArg, userArg } from './define.js';
 
 export const parkCall = defineTool({
@@ -23,21 +23,22 @@ export const parkCall = defineTool({
     call_id: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['parkCall'],
+  capabilities: ['parkCall'],
   guarded: true,
-  async run(ctx, args) {
-    const pbx = ctx.pbx(args.pbx);
-    const park = pbx.op('parkCall');
-    // Any call can be parked by its id; `user` only says who parks it when the PBX needs to know. A caller that may
-    // act only for its own user parks only that user's calls.
-    const own = pbx.ownUserOnly;
-    const user = args.user === undefined && !own ? undefined : pbx.user(args.user);
+  run: (ctx, args) => {
     const slot = args.slot === undefined ? undefined : String(args.slot);
-    const call = await resolveCall(pbx, own ? user : undefined, args.call_id);
-    const what = call ? describeCall(call) : `call ${args.call_id}`;
-    await ctx.confirm(`Park ${what} ${slot ? `in slot ${slot}` : 'in the first free slot'}?`);
-    const r = await park({ user, callId: args.call_id, slot }, { signal: ctx.signal });
-    return { message: `Parked ${what} in slot ${r.slot}; dial ${r.slot} to pick it up.`, pbx: pbx.name, slot: r.slot, call_id: args.call_id };
+    return callAction(ctx, args, {
+      op: (pbx) => pbx.op('parkCall'),
+      // Any call can be parked by its id; `user` only says who parks it when the PBX needs to know. A caller that may
+      // act only for its own user parks only that user's calls.
+      pick: 'named',
+      user: 'optional',
+      ask: (t) => `Park ${t.what} ${slot ? `in slot ${slot}` : 'in the first free slot'}?`,
+      async act(park, t) {
+        const r = await park({ user: t.user, callId: args.call_id, slot }, { signal: ctx.signal });
+        return { message: `Parked ${t.what} in slot ${r.slot}; dial ${r.slot} to pick it up.`, pbx: t.pbx.name, slot: r.slot, call_id: args.call_id };
+      },
+    });
   },
   summarize: (r) => (r.status === 'done' ? `Parked call ${r.call_id} in slot ${r.slot}.` : r.message),
 });

@@ -26,7 +26,7 @@ export const pauseQueues = defineTool({
     note: z.string().optional().describe('Tell the user'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  needs: ['pauseQueues'],
+  capabilities: ['pauseQueues'],
   unguarded: 'it ends no call, costs nothing and leaves direct calls ringing, and calling it again with the other value undoes it',
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { NoteJson } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
+import { ArgumentError } from '../errors.js';
 import type { PbxHandle } from '../backends/registry.js';
-import { actionOutput, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, pbxArg } from './define.js';
+import { actionOutput, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, needArg, pbxArg } from './define.js';
 
 const ACTIONS = ['list', 'get', 'get_json', 'set', 'set_many', 'set_json', 'delete'] as const;
 const READS: ReadonlySet<string> = new Set(['list', 'get', 'get_json']);
@@ -78,16 +78,13 @@ export const pbxNotes = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['readNotes', 'writeNotes'],
+  capabilities: ['readNotes', 'writeNotes'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const signal = ctx.signal;
     const base = { pbx: pbx.name, action: args.action };
-    const need = <T>(v: T | undefined, what: string): T => {
-      if (v === undefined) throw new BackendError('invalid', `action ${args.action} needs \`${what}\``, { pbx: pbx.name, pbxType: pbx.type });
-      return v;
-    };
+    const need = <T>(v: T | undefined, what: string): T => needArg(args.action, v, what);
     if (READS.has(args.action)) {
       const read = pbx.op('readNotes', 'read notes');
       if (args.action === 'list') {
@@ -119,7 +116,7 @@ export const pbxNotes = defineTool({
         const entries = need(args.entries, 'entries');
         const keys = entries.map((e) => e.key);
         if (new Set(keys).size !== keys.length) {
-          throw new BackendError('invalid', 'set_many lists a key twice', { pbx: pbx.name, pbxType: pbx.type });
+          throw new ArgumentError('invalid', 'set_many lists a key twice');
         }
         const changed: string[] = [];
         const overwritten: string[] = [];
@@ -148,9 +145,7 @@ export const pbxNotes = defineTool({
       case 'delete': {
         const key = need(args.key, 'key');
         if ((await existing(pbx, key, signal)) === undefined) {
-          throw new BackendError('not_found', `there is no note named ${key}`, {
-            pbx: pbx.name,
-            pbxType: pbx.type,
+          throw new ArgumentError('not_found', `there is no note named ${key}`, {
             hint: 'Nothing was deleted; action list shows the notes.',
           });
         }
@@ -159,7 +154,7 @@ export const pbxNotes = defineTool({
         return { ...base, key, message: `Deleted note ${key}.` };
       }
     }
-    throw new BackendError('invalid', `unknown action ${String(args.action)}`);
+    throw new ArgumentError('invalid', `unknown action ${String(args.action)}`);
   },
   summarize: (r) => {
     if (r.status !== 'done') return r.message;

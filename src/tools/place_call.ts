@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PlaceCallResult } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
+import { ArgumentError } from '../errors.js';
 import { Call } from '../backends/model.js';
 import type { PbxHandle } from '../backends/registry.js';
 import { whoLabel } from './calls.js';
@@ -9,8 +9,8 @@ import { actionOutput, CONFIRM_FLOW, defineTool, NO_RETRY, numberArg, pbxArg, re
 /** A queue name as a person writes it (no separators that could reach a URL or a dial string). */
 const queueNameArg = z.string().min(1).max(64).regex(/^[^\u0000-\u001f/\\?#&;,]+$/, 'a queue name');
 
-function invalid(pbx: PbxHandle, message: string, hint?: string): BackendError {
-  return new BackendError('invalid', message, { pbx: pbx.name, pbxType: pbx.type, ...(hint ? { hint } : {}) });
+function invalid(message: string, hint?: string): ArgumentError {
+  return new ArgumentError('invalid', message, hint ? { hint } : {});
 }
 
 export const placeCall = defineTool({
@@ -51,15 +51,15 @@ export const placeCall = defineTool({
     to: z.string().optional().describe('Normalized'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['placeCall', 'dialToQueue'],
+  capabilities: ['placeCall', 'dialToQueue'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     if (args.from_queue_id !== undefined && args.to_queue !== undefined) {
-      throw invalid(pbx, 'from_queue_id and to_queue cannot be combined', 'Use from_queue_id to call from a queue, or to_queue to call into one.');
+      throw invalid('from_queue_id and to_queue cannot be combined', 'Use from_queue_id to call from a queue, or to_queue to call into one.');
     }
     if (args.caller_id !== undefined && args.to_queue === undefined) {
-      throw invalid(pbx, 'caller_id is only used with to_queue', 'Leave out caller_id: a normal call shows the caller ID the PBX gives the user.');
+      throw invalid('caller_id is only used with to_queue', 'Leave out caller_id: a normal call shows the caller ID the PBX gives the user.');
     }
     let r: PlaceCallResult;
     let display: string;
@@ -68,12 +68,11 @@ export const placeCall = defineTool({
     if (args.to_queue !== undefined) {
       const dial = pbx.op('dialToQueue', 'dial a number into a queue (to_queue)');
       if (args.user !== undefined) {
-        throw invalid(pbx, 'to_queue calls the number straight into the queue: no user phone takes part', 'Leave out user.');
+        throw invalid('to_queue calls the number straight into the queue: no user phone takes part', 'Leave out user.');
       }
       if (args.caller_id === undefined) {
         const owned = pbx.settings.ownedNumbers;
         throw invalid(
-          pbx,
           'to_queue needs caller_id, the number the called party sees',
           owned.length ? `Use one of this PBX's own numbers: ${owned.join(', ')}.` : 'This PBX entry lists no ownedNumbers, so it cannot dial into a queue.',
         );

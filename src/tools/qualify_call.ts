@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { ArgumentError } from '../errors.js';
 import { Qualification, QualificationAnswer } from '../backends/model.js';
-import { actionOutput, callIdArg, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, pbxArg } from './define.js';
+import { actionOutput, callIdArg, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, needArg, pbxArg } from './define.js';
 import { firstCsvRecords } from '../util/csv.js';
 
 const ACTIONS = ['list_options', 'record', 'export_csv'] as const;
@@ -48,14 +48,11 @@ export const qualifyCall = defineTool({
     ...listFields,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  needs: ['listQualifications', 'recordQualification', 'exportQualifications'],
+  capabilities: ['listQualifications', 'recordQualification', 'exportQualifications'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
-    const need = <T>(v: T | undefined, what: string): T => {
-      if (v === undefined) throw new BackendError('invalid', `action ${args.action} needs \`${what}\``, { pbx: pbx.name, pbxType: pbx.type });
-      return v;
-    };
+    const need = <T>(v: T | undefined, what: string): T => needArg(args.action, v, what);
     const base = { pbx: pbx.name, action: args.action };
     const o = { signal: ctx.signal };
     switch (args.action) {
@@ -98,7 +95,7 @@ export const qualifyCall = defineTool({
         const queueId = need(args.queue_id, 'queue_id');
         const from = need(args.from, 'from');
         const to = need(args.to, 'to');
-        if (from > to) throw new BackendError('invalid', `from (${from}) is after to (${to})`, { pbx: pbx.name, pbxType: pbx.type });
+        if (from > to) throw new ArgumentError('invalid', `from (${from}) is after to (${to})`);
         await ctx.confirm('', { skip: true });
         const limit = args.limit ?? DEFAULT_LIST_LIMIT;
         const { csv, records } = firstCsvRecords(await exp({ queueId, from, to }, o), limit);

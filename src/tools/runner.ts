@@ -4,58 +4,25 @@
  * into an outcome a model can act on, and writes the audit line. server.ts only maps outcomes to MCP results.
  */
 import type { Capability } from '../backends/backend.js';
-import { BackendError, describeError, isBackendError } from '../backends/errors.js';
+import { AccessError, ArgumentError, isTelephonyError, PolicyError } from '../errors.js';
 import type { PbxHandle, PbxRouter } from '../backends/registry.js';
-import type { SafetyConfig } from '../config.js';
+import type { SafetyConfig } from '../safety/policy-config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
-import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type RoundAnswer, type Ticket } from '../safety/confirm.js';
+import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type Ticket } from '../safety/confirm.js';
 import type { CallLimits, Reservation, Slot } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
-import { agoText, type RepeatLog, repeatKey } from '../safety/repeat.js';
+import type { RepeatLog } from '../safety/repeat.js';
 import { withClientText } from '../safety/redact.js';
 import { cleanText, sanitizeDeep } from '../safety/sanitize.js';
+import { describeError } from '../wording.js';
 import { handleFor, missingScopeMessage, toolRight } from '../auth/access.js';
-import { describePrincipal, may, type Principal } from '../principal.js';
-import type { AnyTool, ConfirmOptions, SessionInfo, ToolContext } from './define.js';
-
-export type ElicitAnswer = 'accept' | 'decline' | 'cancel' | 'timeout' | 'failed';
-
-/** What the transport glue provides for one call. */
-export interface CallEnv {
-  /** The session (2025-11-25 clients) or the request (2026-07-28 clients) the call came in, and the client's name. */
-  session: SessionInfo;
-  /** Who is calling: what confirmations and audit://recent bind to. */
-  principal: Principal;
-  signal: AbortSignal;
-  /** A 2025-11-25 client that declared elicitation: asks the person over its session, resolves to their answer. */
-  elicit?: ((message: string, timeoutMs: number) => Promise<{ answer: ElicitAnswer; confirm?: boolean }>) | undefined;
-  /**
-   * A 2026-07-28 client that declared elicitation: the confirmation is a multi round-trip request. On the first
-   * round both are undefined; a retry carries the requestState it was given and the person's answer.
-   */
-  rounds?: { requestState?: string | undefined; answer?: RoundAnswer | undefined } | undefined;
-  progress?: ((done: number, total?: number, message?: string) => void) | undefined;
-}
-
-export interface ToolError {
-  kind: string;
-  retryable: boolean;
-  pbx?: string | undefined;
-  rule?: string | undefined;
-}
-
-export type ToolOutcome =
-  | { ok: true; structured: Record<string, unknown>; summary: string }
-  | {
-      ok: false;
-      message: string;
-      error: ToolError;
-      /** Nothing was done yet: the glue answers input_required, asking the person `question` (an MRTR round). */
-      ask?: { question: string; requestState: string } | undefined;
-      /** A requestState that fails verification: the glue answers it as invalid params (-32602), not a result. */
-      invalidState?: true | undefined;
-    };
+import { describePrincipal, may } from '../principal.js';
+import { checkArgs, ownArgs } from './args.js';
+import type { CallEnv, ToolOutcome } from './call.js';
+import type { AnyTool, ToolContext } from './define.js';
+import { repeatQuestion, settleRepeat, type WindowState } from './repeat-window.js';
+import { toSnake } from './snake.js';
 
 export interface RunnerDeps {
   pbxes: PbxRouter;
@@ -76,19 +43,16 @@ export interface RunnerDeps {
 }
 
 /** What one call learned on its way, for its outcome and audit line. */
-interface RunState {
+interface RunState extends WindowState {
   confirmCalled: boolean;
   confirmation: ConfirmOutcome;
   pbx?: string;
+  pbxType?: string;
   user?: string;
   /** Refused before anything ran (arguments that do not match the schema). */
   refused?: boolean;
   /** Call-limit slots taken by admitCall, released when the tool call ends. */
   reservations: Reservation[];
-  /** The repeat-window check when nothing waits for its answer (a confirm_token decides): awaited before acting. */
-  repeatCheck?: Promise<void> | undefined;
-  /** The action's key in the repeat window, and the mark it was noted with there (none when it is a repeat). */
-  repeat?: { key: string; mark?: string } | undefined;
   /**
    * An action's check of the shared store, started when the action begins and awaited before the first thing its
    * absence would make wrong: asking the person, or acting on the PBX (store commands before that fail by themselves).
@@ -100,31 +64,6 @@ interface RunState {
    * on meanwhile with what only reads (the call-limit reservation, the PBX's call list), so the round trips overlap.
    */
   claim?: Promise<void> | undefined;
-}
-
-/** The arguments under the tool's own argument names: what an audit line of a refused call may show. */
-function ownArgs(tool: AnyTool, raw: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
-  const shape = (tool.input as { shape: Record<string, unknown> }).shape;
-  for (const k of Object.keys(raw)) if (Object.hasOwn(shape, k)) out[k] = (raw as Record<string, unknown>)[k];
-  return out;
-}
-
-/** The arguments checked against the tool's input schema; a schema check that throws counts as a refusal. */
-function checkArgs(tool: AnyTool, raw: unknown): { ok: true; args: Record<string, unknown> } | { ok: false; why: string } {
-  try {
-    const r = tool.input.safeParse(raw ?? {});
-    return r.success ? { ok: true, args: r.data as Record<string, unknown> } : { ok: false, why: describeIssues(r.error.issues) };
-  } catch {
-    return { ok: false, why: 'they could not be checked (too large or too deeply nested)' };
-  }
-}
-
-/** Schema issues in a line a model can act on: `user: expected string, received number; ...`. */
-function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const shown = issues.slice(0, 5).map((i) => `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
-  return `${shown.join('; ')}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`;
 }
 
 /** Bound of the sentence a person is asked to confirm (every tool's own sentence stays well below it). */
@@ -140,6 +79,9 @@ function storeReady(state: RunState): Promise<void> | undefined {
 }
 
 const CHANGED = 'what the action would act on changed since the user confirmed it (for example another call is current now)';
+
+/** A confirmation that cannot be used for this call: about the confirmation, not about a PBX (its message names none). */
+class ConfirmationRefusal extends ArgumentError {}
 
 /** A requestState that fails verification or was used before: refused as invalid params, nothing done. */
 class StateRefusal extends Error {
@@ -185,21 +127,25 @@ export class ToolRunner {
       const right = toolRight(tool);
       if (!may(env.principal, right)) {
         state.refused = true;
-        throw new BackendError('forbidden', missingScopeMessage(env.principal, tool.name, right), { code: `scope.${right}` });
+        throw new AccessError(missingScopeMessage(env.principal, tool.name, right), { code: `scope.${right}` });
       }
       const parsed = checkArgs(tool, rawArgs);
       if (!parsed.ok) {
         state.refused = true;
-        throw new BackendError('invalid', `Invalid arguments for ${tool.name}: ${parsed.why}`, {
+        throw new ArgumentError('invalid', `Invalid arguments for ${tool.name}: ${parsed.why}`, {
           hint: 'Nothing was done. Correct the arguments (see the tool\'s input schema) and call it again.',
         });
       }
       args = parsed.args;
       const ctx = this.context(tool, args, env, state, log);
       if (this.deps.readOnly && isAction) {
-        throw new BackendError('unsupported', `${tool.name} changes state, and this server runs read-only`, {
-          hint: 'Only tools that read are available (readOnly in the config, or --read-only).',
-        });
+        throw new PolicyError(
+          'read_only',
+          `${tool.name} changes state, and this server runs read-only`,
+          'Only tools that read are available (readOnly in the config, or --read-only).',
+          'unsupported',
+          false,
+        );
       }
       if (isAction && this.deps.actionGate) {
         state.storeCheck = this.deps.actionGate();
@@ -212,12 +158,14 @@ export class ToolRunner {
       // A tool that confirmed but never acted on the PBX still has its confirmation used up, or refused, here.
       await storeReady(state);
       const result = sanitizeDeep(isAction ? { status: 'done', ...raw } : raw) as Record<string, unknown>;
-      const checked = tool.output.safeParse(result);
+      // What the client gets: the result in snake_case (snake.ts), checked against the schema it was told.
+      const structured = toSnake(tool.output, result) as Record<string, unknown>;
+      const checked = tool.result.safeParse(structured);
       if (!checked.success) {
         log.error('tool result does not match its output schema', { issues: checked.error.issues.slice(0, 5) });
         throw new Error('result does not match the output schema');
       }
-      outcome = { ok: true, structured: result, summary: cleanText(tool.summarize(result, args), 400) };
+      outcome = { ok: true, structured, summary: cleanText(tool.summarize(result, args), 400) };
     } catch (e) {
       outcome = this.failure(e, tool, state, log);
     }
@@ -227,58 +175,11 @@ export class ToolRunner {
     const released = state.reservations.map((r) =>
       r.release().catch((e: unknown) => log.warn('could not release a call-limit reservation; it lapses by itself', { error: (e as Error).message })),
     );
-    const noted = this.settleRepeat(state, outcome, log);
+    const noted = settleRepeat(this.deps, state, outcome, log);
     if (isAction) await this.auditCall(tool, args, env, state, outcome);
     await Promise.all([...released, noted]);
     log.debug('tool call', { ms: Date.now() - started, ok: outcome.ok });
     return outcome;
-  }
-
-  /**
-   * The question to ask when the same action (same principal, tool, PBX and target) was done within the repeat
-   * window, or undefined. An action without a sentence (nothing it would ever ask about) is not tracked; nor is any
-   * under `safety.confirm: off`, where nobody can be asked.
-   */
-  private async repeatOf(
-    tool: AnyTool,
-    args: Record<string, unknown>,
-    env: CallEnv,
-    state: RunState,
-    said: string,
-    opts: ConfirmOptions,
-  ): Promise<string | undefined> {
-    const { repeats, safety } = this.deps;
-    if (!repeats || !safety.repeatWindowSeconds || safety.confirm === 'off' || !said) return undefined;
-    const { confirm_token: _t, ...own } = args;
-    const target = opts.repeat?.target ?? { bind: opts.bind ?? null, args: own };
-    const key = repeatKey(env.principal.id, tool.name, state.pbx ?? '', target);
-    // Not after the store check: a store that is away fails this by itself, and the round trips overlap.
-    const found = await repeats.begin(key, safety.repeatWindowSeconds * 1000);
-    if ('mark' in found) {
-      state.repeat = { key, mark: found.mark };
-      return undefined;
-    }
-    state.repeat = { key };
-    const when = agoText(found.ago);
-    return opts.repeat?.done
-      ? `${opts.repeat.done} ${when} ago. ${opts.repeat.again ?? 'Do it again?'}`
-      : `The same was done ${when} ago. ${said}`;
-  }
-
-  /**
-   * The repeat window after the action: one not done is forgotten (a refusal or a question is no action to repeat);
-   * a confirmed repeat done (or perhaps done) begins its window again. Awaited: a retry right after, on any replica, must see it.
-   */
-  private async settleRepeat(state: RunState, outcome: ToolOutcome, log: Logger): Promise<void> {
-    const { repeats, safety } = this.deps;
-    // A check still on its way (an action that failed before acting) notes it first: it is then forgotten below.
-    await state.repeatCheck?.catch(() => {});
-    const r = state.repeat;
-    if (!r || !repeats) return;
-    // An action whose outcome is unknown may have been done: it stays in the window, so a retry of it asks first.
-    const done = outcome.ok ? outcome.structured.status === 'done' : outcome.error.kind === 'outcome_unknown';
-    const settled = done ? (r.mark ? undefined : repeats.again(r.key, safety.repeatWindowSeconds * 1000)) : r.mark ? repeats.forget(r.key, r.mark) : undefined;
-    await settled?.catch((e: unknown) => log.warn('could not update the repeat window; it lapses by itself', { error: (e as Error).message }));
   }
 
   /** The ticket of a sealed confirm_token good for this call (its claim still to be made), or why it is not. */
@@ -324,6 +225,7 @@ export class ToolRunner {
         // Bound to the caller's own PBX user when its token names one (see PbxHandle.user).
         const h = handleFor(env.principal, pbxes.get(name));
         state.pbx = h.name;
+        state.pbxType = h.type;
         const requested = typeof args.user === 'string' ? args.user : undefined;
         try {
           state.user = requested ?? h.user();
@@ -332,22 +234,8 @@ export class ToolRunner {
         }
         return h.gated(gate);
       },
-      checkNumber: (raw, use, pbx) => {
-        try {
-          return policy.check(raw, use);
-        } catch (e) {
-          if (isBackendError(e)) e.at(pbx.name, pbx.type);
-          throw e;
-        }
-      },
-      checkCallerId: (raw, pbx) => {
-        try {
-          return checkCallerId(raw, pbx.settings.ownedNumbers);
-        } catch (e) {
-          if (isBackendError(e)) e.at(pbx.name, pbx.type);
-          throw e;
-        }
-      },
+      checkNumber: (raw, use) => policy.check(raw, use),
+      checkCallerId: (raw, pbx) => checkCallerId(raw, pbx.settings.ownedNumbers),
       confirm: async (rawAction, opts = {}) => {
         state.confirmCalled = true;
         // What the person is asked names PBX data (caller numbers and names), each part bounded by the tool that
@@ -355,7 +243,7 @@ export class ToolRunner {
         // with a bound on the whole that no sentence of ours reaches.
         const said = cleanText(rawAction, MAX_ACTION_CHARS);
         // Done within the repeat window: asked again (in the repeat's words), even where it would not ask.
-        const checking = this.repeatOf(tool, args, env, state, said, opts);
+        const checking = repeatQuestion(this.deps, tool, args, env, state, said, opts);
         let repeat: string | undefined;
         if (!opts.skip && this.confirms(tool) && typeof args.confirm_token === 'string') {
           // The token decides this call whether or not it repeats one: the check overlaps with the rest, and is
@@ -374,7 +262,7 @@ export class ToolRunner {
         if (typeof token === 'string') {
           const refused = (why: string) => {
             state.confirmation = 'token_refused';
-            return new BackendError('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
+            return new ConfirmationRefusal('invalid', `The confirm_token was refused: ${why}. Nothing was done`, {
               hint: `Call ${tool.name} again without confirm_token to get a new confirmation request, and ask the user again.`,
             });
           };
@@ -408,7 +296,7 @@ export class ToolRunner {
             }
             if (!confirmations.bound(opened.ticket, opts.bind)) {
               state.confirmation = 'state_refused';
-              throw new BackendError('invalid', `The confirmation was refused: ${CHANGED}. Nothing was done`, {
+              throw new ConfirmationRefusal('invalid', `The confirmation was refused: ${CHANGED}. Nothing was done`, {
                 hint: `Call ${tool.name} again to ask the user about what it would act on now.`,
               });
             }
@@ -442,15 +330,9 @@ export class ToolRunner {
       },
       admitCall: async (pbx, user, opts = {}) => {
         const lists = !opts.rateOnly && pbx.can('activeCalls');
-        let slot: Slot;
-        try {
-          const who = user === undefined ? '' : (pbx.backend.canonicalUser?.(user) ?? user);
-          // Reserved before anything else awaits: calls that arrive together count against each other (limits.ts).
-          slot = await limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
-        } catch (e) {
-          if (isBackendError(e)) e.at(pbx.name, pbx.type);
-          throw e;
-        }
+        const who = user === undefined ? '' : pbx.canonicalUser(user);
+        // Reserved before anything else awaits: calls that arrive together count against each other (limits.ts).
+        const slot: Slot = await limiter.reserve(pbx.name, who, { ...opts, listsCalls: lists });
         state.reservations.push(slot);
         if (!lists) return;
         try {
@@ -459,7 +341,6 @@ export class ToolRunner {
         } catch (e) {
           // Refused, or the call list could not be read: nothing was dialled, so the slot and the rate are given back.
           await slot.refund().catch((err: unknown) => log.warn('could not give back a call-limit reservation; it lapses by itself', { error: (err as Error).message }));
-          if (isBackendError(e)) e.at(pbx.name, pbx.type);
           throw e;
         }
       },
@@ -520,12 +401,15 @@ export class ToolRunner {
         summary: `Not confirmed by the user: ${tool.name} did nothing.`,
       };
     }
-    if (isBackendError(e)) {
+    if (isTelephonyError(e)) {
       if (e.cause !== undefined) log.warn('backend error', { kind: e.kind, code: e.code, cause: e.cause });
+      // What a tool throws after it chose its PBX concerns that PBX: attributed here, never by hand.
+      if (state.pbx !== undefined && state.pbxType !== undefined && !(e instanceof ConfirmationRefusal)) e.at(state.pbx, state.pbxType);
+      const pbx = e.pbx !== undefined && this.deps.pbxes.names().includes(e.pbx) ? this.deps.pbxes.get(e.pbx) : undefined;
       return {
         ok: false,
-        message: cleanText(describeError(e), 2000),
-        error: { kind: e.kind, retryable: e.retryable, pbx: e.pbx, ...(e.code?.startsWith('policy.') ? { rule: e.code.slice(7) } : {}) },
+        message: cleanText(describeError(e, pbx), 2000),
+        error: { kind: e.kind, retryable: e.retryable, pbx: e.pbx, ...(e instanceof PolicyError ? { rule: e.rule } : {}) },
       };
     }
     log.error('internal error in tool', { error: e instanceof Error ? e : String(e) });

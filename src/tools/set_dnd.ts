@@ -15,7 +15,7 @@ export const setDnd = defineTool({
   }),
   output: actionOutput({ enabled: z.boolean().optional(), user: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  needs: ['setDnd'],
+  capabilities: ['setDnd'],
   unguarded: 'it ends no call and costs nothing, and calling it again with the other value undoes it',
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { ArgumentError } from '../errors.js';
 import { EXTENSION_KINDS, FAVORITE_SIZES, Favorite } from '../backends/model.js';
 import { cleanText } from '../safety/sanitize.js';
 import { actionOutput, CONFIRM_FLOW, defineTool, pbxArg } from './define.js';
@@ -42,14 +42,13 @@ export const setFavorites = defineTool({
     previous_count: z.number().int().nonnegative().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  needs: ['setFavorites'],
+  capabilities: ['setFavorites'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const set = pbx.op('setFavorites', 'set operator favorites');
     const o = { signal: ctx.signal };
-    const fail = (kind: 'invalid' | 'not_found', message: string, hint?: string) =>
-      new BackendError(kind, message, { pbx: pbx.name, pbxType: pbx.type, ...(hint ? { hint } : {}) });
+    const fail = (kind: 'invalid' | 'not_found', message: string, hint?: string) => new ArgumentError(kind, message, hint ? { hint } : {});
     // Resolve every entity before asking, so the person confirms real extensions by number and name.
     const known = pbx.can('listExtensions') ? await pbx.op('listExtensions')(o) : undefined;
     const list: Favorite[] = args.favorites.map((f) => {

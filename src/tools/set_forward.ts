@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../backends/errors.js';
+import { ArgumentError } from '../errors.js';
 import { FORWARD_KINDS, type ForwardKind } from '../backends/model.js';
 import { whoLabel } from './calls.js';
 import { actionOutput, CONFIRM_FLOW, defineTool, numberArg, pbxArg, userArg } from './define.js';
@@ -33,16 +33,14 @@ export const setForward = defineTool({
     user: z.string().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  needs: ['setForward'],
+  capabilities: ['setForward'],
   guarded: true,
   async run(ctx, args) {
     const pbx = ctx.pbx(args.pbx);
     const set = pbx.op('setForward');
     const user = pbx.actingUser(args.user);
     if (args.enabled && args.destination === undefined) {
-      throw new BackendError('invalid', `turning the ${args.kind} forward on needs a destination`, {
-        pbx: pbx.name,
-        pbxType: pbx.type,
+      throw new ArgumentError('invalid', `turning the ${args.kind} forward on needs a destination`, {
         hint: 'Pass destination (an extension or a number), or enabled: false to turn it off.',
       });
     }

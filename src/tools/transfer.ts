@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { VOICEMAIL_BOX } from '../backends/backend.js';
-import { BackendError } from '../backends/errors.js';
-import { describeCall, resolveCall, whoLabel } from './calls.js';
+import { ArgumentError } from '../errors.js';
+import { callAction } from './call-action.js';
+import type { CheckedNumber } from '../safety/dialing.js';
 import { actionOutput, callIdArg, CONFIRM_FLOW, defineTool, NO_RETRY, numberArg, pbxArg, resultCall, userArg } from './define.js';
 
 export const transfer = defineTool({
@@ -35,45 +36,49 @@ export const transfer = defineTool({
     completion: z.string().optional().describe('attended: how the transfer completes on this PBX'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  needs: ['transferBlind', 'transferAttended', 'transferVoicemail'],
+  capabilities: ['transferBlind', 'transferAttended', 'transferVoicemail'],
   guarded: true,
-  async run(ctx, args) {
-    const pbx = ctx.pbx(args.pbx);
+  run: (ctx, args) => {
     const attended = args.mode === 'attended';
-    const bad = (message: string) => new BackendError('invalid', `${message}; nothing was done`, { pbx: pbx.name, pbxType: pbx.type });
-    if ((args.to === undefined) === (args.voicemail === undefined)) throw bad('give either `to` (a number) or `voicemail` (a box)');
-    if (args.voicemail !== undefined && attended) throw bad('a transfer to voicemail is blind: leave out mode, or set it to "blind"');
-    // Fetched before asking, so an unsupported mode fails before the user is bothered.
-    const toBox = args.voicemail !== undefined ? pbx.op('transferVoicemail', 'transfer calls to voicemail') : undefined;
-    const consult = attended ? pbx.op('transferAttended', 'do attended transfers') : undefined;
-    const blind = attended || toBox ? undefined : pbx.op('transferBlind', 'do blind transfers');
-    const user = pbx.actingUser(args.user);
-    // A voicemail box dials nobody: its own strict pattern replaces the dial policy.
-    const n = args.to !== undefined ? ctx.checkNumber(args.to, 'transfer', pbx) : undefined;
-    const call = await resolveCall(pbx, user, args.call_id);
-    const what = call ? describeCall(call) : args.call_id ? `call ${args.call_id}` : `the current call of ${whoLabel(pbx, user)}`;
-    const where = n ? n.display : `voicemail box ${args.voicemail}`;
-    const how = attended ? ' (attended: the call goes on hold while the target is rung)' : '';
-    await ctx.confirm(`Transfer ${what} to ${where}${how}?`, { bind: call?.id });
-    // Sending a call outside makes the PBX dial out: it counts against the call rates like a placed call.
-    if (n?.mayLeave) await ctx.admitCall(pbx, user, { rateOnly: true });
-    const callId = call?.id ?? args.call_id;
-    const base = { pbx: pbx.name, mode: args.mode, ...(n ? { to: n.number } : { voicemail: args.voicemail }), ...(callId ? { call_id: callId } : {}) };
-    if (toBox) {
-      await toBox({ user, callId, box: args.voicemail! }, { signal: ctx.signal });
-      return { ...base, message: `Sent ${what} to ${where}.` };
-    }
-    if (consult) {
-      const r = await consult({ user, callId, to: n!.number }, { signal: ctx.signal });
-      return {
-        ...base,
-        message: `Attended transfer of ${what} to ${where} started: ${r.completion}.`,
-        ...(r.consultCall ? { consult_call: r.consultCall } : {}),
-        completion: r.completion,
-      };
-    }
-    await blind!({ user, callId, to: n!.number }, { signal: ctx.signal });
-    return { ...base, message: `Transferred ${what} to ${where}.` };
+    const bad = (message: string) => new ArgumentError('invalid', `${message}; nothing was done`);
+    const where = (n: CheckedNumber | undefined) => (n ? n.display : `voicemail box ${args.voicemail}`);
+    return callAction(ctx, args, {
+      op(pbx) {
+        if ((args.to === undefined) === (args.voicemail === undefined)) throw bad('give either `to` (a number) or `voicemail` (a box)');
+        if (args.voicemail !== undefined && attended) throw bad('a transfer to voicemail is blind: leave out mode, or set it to "blind"');
+        // Fetched before asking, so an unsupported mode fails before the user is bothered. A voicemail box dials
+        // nobody: its own strict pattern replaces the dial policy.
+        return {
+          toBox: args.voicemail !== undefined ? pbx.op('transferVoicemail', 'transfer calls to voicemail') : undefined,
+          consult: attended ? pbx.op('transferAttended', 'do attended transfers') : undefined,
+          blind: attended || args.voicemail !== undefined ? undefined : pbx.op('transferBlind', 'do blind transfers'),
+          n: args.to !== undefined ? ctx.checkNumber(args.to, 'transfer', pbx) : undefined,
+        };
+      },
+      pick: 'current',
+      ask: (t, { n }) => `Transfer ${t.what} to ${where(n)}${attended ? ' (attended: the call goes on hold while the target is rung)' : ''}?`,
+      async act({ toBox, consult, blind, n }, t) {
+        // Sending a call outside makes the PBX dial out: it counts against the call rates like a placed call.
+        if (n?.mayLeave) await ctx.admitCall(t.pbx, t.user, { rateOnly: true });
+        const { user, callId } = t;
+        const base = { pbx: t.pbx.name, mode: args.mode, ...(n ? { to: n.number } : { voicemail: args.voicemail }), ...(callId ? { call_id: callId } : {}) };
+        if (toBox) {
+          await toBox({ user, callId, box: args.voicemail! }, { signal: ctx.signal });
+          return { ...base, message: `Sent ${t.what} to ${where(n)}.` };
+        }
+        if (consult) {
+          const r = await consult({ user, callId, to: n!.number }, { signal: ctx.signal });
+          return {
+            ...base,
+            message: `Attended transfer of ${t.what} to ${where(n)} started: ${r.completion}.`,
+            ...(r.consultCall ? { consult_call: r.consultCall } : {}),
+            completion: r.completion,
+          };
+        }
+        await blind!({ user, callId, to: n!.number }, { signal: ctx.signal });
+        return { ...base, message: `Transferred ${t.what} to ${where(n)}.` };
+      },
+    });
   },
   summarize: (r) =>
     r.status === 'done'

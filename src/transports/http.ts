@@ -9,7 +9,7 @@
  * opened it. JSON-RPC batches are refused before the SDK sees a body; refusals before authentication are logged
  * once per interval (RefusalLog), never sent to a client; /healthz counts sessions only for an authenticated caller.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
@@ -32,11 +32,14 @@ import { authInfoOf, createMcpServer, type ServerOptions } from '../server.js';
 import { addSecret } from '../safety/redact.js';
 import { isLoopbackHost } from '../util/net.js';
 import { BATCH_REFUSAL } from './batch.js';
+import { allowedHosts, allowedOrigins, corsHeaders } from './origins.js';
 import { ListenFeeds, narrowListen } from './listen.js';
 import { RefusalLog } from './refusals.js';
+import { digest } from './tokens.js';
+import { headerOf, jsonRpcError, readBody, sendResponse, webRequest } from './wire.js';
 
-export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
-const MAX_BODY = 4 * 1024 * 1024;
+export { bearerToken, MIN_TOKEN_LENGTH, namedTokens } from './tokens.js';
+
 /** subscriptions/listen streams the server holds open at once, for all clients. */
 const MAX_LISTEN_STREAMS = 1000;
 
@@ -96,107 +99,6 @@ interface Modern {
 /** How a request authenticated: a principal, or why not (no token, a wrong one, or keys that cannot be had now). */
 type Authenticated = { principal: Principal } | { refused: 'missing' | 'invalid'; reason?: string } | { unavailable: true };
 
-/** The floor http.token has in the config; a token from the environment guards the same endpoint. */
-export const MIN_TOKEN_LENGTH = 16;
-
-/**
- * The bearer token: http.token from the config (validated and registered as a secret with the config), else
- * TELEPHONY_MCP_TOKEN. A token from the environment gets the same minimum length and is registered as a
- * secret, so it is masked in logs and errors like every other credential. Throws naming the fix when too short.
- */
-export function bearerToken(configToken: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  if (configToken) return configToken;
-  const token = env.TELEPHONY_MCP_TOKEN || undefined;
-  if (token === undefined) return undefined;
-  if (token.length < MIN_TOKEN_LENGTH) {
-    throw new Error(
-      `TELEPHONY_MCP_TOKEN is too short (${token.length} characters; at least ${MIN_TOKEN_LENGTH}): ` +
-        'set it to a long random value, e.g. TELEPHONY_MCP_TOKEN=$(openssl rand -hex 32), or unset it',
-    );
-  }
-  addSecret(token);
-  return token;
-}
-
-/** Every token clients may send, by name: http.tokens, and http.token (or TELEPHONY_MCP_TOKEN) as "default". */
-export function namedTokens(tokens: Record<string, string>, single: string | undefined): Record<string, string> {
-  return { ...tokens, ...(single ? { default: single } : {}) };
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  // Drain an unread body so the client can finish writing and read this answer (instead of a reset).
-  res.req.resume();
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error('body too large'), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/** A header as the Fetch API reads it: repeated values joined by ", ". */
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
-}
-
-/** The web-standard Request the SDK's 2026 handler takes (the body travels parsed beside it). */
-function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(':')) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  headers.delete('content-length');
-  return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, signal });
-}
-
-/** Writes a web Response (JSON, or an SSE stream) to a Node response, until it ends or the client goes away. */
-async function sendResponse(res: ServerResponse, response: Response, closed: AbortSignal): Promise<void> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of response.headers) headers[name] = value;
-  res.writeHead(response.status, headers);
-  if (!response.body) {
-    res.end();
-    return;
-  }
-  const reader = response.body.getReader();
-  const stop = () => void reader.cancel().catch(() => {});
-  closed.addEventListener('abort', stop, { once: true });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || closed.aborted) break;
-      if (!res.write(value)) await new Promise<void>((r) => (res.once('drain', r), closed.addEventListener('abort', () => r(), { once: true })));
-    }
-  } catch {
-    // The stream failed or was cancelled: end the response as it is.
-  } finally {
-    closed.removeEventListener('abort', stop);
-    res.end();
-  }
-}
-
 export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHttp> {
   const path = opts.path ?? '/mcp';
   const tokens = Object.entries(opts.tokens ?? {});
@@ -236,34 +138,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
   const clientOf = (req: IncomingMessage, principal: Principal): string =>
     principal.kind === 'token' || principal.kind === 'oauth' ? principal.id : `address:${req.socket.remoteAddress ?? '?'}`;
 
-  const allowedHosts = () => {
-    const names = new Set(LOOPBACK_HOSTS);
-    if (!['0.0.0.0', '::'].includes(opts.host)) names.add(opts.host.toLowerCase());
-    const set = new Set<string>();
-    for (const n of names) set.add(`${n.includes(':') && !n.startsWith('[') ? `[${n}]` : n}:${port}`);
-    for (const h of opts.allowedHosts ?? []) set.add(h.toLowerCase());
-    return set;
-  };
-  const allowedOrigins = () => {
-    const set = new Set<string>();
-    for (const n of ['127.0.0.1', 'localhost', '[::1]']) {
-      set.add(`http://${n}:${port}`);
-      set.add(`https://${n}:${port}`);
-    }
-    for (const o of opts.allowedOrigins ?? []) set.add(new URL(o).origin);
-    return set;
-  };
-  let hostSet = allowedHosts();
-  let originSet = allowedOrigins();
-
-  const corsHeaders = (origin: string | undefined): Record<string, string> =>
-    origin
-      ? {
-          'access-control-allow-origin': origin,
-          'access-control-expose-headers': 'mcp-session-id, mcp-protocol-version, www-authenticate',
-          vary: 'Origin',
-        }
-      : {};
+  let hostSet = allowedHosts(opts.host, port, opts.allowedHosts);
+  let originSet = allowedOrigins(port, opts.allowedOrigins);
 
   /**
    * The principal a request authenticates as: one of the static tokens, else an OAuth access token (when http.oauth is
@@ -566,8 +442,8 @@ export async function startHttp(app: App, opts: HttpOptions): Promise<RunningHtt
     });
   });
   port = (http.address() as AddressInfo).port;
-  hostSet = allowedHosts();
-  originSet = allowedOrigins();
+  hostSet = allowedHosts(opts.host, port, opts.allowedHosts);
+  originSet = allowedOrigins(port, opts.allowedOrigins);
   if (['0.0.0.0', '::'].includes(opts.host) && !(opts.allowedHosts ?? []).length) {
     log.warn('bound to all interfaces: only loopback Host names are accepted until http.allowedHosts lists the names clients use');
   }

@@ -246,7 +246,7 @@ describe.skipIf(!run)('the call board in Chromium, on the demo PBX', { timeout: 
         user: 'agent7',
         total: 1,
         calls: [
-          { id: 'c1', state: 'connected', from: { number: '+3906123', name: hostile }, to: { number: '207' }, answered: true, startedAt: new Date().toISOString(), durationSeconds: 65 },
+          { id: 'c1', state: 'connected', from: { number: '+3906123', name: hostile }, to: { number: '207' }, answered: true, started_at: new Date().toISOString(), duration_seconds: 65 },
         ],
       },
     };
@@ -255,10 +255,10 @@ describe.skipIf(!run)('the call board in Chromium, on the demo PBX', { timeout: 
       structuredContent: {
         pbx: 'far',
         queue: 'hotline',
-        waitingCount: 3,
+        waiting_count: 3,
         calls: [],
         members: null,
-        membersNote: 'this PBX does not report queue members or their pauses (its API has no such read)',
+        members_note: 'this PBX does not report queue members or their pauses (its API has no such read)',
       },
     };
     const page = await openHost({ era: 'modern' });

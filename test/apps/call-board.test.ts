@@ -21,8 +21,8 @@ const call = (over: Record<string, unknown> = {}) => ({
   from: { number: '+390612345678', name: 'Giuseppe Test' },
   to: { number: '201' },
   answered: true,
-  startedAt: '2026-12-05T10:00:00.000Z',
-  durationSeconds: 75,
+  started_at: '2026-12-05T10:00:00.000Z',
+  duration_seconds: 75,
   ...over,
 });
 
@@ -43,13 +43,13 @@ describe('reading results', () => {
   });
 
   it('keeps "the PBX does not report members" apart from "no members"', () => {
-    const base = { queue: 'support', waitingCount: 2, calls: [{ id: 'q1', caller: '', status: 'waiting', waitedSeconds: 30 }] };
-    expect(readQueue({ ...base, members: null, membersNote: 'this PBX does not report queue members' })).toMatchObject({ members: null, membersNote: 'this PBX does not report queue members' });
+    const base = { queue: 'support', waiting_count: 2, calls: [{ id: 'q1', caller: '', status: 'waiting', waited_seconds: 30 }] };
+    expect(readQueue({ ...base, members: null, members_note: 'this PBX does not report queue members' })).toMatchObject({ members: null, membersNote: 'this PBX does not report queue members' });
     expect(readQueue({ ...base, members: [] })!.members).toEqual([]);
     expect(readQueue({ ...base, members: [{ user: 'bob', paused: 'yes' }, { user: 'carol', paused: true, state: 'on_call', reason: 'lunch' }] })!.members).toEqual([
       { user: 'carol', paused: true, state: 'on_call', reason: 'lunch' },
     ]);
-    expect(readQueue({ ...base, waitingCount: -1 })).toBeUndefined();
+    expect(readQueue({ ...base, waiting_count: -1 })).toBeUndefined();
   });
 
   it('reads queue names out of the pbx://{pbx}/queues resource', () => {

@@ -1,8 +1,9 @@
 /** The shared vendor HTTP client against the simulator kit's server, over real sockets. */
+import { describeError } from '../../src/wording.js';
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VendorHttp } from '../../src/backends/http.js';
-import { startSimServer, type SimServer } from '../../src/backends/simkit.js';
+import { startSimServer, type SimServer } from '../../src/simulators/kit.js';
 import { silentLogger } from '../../src/log.js';
 import { expectBackendError } from './contract.js';
 
@@ -61,8 +62,7 @@ describe('VendorHttp', () => {
   it('reports an action cut off after it was carried out as outcome_unknown, and never retries it', async () => {
     sim.inject({ kind: 'reset_after' });
     const e = await expectBackendError(act(), ['outcome_unknown']);
-    expect(e.pbx).toBe('office');
-    expect(e.hint).toMatch(/Do not retry/);
+    expect(describeError(e)).toMatch(/Do not retry/);
     expect(actions).toBe(1);
     expect(sim.stats.requests).toBe(1);
   });

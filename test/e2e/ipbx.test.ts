@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { ipbxConfigFor, startIpbxSimulator, type IpbxSimulator } from '../../src/backends/ipbx/simulator.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
+import { ipbxConfigFor, startIpbxSimulator, type IpbxSimulator } from '../../src/simulators/ipbx/simulator.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
 import { acceptAll, call, connectStdio, E2E_SCENARIO, eventually, writeConfig, type StdioSession } from '../helpers/mcp.js';
 
 const USER = 'ipps-e2e';
@@ -15,7 +15,7 @@ const PASSWORD = 'E2e-Ipps-Passw0rd';
 const POLL = 3000;
 
 type Call = { id: string; state: string; direction?: string; from: { number: string; name?: string }; to: { number: string } };
-type Queue = { waitingCount: number; calls: { id: string; caller: string; country?: string; status: string; agent?: string; enteredAt?: string }[] };
+type Queue = { waiting_count: number; calls: { id: string; caller: string; country?: string; status: string; agent?: string; entered_at?: string }[] };
 
 const text = (c: unknown) => (c as { text: string }).text;
 
@@ -89,14 +89,14 @@ describe('ipbx end to end (stdio)', () => {
 
   it('list_queue and the queue resource: a waiting caller, then connected to an agent', async () => {
     // Read first: the subscription's first poll then shares this answer instead of racing the change below.
-    expect(await queue()).toMatchObject({ waitingCount: 0, calls: [] });
+    expect(await queue()).toMatchObject({ waiting_count: 0, calls: [] });
     await session.client.subscribeResource({ uri: 'pbx://office/queues/support' });
     for (const u of ['bob', 'carol']) engine.pauseQueues(u, true);
     const c = engine.inboundCall('+390287654321', '600');
     await eventually(async () => heard.includes('pbx://office/queues/support'), 10_000, 'a resources/updated for the queue');
     const waiting = await queue();
-    expect(waiting).toMatchObject({ waitingCount: 1, calls: [{ id: c.id, caller: '+390287654321', country: 'Italy', status: 'waiting' }] });
-    expect(waiting.calls[0]!.enteredAt).toMatch(/^\d\d:\d\d:\d\d$/);
+    expect(waiting).toMatchObject({ waiting_count: 1, calls: [{ id: c.id, caller: '+390287654321', country: 'Italy', status: 'waiting' }] });
+    expect(waiting.calls[0]!.entered_at).toMatch(/^\d\d:\d\d:\d\d$/);
     expect(engine.queueStatus('support').waitingCount).toBe(1);
     engine.pauseQueues('bob', false);
     const connected = await eventually(async () => (await queue()).calls.find((x) => x.status === 'connected'), 10_000, 'an agent to take the call');

@@ -8,9 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type RunningKalliopeSimulator, startKalliopeSimulator } from '../../src/backends/kalliope/simulator.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
+import { type RunningKalliopeSimulator, startKalliopeSimulator } from '../../src/simulators/kalliope/simulator.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
 import { buildBackend } from '../backends/kalliope/harness.js';
 import { CLI, E2E_SCENARIO, acceptAll, call, connectStdio, eventually, writeConfig, type StdioSession } from '../helpers/mcp.js';
 
@@ -134,9 +134,9 @@ describe('kalliope end to end: MCP client -> telephony-mcp -> KCTI4 over HTTPS -
     for (const u of ['alice', 'bob', 'carol']) engine.pauseQueues(u, true);
     const c = engine.inboundCall(CALLER, '600');
     const q = await call(client, 'list_queue', { queue: 'support' });
-    expect(q).toMatchObject({ pbx: 'desk', queue: 'support', waitingCount: 1, calls: [] });
+    expect(q).toMatchObject({ pbx: 'desk', queue: 'support', waiting_count: 1, calls: [] });
     const expected = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' }).format(new Date(engine.call(c.id).startedAt));
-    expect(q.oldestArrival).toBe(expected);
+    expect(q.oldest_arrival).toBe(expected);
     expect(await failure(client, 'list_queue', { queue: 'nope' })).toMatch(/^PBX `desk` \(kalliope\): the Kalliope client knows no queue named nope/);
     for (const u of ['alice', 'bob', 'carol']) engine.pauseQueues(u, false);
   });

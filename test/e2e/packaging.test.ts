@@ -12,8 +12,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ALL_PROMPTS } from '../../src/prompts/index.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { REPO } from '../helpers/mcp.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { SIMULATORS } from '../../src/simulators.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { SIMULATORS } from '../../src/simulators/index.js';
 import { scenario } from '../helpers/scenario.js';
 
 const MCPB = join(REPO, 'node_modules', '.bin', 'mcpb');

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startPbxpressSim, type PbxpressSim } from '../../src/backends/pbxpress/simulator.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
+import { startPbxpressSim, type PbxpressSim } from '../../src/simulators/pbxpress/simulator.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
 import { acceptAll, call, connectStdio, E2E_SCENARIO, eventually, writeConfig, type StdioSession, type TempConfig } from '../helpers/mcp.js';
 
-type WireCall = { id: string; state: string; from: { number: string }; to: { number: string }; parkedSlot?: string };
+type WireCall = { id: string; state: string; from: { number: string }; to: { number: string }; parked_slot?: string };
 
 const PBXPRESS_TOOLS = ['get_active_call', 'get_parking', 'hangup', 'park_call', 'pbx_notes', 'set_favorites', 'transfer'];
 
@@ -104,10 +104,10 @@ describe('pbxpress end to end', () => {
     const parked = await call(client, 'park_call', { call_id: inbound.id });
     expect(parked).toMatchObject({ status: 'done', slot: '701', call_id: inbound.id });
     expect(engine.call(inbound.id)).toMatchObject({ state: 'parked', parkedSlot: '701' });
-    expect(await calls()).toEqual([expect.objectContaining({ id: inbound.id, state: 'parked', parkedSlot: '701' })]);
+    expect(await calls()).toEqual([expect.objectContaining({ id: inbound.id, state: 'parked', parked_slot: '701' })]);
 
     const lot = await call(client, 'get_parking');
-    expect(lot).toEqual({ pbx: 'office', firstSlot: '701', slots: 5, free: 4, parked: [{ slot: '701', callId: inbound.id }], total: 1 });
+    expect(lot).toEqual({ pbx: 'office', first_slot: '701', slots: 5, free: 4, parked: [{ slot: '701', call_id: inbound.id }], total: 1 });
     expect(await readJson('pbx://office/parking')).toEqual({ pbx: 'office', firstSlot: '701', slots: 5, parked: [{ slot: '701', callId: inbound.id }], total: 1 });
     await eventually(async () => updates.includes('pbx://office/parking'), 8000, 'a resources/updated notification for the parking lot');
     await client.unsubscribeResource({ uri: 'pbx://office/parking' });

@@ -13,11 +13,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
-import { SIMULATORS, type RunningSimulator } from '../../src/simulators.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
+import { SIMULATORS, type RunningSimulator } from '../../src/simulators/index.js';
 import { sessionTag } from '../../src/server/resources.js';
-import type { XucSimulator } from '../../src/backends/xivo/simulator.js';
+import type { XucSimulator } from '../../src/simulators/xivo/simulator.js';
 import { CLI, connectHttp, connectModernHttp, E2E_SCENARIO, TEST_STATE_HOME, writeConfig } from '../helpers/mcp.js';
 import { freePort, needBinaries, type Nginx, readmeNginx, type RedisServer, startNginx, startRedis } from '../helpers/services.js';
 

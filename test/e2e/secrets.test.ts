@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { SIMULATORS, type RunningSimulator } from '../../src/simulators.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { SIMULATORS, type RunningSimulator } from '../../src/simulators/index.js';
 import { connectHttp, startHttpServer, writeConfig, type HttpServerProcess } from '../helpers/mcp.js';
 import { scenario } from '../helpers/scenario.js';
 

@@ -6,9 +6,9 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
-import { startXcallySimulator, type XcallySimulator } from '../../src/backends/xcally/simulator.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
+import { startXcallySimulator, type XcallySimulator } from '../../src/simulators/xcally/simulator.js';
 import { E2E_SCENARIO, acceptAll, call, connectStdio, eventually, writeConfig, type StdioSession } from '../helpers/mcp.js';
 
 const GIUSEPPE = '+390612345678';

@@ -7,9 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario } from '../../src/backends/sim/scenario.js';
-import { startXucSimulator, type XucSimulator } from '../../src/backends/xivo/simulator.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario } from '../../src/simulators/engine/scenario.js';
+import { startXucSimulator, type XucSimulator } from '../../src/simulators/xivo/simulator.js';
+import { z } from 'zod';
+import { HistoryEntry } from '../../src/backends/model.js';
+import { toSnake } from '../../src/tools/snake.js';
 import { acceptAll, call, connectStdio, E2E_SCENARIO, eventually, writeConfig, type StdioSession } from '../helpers/mcp.js';
 
 const WS_PASSWORD = 'e2e-ws-Secret-77';
@@ -90,7 +93,8 @@ describe('xivo end to end', () => {
     const resource = JSON.parse(text(await client.readResource({ uri: 'pbx://xivo/history/alice' })));
     expect(resource.entries[0]).toMatchObject({ from: 'alice', to: '+390612345678', status: 'emitted', start: expect.stringMatching(/Z$/) });
     const tool = await call(client, 'call_history', { size: 5 });
-    expect(tool.entries).toEqual(resource.entries);
+    // The same entries; the tool names their fields in snake_case, the resource as the model does.
+    expect(tool.entries).toEqual(toSnake(z.array(HistoryEntry), resource.entries));
     const byDays = await call(client, 'call_history', { days: 1 });
     expect((byDays.entries as unknown[]).length).toBeGreaterThanOrEqual(1);
   });
@@ -145,7 +149,7 @@ describe('xivo end to end', () => {
 
   it('qualifies calls: options, a recorded answer, the CSV export', async () => {
     const options = await call(client, 'qualify_call', { pbx: 'agent', action: 'list_options', queue_id: 1 });
-    const sub = (options.options as { subQualifications: { id: number }[] }[])[0]!.subQualifications[0]!.id;
+    const sub = (options.options as { sub_qualifications: { id: number }[] }[])[0]!.sub_qualifications[0]!.id;
     await call(client, 'qualify_call', { pbx: 'agent', action: 'record', queue_id: 1, sub_qualification_id: sub, call_id: '1447670380.34', agent_id: 2, time: '2026-03-02 10:00:00' });
     expect(sim.qualificationAnswers).toEqual([expect.objectContaining({ sub_qualification_id: sub, callid: '1447670380.34', queue: 1 })]);
     const csv = await call(client, 'qualify_call', { pbx: 'agent', action: 'export_csv', queue_id: 1, from: '2026-03-01', to: '2026-03-31' });

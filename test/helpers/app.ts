@@ -8,13 +8,13 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { Client as ModernClient, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createApp, type App } from '../../src/app.js';
-import { ManualClock } from '../../src/backends/sim/clock.js';
+import { ManualClock } from '../../src/util/clock.js';
 import type { SimBackend } from '../../src/backends/sim/backend.js';
 import { parseConfig } from '../../src/config.js';
 import { LogHub } from '../../src/log.js';
 import { type Principal, tokenPrincipal } from '../../src/principal.js';
 import { createMcpServer, type ServerOptions } from '../../src/server.js';
-import type { CallEnv } from '../../src/tools/runner.js';
+import type { CallEnv } from '../../src/tools/call.js';
 import { startHttp } from '../../src/transports/http.js';
 import { TEST_SCENARIO } from './scenario.js';
 import { writeConfig } from './mcp.js';
@@ -45,7 +45,8 @@ export async function testApp(config: Record<string, unknown> = {}, opts: { logs
   return {
     app,
     clock,
-    sim: (name = 'office') => app.pbxes.get(name).backend as SimBackend,
+    // The handle keeps its backend private; a test reaches the sim engine through it on purpose.
+    sim: (name = 'office') => app.pbxes.get(name)['backend'] as SimBackend,
     close: () => app.close(),
   };
 }

@@ -1,7 +1,7 @@
 /** A small scenario for tests: fast answers, two queues, a parking lot of three slots. */
-import { ManualClock } from '../../src/backends/sim/clock.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import { parseScenario, type ScenarioInput } from '../../src/backends/sim/scenario.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import { parseScenario, type ScenarioInput } from '../../src/simulators/engine/scenario.js';
 
 export const TEST_SCENARIO: ScenarioInput = {
   name: 'test',

@@ -3,11 +3,11 @@
  * named after it): for tests that go through the tools, the runner and the real adapters at once.
  */
 import { createApp, type App } from '../../src/app.js';
-import { PbxEngine } from '../../src/backends/sim/engine.js';
-import type { SimServer } from '../../src/backends/simkit.js';
+import { PbxEngine } from '../../src/simulators/engine/engine.js';
+import type { SimServer } from '../../src/simulators/kit.js';
 import { parseConfig } from '../../src/config.js';
 import { LogHub } from '../../src/log.js';
-import { SIMULATORS, type RunningSimulator } from '../../src/simulators.js';
+import { SIMULATORS, type RunningSimulator } from '../../src/simulators/index.js';
 import { writeConfig } from './mcp.js';
 import { scenario } from './scenario.js';
 

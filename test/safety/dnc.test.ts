@@ -7,12 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, DialPolicyConfig } from '../../src/config.js';
+import { DialPolicyConfig } from '../../src/safety/policy-config.js';
 import { LogHub } from '../../src/log.js';
 import { DncParseError, parseDncList, parseDncListAsync } from '../../src/safety/dnc-list.js';
 import { DoNotCall } from '../../src/safety/dnc.js';
-import { DialPolicy, PolicyError, loadNumberingPlan } from '../../src/safety/policy.js';
-import type { DialUse } from '../../src/tools/define.js';
+import { ConfigError, PolicyError } from '../../src/errors.js';
+import { loadNumberingPlan } from '../../src/safety/numbering.js';
+import { DialPolicy } from '../../src/safety/policy.js';
+import type { DialUse } from '../../src/safety/dialing.js';
 
 beforeAll(() => loadNumberingPlan());
 

@@ -4,10 +4,13 @@
  * numbers they apply to, and config errors that name the key.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, DialPolicyConfig, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { DialPolicyConfig } from '../../src/safety/policy-config.js';
 import { CallingHours, nextOpening } from '../../src/safety/hours.js';
-import { DialPolicy, PolicyError, loadNumberingPlan } from '../../src/safety/policy.js';
-import type { DialUse } from '../../src/tools/define.js';
+import { ConfigError, PolicyError } from '../../src/errors.js';
+import { loadNumberingPlan } from '../../src/safety/numbering.js';
+import { DialPolicy } from '../../src/safety/policy.js';
+import type { DialUse } from '../../src/safety/dialing.js';
 import { compileSchedule } from '../../src/safety/outbound-config.js';
 
 beforeAll(() => loadNumberingPlan());

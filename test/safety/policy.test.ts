@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DialPolicyConfig } from '../../src/config.js';
-import { DialPolicy, PolicyError, checkCallerId, loadNumberingPlan, normalizeNumber } from '../../src/safety/policy.js';
+import { DialPolicyConfig } from '../../src/safety/policy-config.js';
+import { PolicyError } from '../../src/errors.js';
+import { loadNumberingPlan } from '../../src/safety/numbering.js';
+import { DialPolicy, checkCallerId, normalizeNumber } from '../../src/safety/policy.js';
 
 beforeAll(() => loadNumberingPlan());
 

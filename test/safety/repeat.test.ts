@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tokenPrincipal } from '../../src/principal.js';
 import { agoText, MemoryRepeatLog, repeatKey } from '../../src/safety/repeat.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
-import type { ToolOutcome } from '../../src/tools/runner.js';
+import type { ToolOutcome } from '../../src/tools/call.js';
 import { env, testApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp | undefined;

@@ -7,7 +7,7 @@ import { tokenPrincipal } from '../../src/principal.js';
 import { MemoryClaimStore } from '../../src/safety/claims.js';
 import { Confirmations, stateSecret, TOKEN_TTL_MS } from '../../src/safety/confirm.js';
 import { redact } from '../../src/safety/redact.js';
-import { stateSealer } from '../../src/server.js';
+import { stateSealer } from '../../src/server/sealer.js';
 
 const KEY = 'k'.repeat(32);
 const alice = tokenPrincipal('alice');

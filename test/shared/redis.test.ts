@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SharedPollCache } from '../../src/backends/polls.js';
-import { BackendError } from '../../src/backends/errors.js';
-import { systemClock } from '../../src/backends/sim/clock.js';
+import { BackendError } from '../../src/errors.js';
+import { systemClock } from '../../src/util/clock.js';
 import { xivoType, type XivoBackend } from '../../src/backends/xivo/backend.js';
 import { XivoConfig } from '../../src/backends/xivo/config.js';
 import { LogHub } from '../../src/log.js';
@@ -23,7 +23,7 @@ import { RedisRecent } from '../../src/shared/redis/recent.js';
 import { RedisRepeatLog } from '../../src/shared/redis/repeats.js';
 import { RedisStore } from '../../src/shared/redis/store.js';
 import { RedisTokenShare } from '../../src/shared/redis/tokens.js';
-import { startXucSimulator, type XucSimulator } from '../../src/backends/xivo/simulator.js';
+import { startXucSimulator, type XucSimulator } from '../../src/simulators/xivo/simulator.js';
 import { engine as testEngine } from '../helpers/scenario.js';
 import { needBinaries, type RedisServer, startRedis } from '../helpers/services.js';
 

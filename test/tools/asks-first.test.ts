@@ -53,7 +53,7 @@ describe('the definition is the only source', () => {
   });
 
   it('a tool declaring confirm_token by hand, or guarded and exempt at once, is refused when defined', () => {
-    const shape = { name: 'x', title: 'x', description: 'x', output: z.object({}), annotations: setDnd.annotations, needs: [], run: () => Promise.resolve({}), summarize: () => '' };
+    const shape = { name: 'x', title: 'x', description: 'x', output: z.object({}), annotations: setDnd.annotations, capabilities: [], run: () => Promise.resolve({}), summarize: () => '' };
     expect(() => defineTool({ ...shape, input: z.object({ confirm_token: z.string().optional() }) })).toThrow(/added by defineTool/);
     expect(() => defineTool({ ...shape, input: z.object({}), guarded: true, unguarded: 'because' })).toThrow(/guarded and unguarded/);
   });

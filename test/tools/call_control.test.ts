@@ -9,7 +9,7 @@ import type { Backend } from '../../src/backends/backend.js';
 import { PbxRouter } from '../../src/backends/registry.js';
 import { xcallyType } from '../../src/backends/xcally/backend.js';
 import { offeredTools } from '../../src/app.js';
-import type { PbxEngine } from '../../src/backends/sim/engine.js';
+import type { PbxEngine } from '../../src/simulators/engine/engine.js';
 import { silentLogger } from '../../src/log.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { inMemoryClient, testApp, type TestApp } from '../helpers/app.js';
@@ -91,6 +91,24 @@ describe('answer_call', () => {
     expect(e.call(a.id).state).toBe('ringing');
     const again = await tool('answer_call', { call_id: b.id });
     expect(again.text).toMatch(/already answered/);
+  });
+
+  it("never offers the user's own outgoing call: it rings at the other end", async () => {
+    e.setAnswerMode('bob', 'manual');
+    const placed = await tool('place_call', { to: '202' });
+    expect(placed.out).toMatchObject({ status: 'done', call: { state: 'ringing' } });
+    const r = await tool('answer_call');
+    expect(r.isError, r.text).toBe(true);
+    expect(r.text).toMatch(/no call is ringing for alice; nothing was done/);
+    expect(asked).toEqual([]);
+    // Named by its id, it is refused the same way, before anyone is asked.
+    const named = await tool('answer_call', { call_id: placed.out.call_id });
+    expect(named.isError, named.text).toBe(true);
+    expect(named.text).toMatch(/alice placed it/);
+    expect(asked).toEqual([]);
+    // A call that does ring at alice beside it is the one answered.
+    const c = ringing();
+    expect((await tool('answer_call')).out).toMatchObject({ status: 'done', call_id: c.id });
   });
 });
 

@@ -40,7 +40,7 @@ describe('get_parking', () => {
     const c = e.inboundCall('+390612345678', '201');
     t.clock.advance(5000);
     e.park(c.id, '702', 'alice');
-    expect((await tool('get_parking', {})).data).toEqual({ pbx: 'office', firstSlot: '701', slots: 3, free: 2, parked: [{ slot: '702', callId: c.id }], total: 1 });
+    expect((await tool('get_parking', {})).data).toEqual({ pbx: 'office', first_slot: '701', slots: 3, free: 2, parked: [{ slot: '702', call_id: c.id }], total: 1 });
     e.hangup(undefined, c.id);
     expect((await tool('get_parking', {})).data.parked).toEqual([]);
   });

@@ -56,7 +56,7 @@ it("lists every tool as the SDK's own McpServer would (the same JSON Schema conv
   for (const tool of t.app.tools) {
     sdk.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
+      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.result, annotations: tool.annotations },
       () => ({ content: [] }),
     );
   }

@@ -106,7 +106,7 @@ describe('core tools on the sim PBX', () => {
   it('list_queue reads a queue and names an unknown one', async () => {
     t = await testApp({ safety: OFF });
     t.sim().engine.inboundCall('+390612345678', '600');
-    expect((await ok('list_queue', { queue: 'support' })).structured).toMatchObject({ pbx: 'office', queue: 'support', waitingCount: 1 });
+    expect((await ok('list_queue', { queue: 'support' })).structured).toMatchObject({ pbx: 'office', queue: 'support', waiting_count: 1 });
     expect((await fail('list_queue', { queue: 'nope' })).message).toBe('PBX `office` (sim): no queue named nope. The queues of this PBX: support, sales.');
   });
 
@@ -142,7 +142,7 @@ describe('core tools on the sim PBX', () => {
     };
     (t.app.runner as unknown as { deps: { pbxes: PbxRouter } }).deps.pbxes = new PbxRouter([t.sim(), countsOnly], 'office');
     const r = await ok('list_queue', { queue: 'Sales', pbx: 'desk' });
-    expect(r.structured).toMatchObject({ waitingCount: 2, members: null, membersNote: expect.stringMatching(/does not report queue members/) });
+    expect(r.structured).toMatchObject({ waiting_count: 2, members: null, members_note: expect.stringMatching(/does not report queue members/) });
   });
 
   it('a PBX that cannot do an operation says what it can do', async () => {

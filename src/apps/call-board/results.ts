@@ -1,7 +1,8 @@
 /**
  * What the board reads out of tool results. Pure (no DOM). A result reaches the view from the host, so it is
  * checked here piece by piece, like any input: what does not have the model's shape is left out, strings are
- * bounded, and nothing here ever becomes markup (the renderer sets text only).
+ * bounded, and nothing here ever becomes markup (the renderer sets text only). Results name their fields in
+ * snake_case (started_at); the board keeps the model's names (startedAt) inside.
  */
 import type { Call, CallDirection, CallState, Party, QueueCall, QueueMember } from '../../backends/model.js';
 import { STATE_LABEL, MEMBER_STATE_LABEL } from './format.js';
@@ -59,15 +60,15 @@ function call(v: unknown): Call | undefined {
   if (!o || !id || !state || !from || !to) return undefined;
   const direction = oneOf<CallDirection>(o.direction, DIRECTIONS);
   const queue = str(o.queue, 80);
-  const parkedSlot = str(o.parkedSlot, 20);
+  const parkedSlot = str(o.parked_slot, 20);
   return {
     id,
     state,
     from,
     to,
     answered: o.answered === true,
-    startedAt: str(o.startedAt, 40) ?? '',
-    durationSeconds: count(o.durationSeconds) ?? 0,
+    startedAt: str(o.started_at, 40) ?? '',
+    durationSeconds: count(o.duration_seconds) ?? 0,
     ...(direction ? { direction } : {}),
     ...(queue ? { queue } : {}),
     ...(parkedSlot ? { parkedSlot } : {}),
@@ -81,10 +82,10 @@ function queueCall(v: unknown): QueueCall | undefined {
   const status = o?.status === 'waiting' || o?.status === 'connected' ? o.status : undefined;
   if (!o || id === undefined || caller === undefined || !status) return undefined;
   const optional = {
-    callerName: str(o.callerName, 120),
+    callerName: str(o.caller_name, 120),
     country: str(o.country, 60),
-    enteredAt: str(o.enteredAt, 40),
-    waitedSeconds: count(o.waitedSeconds),
+    enteredAt: str(o.entered_at, 40),
+    waitedSeconds: count(o.waited_seconds),
     agent: str(o.agent, 120),
   };
   return { id, caller, status, ...Object.fromEntries(Object.entries(optional).filter(([, x]) => x !== undefined)) };
@@ -110,16 +111,16 @@ export function readCalls(structured: unknown): CallsData | undefined {
 export function readQueue(structured: unknown): QueueData | undefined {
   const o = obj(structured);
   const queue = str(o?.queue, 80);
-  const waitingCount = count(o?.waitingCount);
+  const waitingCount = count(o?.waiting_count);
   if (!o || !queue || waitingCount === undefined || !Array.isArray(o.calls)) return undefined;
   return {
     pbx: str(o.pbx, 40),
     queue,
     waitingCount,
-    oldestArrival: str(o.oldestArrival, 40),
+    oldestArrival: str(o.oldest_arrival, 40),
     calls: list(o.calls, queueCall),
     members: Array.isArray(o.members) ? list(o.members, member) : null,
-    membersNote: str(o.membersNote),
+    membersNote: str(o.members_note),
     truncated: str(o.truncated),
   };
 }

@@ -7,10 +7,10 @@
  * only reads, and Taridium's URL Control module (click-to-call, forwarding) has undocumented replies.
  */
 import type { Backend, Capability, Operations } from '../backend.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { QueueStatus } from '../model.js';
-import type { Clock } from '../sim/clock.js';
-import { systemClock } from '../sim/clock.js';
+import type { Clock } from '../../util/clock.js';
+import { systemClock } from '../../util/clock.js';
 import type { BackendType, BackendDeps, BackendShared } from '../types.js';
 import { IpbxConfig } from './config.js';
 import { readCaFile } from '../tls.js';
@@ -116,8 +116,8 @@ export class IpbxBackend implements Backend {
     const known = [...this.userMap.keys()];
     throw new BackendError('not_found', `no channel is configured for user "${user}"`, {
       hint: known.length
-        ? `Known users: ${known.slice(0, 20).join(', ')}. Map more users to channels in \`userChannels\` in the telephony-mcp config, or leave out \`user\` to see every watched call.`
-        : 'Map users to channels in `userChannels` in the telephony-mcp config, or leave out `user` to see every watched call.',
+        ? `Known users: ${known.slice(0, 20).join(', ')}. Map more users to channels in userChannels in the telephony-mcp config; without a user, every watched call is shown.`
+        : 'Map users to channels in userChannels in the telephony-mcp config; without a user, every watched call is shown.',
     });
   }
 

@@ -7,6 +7,7 @@ import { VendorHttp } from '../http.js';
 import type { Logger } from '../../log.js';
 import { addSecret } from '../../safety/redact.js';
 import { classifyAnswer } from './codec.js';
+import { basicAuth } from '../../util/basic-auth.js';
 
 export interface IppsClientOptions {
   pbx: string;
@@ -21,11 +22,6 @@ export interface IppsClientOptions {
 
 export const CHANNEL_PATH = '/ipps/channelinfo.php';
 export const QUEUE_PATH = '/ipps/queueactive.php';
-
-/** The Authorization header value for HTTP Basic (RFC 7617, UTF-8). */
-export function basicAuth(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-}
 
 /** A channel name for the query: encodeURIComponent, but "/" kept (RFC 3986 allows it in a query). */
 export function encodeChannel(channel: string): string {

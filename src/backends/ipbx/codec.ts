@@ -7,7 +7,7 @@
  *
  * Nothing here throws anything but BackendError.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import { pbxText } from '../../safety/sanitize.js';
 import type { Call, CallDirection, CallState, QueueCall, QueueStatus } from '../model.js';
 

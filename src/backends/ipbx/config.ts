@@ -24,7 +24,7 @@ export const IpbxConfig = PbxBase.extend({
   username: z.string().min(1).max(128).optional().describe('IPPSUser, when the ipbx sets one (sent as HTTP Basic)'),
   password: z.string().max(256).optional().describe('IPPSPassword (use ${VAR} to read it from the environment)'),
   channels: z.array(Channel).max(1000).default([]).describe('The channels to watch (technology/name), e.g. ["SIP/4003", "SIP/5011"]'),
-  queues: z.array(QueueName).max(200).default([]).describe('Queue names to offer (list_queue and the queue resources)'),
+  queues: z.array(QueueName).max(200).default([]).describe('Queue names to offer (to the queue tools and resources)'),
   userChannels: z
     .record(z.string().min(1).max(64), z.union([Channel, z.array(Channel).min(1).max(20)]))
     .default({})

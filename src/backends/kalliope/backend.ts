@@ -4,7 +4,7 @@
  * only all at once, and a queue reports its count and oldest arrival, not its calls.
  */
 import type { Backend, Capability, Operations } from '../backend.js';
-import { BackendError, isBackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import { addSecret } from '../../safety/redact.js';
 import type { BackendType } from '../types.js';
 import { KctiClient, PBX_TYPE, vendorText } from './client.js';
@@ -41,12 +41,11 @@ export class KalliopeBackend implements Backend {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private err(kind: BackendError['kind'], message: string, hint?: string, code?: number): BackendError {
+  private err(kind: BackendError['kind'], message: string, hint?: string, code?: number, about?: 'call'): BackendError {
     return new BackendError(kind, message, {
-      pbx: this.name,
-      pbxType: PBX_TYPE,
       ...(hint ? { hint } : {}),
       ...(code !== undefined ? { code: String(code) } : {}),
+      ...(about ? { about } : {}),
     });
   }
 
@@ -57,7 +56,7 @@ export class KalliopeBackend implements Backend {
   private async act(command: KctiCommand, params: Params, what: string, signal: AbortSignal | undefined, ifOne: 'conflict' | 'not_found'): Promise<KctiReply> {
     const r = await this.client.send(command, params, { read: false, what, signal });
     if (r.code === CODE.commandSpecific) {
-      throw this.err(ifOne, `the Kalliope client could not ${what} (code 1: ${vendorText(r.message)})`, 'Nothing was done. get_active_call shows the current call.', r.code);
+      throw this.err(ifOne, `the Kalliope client could not ${what} (code 1: ${vendorText(r.message)})`, 'Nothing was done.', r.code, 'call');
     }
     return r;
   }
@@ -66,11 +65,7 @@ export class KalliopeBackend implements Backend {
   private async current(signal: AbortSignal | undefined) {
     const r = await this.client.send('activeCallInfo', [], { read: true, what: 'read the active call', signal });
     if (r.code === CODE.commandSpecific) return undefined; // "No active calls"
-    try {
-      return decodeActiveCall(r.data, { agent: this.defaultUser, now: this.now() });
-    } catch (e) {
-      throw isBackendError(e) ? e.at(this.name, PBX_TYPE) : e;
-    }
+    return decodeActiveCall(r.data, { agent: this.defaultUser, now: this.now() });
   }
 
   /**
@@ -81,13 +76,15 @@ export class KalliopeBackend implements Backend {
     if (callId === undefined) return;
     const cur = await this.current(signal);
     if (!cur) {
-      throw this.err('not_found', `cannot ${what}: call ${callId} is no longer active (the Kalliope client has no active call)`, 'Nothing was done. get_active_call shows the current call.');
+      throw this.err('not_found', `cannot ${what}: call ${callId} is no longer active (the Kalliope client has no active call)`, 'Nothing was done.', undefined, 'call');
     }
     if (cur.id !== callId) {
       throw this.err(
         'conflict',
         `cannot ${what}: the Kalliope API acts only on the agent's current call, which is ${cur.id}, not ${callId}`,
-        'Nothing was done. Check get_active_call, then act on the current call (or leave out call_id).',
+        'Nothing was done. Act on the current call.',
+        undefined,
+        'call',
       );
     }
   }
@@ -122,7 +119,7 @@ export class KalliopeBackend implements Backend {
       throw this.err(
         'invalid',
         'Kalliope pauses the agent in all queues at once; it cannot pause in a list of queues',
-        'Leave out `queues` to pause (or resume) in all queues.',
+        'Pause (or resume) in all queues instead.',
       );
     }
     await this.act('pauseQueues', [['paused', a.paused ? '1' : '0']], a.paused ? 'pause the agent in all queues' : 'resume the agent in all queues', o?.signal, 'conflict');
@@ -143,11 +140,7 @@ export class KalliopeBackend implements Backend {
     if (r.code === CODE.commandSpecific) {
       throw this.err('not_found', `the Kalliope client knows no queue named ${a.queue} (code 1: ${vendorText(r.message)})`, 'Check the queue name as Kalliope spells it.', r.code);
     }
-    try {
-      return decodeQueue(a.queue, r.data);
-    } catch (e) {
-      throw isBackendError(e) ? e.at(this.name, PBX_TYPE) : e;
-    }
+    return decodeQueue(a.queue, r.data);
   };
 
   close(): Promise<void> {

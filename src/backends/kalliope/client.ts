@@ -3,7 +3,7 @@
  * every request, TLS trust from caFile (or no verification on loopback), and the generic error codes mapped to
  * typed errors. Code 0 and the command-specific code 1 are returned for the backend to interpret.
  */
-import { BackendError, type ErrorKind } from '../errors.js';
+import { BackendError, type ErrorKind } from '../../errors.js';
 import { VendorHttp } from '../http.js';
 import type { Logger } from '../../log.js';
 import { pbxText } from '../../safety/sanitize.js';
@@ -59,8 +59,6 @@ export class KctiClient {
 
   private err(kind: ErrorKind, message: string, hint?: string, code?: number): BackendError {
     return new BackendError(kind, message, {
-      pbx: this.o.pbx,
-      pbxType: PBX_TYPE,
       ...(hint ? { hint } : {}),
       ...(code !== undefined ? { code: String(code) } : {}),
     });
@@ -70,12 +68,7 @@ export class KctiClient {
   private afterSend(opts: SendOptions, message: string, code?: number): BackendError {
     return opts.read
       ? this.err('unavailable', message, 'Nothing was changed; try again in a moment.', code)
-      : this.err(
-          'outcome_unknown',
-          `${message}: the action may or may not have happened`,
-          'Do not retry: check the current state (get_active_call) first, then decide.',
-          code,
-        );
+      : this.err('outcome_unknown', `${message}: the action may or may not have happened`, undefined, code);
   }
 
   /**
@@ -83,12 +76,7 @@ export class KctiClient {
    * outcome is thrown as a typed error. Actions are sent exactly once.
    */
   async send(command: KctiCommand, params: ReadonlyArray<readonly [string, string]>, opts: SendOptions): Promise<KctiReply> {
-    let body: string;
-    try {
-      body = encodeRequest(command, this.o.credentials, params);
-    } catch (e) {
-      throw e instanceof BackendError ? e.at(this.o.pbx, PBX_TYPE) : e;
-    }
+    const body = encodeRequest(command, this.o.credentials, params);
     const res = await this.http.request({
       method: 'POST',
       path: '/',

@@ -9,7 +9,7 @@
  * Nothing here throws anything but BackendError.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { Call, Party, QueueStatus } from '../model.js';
 
 export const COMMANDS = [
@@ -109,7 +109,7 @@ export function parseResponse(body: string): ParsedResponse {
 }
 
 /** How KCTI XML is read, requests (by the simulator) and responses alike. */
-export const kctiXmlParser = new XMLParser({
+const kctiXmlParser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   processEntities: false,

@@ -11,16 +11,15 @@
  * resolves an action's call among that user's calls only, which leaves parked and queued calls out of reach.)
  */
 import {
-  IN_HAND_STATES,
   VOICEMAIL_BOX,
-  currentCall,
   type Backend,
   type Capability,
   type NotesResult,
   type Operations,
   type OpOptions,
 } from '../backend.js';
-import { BackendError, isBackendError } from '../errors.js';
+import { currentCall } from '../current-call.js';
+import { BackendError, isBackendError } from '../../errors.js';
 import type { Call, Extension } from '../model.js';
 import type { BackendType } from '../types.js';
 import { isLoopbackHost } from '../../util/net.js';
@@ -122,14 +121,14 @@ export class PbxpressBackend implements Backend {
     }
   }
 
-  /** The call an action means: the one named, or the user's current call (connected, else ringing, else held). */
+  /** The call an action means: the one named, or the user's current call (current-call.ts). */
   private async callIdFor(user: string | undefined, callId: string | undefined, o?: OpOptions): Promise<string> {
     if (callId !== undefined) return callId;
     if (user === undefined) {
-      throw new BackendError('invalid', 'say which call: pass its call id (get_active_call lists them)', { pbx: this.name, pbxType: this.type });
+      throw new BackendError('invalid', 'no call id was given, and no user whose current call it would be', { about: 'call' });
     }
-    const current = currentCall((await this.activeCalls({ user }, o)).filter((c) => IN_HAND_STATES.has(c.state)));
-    if (!current) throw new BackendError('not_found', `extension ${user} has no active call`, { pbx: this.name, pbxType: this.type });
+    const current = currentCall(await this.activeCalls({ user }, o));
+    if (!current) throw new BackendError('not_found', `extension ${user} has no active call`, { about: 'call' });
     return current.id;
   }
 
@@ -145,8 +144,6 @@ export class PbxpressBackend implements Backend {
   transferVoicemail: Operations['transferVoicemail'] = async (a, o) => {
     if (!VOICEMAIL_BOX.test(a.box)) {
       throw new BackendError('invalid', `"${a.box.slice(0, 20)}" is not a voicemail box ("vm-" and its extension number); nothing was done`, {
-        pbx: this.name,
-        pbxType: this.type,
       });
     }
     const id = await this.callIdFor(a.user, a.callId, o);
@@ -162,7 +159,7 @@ export class PbxpressBackend implements Backend {
     let params: XmlRpcValue[] = [a.callId];
     if (a.slot !== undefined) {
       if (!/^[0-9]{1,9}$/.test(a.slot)) {
-        throw new BackendError('invalid', `parking slot "${a.slot}" is not a slot number`, { pbx: this.name, pbxType: this.type });
+        throw new BackendError('invalid', `parking slot "${a.slot}" is not a slot number`);
       }
       params = [a.callId, Number(a.slot)];
     }
@@ -177,9 +174,7 @@ export class PbxpressBackend implements Backend {
     );
     if (found !== undefined) return { slot: found };
     throw new BackendError('outcome_unknown', `the PBX accepted the request to ${what} but did not say which slot it took`, {
-      pbx: this.name,
-      pbxType: this.type,
-      hint: 'Do not park it again: read the parking lot (get_parking) to find the call.',
+      hint: 'Do not park it again: read the parking lot to find the call.',
     });
   };
 
@@ -241,8 +236,6 @@ export class PbxpressBackend implements Backend {
     } catch (e) {
       if (isBackendError(e) && e.code?.startsWith('fault') && NO_METHOD.test(e.message)) {
         throw new BackendError('unsupported', 'this PBX cannot list notes (it lacks get_all, which the PBXpress guide does not document)', {
-          pbx: this.name,
-          pbxType: this.type,
           hint: 'Read notes by key with action get.',
         });
       }

@@ -4,12 +4,13 @@
  * actions never). Faults and HTTP errors come back as typed errors; the password and the Basic token are
  * registered as secrets so no log or error can show them.
  */
-import { BackendError, isBackendError } from '../errors.js';
+import { BackendError, isBackendError } from '../../errors.js';
 import { VendorHttp, type VendorResponse } from '../http.js';
 import type { Logger } from '../../log.js';
 import { addSecret } from '../../safety/redact.js';
 import { faultError } from './codec.js';
 import { decodeResponse, encodeCall, type XmlRpcValue } from './xmlrpc.js';
+import { basicAuth } from '../../util/basic-auth.js';
 
 export const PBX_TYPE = 'pbxpress';
 
@@ -43,11 +44,6 @@ export function splitEndpoint(url: string): { baseUrl: string; path: string } {
   return { baseUrl: `${u.origin}${dir}`, path: `${pathname.slice(dir.length)}${u.search}` };
 }
 
-/** The Authorization header value for HTTP Basic (RFC 7617, UTF-8). */
-export function basicAuth(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-}
-
 export class PbxpressClient {
   private readonly http: VendorHttp;
   private readonly path: string;
@@ -72,7 +68,7 @@ export class PbxpressClient {
 
   /** Call `method`; resolves with its result (undefined for an empty answer) or throws a typed error. */
   async call(method: string, params: readonly XmlRpcValue[], opts: RpcOptions): Promise<XmlRpcValue | undefined> {
-    const body = this.attributed(() => encodeCall(method, params));
+    const body = encodeCall(method, params);
     const res = await this.http.request({
       method: 'POST',
       path: this.path,
@@ -83,21 +79,19 @@ export class PbxpressClient {
       signal: opts.signal,
     });
     if (res.status !== 200) throw this.statusError(res, opts);
-    const decoded = this.attributed(() => {
-      try {
-        return decodeResponse(res.body);
-      } catch (e) {
-        // The request reached the PBX and its answer is unreadable: for an action we cannot tell what it did.
-        if (!opts.read && isBackendError(e)) {
-          throw new BackendError('outcome_unknown', `the PBX answered the request to ${opts.what} with something that is not XML-RPC: it may or may not have happened`, {
-            code: e.code,
-            hint: 'Do not retry: check the current state (get_active_call) first, then decide.',
-          });
-        }
-        throw e;
+    let decoded: ReturnType<typeof decodeResponse>;
+    try {
+      decoded = decodeResponse(res.body);
+    } catch (e) {
+      // The request reached the PBX and its answer is unreadable: for an action we cannot tell what it did.
+      if (!opts.read && isBackendError(e)) {
+        throw new BackendError('outcome_unknown', `the PBX answered the request to ${opts.what} with something that is not XML-RPC: it may or may not have happened`, {
+          code: e.code,
+        });
       }
-    });
-    if ('fault' in decoded) throw faultError(decoded.fault, opts).at(this.o.pbx, PBX_TYPE);
+      throw e;
+    }
+    if ('fault' in decoded) throw faultError(decoded.fault, opts);
     return decoded.value;
   }
 
@@ -106,7 +100,7 @@ export class PbxpressClient {
     if (res.status !== 401 && res.status !== 403 && /<methodResponse[\s>]/.test(res.body)) {
       try {
         const d = decodeResponse(res.body);
-        if ('fault' in d) return faultError(d.fault, opts).at(this.o.pbx, PBX_TYPE);
+        if ('fault' in d) return faultError(d.fault, opts);
       } catch {
         // not XML-RPC after all: the status decides
       }
@@ -114,19 +108,8 @@ export class PbxpressClient {
     const e = this.http.statusError(res, opts);
     if (e.kind !== 'auth') return e;
     return new BackendError('auth', `the PBX refused the XML-RPC login ${this.o.username} (HTTP ${res.status}) when asked to ${opts.what}`, {
-      pbx: this.o.pbx,
-      pbxType: PBX_TYPE,
       hint: 'Check username and password of this PBX in the telephony-mcp config: they are the self-care credentials of an extension.',
     });
-  }
-
-  private attributed<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      if (isBackendError(e)) throw e.at(this.o.pbx, PBX_TYPE);
-      throw e;
-    }
   }
 
   close(): Promise<void> {

@@ -5,7 +5,7 @@
  * converted defensively and identifiers become strings. A record too broken to use is skipped rather than
  * failing a whole list; an answer of the wrong shape altogether is a typed error.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { Call, CallState, Extension, Favorite, ParkingInfo, Party } from '../model.js';
 import { FAVORITE_SIZES } from '../model.js';
 import { pbxText } from '../../safety/sanitize.js';
@@ -463,7 +463,7 @@ export function faultError(f: XmlRpcFault, req: { read: boolean; what: string })
     return new BackendError(
       'outcome_unknown',
       `the PBX hit an internal error while asked to ${req.what} (it said: "${said}"): it may or may not have happened`,
-      { code, hint: 'Do not retry: check the current state (get_active_call) first, then decide.' },
+      { code },
     );
   }
   // A refusal for lack of rights is about the login, like XUC's ACL refusals: auth, whatever else the text says.
@@ -472,7 +472,7 @@ export function faultError(f: XmlRpcFault, req: { read: boolean; what: string })
   const hint = denied
     ? 'The PBX login in the config may manage only the calls, extensions and favorites of its own admin group. Nothing was done.'
     : kind === 'not_found'
-      ? 'Nothing was done. Read the current state (get_active_call, the extensions or parking resources) for valid ids.'
+      ? 'Nothing was done. Read the current calls, extensions or parking lot for valid ids.'
       : 'Nothing was done.';
   return new BackendError(kind, `the PBX refused to ${req.what} (it said: "${said}")`, { code, hint });
 }

@@ -33,6 +33,6 @@ export const PbxpressConfig = PbxBase.extend({
     .max(40)
     .regex(/^[A-Za-z0-9._:@/-]*$/, 'letters, digits and . _ : @ / -')
     .default('telephony-mcp.')
-    .describe("Prefix of the storage keys pbx_notes uses, keeping notes apart from the operator console's own settings"),
+    .describe("Prefix of the storage keys of the notes an assistant keeps, keeping them apart from the operator console's own settings"),
 });
 export type PbxpressConfig = z.infer<typeof PbxpressConfig>;

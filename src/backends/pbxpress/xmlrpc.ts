@@ -1,6 +1,8 @@
 /**
- * A small, strict XML-RPC codec (methodCall, methodResponse, fault) over a strict XML reader (xmltree.ts), shared by the PBXpress
- * adapter and its simulator. Pure functions: malformed input is a BackendError, never a raw exception.
+ * A small, strict XML-RPC codec (methodCall, methodResponse, fault) over a strict XML reader (xmltree.ts), for the PBXpress
+ * adapter. Pure functions: malformed input is a BackendError, never a raw exception. Its server side (decodeCall,
+ * encodeResponse, encodeFault, encodeEscapes) is for round-trip tests and test servers; the simulator speaks its own
+ * (simulators/pbxpress/xmlrpc.ts), so that it does not share this codec's assumptions.
  *
  * Why not the `xmlrpc` package: its deserializer reads a stream through sax in non-strict mode (malformed XML
  * passes), builds structs by plain assignment (a member named __proto__ rewrites the object's prototype), pairs
@@ -11,7 +13,7 @@
  * i8, empty <params/>, a <value/> with nothing in it, "true"/"false" booleans. Strict in what it writes.
  */
 import { parseXmlTree, type XElement, XmlError, type XNode } from './xmltree.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 
 export type XmlRpcValue = null | boolean | number | string | XmlRpcValue[] | XmlRpcStruct;
 export interface XmlRpcStruct {

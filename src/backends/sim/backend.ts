@@ -4,13 +4,13 @@
  */
 import type { Backend, Capability, Change, ContactStore, Operations } from '../backend.js';
 import { CAPABILITIES } from '../backend.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { Call } from '../model.js';
-import { type CallView, PbxEngine } from './engine.js';
-import { EngineError } from './errors.js';
-import { DEMO_SCENARIO_PATH, loadScenario } from './scenario.js';
+import { type CallView, PbxEngine } from '../../simulators/engine/engine.js';
+import { EngineError } from '../../simulators/engine/errors.js';
+import { DEMO_SCENARIO_PATH, loadScenario } from '../../simulators/engine/scenario.js';
 import { FavoritesStore, NotesStore } from './stores.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../util/clock.js';
 import { resolvePath, type BackendType } from '../types.js';
 import { SimConfig } from './config.js';
 
@@ -83,7 +83,7 @@ export class SimBackend implements Backend {
 
   private need(user: string | undefined): string {
     if (user === undefined) {
-      throw new EngineError('invalid', 'this operation acts for a user: pass `user`, or set `defaultUser` for this PBX');
+      throw new EngineError('invalid', 'this operation acts for a user, and none was named (or set defaultUser for this PBX in the config)');
     }
     return user;
   }

@@ -4,7 +4,7 @@
  */
 import type { NoteJson, NotesChange, NotesQuery, NotesResult } from '../backend.js';
 import type { Extension, Favorite } from '../model.js';
-import { EngineError } from './errors.js';
+import { EngineError } from '../../simulators/engine/errors.js';
 
 /** Most notes one sim PBX keeps (a guard against a runaway client, not a vendor limit). */
 const MAX_NOTES = 1000;

@@ -14,16 +14,15 @@
  * its knowledge, corrected by status words where a phone bar sends more than ACTIVE.
  */
 import {
-  IN_HAND_STATES,
-  currentCall,
   type ActionNote,
   type AttendedTransferResult,
   type Backend,
   type Capability,
   type Operations,
 } from '../backend.js';
-import { BackendError } from '../errors.js';
-import type { CallState, HistoryEntry, Party } from '../model.js';
+import { cannotAnswer, currentCall, heldCalls, mayRingAt } from '../current-call.js';
+import { BackendError } from '../../errors.js';
+import type { Call, CallState, HistoryEntry, Party } from '../model.js';
 import { VendorHttp } from '../http.js';
 import type { BackendType } from '../types.js';
 import { XcallyConfig } from './config.js';
@@ -46,17 +45,15 @@ export const XCALLY_CAPABILITIES: readonly Capability[] = [
   'listExtensions',
 ];
 
-/** What an action without a call id may pick: a call in hand, or one whose state the phone bar does not tell. */
-const PICKABLE: ReadonlySet<CallState> = new Set([...IN_HAND_STATES, 'unknown']);
-/** Taking a call off hold without a call id means a held call. */
-const HELD: ReadonlySet<CallState> = new Set(['on_hold']);
+/** Taking a call off hold without a call id means a held call (current-call.ts decides every other pick). */
+const heldCall = (calls: readonly Call[]): Call | undefined => currentCall(heldCalls(calls));
 /** States in which a call may be the phone bar's active call, or still ring: what the phone bar does not rule out. */
 const MAY_BE_ACTIVE: ReadonlySet<CallState> = new Set(['connected', 'unknown']);
 
 export const ATTENDED_COMPLETION =
   'the xCALLY API does not document how an attended transfer completes. The phone bar has put the call on hold and is ' +
-  'calling the target; on the Asterisk-based PBX behind it, hanging up the consultation call (hangup with its call_id) ' +
-  'normally hands the held call over. Check get_active_call afterwards, and finish it from the phone bar if it did not';
+  'calling the target; on the Asterisk-based PBX behind it, hanging up the consultation call (by its call id) ' +
+  'normally hands the held call over. Check the active calls afterwards, and finish it from the phone bar if it did not';
 
 /** Why an ACTIVE call that telephony-mcp has not held may be on hold anyway (for the notes of hold results). */
 const ACTIVE_ONLY =
@@ -80,8 +77,8 @@ export class XcallyBackend implements Backend {
     this.agent = { number: opts.agent ?? opts.defaultUser ?? '' };
   }
 
-  private error(kind: BackendError['kind'], message: string, hint?: string): BackendError {
-    return new BackendError(kind, message, { pbx: this.name, pbxType: this.type, ...(hint ? { hint } : {}) });
+  private error(kind: BackendError['kind'], message: string, hint?: string, about?: 'call'): BackendError {
+    return new BackendError(kind, message, { ...(hint ? { hint } : {}), ...(about ? { about } : {}) });
   }
 
   /** The agent's calls as the phone bar lists them, with what this adapter knows of them. */
@@ -101,25 +98,24 @@ export class XcallyBackend implements Backend {
     });
   }
 
-  /** The call `callId`, or the agent's current call among those in `states`; not_found when there is none. */
+  /** The call `callId`, or the one `pick` chooses (the agent's current call); not_found when there is none. */
   private async find(
     callId: string | undefined,
     purpose: string,
     signal?: AbortSignal,
-    states: ReadonlySet<CallState> = PICKABLE,
+    pick: (calls: readonly Call[]) => Call | undefined = currentCall,
   ): Promise<{ target: ChannelCall; calls: ChannelCall[] }> {
     const calls = await this.channels(`read the active calls (to find the call to ${purpose})`, signal);
     if (callId !== undefined) {
       const target = calls.find((c) => c.call.id === callId);
       if (!target) {
-        throw this.error('not_found', `the phone bar shows no call with id ${callId}; nothing was done`, 'Use get_active_call to see the current calls and their ids.');
+        throw this.error('not_found', `the phone bar shows no call with id ${callId}; nothing was done`, undefined, 'call');
       }
       return { target, calls };
     }
-    const candidates = calls.filter((c) => states.has(c.call.state));
-    const current = currentCall(candidates.map((c) => c.call));
-    const target = candidates.find((c) => c.call === current);
-    if (!target) throw this.error('not_found', `the agent has no call to ${purpose}; nothing was done`, 'get_active_call shows the current calls.');
+    const current = pick(calls.map((c) => c.call));
+    const target = calls.find((c) => c.call === current);
+    if (!target) throw this.error('not_found', `the agent has no call to ${purpose}; nothing was done`, undefined, 'call');
     return { target, calls };
   }
 
@@ -181,13 +177,12 @@ export class XcallyBackend implements Backend {
     const { target, calls } = await this.find(a.callId, 'answer', o?.signal);
     const id = target.call.id;
     const state = target.call.state;
-    if (state === 'connected' || state === 'on_hold') throw this.error('conflict', `call ${id} is already answered (${state}); nothing was done`);
-    if (target.call.direction === 'outbound' || state === 'dialing') {
-      throw this.error('conflict', `call ${id} is a call the agent placed: the other party answers it; nothing was done`);
-    }
-    if (state !== 'ringing' && state !== 'unknown') throw this.error('conflict', `call ${id} is ${state}, not ringing at the agent's phone; nothing was done`);
+    const why = cannotAnswer(target.call);
+    if (why === 'answered') throw this.error('conflict', `call ${id} is already answered (${state}); nothing was done`);
+    if (why === 'placed_by_user') throw this.error('conflict', `call ${id} is a call the agent placed: the other party answers it; nothing was done`);
+    if (why) throw this.error('conflict', `call ${id} is ${state}, not ringing at the agent's phone; nothing was done`);
     // Calls the phone bar's bare answer could pick: ringing ones, and those whose state it does not tell.
-    const mayRing = calls.filter((c) => (c.call.state === 'ringing' || c.call.state === 'unknown') && c.call.direction !== 'outbound');
+    const mayRing = mayRingAt(calls.map((c) => c.call)).map((m) => calls.find((c) => c.call === m)!);
     let named: string | undefined;
     if (mayRing.length > 1) {
       const several = `${mayRing.length} calls may be ringing (${mayRing.map((c) => c.call.id).join(', ')}) and the phone bar's answer request picks one itself`;
@@ -234,7 +229,7 @@ export class XcallyBackend implements Backend {
         throw this.error(
           e.kind === 'conflict' ? 'conflict' : 'outcome_unknown',
           `${numbers.slice(0, i).join(', ')} ${i > 1 ? 'were' : 'was'} hung up, but hanging up ${n} failed: ${e.message}`,
-          'Do not retry the whole hangup: check get_active_call and hang up what is left.',
+          'Do not repeat the whole hangup: check the active calls and hang up what is left.',
         );
       }
     }
@@ -248,7 +243,7 @@ export class XcallyBackend implements Backend {
    */
   hold: Operations['hold'] = async (a, o) => {
     const resume = a.on === false;
-    const { target, calls } = await this.find(a.callId, resume ? 'take off hold' : 'hold', o?.signal, resume && a.callId === undefined ? HELD : PICKABLE);
+    const { target, calls } = await this.find(a.callId, resume ? 'take off hold' : 'hold', o?.signal, resume && a.callId === undefined ? heldCall : currentCall);
     const state = target.call.state;
     const id = target.call.id;
     if (a.on !== undefined) {
@@ -324,7 +319,7 @@ export class XcallyBackend implements Backend {
       throw this.error(
         'conflict',
         `call ${a.callId} is ${state}, and the phone bar's conference joins a call on hold with the current call; nothing was done`,
-        'Follow the recipe: answer call A, hold it (hold_call), call B (place_call) and wait until B is connected, then conference with A\'s call_id.',
+        'Follow the recipe: answer call A, hold it, call B and wait until B is connected, then join A into the conference.',
       );
     }
     const others = calls.filter((c) => c !== target);
@@ -332,7 +327,7 @@ export class XcallyBackend implements Backend {
       throw this.error(
         'conflict',
         `there is no other connected call to join call ${a.callId} with; nothing was done`,
-        'Call B first (place_call), wait until it is connected (get_active_call), then conference with A\'s call_id.',
+        'Call B first and wait until it is connected, then join A into the conference.',
       );
     }
     const n = this.namesOf(target, calls, 'join into a conference')[0]!;
@@ -347,7 +342,7 @@ export class XcallyBackend implements Backend {
    */
   pauseQueues: Operations['pauseQueues'] = async (a, o) => {
     if (a.queues?.length) {
-      throw this.error('invalid', 'the phone bar pauses the agent in all of their queues at once; a list of queues cannot be paused; nothing was done', 'Leave out `queues`.');
+      throw this.error('invalid', 'the phone bar pauses the agent in all of their queues at once; a list of queues cannot be paused; nothing was done', 'Pause in all queues instead.');
     }
     const calls = await this.channels('read the active calls (holding pauses only an agent who is not on a call)', o?.signal);
     if (calls.length) {
@@ -425,7 +420,7 @@ export const xcallyType: BackendType<typeof XcallyConfig> = {
   config: XcallyConfig,
   create(name, config, deps) {
     const http = new VendorHttp({ pbx: name, pbxType: 'xcally', baseUrl: config.url, timeoutMs: config.timeoutMs, log: deps.log });
-    return new XcallyBackend(name, new XcallyClient(http, { pbx: name, pbxType: 'xcally' }), {
+    return new XcallyBackend(name, new XcallyClient(http), {
       agent: config.agent,
       defaultUser: config.defaultUser,
     });

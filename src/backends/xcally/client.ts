@@ -3,7 +3,7 @@
  * so there is no secret to register). Every request goes through VendorHttp. State-changing methods are GETs
  * too, so they carry `Cache-Control: no-cache` and are never retried; reads may be.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { VendorHttp, VendorResponse } from '../http.js';
 import { MALFORMED, decodeJson, svcPath, type XcAnswer, type XcMethod } from './codec.js';
 
@@ -13,11 +13,11 @@ export type XcRead = Extract<XcMethod, 'channels' | 'channel' | 'recents' | 'que
 /** What a refused action means for a person, per method. */
 const REFUSED_HINT: Record<XcAction, string> = {
   originate: "Check the number, and that the agent's phone at the phone bar is registered and free.",
-  answer: 'No call may be ringing any more: check get_active_call.',
-  hangup: 'The call may already have ended: check get_active_call.',
-  holding: 'The call may have ended or changed state: check get_active_call.',
-  transfer: 'The phone bar transfers its active (connected) call: check get_active_call and the number.',
-  atxfer: 'The phone bar transfers its active (connected) call: check get_active_call and the number.',
+  answer: 'No call may be ringing any more.',
+  hangup: 'The call may already have ended.',
+  holding: 'The call may have ended or changed state.',
+  transfer: 'The phone bar transfers its active (connected) call: check it and the number.',
+  atxfer: 'The phone bar transfers its active (connected) call: check it and the number.',
   conference: 'The call must be on hold and another call connected (answer A, hold A, call B, then conference A).',
 };
 
@@ -26,11 +26,10 @@ const HEADERS = { accept: 'application/json', 'cache-control': 'no-cache' };
 export class XcallyClient {
   constructor(
     private readonly http: VendorHttp,
-    private readonly ctx: { pbx: string; pbxType: string },
   ) {}
 
-  private error(kind: BackendError['kind'], message: string, hint: string, code: string): BackendError {
-    return new BackendError(kind, message, { pbx: this.ctx.pbx, pbxType: this.ctx.pbxType, hint, code });
+  private error(kind: BackendError['kind'], message: string, hint: string | undefined, code: string, about?: 'call'): BackendError {
+    return new BackendError(kind, message, { ...(hint ? { hint } : {}), code, ...(about ? { about } : {}) });
   }
 
   /** A read (retried by VendorHttp on transport failures). Non-200 is a typed error; `ok` is left to the caller. */
@@ -38,11 +37,7 @@ export class XcallyClient {
     const req = { method: 'GET' as const, path: svcPath(method, param), headers: HEADERS, read: true, what, signal };
     const res = await this.http.request(req);
     this.checkStatus(res, req);
-    try {
-      return decodeJson(res.body, what);
-    } catch (e) {
-      throw this.attributed(e);
-    }
+    return decodeJson(res.body, what);
   }
 
   /** A read whose `response` must be true. */
@@ -75,11 +70,11 @@ export class XcallyClient {
         throw this.error(
           'outcome_unknown',
           `the phone bar's answer to the request to ${what} (${method}) could not be read: it may or may not have happened`,
-          'Do not retry: check the current state (get_active_call) first, then decide.',
+          undefined,
           MALFORMED,
         );
       }
-      throw this.attributed(e);
+      throw e;
     }
     if (!a.ok) {
       throw this.error(
@@ -87,6 +82,7 @@ export class XcallyClient {
         `the phone bar refused to ${what}: ${method} answered response "false", so it reports it did not do it`,
         refusedHint ?? REFUSED_HINT[method],
         'xcally.refused',
+        method === 'originate' ? undefined : 'call',
       );
     }
     return a;
@@ -96,9 +92,6 @@ export class XcallyClient {
     if (res.status !== 200) throw this.http.statusError(res, req);
   }
 
-  private attributed(e: unknown): unknown {
-    return e instanceof BackendError ? e.at(this.ctx.pbx, this.ctx.pbxType) : e;
-  }
 
   close(): Promise<void> {
     return this.http.close();

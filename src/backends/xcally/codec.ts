@@ -9,7 +9,7 @@
  * Rows of both dialects are normalized to one shape (keys lowercased, `evt` -> `event`, duration in seconds).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import type { Call, CallState, Extension, HistoryEntry, Party } from '../model.js';
 
 export type XcDialect = 'json' | 'xml';

@@ -5,36 +5,30 @@
  * and live call or queue state exist only in XUC's WebSocket API, so they are not declared. Two PBX entries
  * may point at one XUC with the two user types.
  */
-import { FormData } from 'undici';
 import type { Backend, Capability, ContactStore, Operations } from '../backend.js';
-import { BackendError } from '../errors.js';
-import { CONTACT_FIELDS, type ContactField, type ContactFields } from '../model.js';
+import { BackendError } from '../../errors.js';
 import type { BackendType } from '../types.js';
 import { localShared } from '../shared.js';
 import { XivoConfig } from './config.js';
 import { readCaFile } from '../tls.js';
 import {
   apiBaseUrl,
-  contactAnswer,
-  contactBody,
-  contactInAnswer,
   dialFromQueueBody,
   dialNumberBody,
   dialToQueueBody,
   dialUserBody,
   dndBody,
   forwardBody,
-  parseContact,
-  parseContactList,
   parseHistory,
-  parseImport,
   parseQualifications,
   qualificationBody,
   seg,
 } from './codec.js';
 import { XucClient, type XucRequest, type XucUserType } from './client.js';
+import { xucContactStore } from './contacts.js';
 import { readJson } from './json.js';
-import { formatXucTime, isIsoDate } from './time.js';
+import { formatXucTime } from './time.js';
+import { isIsoDate } from '../../util/time.js';
 import { exportBounds, keepDays } from './range.js';
 import { aclGrants, callbackCsv, callbackImportBody, EXPORT_ACL, IMPORT_ACL, parseTicketExport, ticketExportBody } from './callbacks.js';
 
@@ -119,7 +113,7 @@ export class XivoBackend implements Backend {
     const cti = client.userType === 'cti';
     this.capabilities = new Set(cti ? CTI_CAPABILITIES : WEBSERVICE_CAPABILITIES);
     this.defaultUser = opts.defaultUser ?? (cti ? client.login : undefined);
-    this.contacts = cti ? this.contactStore() : undefined;
+    this.contacts = cti ? xucContactStore(client, (user) => this.self(user)) : undefined;
   }
 
   whyUnsupported(cap: Capability): string | undefined {
@@ -145,8 +139,6 @@ export class XivoBackend implements Backend {
   private need(user: string | undefined): string {
     if (user === undefined) {
       throw new BackendError('invalid', 'this operation acts for a XUC user, and none was named', {
-        pbx: this.name,
-        pbxType: this.type,
         hint: `Pass \`user\` (the XiVO login), or set \`defaultUser\` for PBX ${this.name} in the config.`,
       });
     }
@@ -157,8 +149,6 @@ export class XivoBackend implements Backend {
   private self(user: string | undefined): void {
     if (user !== undefined && user !== this.client.login) {
       throw new BackendError('invalid', `this PBX entry is CTI user "${this.client.login}" and can only act for itself, not for "${user}"`, {
-        pbx: this.name,
-        pbxType: this.type,
         hint: `Leave out \`user\`, or configure a PBX entry with userType "cti" that logs in as ${user}.`,
       });
     }
@@ -181,11 +171,7 @@ export class XivoBackend implements Backend {
     }
     const answer = parsed && typeof parsed === 'object' ? (parsed as { res?: unknown }).res : undefined;
     if (parsed === undefined || (answer !== undefined && answer !== 'success')) {
-      throw new BackendError('outcome_unknown', `XUC answered the request to ${req.what} with something unreadable: it may or may not have happened`, {
-        pbx: this.name,
-        pbxType: this.type,
-        hint: 'Do not retry: check the state first (call_history, or ask the user).',
-      });
+      throw new BackendError('outcome_unknown', `XUC answered the request to ${req.what} with something unreadable: it may or may not have happened`);
     }
   }
 
@@ -199,10 +185,8 @@ export class XivoBackend implements Backend {
     } catch (e) {
       // Not for an unknown user (not_found: the hint says to use the login), credentials or an unreachable XUC.
       if (!(e instanceof BackendError) || !['invalid', 'outcome_unknown', 'conflict'].includes(e.kind)) throw e;
-      const base = e.hint ?? (e.kind === 'outcome_unknown' ? 'Do not retry before checking call_history.' : '');
+      const base = e.hint ?? '';
       throw new BackendError(e.kind, e.message, {
-        pbx: this.name,
-        pbxType: this.type,
         code: e.code,
         cause: e,
         hint: `${base} ${dialPrecondition(user)}`.trim(),
@@ -276,7 +260,7 @@ export class XivoBackend implements Backend {
   setForward: Operations['setForward'] = async (a, o) => {
     const user = this.need(a.user);
     if (a.enabled && !a.destination) {
-      throw new BackendError('invalid', `a ${a.kind} forward needs a destination`, { pbx: this.name, pbxType: this.type });
+      throw new BackendError('invalid', `a ${a.kind} forward needs a destination`);
     }
     await this.action({
       method: 'POST',
@@ -329,7 +313,7 @@ export class XivoBackend implements Backend {
   /** The day range, read robustly whatever XUC makes of {FROM}/{TO} (range.ts). */
   exportQualifications: Operations['exportQualifications'] = async (a, o) => {
     for (const d of [a.from, a.to]) {
-      if (!isIsoDate(d)) throw new BackendError('invalid', `"${d}" is not a date (YYYY-MM-DD)`, { pbx: this.name, pbxType: this.type });
+      if (!isIsoDate(d)) throw new BackendError('invalid', `"${d}" is not a date (YYYY-MM-DD)`);
     }
     const get = (form: 'dates' | 'times') => {
       const [from, to] = exportBounds(a.from, a.to, form);
@@ -362,8 +346,6 @@ export class XivoBackend implements Backend {
     const granted = await this.client.grantedAcls();
     if (granted === undefined || aclGrants(granted, acl)) return;
     throw new BackendError('auth', `XUC user "${this.client.login}" may not ${what}: XUC requires the ACL ${acl}, which its token does not grant`, {
-      pbx: this.name,
-      pbxType: this.type,
       code: 'missing_acl',
       hint: `A XiVO administrator grants ${acl} to web-service user "${this.client.login}". Nothing was sent.`,
     });
@@ -393,8 +375,6 @@ export class XivoBackend implements Backend {
         'invalid',
         `XUC refused the import into callback list ${a.listUuid} (${e.code ?? 'HTTP 4xx'}): a list it does not know, a period the list does not define, or a date it does not take`,
         {
-          pbx: this.name,
-          pbxType: this.type,
           code: e.code,
           cause: e,
           hint: 'Check the list and its periods in the XiVO CCManager (Callbacks tab), and look there whether any request was created before importing again.',
@@ -422,109 +402,6 @@ export class XivoBackend implements Backend {
     });
     return this.client.decode(res, req, parseTicketExport);
   };
-
-  private contactStore(): ContactStore {
-    const c = this.client;
-    const read = (what: string) => ({ what, read: true }) as const;
-    const store: ContactStore = {
-      listHasIds: false,
-      list: async (a, o) => {
-        this.self(a.user);
-        const req = read('list the personal contacts');
-        return c.decode(await c.send({ method: 'GET', path: 'contact/personal', ...req, signal: o?.signal }), req, parseContactList);
-      },
-      get: async (a, o) => {
-        this.self(a.user);
-        const req = read(`read personal contact ${a.id}`);
-        const res = await c.send({ method: 'GET', path: `contact/personal/${seg(a.id)}`, ...req, id: a.id, signal: o?.signal });
-        return c.decode(res, req, (b) => parseContact(b, 'the contact'));
-      },
-      create: async (a, o) => {
-        this.self(a.user);
-        const req = { what: 'create a personal contact', read: false } as const;
-        const res = await c.send({ method: 'POST', path: 'contact/personal', body: contactBody(a.contact), ...req, signal: o?.signal });
-        return contactAnswer(res.body, a.contact, '');
-      },
-      update: async (a, o) => {
-        this.self(a.user);
-        // The doc says every field of an update is optional, and not whether XUC merges or replaces: the whole
-        // contact is sent, merged here (right under either reading), and a field the person cleared is left out
-        // (which clears it where XUC replaces). If XUC kept it (it merges), it is sent once more as "".
-        const current = await store.get({ user: a.user, id: a.id }, o);
-        const merged: ContactFields = {};
-        const cleared: ContactField[] = [];
-        for (const k of CONTACT_FIELDS) {
-          const v = a.contact[k] !== undefined ? a.contact[k] : current[k];
-          if (v !== undefined && v.trim() !== '') merged[k] = v;
-          else if (a.contact[k] !== undefined && current[k] !== undefined) cleared.push(k);
-        }
-        const req = { what: `update personal contact ${a.id}`, read: false } as const;
-        const put = (clear: readonly ContactField[]) =>
-          c.send({ method: 'PUT', path: `contact/personal/${seg(a.id)}`, body: contactBody(merged, clear), ...req, id: a.id, signal: o?.signal });
-        const res = await put([]);
-        if (!cleared.length) return contactAnswer(res.body, merged, a.id);
-        const after = contactInAnswer(res.body) ?? (await store.get({ user: a.user, id: a.id }, o));
-        const kept = cleared.filter((k) => after[k] !== undefined);
-        if (!kept.length) return { ...after, id: a.id };
-        try {
-          return contactAnswer((await put(kept)).body, merged, a.id);
-        } catch (e) {
-          if (!(e instanceof BackendError) || e.kind !== 'invalid') throw e;
-          throw new BackendError(
-            'conflict',
-            `XUC updated personal contact ${a.id} but kept ${kept.join(', ')}: it keeps the fields an update leaves out and refuses them empty (${e.code ?? e.kind}), so they cannot be cleared through its API; the other changes are saved`,
-            { pbx: this.name, pbxType: this.type, code: e.code, cause: e, hint: 'To remove those fields, delete the contact and create it again without them.' },
-          );
-        }
-      },
-      delete: async (a, o) => {
-        this.self(a.user);
-        await c.send({ method: 'DELETE', path: `contact/personal/${seg(a.id)}`, what: `delete personal contact ${a.id}`, read: false, id: a.id, signal: o?.signal });
-      },
-      deleteAll: async (a, o) => {
-        this.self(a.user);
-        await c.send({ method: 'DELETE', path: 'contact/personal', what: 'delete all personal contacts', read: false, signal: o?.signal });
-      },
-      exportCsv: async (a, o) => {
-        this.self(a.user);
-        const res = await c.send({ method: 'GET', path: 'contact/export/personal', accept: 'text/csv, */*', ...read('export the personal contacts'), signal: o?.signal });
-        return res.body;
-      },
-      importCsv: async (a, o) => {
-        this.self(a.user);
-        const req = { what: 'import personal contacts', read: false } as const;
-        const multipart = () => {
-          const form = new FormData();
-          form.append('file', new Blob([a.csv], { type: 'text/csv' }), 'contacts.csv');
-          return form;
-        };
-        const raw = () => c.send({ method: 'POST', path: 'contact/import/personal', body: a.csv, contentType: 'text/csv; charset=utf-8', ...req, signal: o?.signal });
-        // The doc's note says "the CSV as the body", its curl sends multipart `file`. Multipart goes first; the raw
-        // body follows only when XUC surely imported nothing from it: a 4xx, or a 2xx that created nothing and
-        // failed lines (a XUC that read the multipart envelope as the CSV). A 5xx may have imported: no second try.
-        let first;
-        try {
-          first = c.decode(await c.send({ method: 'POST', path: 'contact/import/personal', body: multipart, ...req, signal: o?.signal }), req, parseImport);
-        } catch (refused) {
-          if (!(refused instanceof BackendError) || refused.kind !== 'invalid') throw refused;
-          try {
-            return c.decode(await raw(), req, parseImport);
-          } catch (second) {
-            throw second instanceof BackendError && second.code === 'http_415' ? refused : second;
-          }
-        }
-        if (first.created.length > 0 || first.failed.length === 0) return first;
-        try {
-          return c.decode(await raw(), req, parseImport);
-        } catch (second) {
-          // Refused as a raw body: XUC takes multipart, and the lines it failed are the CSV's own.
-          if (second instanceof BackendError && (second.kind === 'invalid' || second.code === 'http_415')) return first;
-          throw second;
-        }
-      },
-    };
-    return store;
-  }
 
   close(): Promise<void> {
     return this.client.close();

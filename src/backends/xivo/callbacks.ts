@@ -8,7 +8,7 @@
  * are replaced (a pipe by "¦", a line break by a space) and counted, so the person is told.
  */
 import type { CallbackRequest } from '../backend.js';
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import { isRecord, readJson } from './json.js';
 
 /** The import's header, in the doc's order. */

@@ -11,7 +11,7 @@
  *   not hammer XUC (or lock the account) with the same wrong password.
  * Every token and the password are registered as secrets, so no log line, error or result shows them.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import { VendorHttp, type VendorResponse } from '../http.js';
 import type { Logger } from '../../log.js';
 import { addSecret } from '../../safety/redact.js';
@@ -130,9 +130,7 @@ export class XucClient {
       if (ok(res)) return res;
       err = parseError(res.status, res.body);
     }
-    throw this.attribute(
-      errorFor(err, { what: req.what, read: req.read, user: req.user, otherUser: req.otherUser, id: req.id, login: this.o.login, acl: req.acl }),
-    );
+    throw errorFor(err, { what: req.what, read: req.read, user: req.user, otherUser: req.otherUser, id: req.id, login: this.o.login, acl: req.acl });
   }
 
   /** The ACLs the current token grants (logging in if needed); undefined when XUC's token does not list them. */
@@ -150,19 +148,13 @@ export class XucClient {
       return fn(res.body);
     } catch (e) {
       if (!(e instanceof BackendError)) throw e;
-      if (req.read || e.code !== 'unreadable') throw this.attribute(e);
-      throw this.attribute(
-        new BackendError(
+      if (req.read || e.code !== 'unreadable') throw e;
+      throw new BackendError(
           'outcome_unknown',
           `XUC answered HTTP ${res.status} when asked to ${req.what}, so it was probably done, but its answer could not be read`,
-          { code: 'unreadable', hint: 'Do not retry: check the result first (list or get it), then decide.', cause: e },
-        ),
-      );
+          { code: 'unreadable', hint: 'Check the result first (list or get it), then decide.', cause: e },
+        );
     }
-  }
-
-  private attribute(e: BackendError): BackendError {
-    return e.at(this.o.pbx, PBX_TYPE);
   }
 
   private once(req: XucRequest, token: string): Promise<VendorResponse> {
@@ -266,7 +258,7 @@ export class XucClient {
       if (adopted) return adopted;
       const refusal = await this.shared(() => this.share.refused(), undefined);
       if (refusal && Date.now() < refusal.until) {
-        this.refused = { error: this.attribute(new BackendError('auth', refusal.message, { hint: refusal.hint, code: refusal.code })), until: refusal.until };
+        this.refused = { error: new BackendError('auth', refusal.message, { hint: refusal.hint, code: refusal.code }), until: refusal.until };
         throw this.refused.error;
       }
       if (await this.shared(() => this.share.lease('login', this.o.timeoutMs + 1000), true)) {
@@ -280,11 +272,9 @@ export class XucClient {
         return this.doLogin();
       }
       if (Date.now() >= giveUpAt) {
-        throw this.attribute(
-          new BackendError('unavailable', 'another server of this deployment is logging in to XUC and has not shared the token in time', {
-            hint: 'Nothing was done. Try again in a moment; if it persists, check that XUC answers its login.',
-          }),
-        );
+        throw new BackendError('unavailable', 'another server of this deployment is logging in to XUC and has not shared the token in time', {
+          hint: 'Nothing was done. Try again in a moment; if it persists, check that XUC answers its login.',
+        });
       }
       await new Promise((r) => setTimeout(r, delay));
     }
@@ -314,8 +304,7 @@ export class XucClient {
     const err = parseError(res.status, res.body);
     if (res.status === 401 || res.status === 403 || err.code === 'InvalidCredentials' || err.code === 'UserNotFound') {
       const retryMs = this.o.loginRetryMs ?? 30_000;
-      const error = this.attribute(
-        new BackendError(
+      const error = new BackendError(
           'auth',
           `XUC refused the login of ${this.o.userType} user "${this.o.login}" (${err.code ? `${err.code}, ` : ''}HTTP ${res.status}): wrong login or password, or the wrong userType`,
           {
@@ -324,14 +313,13 @@ export class XucClient {
               `Fix \`login\` and \`password\` of PBX ${this.o.pbx} in the telephony-mcp config (userType "${this.o.userType}" logs in at /${endpoint}). ` +
               `telephony-mcp will not try this login again for ${Math.round(retryMs / 1000)} s. Nothing was done.`,
           },
-        ),
-      );
+        );
       this.refused = { error, until: Date.now() + retryMs };
       await this.shared(() => this.share.refuse({ message: error.message, hint: error.hint, code: error.code, until: this.refused!.until }), undefined);
       this.o.log.warn('XUC refused the login', { login: this.o.login, status: res.status, code: err.code });
       throw error;
     }
-    throw this.attribute(errorFor(err, { what, read: true, login: this.o.login }));
+    throw errorFor(err, { what, read: true, login: this.o.login });
   }
 
   private renew(s: TokenState): Promise<TokenState> {

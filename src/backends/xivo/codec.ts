@@ -5,7 +5,7 @@
  * (the client decides what they mean for a read or an action); vendor error bodies become typed errors by
  * their error code, else by HTTP status, never by their prose.
  */
-import { BackendError } from '../errors.js';
+import { BackendError } from '../../errors.js';
 import {
   CONTACT_FIELDS,
   type Contact,
@@ -165,7 +165,6 @@ export interface ErrorContext {
 const REQUEST_UNREADABLE = new Set(['JsonBodyNotFound', 'JsonErrorDecoding', 'InvalidJson', 'JsonParsingError']);
 const UNHANDLED = new Set(['NotHandledError', 'UnhandledError']);
 const NOT_DONE = 'Nothing was done.';
-const UNKNOWN_HINT = 'Do not retry: it may already have happened. Check the result first (e.g. call_history, or ask the user), then decide.';
 
 /** A typed error for an XUC error answer: by code when known, else by HTTP status. */
 export function errorFor(e: XucError, ctx: ErrorContext): BackendError {
@@ -226,7 +225,7 @@ export function errorFor(e: XucError, ctx: ErrorContext): BackendError {
   const s = e.status;
   if ((e.code && UNHANDLED.has(e.code)) || s >= 500) {
     const why = e.code ? `XUC failed with an unclassified error (${tag})` : `XUC failed (${tag})`;
-    return ctx.read ? mk('unavailable', `${why} ${at}`) : mk('outcome_unknown', `${why} ${at}: it may or may not have happened`, UNKNOWN_HINT);
+    return ctx.read ? mk('unavailable', `${why} ${at}`) : mk('outcome_unknown', `${why} ${at}: it may or may not have happened`);
   }
   if (s === 401) return mk('auth', `XUC refused our credentials (${tag}) ${at}`, 'Check login, password and userType of this PBX in the telephony-mcp config.');
   if (s === 403 && ctx.acl) {

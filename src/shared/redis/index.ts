@@ -1,6 +1,6 @@
 /** The Redis implementation of every shared concern, over one connection (see src/shared/index.ts). */
 import { SharedPollCache } from '../../backends/polls.js';
-import type { Shared, SharedOptions } from '../index.js';
+import type { Shared, SharedOptions } from '../types.js';
 import { RedisBus } from './bus.js';
 import { RedisClaims } from './claims.js';
 import { RedisLimits } from './limits.js';

@@ -3,7 +3,7 @@
  * idle channel the doc allows ("either the channel name and/or the keyword down"): the name alone, the keyword
  * alone, and the doc's sample line.
  */
-import { IDLE_LINES } from '../../../src/backends/ipbx/simulator.js';
+import { IDLE_LINES } from '../../../src/simulators/ipbx/simulator.js';
 import { engine } from '../../helpers/scenario.js';
 import { runBackendContract } from '../contract.js';
 import { freshReads, ipbxRig } from './harness.js';
@@ -12,6 +12,7 @@ for (const idleLine of IDLE_LINES) {
   runBackendContract({
     name: `ipbx (idle channels answer ${idleLine === 'name' ? 'their name alone' : idleLine === 'down' ? '"down" alone' : 'the doc sample line'})`,
     capabilities: ['activeCalls', 'listQueue', 'listQueues'],
+    wire: { credentials: true },
     async setup() {
       const { engine: e, clock } = engine();
       const rig = await ipbxRig(e, { idleLine });

@@ -5,10 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createApp, type App } from '../../../src/app.js';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import { PollCache } from '../../../src/backends/polls.js';
-import { ipbxConfigFor } from '../../../src/backends/ipbx/simulator.js';
-import { ManualClock } from '../../../src/backends/sim/clock.js';
+import { ipbxConfigFor } from '../../../src/simulators/ipbx/simulator.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { parseConfig } from '../../../src/config.js';
 import { LogHub } from '../../../src/log.js';
 import { env, inMemoryClient } from '../../helpers/app.js';
@@ -175,8 +175,8 @@ describe('one backend request per query per interval', () => {
     rig.cacheClock.advance(3000);
     const second = await toolBurst();
     expect(count(rig)).toEqual({ channels: 2, queue: 2 });
-    const q = second.at(-1) as unknown as { ok: true; structured: { waitingCount: number } };
-    expect(q.structured.waitingCount).toBe(1);
+    const q = second.at(-1) as unknown as { ok: true; structured: { waiting_count: number } };
+    expect(q.structured.waiting_count).toBe(1);
 
     // ...and the shared poller (its next tick, about 3 s later in real time) tells every session, at no extra request.
     await eventually(

@@ -2,9 +2,9 @@
 import type { Backend } from '../../../src/backends/backend.js';
 import { ipbxType, type IpbxBackend } from '../../../src/backends/ipbx/backend.js';
 import { IpbxConfig } from '../../../src/backends/ipbx/config.js';
-import { ipbxConfigFor, startIpbxSimulator, type IpbxSimOptions, type IpbxSimulator } from '../../../src/backends/ipbx/simulator.js';
-import { ManualClock } from '../../../src/backends/sim/clock.js';
-import type { PbxEngine } from '../../../src/backends/sim/engine.js';
+import { ipbxConfigFor, startIpbxSimulator, type IpbxSimOptions, type IpbxSimulator } from '../../../src/simulators/ipbx/simulator.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import type { PbxEngine } from '../../../src/simulators/engine/engine.js';
 import { LogHub } from '../../../src/log.js';
 
 export const IPPS_USER = 'ipps-reader';

@@ -3,22 +3,24 @@
  * simulator), every documented ERROR line, HTTPS and IPPSRequireSSL, HTML pages, the simulator's variants
  * (CRLF, bare `down`, WAITING-then-CONNECTED, commas), users, secrets and the config's rules.
  */
-import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeError } from '../../../src/backends/errors.js';
+import { describeError } from '../../../src/wording.js';
 import { ipbxType, type IpbxBackend } from '../../../src/backends/ipbx/backend.js';
 import { IpbxConfig } from '../../../src/backends/ipbx/config.js';
-import { IppsClient, basicAuth, encodeChannel } from '../../../src/backends/ipbx/client.js';
-import { countryName, ipbxConfigFor, startIpbxSimulator } from '../../../src/backends/ipbx/simulator.js';
+import { IppsClient, encodeChannel } from '../../../src/backends/ipbx/client.js';
+import { basicAuth } from '../../../src/util/basic-auth.js';
+import { countryName, ipbxConfigFor, startIpbxSimulator } from '../../../src/simulators/ipbx/simulator.js';
 import { PbxHandle } from '../../../src/backends/registry.js';
-import { ManualClock } from '../../../src/backends/sim/clock.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { parseConfig } from '../../../src/config.js';
 import { redact } from '../../../src/safety/redact.js';
+import { selfSignedCertificate } from '../../../src/util/selfsigned.js';
+import { loadNumberingPlan } from '../../../src/safety/numbering.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 import { expectBackendError } from '../contract.js';
 import { IPPS_PASSWORD, IPPS_USER, ipbxRig, quietLog, type IpbxRig } from './harness.js';
@@ -186,19 +188,16 @@ describe('documented errors', () => {
 });
 
 describe('HTTPS', () => {
-  let tls: { key: string; cert: string; caFile: string } | undefined;
+  let tls: { key: string; cert: string; caFile: string };
   beforeAll(() => {
-    try {
-      const dir = mkdtempSync(join(tmpdir(), 'ipbx-tls-'));
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-      tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), caFile: join(dir, 'cert.pem') };
-    } catch {
-      tls = undefined;
-    }
+    // Our own certificate maker (util/selfsigned.ts), as the Kalliope simulator uses: no openssl to be missing.
+    const { key, cert } = selfSignedCertificate({ commonName: '127.0.0.1', altNames: ['127.0.0.1'] });
+    const caFile = join(mkdtempSync(join(tmpdir(), 'ipbx-tls-')), 'cert.pem');
+    writeFileSync(caFile, cert);
+    tls = { key, cert, caFile };
   });
 
-  it('an ipbx with IPPSRequireSSL answers over https with caFile (and refuses plain http)', async ({ skip }) => {
-    if (!tls) return skip();
+  it('an ipbx with IPPSRequireSSL answers over https with caFile (and refuses plain http)', async () => {
     const r = await rig({ requireSSL: true, tls: { key: tls.key, cert: tls.cert } });
     expect(r.sim.url).toMatch(/^https:/);
     const b = await backendOf(r, { caFile: tls.caFile });
@@ -286,7 +285,8 @@ describe('reading calls and queues from the simulator', () => {
     expect(await b.knownUsers()).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
   });
 
-  it('resolves country names as the doc describes (best effort)', () => {
+  it('resolves country names as the doc describes (best effort)', async () => {
+    await loadNumberingPlan();
     const o = { defaultCountry: 'Switzerland', domesticMaxLen: 9 };
     const sample: [string, string][] = [
       ['99532356420', 'Georgia'],

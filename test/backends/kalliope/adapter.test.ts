@@ -3,6 +3,7 @@
  * refusals, the current-call check, faults on actions (sent exactly once), and canned answers shaped like the
  * vendor doc's samples served byte for byte.
  */
+import { describeError } from '../../../src/wording.js';
 import { md5Hex } from '../../../src/backends/kalliope/config.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +13,8 @@ import { type Backend, unsafeDialable } from '../../../src/backends/backend.js';
 import { ATTENDED_COMPLETION } from '../../../src/backends/kalliope/backend.js';
 
 import { KalliopeConfig } from '../../../src/backends/kalliope/config.js';
-import { kalliopeHandler } from '../../../src/backends/kalliope/simulator.js';
-import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../../../src/backends/simkit.js';
+import { kalliopeHandler } from '../../../src/simulators/kalliope/simulator.js';
+import { type SimRequest, type SimResponse, type SimServer, startSimServer } from '../../../src/simulators/kit.js';
 import { redact } from '../../../src/safety/redact.js';
 import { selfSignedCertificate } from '../../../src/util/selfsigned.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
@@ -105,7 +106,7 @@ describe('the generic error codes', () => {
     const e = await expectBackendError(bad.activeCalls!({}), ['auth']);
     expect(e.message).toMatch(/code 10/);
     expect(e.hint).toMatch(/username and password\/passwordMd5/);
-    expect(e).toMatchObject({ pbx: 'office', pbxType: 'kalliope', code: '10' });
+    expect(e).toMatchObject({ code: '10' });
     await expectBackendError(bad.setDnd!({ enabled: true }), ['auth']);
     expect(h.engine.user('alice').dnd).toBe(false);
     const wrongUser = await h.make({ username: 'bob' });
@@ -246,7 +247,7 @@ describe('faults: an action is sent exactly once', () => {
   it('placeCall cut off after the client acted: outcome_unknown, one click2call, and the call exists', async () => {
     h.sim.inject({ kind: 'reset_after' });
     const e = await expectBackendError(h.backend.placeCall!({ to: unsafeDialable('202') }), ['outcome_unknown']);
-    expect(e.hint).toMatch(/Do not retry/);
+    expect(describeError(e)).toMatch(/Do not retry/);
     expect(h.commands()).toEqual(['click2call']);
     expect(h.sim.stats.handled).toBe(1);
     expect(h.engine.listCalls('alice')).toHaveLength(1);
@@ -480,7 +481,7 @@ describe('answers exactly like the doc samples, served byte for byte', () => {
     expect(r.code).toBe('99');
     server.resetStats();
     const a = await expectBackendError(b.hangup!({}), ['outcome_unknown']);
-    expect(a.hint).toMatch(/Do not retry/);
+    expect(describeError(a)).toMatch(/Do not retry/);
     expect(server.stats.requests).toBe(1);
   });
 

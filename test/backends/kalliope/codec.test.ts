@@ -1,10 +1,11 @@
 /** The KCTI4 codec: the vendor doc's own samples byte for byte, well-formed variants, and garbage. */
 import { md5Hex } from '../../../src/backends/kalliope/config.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import {
   type ParsedResponse,
   decodeActiveCall,
@@ -16,7 +17,22 @@ import {
 } from '../../../src/backends/kalliope/codec.js';
 import * as S from './samples.js';
 
-const DOC = resolve(import.meta.dirname, '../../../../shared/vendor-docs/kalliope-kcti4-client-api.txt');
+/**
+ * The vendor doc is kept beside the repository (../shared/vendor-docs), not in it; from a git worktree, beside the
+ * main checkout. A clone without it skips the byte-for-byte check, loudly.
+ */
+function vendorDoc(name: string): string | undefined {
+  const root = resolve(import.meta.dirname, '../../..');
+  const candidates = [resolve(root, '../shared/vendor-docs', name)];
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root, encoding: 'utf8' }).trim();
+    candidates.push(resolve(dirname(common), '../shared/vendor-docs', name));
+  } catch {
+    // Not a git checkout: only the first place.
+  }
+  return candidates.find((c) => existsSync(c));
+}
+const DOC = vendorDoc('kalliope-kcti4-client-api.txt');
 const PIPPO = { username: 'pippo', pwdMd5: '353f9bfab2d01dbb1db343fdaf9ab02e' };
 
 function ok(p: ParsedResponse) {
@@ -34,7 +50,11 @@ function wellFormed(sample: string, wrapper = 'activeCallInfo'): string {
 }
 
 describe('the fixtures', () => {
-  it.runIf(existsSync(DOC))('are byte-for-byte substrings of the vendor doc', () => {
+  if (!DOC) {
+    const why = 'the Kalliope vendor doc is not beside this checkout (../shared/vendor-docs/kalliope-kcti4-client-api.txt)';
+    process.stderr.write(`\n*** SKIPPED: ${why} ***\n\n`);
+    it.skip(`SKIPPED: ${why}`, () => {});
+  } else it('are byte-for-byte substrings of the vendor doc', () => {
     const doc = readFileSync(DOC, 'utf8');
     for (const [name, sample] of Object.entries({ ...S.RESPONSE_SAMPLES, ...S.REQUEST_SAMPLES })) {
       expect(doc.includes(sample), name).toBe(true);

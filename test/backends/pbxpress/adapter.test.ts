@@ -2,18 +2,20 @@
  * PBXpress specifics against the simulator: the exact wire format, authentication, every fault path, queue
  * calls, both parking shapes, every "none" style, favorites keyed on (id, type), notes under their prefix.
  */
+import { describeError } from '../../../src/wording.js';
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unsafeDialable } from '../../../src/backends/backend.js';
 import { pbxpressType } from '../../../src/backends/pbxpress/backend.js';
 import { PbxpressConfig } from '../../../src/backends/pbxpress/config.js';
-import { basicAuth, splitEndpoint } from '../../../src/backends/pbxpress/client.js';
+import { splitEndpoint } from '../../../src/backends/pbxpress/client.js';
+import { basicAuth } from '../../../src/util/basic-auth.js';
 import { decodeCall, encodeFault } from '../../../src/backends/pbxpress/xmlrpc.js';
-import type { NoneStyle } from '../../../src/backends/pbxpress/simulator.js';
-import { startSimServer } from '../../../src/backends/simkit.js';
+import type { NoneStyle } from '../../../src/simulators/pbxpress/simulator.js';
+import { startSimServer } from '../../../src/simulators/kit.js';
 import { LogHub } from '../../../src/log.js';
 import { redact } from '../../../src/safety/redact.js';
-import { SIMULATORS } from '../../../src/simulators.js';
+import { SIMULATORS } from '../../../src/simulators/index.js';
 import { expectBackendError } from '../contract.js';
 import { backendFor, simSetup, type SimSetup } from './harness.js';
 
@@ -211,7 +213,7 @@ describe('faults become typed errors with the PBX text', () => {
       const e = await expectBackendError(b.listExtensions!(), ['unavailable']);
       expect(e.message).toMatch(/internal error.*"<class 'Exception'>:boom"/);
       const act = await expectBackendError(b.hangup!({ callId: '1' }), ['outcome_unknown']);
-      expect(act.hint).toMatch(/Do not retry/);
+      expect(describeError(act)).toMatch(/Do not retry/);
       // A fault is an answer (HTTP 200): the read is not retried either.
       expect(server.stats.requests).toBe(2);
     } finally {

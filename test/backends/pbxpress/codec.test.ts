@@ -2,9 +2,10 @@
  * PBXpress records -> the shared model, with the guide's structures (call, extension, favorites, parking) and
  * every liberty the guide leaves: ints or strings, the two parking shapes, queue legs with nothing linking them.
  */
+import { describeError } from '../../../src/wording.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import { Call, Extension, Favorite, ParkingInfo } from '../../../src/backends/model.js';
 import {
   callState,
@@ -279,7 +280,7 @@ describe('faults', () => {
     const e = faultError({ code: 5, string: 'db locked' }, act);
     expect(e.kind).toBe('outcome_unknown');
     expect(e.message).toMatch(/may or may not have happened/);
-    expect(e.hint).toMatch(/Do not retry/);
+    expect(describeError(e)).toMatch(/Do not retry/);
   });
 
   it.each([

@@ -3,9 +3,9 @@ import { LogHub } from '../../../src/log.js';
 import type { Backend } from '../../../src/backends/backend.js';
 import { pbxpressType } from '../../../src/backends/pbxpress/backend.js';
 import { PbxpressConfig } from '../../../src/backends/pbxpress/config.js';
-import { startPbxpressSim, type PbxpressSim, type PbxpressSimOptions } from '../../../src/backends/pbxpress/simulator.js';
-import type { ManualClock } from '../../../src/backends/sim/clock.js';
-import type { PbxEngine } from '../../../src/backends/sim/engine.js';
+import { startPbxpressSim, type PbxpressSim, type PbxpressSimOptions } from '../../../src/simulators/pbxpress/simulator.js';
+import type { ManualClock } from '../../../src/util/clock.js';
+import type { PbxEngine } from '../../../src/simulators/engine/engine.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 
 export const quietLog = new LogHub({ level: 'error', write: () => {} }).logger();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pbxpressType } from '../../../src/backends/pbxpress/backend.js';
 import { PbxpressConfig } from '../../../src/backends/pbxpress/config.js';
-import { startPbxpressSim, type PbxpressSim } from '../../../src/backends/pbxpress/simulator.js';
+import { startPbxpressSim, type PbxpressSim } from '../../../src/simulators/pbxpress/simulator.js';
 import { expectBackendError } from '../contract.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 import { quietLog } from './harness.js';

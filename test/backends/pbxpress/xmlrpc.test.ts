@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import {
   decodeCall,
   decodeEscapes,

@@ -1,7 +1,7 @@
 /** The xCALLY codec: the vendor doc's own samples byte for byte, well-formed variants, and garbage. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import { thrownBackendError } from '../contract.js';
 import { Call, HistoryEntry } from '../../../src/backends/model.js';
 import {

@@ -1,9 +1,9 @@
 /** An xcally backend over real HTTP against the xCALLY phone bar simulator, on a manual-clock test engine. */
 import type { Backend } from '../../../src/backends/backend.js';
-import type { ManualClock } from '../../../src/backends/sim/clock.js';
-import type { PbxEngine } from '../../../src/backends/sim/engine.js';
+import type { ManualClock } from '../../../src/util/clock.js';
+import type { PbxEngine } from '../../../src/simulators/engine/engine.js';
 import { type XcallyBackend, xcallyType } from '../../../src/backends/xcally/backend.js';
-import { startXcallySimulator, type XcallyReading, type XcallyReadingName, type XcallySimulator } from '../../../src/backends/xcally/simulator.js';
+import { startXcallySimulator, type XcallyReading, type XcallyReadingName, type XcallySimulator } from '../../../src/simulators/xcally/simulator.js';
 import { silentLogger } from '../../../src/log.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { unsafeDialable } from '../../../src/backends/backend.js';
-import { describeError } from '../../../src/backends/errors.js';
+import { describeError } from '../../../src/wording.js';
 import { redact } from '../../../src/safety/redact.js';
 import { expectBackendError } from '../contract.js';
 import { rig, WS, type XivoRig } from './harness.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ToolOutcome } from '../../../src/tools/runner.js';
+import type { ToolOutcome } from '../../../src/tools/call.js';
 import { env, testApp, type TestApp } from '../../helpers/app.js';
 import { CTI_PASSWORD, rig, WS, type XivoRig } from './harness.js';
 

@@ -14,7 +14,7 @@ import {
   parseTicketExport,
   pipeField,
 } from '../../../src/backends/xivo/callbacks.js';
-import { WEBSERVICE_ACLS } from '../../../src/backends/xivo/simulator.js';
+import { WEBSERVICE_ACLS } from '../../../src/simulators/xivo/simulator.js';
 import { expectBackendError, thrownBackendError } from '../contract.js';
 import { rig, type XivoRig } from './harness.js';
 

@@ -3,7 +3,7 @@
  * literals, a missing comma, placeholders), against real JSON as servers send it, and against garbage.
  */
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import { thrownBackendError } from '../contract.js';
 import {
   apiBaseUrl,
@@ -30,7 +30,8 @@ import {
   tokenLifetimeMs,
 } from '../../../src/backends/xivo/codec.js';
 import { readJson } from '../../../src/backends/xivo/json.js';
-import { formatXucTime, isIsoDate, parseDuration, xucTimeToIso } from '../../../src/backends/xivo/time.js';
+import { formatXucTime, parseDuration, xucTimeToIso } from '../../../src/backends/xivo/time.js';
+import { isIsoDate } from '../../../src/util/time.js';
 import { parseCsv } from '../../../src/util/csv.js';
 
 /** CTI user authentication, Response (doc lines 55-59). */

@@ -3,8 +3,7 @@
  * of what the doc leaves open (XUC_READINGS: XUC's time zone, the export's date bounds, what the contact import
  * accepts, what an update does with fields it leaves out). Each PBX entry names XUC's time zone, as it should.
  */
-import { CTI_CAPABILITIES, WEBSERVICE_CAPABILITIES } from '../../../src/backends/xivo/backend.js';
-import { XUC_READINGS, type XucReadingName } from '../../../src/backends/xivo/simulator.js';
+import { XUC_READINGS, type XucReadingName } from '../../../src/simulators/xivo/simulator.js';
 import { runBackendContract } from '../contract.js';
 import { rig } from './harness.js';
 
@@ -13,7 +12,10 @@ for (const reading of Object.keys(XUC_READINGS) as XucReadingName[]) {
   for (const cti of [false, true]) {
     runBackendContract({
       name: `xivo (${cti ? 'cti' : 'webservice'} user, reading ${reading}: ${XUC_READINGS[reading].description})`,
-      capabilities: cti ? CTI_CAPABILITIES : WEBSERVICE_CAPABILITIES,
+      capabilities: cti
+        ? ['contacts', 'listQualifications', 'recordQualification', 'exportQualifications']
+        : ['placeCall', 'dialUser', 'dialFromQueue', 'dialToQueue', 'setDnd', 'setForward', 'history', 'importCallbacks', 'exportCallbackTickets'],
+      wire: { credentials: true },
       quirks: { asyncDial: true, historyByLogin: true, queueId: 1, pbxTimeZone: timeZone },
       async setup() {
         const r = await rig({ reading });

@@ -1,4 +1,5 @@
 /** Every documented XUC error, produced by the simulator over real HTTP, as the typed error a model can act on. */
+import { describeError } from '../../../src/wording.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unsafeDialable } from '../../../src/backends/backend.js';
 import type { XivoBackend } from '../../../src/backends/xivo/backend.js';
@@ -30,7 +31,7 @@ describe('web-service endpoints', () => {
     for (const op of ops) {
       const e = await expectBackendError(op(), ['not_found']);
       expect(e.message).toMatch(/XUC has no user "nobody"( or no user "bob")? \(UserNotFound, HTTP 400\)/);
-      expect(e).toMatchObject({ pbx: 'xivo-ws', pbxType: 'xivo', code: 'UserNotFound' });
+      expect(e).toMatchObject({ code: 'UserNotFound' });
     }
     const e = await expectBackendError(ws.dialUser!({ user: 'alice', username: 'nobody' }), ['not_found']);
     expect(e.message).toMatch(/no user "alice" or no user "nobody"/);
@@ -58,7 +59,7 @@ describe('web-service endpoints', () => {
     // The engine refuses a forward to a number it does not know; XUC has no documented code for it.
     const e = await expectBackendError(ws.setForward!({ user: 'alice', kind: 'unconditional', destination: unsafeDialable('999'), enabled: true }), ['outcome_unknown']);
     expect(e.code).toBe('NotHandledError');
-    expect(e.hint).toMatch(/Do not retry/);
+    expect(describeError(e)).toMatch(/Do not retry/);
     expect(count('forward/unconditional/alice')).toBe(1);
     // A dial for a user without a connected phone.
     await expectBackendError(ws.placeCall!({ user: 'erin', to: unsafeDialable('202') }), ['outcome_unknown']);
@@ -73,8 +74,8 @@ describe('web-service endpoints', () => {
       () => ws.dialFromQueue!({ user: 'alice', to: unsafeDialable('202'), queueId: 1 }),
     ]) {
       const e = await expectBackendError(op(), ['outcome_unknown']);
-      expect(e.hint).toMatch(/^Do not retry.*XUC dials only for a CTI user who is logged in .*check that alice is\.$/);
-      expect(e).toMatchObject({ pbx: 'xivo-ws', code: 'NotHandledError' });
+      expect(describeError(e)).toMatch(/Do not retry.*XUC dials only for a CTI user who is logged in .*check that alice is\.$/);
+      expect(e).toMatchObject({ code: 'NotHandledError' });
     }
     const bad = await expectBackendError(ws.dialFromQueue!({ user: 'alice', to: unsafeDialable('202'), queueId: 99 }), ['invalid']);
     expect(bad.hint).toMatch(/check that alice is logged|check that alice is\./);

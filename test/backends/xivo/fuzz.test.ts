@@ -1,7 +1,7 @@
 /** Every XUC codec function on arbitrary input: it returns, or throws a typed error, never anything raw. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/backends/errors.js';
+import { BackendError } from '../../../src/errors.js';
 import {
   contactBody,
   parseAuth,

@@ -1,11 +1,11 @@
 /** Shared setup of the xivo adapter tests: a ManualClock engine, the XUC simulator on a free port, backends. */
 import { LogHub } from '../../../src/log.js';
-import type { ManualClock } from '../../../src/backends/sim/clock.js';
-import type { PbxEngine } from '../../../src/backends/sim/engine.js';
+import type { ManualClock } from '../../../src/util/clock.js';
+import type { PbxEngine } from '../../../src/simulators/engine/engine.js';
 import { XivoBackend, xivoType } from '../../../src/backends/xivo/backend.js';
 import { XivoConfig } from '../../../src/backends/xivo/config.js';
 import type { BackendShared } from '../../../src/backends/types.js';
-import { startXucSimulator, type XucSimOptions, type XucSimulator } from '../../../src/backends/xivo/simulator.js';
+import { startXucSimulator, type XucSimOptions, type XucSimulator } from '../../../src/simulators/xivo/simulator.js';
 import { engine as testEngine } from '../../helpers/scenario.js';
 
 export const WS = { login: 'xuc-ws', password: 'xuc-ws-pa55' };

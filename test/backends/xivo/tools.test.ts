@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { env, testApp, type TestApp } from '../../helpers/app.js';
 import type { AnyTool } from '../../../src/tools/define.js';
 import { toolSchemas } from '../../../src/server.js';
-import type { ToolOutcome } from '../../../src/tools/runner.js';
+import type { ToolOutcome } from '../../../src/tools/call.js';
 import { CTI_PASSWORD, rig, WS, type XivoRig } from './harness.js';
 
 let r: XivoRig;
@@ -204,7 +204,7 @@ describe('dial_user, call_history, qualify_call', () => {
       comment: 'ok',
     });
     expect(asked).toEqual(['Record sub-qualification 12 for call 1447670380.34 (queue 1, agent 7)? (PBX xcti)']);
-    expect(rec).toMatchObject({ status: 'done', recorded: { subQualificationId: 12, callId: '1447670380.34', agent: 7, queue: 1 } });
+    expect(rec).toMatchObject({ status: 'done', recorded: { sub_qualification_id: 12, call_id: '1447670380.34', agent: 7, queue: 1 } });
     const exp = await ok('qualify_call', { pbx: 'xcti', action: 'export_csv', queue_id: 1, from: '2026-01-05', to: '2026-01-05' });
     expect(exp.csv).toContain('12,2026-01-05 10:00:00,1447670380.34,7,1,,,ok,');
     expect((await refused('qualify_call', { pbx: 'xcti', action: 'record', queue_id: 1 })).message).toMatch(/needs `sub_qualification_id`/);

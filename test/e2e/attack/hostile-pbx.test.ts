@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { PbxEngine } from '../../../src/backends/sim/engine.js';
-import { SIMULATORS, type RunningSimulator } from '../../../src/simulators.js';
+import { PbxEngine } from '../../../src/simulators/engine/engine.js';
+import { SIMULATORS, type RunningSimulator } from '../../../src/simulators/index.js';
 import { connectHttp, startHttpServer, writeConfig, type HttpServerProcess } from '../../helpers/mcp.js';
 import { scenario } from '../../helpers/scenario.js';
 

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { PbxEngine } from '../../../src/backends/sim/engine.js';
-import { SIMULATORS, type RunningSimulator } from '../../../src/simulators.js';
+import { PbxEngine } from '../../../src/simulators/engine/engine.js';
+import { SIMULATORS, type RunningSimulator } from '../../../src/simulators/index.js';
 import { E2E_SCENARIO, connectStdio, writeConfig, type StdioSession } from '../../helpers/mcp.js';
 import { scenario } from '../../helpers/scenario.js';
 

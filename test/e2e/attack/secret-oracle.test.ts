@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { PbxEngine } from '../../../src/backends/sim/engine.js';
-import { SIMULATORS, type RunningSimulator } from '../../../src/simulators.js';
+import { PbxEngine } from '../../../src/simulators/engine/engine.js';
+import { SIMULATORS, type RunningSimulator } from '../../../src/simulators/index.js';
 import { E2E_SCENARIO, connectStdio, writeConfig, type StdioSession, type TempConfig } from '../../helpers/mcp.js';
 import { scenario } from '../../helpers/scenario.js';
 
