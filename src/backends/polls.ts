@@ -79,8 +79,13 @@ export interface PollLeases {
    * Rejects when the store cannot be reached.
    */
   take(key: string, token: string, intervalMs: number): Promise<{ holder: string; answer?: string | undefined; ttlMs: number }>;
-  /** Publishes the answer of `key` fetched under `token`, kept `keepMs`. */
-  publish(key: string, answer: string, keepMs: number): Promise<void>;
+  /**
+   * Publishes the answer of `key` fetched under `token`, kept `keepMs`, and renews the lease of `token` (if it still
+   * holds it) for `intervalMs` from now: the lease counted from its taking, a request that left late after it (a
+   * busy event loop) could reach the PBX less than an interval before the next one; counted from the answer, no
+   * two requests reach the PBX closer than the interval, whatever their delays.
+   */
+  publish(key: string, token: string, answer: string, keepMs: number, intervalMs: number): Promise<void>;
 }
 
 /** An answer as published: the lease it was fetched under, and the value or the error. */
@@ -195,7 +200,7 @@ export class SharedPollCache<T> implements PollSource<T> {
   private async share(key: string, published: Published<T>): Promise<void> {
     try {
       // Kept past the lease, so a reader whose lease check raced the end of it still finds the answer.
-      await this.leases.publish(key, JSON.stringify(published), this.intervalMs * 2 + 60_000);
+      await this.leases.publish(key, published.t, JSON.stringify(published), this.intervalMs * 2 + 60_000, this.intervalMs);
     } catch (e) {
       // The others wait for the lease to lapse and fetch themselves: one more poll in that interval, never two at once.
       this.log.warn('could not share a PBX answer with the other servers', { error: (e as Error).message });

@@ -192,6 +192,25 @@ describe('the shared store in Redis', () => {
       expect(a!.fetchCount + b!.fetchCount + c!.fetchCount).toBe(loads);
     });
 
+    it('counts the interval from the answer, not from the lease: a request that left late is not followed closer than the interval', async () => {
+      const [a, b] = caches(2, [await server(), await server()]);
+      const departures: number[] = [];
+      // The first request leaves 150 ms after its lease was taken (a busy event loop), the next ones at once.
+      const late = [150];
+      const load = async () => {
+        await new Promise((r) => setTimeout(r, late.shift() ?? 0));
+        departures.push(Date.now());
+        return departures.length;
+      };
+      const end = Date.now() + 2 * interval + 200;
+      while (Date.now() < end) {
+        await Promise.all([a!.get('q', load), b!.get('q', load)]);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(departures.length).toBeGreaterThanOrEqual(2);
+      for (let i = 1; i < departures.length; i++) expect(departures[i]! - departures[i - 1]!).toBeGreaterThanOrEqual(interval - 5);
+    });
+
     it('shares a failure for the interval too', async () => {
       const [a, b] = caches(2, [await server(), await server()]);
       let loads = 0;

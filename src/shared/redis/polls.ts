@@ -1,6 +1,7 @@
 /**
  * The poll leases of a deployment in Redis: taking the lease is SET PX in a script that, when a holder has it,
- * answers who, what answer was published last and how long the lease still runs (one round trip either way).
+ * answers who, what answer was published last and how long the lease still runs (one round trip either way);
+ * publishing the answer renews the holder's lease for an interval from then (one round trip too).
  */
 import { createHash } from 'node:crypto';
 import type { PollLeases } from '../../backends/polls.js';
@@ -14,6 +15,14 @@ if not holder then
   return {ARGV[1], '', tonumber(ARGV[2])}
 end
 return {holder, redis.call('GET', KEYS[2]) or '', redis.call('PTTL', KEYS[1])}
+`);
+
+// KEYS: 1 the lease, 2 the published answer. ARGV: 1 the answer, 2 ms to keep it, 3 the holder's token, 4 interval ms.
+// The holder's lease runs one more interval from now: the next fetch leaves an interval after this one's answer.
+const PUBLISH = script(`
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+if redis.call('GET', KEYS[1]) == ARGV[3] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+return 1
 `);
 
 export class RedisPollLeases implements PollLeases {
@@ -37,7 +46,7 @@ export class RedisPollLeases implements PollLeases {
     return { holder, ...(answer ? { answer } : {}), ttlMs: Math.max(0, ttl) };
   }
 
-  async publish(key: string, answer: string, keepMs: number): Promise<void> {
-    await this.store.run((c) => c.set(this.keys(key)[1], answer, { PX: Math.ceil(keepMs) }));
+  async publish(key: string, token: string, answer: string, keepMs: number, intervalMs: number): Promise<void> {
+    await this.store.eval(PUBLISH, this.keys(key), [answer, Math.ceil(keepMs), token, Math.ceil(intervalMs)]);
   }
 }
