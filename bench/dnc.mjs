@@ -102,7 +102,8 @@ const heap = () => {
 
 async function child() {
   const { parseDncList, parseDncListAsync } = await import('../dist/safety/dnc-list.js');
-  const { DialPolicy, loadNumberingPlan } = await import('../dist/safety/policy.js');
+  const { DialPolicy } = await import('../dist/safety/policy.js');
+  const { loadNumberingPlan } = await import('../dist/safety/numbering.js');
   const { DialPolicyConfig } = await import('../dist/safety/policy-config.js');
   const { DoNotCall } = await import('../dist/safety/dnc.js');
   const { LogHub } = await import('../dist/log.js');
