@@ -128,6 +128,12 @@ describe('core tools on the sim PBX', () => {
       { user: 'alice', number: '201', name: 'Alice', paused: true, reason: 'lunch', state: 'on_call' },
     ]);
     expect(r.summary).toBe('Queue sales: 0 waiting, 2 agents (1 paused).');
+    expect(r.structured.members_total).toBe(2);
+    // The agents are PBX rows like the calls: at most `limit` of them, saying how many there are.
+    const one = await ok('list_queue', { queue: 'sales', limit: 1 });
+    expect(one.structured.members).toHaveLength(1);
+    expect(one.structured).toMatchObject({ members_total: 2, truncated: expect.stringContaining('showing 1 of 2 agents') });
+    expect(one.summary).toBe('Queue sales: 0 waiting, 2 agents (0 paused of the 1 shown).');
   });
 
   it('list_queue says when a PBX cannot tell the members: null with a note, not an empty list', async () => {
