@@ -5,6 +5,9 @@
  * test/shared/app.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/backends/backend.js';
+import { PbxRouter } from '../../src/backends/registry.js';
+import { BackendError } from '../../src/errors.js';
 import { tokenPrincipal } from '../../src/principal.js';
 import { agoText, MemoryRepeatLog, repeatKey } from '../../src/safety/repeat.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
@@ -89,6 +92,37 @@ describe('the repeat window', () => {
     expect((await hold(false, off.confirm_token)).status).toBe('done');
     now += 4_000;
     expect((await hold(true)).message).toMatch(/: The same was done 7 s ago\. Put the call between .* on hold\?/);
+  });
+
+  it('a call whose outcome is unknown stays in the window (a retry asks first); one the PBX refused does not', async () => {
+    const a = await app();
+    let answer: 'unknown' | 'refused' = 'unknown';
+    let dialled = 0;
+    const flaky: Backend = {
+      name: 'desk',
+      type: 'fake',
+      userModel: 'self',
+      defaultUser: 'agent7',
+      capabilities: new Set(['placeCall']),
+      placeCall: () => {
+        dialled++;
+        return Promise.reject(
+          answer === 'unknown'
+            ? new BackendError('outcome_unknown', 'no answer before the deadline')
+            : new BackendError('conflict', 'the PBX refused the number'),
+        );
+      },
+      close: () => Promise.resolve(),
+    };
+    (a.app.runner as unknown as { deps: { pbxes: PbxRouter } }).deps.pbxes = new PbxRouter([a.sim(), flaky], 'office');
+    const call = (to: string) => a.app.runner.run(tool('place_call'), { to, pbx: 'desk' }, env());
+    expect(await call('203')).toMatchObject({ ok: false, error: { kind: 'outcome_unknown' } });
+    const retry = out(await call('203'));
+    expect(retry.message).toMatch(/You called extension 203 from .* 0 s ago\. Call again\?/);
+    answer = 'refused';
+    expect(await call('204')).toMatchObject({ ok: false, error: { kind: 'conflict' } });
+    expect(await call('204'), 'refused: no window, it goes to the PBX again').toMatchObject({ ok: false, error: { kind: 'conflict' } });
+    expect(dialled).toBe(3);
   });
 
   it('two identical calls sent together: one dials, the other asks', async () => {
