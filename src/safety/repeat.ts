@@ -28,14 +28,6 @@ export function repeatKey(principal: string, tool: string, pbx: string, target: 
   return createHash('sha256').update(JSON.stringify([principal, tool, pbx, target ?? null])).digest('base64url').slice(0, 32);
 }
 
-/** "12 s", "3 min 5 s": how long ago, as the question says it. */
-export function agoText(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-}
-
 /** Keys at most this many actions (the oldest forgotten first): a flood of distinct actions cannot grow memory. */
 const MAX_KEYS = 20_000;
 

@@ -3,9 +3,10 @@
  * to ask again because the same action was done a moment ago, and what the window keeps once the action is over.
  */
 import type { Logger } from '../log.js';
-import { agoText, type RepeatLog, repeatKey } from '../safety/repeat.js';
+import { type RepeatLog, repeatKey } from '../safety/repeat.js';
 import type { SafetyConfig } from '../safety/policy-config.js';
 import type { CallEnv, ToolOutcome } from './call.js';
+import { durationWords } from './calls.js';
 import type { AnyTool, ConfirmOptions } from './define.js';
 
 export interface WindowDeps {
@@ -48,7 +49,7 @@ export async function repeatQuestion(
     return undefined;
   }
   state.repeat = { key };
-  const when = agoText(found.ago);
+  const when = durationWords(Math.round(found.ago / 1000));
   return opts.repeat?.done
     ? `${opts.repeat.done} ${when} ago. ${opts.repeat.again ?? 'Do it again?'}`
     : `The same was done ${when} ago. ${said}`;
