@@ -28,11 +28,6 @@ export function scopeOf(p: Principal, right: Right): string {
   return (p.grant?.scopes ?? DEFAULT_SCOPES)[right];
 }
 
-/** The tools `p` may call, which are the tools it is shown. */
-export function toolsFor<T extends Pick<AnyTool, 'annotations'>>(p: Principal, tools: readonly T[]): readonly T[] {
-  return p.grant ? tools.filter((t) => may(p, toolRight(t))) : tools;
-}
-
 /** How `p` is bound on PBX `pbx`: undefined for a principal without a grant (it acts for whoever a tool names). */
 export function bindingOf(p: Principal, pbx: string): UserBinding | undefined {
   if (!p.grant) return undefined;

@@ -55,13 +55,15 @@ function planOf(g: typeof lpn): NumberingPlan {
     // A national number read in `region` belongs to it even when invalid there (no region claims an invalid number).
     const country = claimed && claimed !== 'ZZ' && claimed !== '001' ? claimed : region && !n.startsWith('+') && util.getCountryCodeForRegion(region as lpn.RegionCode) === code ? region : undefined;
     let valid: boolean | undefined;
+    // Validation walks the region's metadata: once per number, whichever of isValid and getType asks first.
+    const isValid = () => (valid ??= util.isValidNumber(p));
     return {
       number: util.format(p, F.E164),
       countryCallingCode: String(code),
       nationalNumber: util.getNationalSignificantNumber(p),
       country,
-      isValid: () => (valid ??= util.isValidNumber(p)),
-      getType: () => (util.isValidNumber(p) ? typeNames.get(util.getNumberType(p)) : undefined),
+      isValid,
+      getType: () => (isValid() ? typeNames.get(util.getNumberType(p)) : undefined),
       // Spaces only between the groups ("+1 212 555 0123", not Google's "+1 212-555-0123"): the form the
       // confirmations have always shown, and the one ITU-T E.123 gives for international numbers.
       formatInternational: () => util.format(p, F.INTERNATIONAL).replace(/[-.()\u2010-\u2015\u2212]+/g, ' ').replace(/ {2,}/g, ' ').trim(),

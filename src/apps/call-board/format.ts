@@ -47,11 +47,6 @@ export function partyText(p: Party): string {
   return name && name !== p.number ? `${name} · ${number}` : number;
 }
 
-/** "1 call", "3 calls". */
-export function counted(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** Seconds since an ISO 8601 instant, or undefined when `at` is not one (some PBXs give a local HH:MM:SS). */
 export function secondsSince(at: string | undefined, now: number): number | undefined {
   if (!at || !/^\d{4}-\d\d-\d\dT/.test(at)) return undefined;
