@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CallbackRequest } from '../backends/backend.js';
 import { ArgumentError, PolicyError } from '../errors.js';
-import { actionOutput, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, numberArg, pbxArg } from './define.js';
+import { actionOutput, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, numberArg, pbxArg } from './define.js';
 
 const ACTIONS = ['import', 'export_tickets'] as const;
 
@@ -28,11 +28,7 @@ const Request = z.object({
   last_name: text(100),
   company: text(200),
   description: text(1000, 'What the call is about'),
-  due_date: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a date YYYY-MM-DD')
-    .optional()
-    .describe('From which day to call (YYYY-MM-DD); default: today'),
+  due_date: dateArg.optional().describe('From which day to call (YYYY-MM-DD); default: today'),
   period: z
     .string()
     .min(1)

@@ -10,6 +10,7 @@ import type { PbxHandle } from '../backends/registry.js';
 import { ArgumentError } from '../errors.js';
 import type { CheckedNumber, DialUse } from '../safety/dialing.js';
 import type { Logger } from '../log.js';
+import { isIsoDate } from '../util/time.js';
 import { snakeSchema } from './snake.js';
 
 export interface Annotations {
@@ -154,6 +155,12 @@ export function needArg<T>(action: string, value: T | undefined, name: string): 
 
 /** A number as a person or model writes it; the dial policy normalizes and checks it. */
 export const numberArg = z.string().min(1).max(40);
+
+/** A calendar day that exists (2026-02-31 is refused here, not by the PBX after the person confirmed). */
+export const dateArg = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a date YYYY-MM-DD')
+  .refine(isIsoDate, 'a date that exists (YYYY-MM-DD)');
 
 /** Described by CONFIRM_FLOW in the tool's description, the one place a model reads how to use it. */
 export const confirmTokenArg = z.string().min(8).max(1000).optional();

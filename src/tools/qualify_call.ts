@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { ArgumentError } from '../errors.js';
 import { Qualification, QualificationAnswer } from '../backends/model.js';
-import { actionOutput, callIdArg, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, needArg, pbxArg } from './define.js';
+import { actionOutput, callIdArg, capList, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, needArg, pbxArg } from './define.js';
 import { firstCsvRecords } from '../util/csv.js';
 
 const ACTIONS = ['list_options', 'record', 'export_csv'] as const;
 
 const id = (what: string) => z.number().int().min(0).max(1_000_000_000).optional().describe(what);
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 const text = (max: number, what: string) => z.string().max(max).optional().describe(what);
 
 export const qualifyCall = defineTool({
@@ -34,8 +33,8 @@ export const qualifyCall = defineTool({
     last_name: text(100, "record: the caller's last name"),
     comment: text(1000, 'record: a comment'),
     custom_data: text(1000, 'record: any other data'),
-    from: date.optional().describe('export_csv: first day'),
-    to: date.optional().describe('export_csv: last day'),
+    from: dateArg.optional().describe('export_csv: first day'),
+    to: dateArg.optional().describe('export_csv: last day'),
     limit: limitArg.describe(`list_options, export_csv: at most this many items (default ${DEFAULT_LIST_LIMIT})`),
     pbx: pbxArg,
   }),

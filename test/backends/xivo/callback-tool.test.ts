@@ -122,6 +122,14 @@ describe('callback_lists import', () => {
     expect(imports()).toEqual([]);
   });
 
+  it('refuses a due date that does not exist before asking anyone (XUC would refuse the whole import after the question)', async () => {
+    const o = await run({ action: 'import', list_uuid: list, requests: [{ phone_number: '202', due_date: '2026-02-31' }] });
+    expect(o).toMatchObject({ ok: false, error: { kind: 'invalid' } });
+    expect((o as { message: string }).message).toMatch(/a date that exists/);
+    expect(asked).toEqual([]);
+    expect(imports()).toEqual([]);
+  });
+
   it('without elicitation, asks with a token bound to the same requests, then imports', async () => {
     const args = { action: 'import', list_uuid: list, requests: [{ phone_number: '202', last_name: 'Desk' }] };
     const first = await run(args, false);
