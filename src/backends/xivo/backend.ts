@@ -310,6 +310,9 @@ export class XivoBackend implements Backend {
         };
   };
 
+  /** The form of {FROM}/{TO} this XUC took last (range.ts): dates until it refuses them. */
+  private exportForm: 'dates' | 'times' = 'dates';
+
   /** The day range, read robustly whatever XUC makes of {FROM}/{TO} (range.ts). */
   exportQualifications: Operations['exportQualifications'] = async (a, o) => {
     for (const d of [a.from, a.to]) {
@@ -326,14 +329,17 @@ export class XivoBackend implements Backend {
         signal: o?.signal,
       });
     };
+    const first = this.exportForm;
+    const other = first === 'dates' ? 'times' : 'dates';
     let res;
     try {
-      res = await get('dates');
+      res = await get(first);
     } catch (e) {
-      // A 4xx to a read changed nothing: this XUC may want times rather than dates. Asked once more, and its
-      // refusal is the error then.
+      // A 4xx to a read changed nothing: this XUC may want the other form. Asked once more, and its refusal is the
+      // error then; the form it took is asked first from now on (not rediscovered with a refused request per export).
       if (!(e instanceof BackendError) || e.kind !== 'invalid') throw e;
-      res = await get('times');
+      res = await get(other);
+      this.exportForm = other;
     }
     return keepDays(res.body, a.from, a.to);
   };

@@ -267,6 +267,10 @@ describe('call qualification', () => {
       const paths = r.sim.server.log.map((q) => decodeURIComponent(q.path.replace('/xuc/api/2.0/call_qualification/csv/1/', '')));
       expect(paths, range).toEqual(range === 'datetimes' ? ['2026-03-02/2026-03-03', '2026-03-02 00:00:00/2026-03-02 23:59:59'] : ['2026-03-02/2026-03-03']);
     }
+    // The form this XUC took is asked first from then on: no refused request per export.
+    r.sim.server.resetStats();
+    expect(parseCsv(await b.exportQualifications!({ queueId: 1, from: '2026-03-02', to: '2026-03-02' })).slice(1)).toHaveLength(2);
+    expect(r.sim.server.log.map((q) => decodeURIComponent(q.path.replace('/xuc/api/2.0/call_qualification/csv/1/', '')))).toEqual(['2026-03-02 00:00:00/2026-03-02 23:59:59']);
   });
 
   it('without a timeZone, the default time is UTC and the result says so', async () => {
