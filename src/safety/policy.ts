@@ -10,6 +10,7 @@ import { PolicyError } from '../errors.js';
 import type { CheckedNumber, DialUse, OutboundRule } from './dialing.js';
 import { loadedPlan as loaded, loadNumberingPlan, type NumberType } from './numbering.js';
 import type { DialPolicyConfig } from './policy-config.js';
+import { regionName } from './zones.js';
 
 /** Emergency numbers refused whatever the configured country. */
 export const UNIVERSAL_EMERGENCY = ['112', '911', '999', '000', '110', '118', '119', '08'];
@@ -25,11 +26,6 @@ function splitInternational(n: string): { regions: lpn.RegionCode[]; national: s
     return undefined;
   }
 }
-// Creating it loads ICU region data (~17 ms): not at start-up, only when a message names a country.
-let displayNames: Intl.DisplayNames | undefined;
-const regionNames = {
-  of: (code: string): string | undefined => (displayNames ??= new Intl.DisplayNames(['en'], { type: 'region' })).of(code),
-};
 
 /** google-libphonenumber's ShortNumberInfo.ShortNumberCost values. */
 const SHORT_COST = { TOLL_FREE: 0, STANDARD_RATE: 1, PREMIUM_RATE: 2, UNKNOWN_COST: 3 } as const;
@@ -168,10 +164,10 @@ export class DialPolicy {
       // The code itself, or the same code behind an outside-line prefix (91254 dials 1254 where 9 takes a line),
       // exactly as the emergency check reads it.
       const direct = this.costlyShort(n);
-      if (direct) return `also the ${direct} short number ${n} in ${regionNames.of(this.country)}`;
+      if (direct) return `also the ${direct} short number ${n} in ${regionName(this.country)}`;
       const behind = afterOutsidePrefix(n);
       const via = behind === undefined ? undefined : this.costlyShort(behind);
-      if (via) return `behind an outside-line prefix ${n[0]}: the ${via} short number ${behind} in ${regionNames.of(this.country)}`;
+      if (via) return `behind an outside-line prefix ${n[0]}: the ${via} short number ${behind} in ${regionName(this.country)}`;
       return undefined;
     }
     const behind = afterOutsidePrefix(n);
@@ -179,7 +175,7 @@ export class DialPolicy {
     for (const c of candidates) {
       const regions = phoneUtil.getSupportedRegions().filter((r) => shortInfo.isEmergencyNumber(c, r));
       if (regions.length) {
-        const names = regions.slice(0, 3).map((r) => regionNames.of(r) ?? r);
+        const names = regions.slice(0, 3).map((r) => regionName(r) ?? r);
         const more = regions.length > 3 ? ` and ${regions.length - 3} more` : '';
         const how = c === n ? '' : ` behind an outside-line prefix ${n[0]}`;
         return `also an emergency number${how} in ${names.join(', ')}${more}; no defaultCountry is configured to tell`;
@@ -218,7 +214,7 @@ export class DialPolicy {
     const q = loaded().parse(behind, this.country);
     const type = q?.isValid() ? q.getType() : undefined;
     if (!q || !type || !(this.cfg.blockedTypes as string[]).includes(type)) return undefined;
-    const place = q.country ? regionNames.of(q.country) : `+${q.countryCallingCode}`;
+    const place = q.country ? regionName(q.country) : `+${q.countryCallingCode}`;
     return {
       display: `dialled as this number, not as ${q.formatInternational()} (${place}, ${TYPE_WORDS[type] ?? type.toLowerCase()}), which ${n[0]} as an outside-line prefix would reach`,
     };
@@ -272,7 +268,7 @@ export class DialPolicy {
     if (!p || !p.isValid()) {
       throw new PolicyError(
         'invalid_number',
-        `${n} is not a valid phone number${this.country && !n.startsWith('+') ? ` in ${regionNames.of(this.country)}` : ''}`,
+        `${n} is not a valid phone number${this.country && !n.startsWith('+') ? ` in ${regionName(this.country)}` : ''}`,
         'Check the number. Nothing was dialled.',
       );
     }
@@ -294,7 +290,7 @@ export class DialPolicy {
     if (!domestic && !this.cfg.allowInternational) {
       const allowed = (region && this.allowedRegions.has(region)) || this.allowedCallingCodes.has(String(p.countryCallingCode));
       if (!allowed) {
-        const where = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
+        const where = region ? regionName(region) : `+${p.countryCallingCode}`;
         throw new PolicyError(
           'international',
           `${p.formatInternational()} is an international number (${where}) and international calls are not allowed`,
@@ -303,7 +299,7 @@ export class DialPolicy {
       }
     }
     for (const rule of this.outbound) rule.check({ internal: false, number: n, phone: p }, use);
-    const place = region ? regionNames.of(region) : `+${p.countryCallingCode}`;
+    const place = region ? regionName(region) : `+${p.countryCallingCode}`;
     // The person confirms the international form shown in `display`, so that is what is dialled: one spelling for
     // the confirmation, the dial and the PBX's directory, whether "06 1234 5678", "0039 06..." or "+39 06..." was typed.
     // A number whose digits behind a leading 0 or 9 are of a blocked type gets both readings, and is always asked about.

@@ -60,11 +60,18 @@ export function serverZone(): string {
 
 export const hhmm = (minutes: number): string => `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
 
+// Creating it loads ICU region data (~17 ms): not at start-up, only when a message names a country.
 let displayNames: Intl.DisplayNames | undefined;
+
+/** "Italy", "United States": a region's English name (undefined for a code ICU does not know). */
+export function regionName(region: string): string | undefined {
+  return (displayNames ??= new Intl.DisplayNames(['en'], { type: 'region' })).of(region);
+}
+
 const WITH_ARTICLE = /^(United |Netherlands$|Philippines$|Bahamas$|Gambia$|Maldives$|Dominican Republic$|Central African Republic$|Czech Republic$)/;
 
 /** "Italy", "the United States": a country as a sentence names it. */
 export function countryName(region: string): string {
-  const name = (displayNames ??= new Intl.DisplayNames(['en'], { type: 'region' })).of(region) ?? region;
+  const name = regionName(region) ?? region;
   return WITH_ARTICLE.test(name) ? `the ${name}` : name;
 }

@@ -14,6 +14,7 @@ import type { PbxEngine } from '../engine/engine.js';
 import { startSimServer, type SimRequest, type SimResponse, type SimServer } from '../kit.js';
 import type { SimulatorDef } from '../types.js';
 import { loadedPlan, loadNumberingPlan } from '../../safety/numbering.js';
+import { basicAuth } from '../../util/basic-auth.js';
 
 /** The two IPPS pages the doc describes (channelinfo.php, queueactive.php), under its /ipps/ directory. */
 const CHANNEL_PATH = '/ipps/channelinfo.php';
@@ -126,7 +127,7 @@ export function ipbxHandler(o: IpbxSimOptions): (req: SimRequest) => SimResponse
     second: '2-digit',
     hourCycle: 'h23',
   });
-  const expected = o.auth ? `Basic ${Buffer.from(`${o.auth.username}:${o.auth.password}`).toString('base64')}` : undefined;
+  const expected = o.auth ? basicAuth(o.auth.username, o.auth.password) : undefined;
 
   const text = (lines: string[]): SimResponse => ({
     status: 200,
