@@ -21,9 +21,13 @@ const wanted = (floor: LoggingLevel): Level =>
 
 /** A log record as a client may see it: a few named fields, cleaned and redacted. */
 function logData(r: LogRecord): Record<string, unknown> {
-  const data: Record<string, unknown> = { message: r.msg };
-  for (const k of SHARED_FIELDS) if (typeof r.fields[k] === 'string') data[k] = r.fields[k];
-  return sanitizeDeep(JSON.parse(maskSecrets(JSON.stringify(data))) as Record<string, unknown>);
+  // Every value is a string: each is masked as it is (its raw form is among a secret's masked forms), no JSON round trip.
+  const data: Record<string, unknown> = { message: maskSecrets(r.msg) };
+  for (const k of SHARED_FIELDS) {
+    const v = r.fields[k];
+    if (typeof v === 'string') data[k] = maskSecrets(v);
+  }
+  return sanitizeDeep(data) as Record<string, unknown>;
 }
 
 /**
