@@ -114,6 +114,9 @@ const NAMES = { token: 'confirm_token', state: 'requestState' } as const;
 
 export type Opened = { ok: true; ticket: Ticket } | { ok: false; why: string };
 
+/** Why a replayed confirmation is refused, as claim() says it (callers add what is single use). */
+export const ALREADY_USED = 'it was already used';
+
 export class Confirmations {
   constructor(
     private readonly sealer: Sealer,
@@ -166,13 +169,13 @@ export class Confirmations {
     return ticket.b === bindDigest(bind);
   }
 
-  /** Uses the ticket up: true once; for every later attempt (a replay), why it cannot be used. */
+  /** Uses the ticket up: true once; for every later attempt (a replay), why it cannot be used (ALREADY_USED, or why not known). */
   async claim(ticket: Ticket): Promise<true | string> {
     const claimed = await this.claims.claim(`confirm:${ticket.n}`, Math.max(1000, ticket.x - this.now() + 60_000), ticket.x - this.ttlMs);
     if (claimed === true) return true;
     return claimed === 'forgotten'
       ? 'the shared store restarted and lost its record of used confirmations after this one was issued, so whether it was used cannot be told'
-      : 'it was already used';
+      : ALREADY_USED;
   }
 }
 

@@ -9,7 +9,7 @@ import type { PbxHandle, PbxRouter } from '../backends/registry.js';
 import type { SafetyConfig } from '../safety/policy-config.js';
 import type { Logger } from '../log.js';
 import type { Audit, AuditEntry } from '../safety/audit.js';
-import { type Confirmations, type ConfirmOutcome, ConfirmationStop, type Ticket } from '../safety/confirm.js';
+import { ALREADY_USED, type Confirmations, type ConfirmOutcome, ConfirmationStop, type Ticket } from '../safety/confirm.js';
 import type { CallLimits, Reservation, Slot } from '../safety/limits.js';
 import { checkCallerId, type DialPolicy } from '../safety/policy.js';
 import type { RepeatLog } from '../safety/repeat.js';
@@ -268,7 +268,7 @@ export class ToolRunner {
           };
           const redeemed = await this.redeem('token', token, tool, args, env, opts.bind);
           if ('why' in redeemed) throw refused(redeemed.why);
-          claim(redeemed.ticket, (why) => refused(why === 'it was already used' ? 'it was already used (tokens are single use)' : why));
+          claim(redeemed.ticket, (why) => refused(why === ALREADY_USED ? `${ALREADY_USED} (tokens are single use)` : why));
           state.confirmation = 'token';
           return;
         }
@@ -300,7 +300,7 @@ export class ToolRunner {
                 hint: `Call ${tool.name} again to ask the user about what it would act on now.`,
               });
             }
-            claim(opened.ticket, (why) => new StateRefusal(tool.name, why === 'it was already used' ? 'it was already used (a confirmation is single use)' : why, state));
+            claim(opened.ticket, (why) => new StateRefusal(tool.name, why === ALREADY_USED ? `${ALREADY_USED} (a confirmation is single use)` : why, state));
             state.confirmation = 'accepted';
             return;
           }
