@@ -156,18 +156,18 @@ export class ResourceWatcher {
 
   private startPoll(uri: string, w: Watch, def: ResourceDef, pbx: PbxHandle, vars: Record<string, string>): void {
     const interval = this.intervalFor(pbx);
-    let last: string | undefined;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let failures = 0;
     const tick = async () => {
       if (stopped) return;
       try {
-        const body = JSON.stringify(await def.read(pbx, vars), withoutVolatile);
+        const v = digest(JSON.stringify(await def.read(pbx, vars), withoutVolatile));
         failures = 0;
-        if (last === undefined) w.version ??= digest(body);
-        else if (body !== last) this.changed(uri, digest(body));
-        last = body;
+        // Against what this server's listeners last heard, whoever announced it: a change another server polled
+        // first is not announced again (nor is a copy of the last body kept per watch).
+        if (w.version === undefined) w.version = v;
+        else if (v !== w.version) this.changed(uri, v);
       } catch (e) {
         failures++;
         this.log.debug('poll of a subscribed resource failed', { uri, error: (e as Error).message });
