@@ -112,7 +112,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     makeDir: config.audit.file === undefined,
     shared: shared.recent,
     bus: shared.bus,
-    durable: shared.durableAudit,
+    // Replicas: an answer waits for its audit line to reach the OS (a killed replica loses none it answered).
+    durable: shared.kind === 'redis',
   });
   let outbound;
   try {

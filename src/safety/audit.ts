@@ -120,7 +120,7 @@ function redactStrings(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactStrings(x)]));
 }
 
-/** The recent entries of each caller: this process's (LocalRecent), or the deployment's (src/shared/redis/recent.ts). */
+/** The deployment's recent entries of each caller (src/shared/redis/recent.ts); a server on its own keeps its own (LocalRecent). */
 export interface RecentAudit {
   /** Keeps `entry` (bounded already) among the recent entries of its principal. */
   push(entry: AuditEntry): Promise<void>;
@@ -129,7 +129,7 @@ export interface RecentAudit {
 }
 
 /** The last `keep` entries of this process, whoever made them. */
-export class LocalRecent implements RecentAudit {
+export class LocalRecent {
   private readonly entries: AuditEntry[] = [];
 
   constructor(private readonly keep: number) {}
@@ -137,11 +137,6 @@ export class LocalRecent implements RecentAudit {
   add(entry: AuditEntry): void {
     this.entries.push(entry);
     if (this.entries.length > this.keep) this.entries.splice(0, this.entries.length - this.keep);
-  }
-
-  push(entry: AuditEntry): Promise<void> {
-    this.add(entry);
-    return Promise.resolve();
   }
 
   of(principal: string): Promise<AuditEntry[]> {

@@ -11,7 +11,7 @@
  * | poll floor (IPPS) | BackendShared.polls (backends/polls.ts) | PollCache | SharedPollCache over redis/polls.ts |
  * | vendor token (XUC) | BackendShared.tokens (backends/tokens.ts) | LocalTokenShare | redis/tokens.ts |
  * | change notifications | ChangeBus (shared/bus.ts) | LocalBus | redis/bus.ts |
- * | recent audit | RecentAudit (safety/audit.ts) | LocalRecent | redis/recent.ts |
+ * | recent audit | RecentAudit (safety/audit.ts) | none: the audit's own LocalRecent | redis/recent.ts |
  * | no double action | RepeatLog (safety/repeat.ts) | MemoryRepeatLog | redis/repeats.ts |
  *
  * Adding a concern: its interface beside the code that uses it, a memory implementation, a Redis one under
@@ -40,7 +40,6 @@ export async function createShared(o: SharedOptions): Promise<Shared> {
     backends: localShared,
     bus: new LocalBus((e) => o.log.warn('a change listener failed', { error: (e as Error).message })),
     repeats: new MemoryRepeatLog(o.now),
-    durableAudit: false,
     close: () => Promise.resolve(),
   };
 }

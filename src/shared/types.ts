@@ -23,8 +23,6 @@ export interface Shared {
   readonly repeats: RepeatLog;
   /** The deployment's recent audit entries; absent, the audit keeps this server's. */
   readonly recent?: RecentAudit | undefined;
-  /** An answer waits until its audit line reached the operating system (a killed replica loses none it answered). */
-  readonly durableAudit: boolean;
   /**
    * Rejects with a SharedStoreError when actions cannot be coordinated now: at once when the store is known to be
    * away, else within its deadline (one round trip, so a store that went away a moment ago is noticed before the

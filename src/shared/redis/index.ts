@@ -32,7 +32,6 @@ export async function redisShared(o: SharedOptions, url: string, where: string):
     bus,
     repeats: new RedisRepeatLog(store),
     recent: new RedisRecent(store, o.keepRecent),
-    durableAudit: true,
     gate: () => store.check(),
     close: () => store.close(),
   };
