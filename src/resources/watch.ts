@@ -7,7 +7,7 @@
  * whichever server saw it first. A polled change carries a digest of the content, so a server that then reads the
  * same content itself (or hears of it twice) tells its listeners once.
  */
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../util/digest.js';
 import type { Change } from '../backends/backend.js';
 import type { PbxHandle } from '../backends/registry.js';
 import type { Logger } from '../log.js';
@@ -40,7 +40,7 @@ interface Watch {
   offBus?: () => void;
 }
 
-const digest = (body: string) => createHash('sha256').update(body).digest('base64url').slice(0, 22);
+const digest = (body: string) => shortDigest(body);
 
 export class ResourceWatcher {
   private readonly watches = new Map<string, Watch>();

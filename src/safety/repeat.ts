@@ -6,7 +6,7 @@
  * says when it was done before. With replicas the log lives in the shared store (shared/redis/repeats.ts), so a
  * retry landing on another replica is caught too.
  */
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../util/digest.js';
 
 /** What `begin` found: the same action begun `ago` ms before (within its window), or none, and this one noted. */
 export type RepeatCheck = { ago: number } | { mark: string };
@@ -25,7 +25,7 @@ export interface RepeatLog {
 
 /** What an action acts on, reduced to a fixed-size key: no PBX text or number is kept as such in a store. */
 export function repeatKey(principal: string, tool: string, pbx: string, target: unknown): string {
-  return createHash('sha256').update(JSON.stringify([principal, tool, pbx, target ?? null])).digest('base64url').slice(0, 32);
+  return shortDigest(JSON.stringify([principal, tool, pbx, target ?? null]), 32);
 }
 
 /** Keys at most this many actions (the oldest forgotten first): a flood of distinct actions cannot grow memory. */

@@ -5,7 +5,7 @@
  * channel is delivered unless this server sent it. Pub/sub keeps nothing: a server that is disconnected misses what
  * was said meanwhile (its own polls catch up); the client subscribes again by itself after a reconnection.
  */
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../../util/digest.js';
 import type { Logger } from '../../log.js';
 import { type BusEvent, type ChangeBus, LocalBus, topicOf } from '../bus.js';
 import type { RedisStore } from './store.js';
@@ -42,7 +42,7 @@ export class RedisBus implements ChangeBus {
   }
 
   private channel(topic: string): string {
-    return this.store.key(`changes:${createHash('sha256').update(topic).digest('base64url').slice(0, 22)}`);
+    return this.store.key(`changes:${shortDigest(topic)}`);
   }
 
   private async listen(channel: string): Promise<void> {

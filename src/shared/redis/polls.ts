@@ -3,7 +3,7 @@
  * answers who, what answer was published last and how long the lease still runs (one round trip either way);
  * publishing the answer renews the holder's lease for an interval from then (one round trip too).
  */
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../../util/digest.js';
 import type { PollLeases } from '../../backends/polls.js';
 import { type RedisStore, script } from './store.js';
 
@@ -33,7 +33,7 @@ export class RedisPollLeases implements PollLeases {
     scope: string,
   ) {
     // The scope names a PBX by its URL and login: hashed, so no key shows them.
-    this.base = store.key(`{poll:${createHash('sha256').update(scope).digest('base64url').slice(0, 22)}}`);
+    this.base = store.key(`{poll:${shortDigest(scope)}}`);
   }
 
   private keys(key: string): [string, string] {

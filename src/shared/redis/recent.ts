@@ -2,7 +2,7 @@
  * The recent audit entries of each principal in Redis: a list per principal (newest first, trimmed to `keep`),
  * written by whichever server recorded the entry. Each server's own file keeps every line whatever Redis does.
  */
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../../util/digest.js';
 import type { AuditEntry, RecentAudit } from '../../safety/audit.js';
 import { type RedisStore, script } from './store.js';
 
@@ -24,7 +24,7 @@ export class RedisRecent implements RecentAudit {
   ) {}
 
   private key(principal: string): string {
-    return this.store.key(`audit:${createHash('sha256').update(principal).digest('base64url').slice(0, 22)}`);
+    return this.store.key(`audit:${shortDigest(principal)}`);
   }
 
   async push(entry: AuditEntry): Promise<void> {

@@ -3,7 +3,7 @@
  * makes one (login, renew: SET NX PX, so one server asks the vendor and the others wait for what it shares), and a
  * refused login (expiring when it may be tried again). Redis then holds a live credential: protect it like one.
  */
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../../util/digest.js';
 import type { SharedRefusal, SharedToken, TokenShare } from '../../backends/tokens.js';
 import { type RedisStore, script } from './store.js';
 
@@ -24,7 +24,7 @@ export class RedisTokenShare implements TokenShare {
   private readonly base: string;
 
   constructor(private readonly store: RedisStore, scope: string) {
-    this.base = store.key(`{token:${createHash('sha256').update(scope).digest('base64url').slice(0, 22)}}`);
+    this.base = store.key(`{token:${shortDigest(scope)}}`);
   }
 
   async read(): Promise<SharedToken | undefined> {
