@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CallbackRequest } from '../backends/backend.js';
 import { ArgumentError, PolicyError } from '../errors.js';
-import { actionOutput, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, numberArg, pbxArg } from './define.js';
+import { actionOutput, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, capCsv, numberArg, pbxArg } from './define.js';
 
 const ACTIONS = ['import', 'export_tickets'] as const;
 
@@ -46,16 +46,6 @@ const Refused = z.object({
 });
 type Refused = z.infer<typeof Refused>;
 
-/**
- * The header and the first `limit` rows of a ticket export. XUC's callback CSV has no quoting (its import shows none),
- * so rows are lines; an RFC 4180 reader would take a lone quote in a comment for the start of a field to the end.
- */
-function firstLines(text: string, limit: number): { csv: string; rows: number } {
-  const lines = text.split('\n').filter((l) => l.replace(/\r$/, '') !== '');
-  const rows = Math.max(0, lines.length - 1);
-  return { csv: rows > limit ? `${lines.slice(0, limit + 1).join('\n')}\n` : text, rows };
-}
-
 export const callbackLists = defineTool({
   name: 'callback_lists',
   title: 'Contact-centre callback lists',
@@ -96,15 +86,9 @@ export const callbackLists = defineTool({
     if (args.action === 'export_tickets') {
       const exp = pbx.op('exportCallbackTickets');
       await ctx.confirm('', { skip: true });
-      const limit = args.limit ?? DEFAULT_LIST_LIMIT;
-      const { csv, rows } = firstLines(await exp({ listUuid: args.list_uuid }, o), limit);
-      return {
-        ...base,
-        message: `Exported the tickets of callback list ${args.list_uuid} as CSV.`,
-        csv,
-        total: rows,
-        ...(rows > limit ? { truncated: `the CSV holds the first ${limit} of ${rows} tickets; pass a higher limit (up to ${MAX_LIST_LIMIT}) for more` } : {}),
-      };
+      // XUC's callback CSV has no quoting (its import shows none): a lone quote in a comment is text.
+      const cut = capCsv(await exp({ listUuid: args.list_uuid }, o), args.limit, 'tickets', { quotes: false });
+      return { ...base, message: `Exported the tickets of callback list ${args.list_uuid} as CSV.`, ...cut };
     }
     const importOp = pbx.op('importCallbacks');
     if (!args.requests) {

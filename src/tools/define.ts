@@ -10,6 +10,7 @@ import type { PbxHandle } from '../backends/registry.js';
 import { ArgumentError } from '../errors.js';
 import type { CheckedNumber, DialUse } from '../safety/dialing.js';
 import type { Logger } from '../log.js';
+import { firstCsvRecords } from '../util/csv.js';
 import { isIsoDate } from '../util/time.js';
 import { snakeSchema } from './snake.js';
 
@@ -227,6 +228,22 @@ export const listFields = {
   total: z.number().int().nonnegative().optional(),
   truncated: z.string().optional(),
 };
+
+/**
+ * The header and at most `limit` records of a CSV a tool returns, with the total and, when some were left out, the
+ * same kind of note as capList. `quotes: false` for a dialect without quoting (rows are lines).
+ */
+export function capCsv(
+  text: string,
+  limit: number | undefined,
+  what: string,
+  opts: { quotes?: boolean; more?: string } = {},
+): { csv: string; total: number; truncated?: string } {
+  const n = limit ?? DEFAULT_LIST_LIMIT;
+  const { csv, records } = firstCsvRecords(text, n, { quotes: opts.quotes ?? true });
+  if (records <= n) return { csv, total: records };
+  return { csv, total: records, truncated: `the CSV holds the first ${n} of ${records} ${what}; pass a higher limit (up to ${MAX_LIST_LIMIT})${opts.more ?? ''} for more` };
+}
 
 /**
  * At most `limit` of `items`, with the total and, when some were left out, a note saying how many and what to do.

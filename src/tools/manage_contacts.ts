@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { ArgumentError } from '../errors.js';
 import { Contact, ContactFields, ContactImportResult } from '../backends/model.js';
-import { firstCsvRecords, parseCsv } from '../util/csv.js';
+import { parseCsv } from '../util/csv.js';
 import { counted } from '../util/words.js';
 import { cleanText } from '../safety/sanitize.js';
 import { whoLabel } from './calls.js';
-import { actionOutput, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, inWords, limitArg, listFields, MAX_LIST_LIMIT, needArg, pbxArg, userArg } from './define.js';
+import { actionOutput, capList, CONFIRM_FLOW, DEFAULT_LIST_LIMIT, defineTool, inWords, limitArg, listFields, capCsv, needArg, pbxArg, userArg } from './define.js';
 
 const ACTIONS = ['list', 'get', 'create', 'update', 'delete', 'delete_all', 'import_csv', 'export_csv'] as const;
 const CONFIRMED: ReadonlySet<string> = new Set(['update', 'delete', 'delete_all', 'import_csv']);
@@ -144,15 +144,8 @@ export const manageContacts = defineTool({
         };
       }
       case 'export_csv': {
-        const limit = args.limit ?? DEFAULT_LIST_LIMIT;
-        const { csv, records } = firstCsvRecords(await store.exportCsv({ user }, o), limit);
-        return {
-          ...base,
-          message: `Exported the contacts of ${who} as CSV.`,
-          csv,
-          total: records,
-          ...(records > limit ? { truncated: `the CSV holds the first ${limit} of ${records} contacts; pass a higher limit (up to ${MAX_LIST_LIMIT}) for more` } : {}),
-        };
+        const cut = capCsv(await store.exportCsv({ user }, o), args.limit, 'contacts');
+        return { ...base, message: `Exported the contacts of ${who} as CSV.`, ...cut };
       }
     }
   },

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ArgumentError } from '../errors.js';
 import { Qualification, QualificationAnswer } from '../backends/model.js';
-import { actionOutput, callIdArg, capList, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, MAX_LIST_LIMIT, needArg, pbxArg } from './define.js';
-import { firstCsvRecords } from '../util/csv.js';
+import { actionOutput, callIdArg, capList, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, capCsv, needArg, pbxArg } from './define.js';
 
 const ACTIONS = ['list_options', 'record', 'export_csv'] as const;
 
@@ -96,17 +95,8 @@ export const qualifyCall = defineTool({
         const to = need(args.to, 'to');
         if (from > to) throw new ArgumentError('invalid', `from (${from}) is after to (${to})`);
         await ctx.confirm('', { skip: true });
-        const limit = args.limit ?? DEFAULT_LIST_LIMIT;
-        const { csv, records } = firstCsvRecords(await exp({ queueId, from, to }, o), limit);
-        return {
-          ...base,
-          message: `Exported the call qualifications of queue ${queueId} from ${from} to ${to} as CSV.`,
-          csv,
-          total: records,
-          ...(records > limit
-            ? { truncated: `the CSV holds the first ${limit} of ${records} answers; pass a higher limit (up to ${MAX_LIST_LIMIT}) or fewer days for more` }
-            : {}),
-        };
+        const cut = capCsv(await exp({ queueId, from, to }, o), args.limit, 'answers', { more: ' or fewer days' });
+        return { ...base, message: `Exported the call qualifications of queue ${queueId} from ${from} to ${to} as CSV.`, ...cut };
       }
     }
   },

@@ -84,14 +84,16 @@ export function parseCsvRecords(text: string): { headers: string[]; records: { l
  * The header line and the first `limit` records of CSV `text`, cut at a record end (a newline outside quotes), and
  * how many records there are in all. Blank lines are not records. A linear scan: nothing is parsed.
  */
-export function firstCsvRecords(text: string, limit: number): { csv: string; records: number } {
+export function firstCsvRecords(text: string, limit: number, opts: { quotes?: boolean } = {}): { csv: string; records: number } {
+  // A dialect without quoting (XUC's callback CSV): a lone quote in a comment is text, and rows are lines.
+  const quotes = opts.quotes ?? true;
   let quoted = false;
   let records = -1; // the header is not a record
   let cut = -1;
   let blank = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 34 /* " */) quoted = !quoted;
+    if (quotes && c === 34 /* " */) quoted = !quoted;
     if (!quoted && c === 10 /* \n */) {
       if (!blank) {
         records++;
