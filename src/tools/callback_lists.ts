@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { CallbackRequest } from '../backends/backend.js';
 import { ArgumentError, PolicyError } from '../errors.js';
-import { actionOutput, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, capCsv, numberArg, pbxArg } from './define.js';
+import { actionOutput, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, capCsv, needArg, numberArg, pbxArg } from './define.js';
+import { counted } from '../util/words.js';
 
 const ACTIONS = ['import', 'export_tickets'] as const;
 
@@ -91,13 +92,11 @@ export const callbackLists = defineTool({
       return { ...base, message: `Exported the tickets of callback list ${args.list_uuid} as CSV.`, ...cut };
     }
     const importOp = pbx.op('importCallbacks');
-    if (!args.requests) {
-      throw new ArgumentError('invalid', 'action import needs `requests`');
-    }
+    const requests = needArg('import', args.requests, 'requests');
     // Every number through the dial policy before anyone is asked or anything is sent.
     const accepted: CallbackRequest[] = [];
     const refused: Refused[] = [];
-    args.requests.forEach((r, i) => {
+    requests.forEach((r, i) => {
       const line = i + 1;
       if (r.phone_number === undefined && r.mobile_phone_number === undefined) {
         refused.push({ line, reason: 'no phone_number or mobile_phone_number' });
@@ -137,11 +136,11 @@ export const callbackLists = defineTool({
       });
     }
     const n = accepted.length;
-    const count = `${n} callback request${n === 1 ? '' : 's'}`;
-    const skipped = refused.length ? ` ${refused.length} refused line${refused.length === 1 ? ' is' : 's are'} left out: ${refusals}${more}.` : '';
+    const count = counted(n, 'callback request');
+    const skipped = refused.length ? ` ${counted(refused.length, 'refused line is', 'refused lines are')} left out: ${refusals}${more}.` : '';
     await ctx.confirm(`Create ${count} in callback list ${args.list_uuid} on PBX ${pbx.name}?${skipped}`);
     const r = await importOp({ listUuid: args.list_uuid, requests: accepted }, o);
-    const leftOut = refused.length ? ` ${refused.length} refused request${refused.length === 1 ? ' was' : 's were'} not sent (see refused).` : '';
+    const leftOut = refused.length ? ` ${counted(refused.length, 'refused request was', 'refused requests were')} not sent (see refused).` : '';
     return {
       ...base,
       message: `Created ${count} in callback list ${args.list_uuid}.${leftOut}${r?.note ? ` ${r.note}` : ''}`,

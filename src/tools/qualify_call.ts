@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArgumentError } from '../errors.js';
+import { counted } from '../util/words.js';
 import { Qualification, QualificationAnswer } from '../backends/model.js';
 import { actionOutput, callIdArg, capList, CONFIRM_FLOW, dateArg, DEFAULT_LIST_LIMIT, defineTool, limitArg, listFields, capCsv, needArg, pbxArg } from './define.js';
 
@@ -61,7 +62,7 @@ export const qualifyCall = defineTool({
         const { items: options, total, truncated } = capList(await list({ queueId }, o), args.limit, 'qualifications');
         return {
           ...base,
-          message: `${total} qualification${total === 1 ? '' : 's'} for queue ${queueId}.`,
+          message: `${counted(total, 'qualification')} for queue ${queueId}.`,
           options,
           total,
           ...(truncated ? { truncated } : {}),

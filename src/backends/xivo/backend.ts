@@ -29,6 +29,7 @@ import { xucContactStore } from './contacts.js';
 import { readJson } from './json.js';
 import { formatXucTime } from './time.js';
 import { isIsoDate } from '../../util/time.js';
+import { counted } from '../../util/words.js';
 import { exportBounds, keepDays } from './range.js';
 import { aclGrants, callbackCsv, callbackImportBody, EXPORT_ACL, IMPORT_ACL, parseTicketExport, ticketExportBody } from './callbacks.js';
 
@@ -359,7 +360,7 @@ export class XivoBackend implements Backend {
 
   importCallbacks: Operations['importCallbacks'] = async (a, o) => {
     const n = a.requests.length;
-    const what = `import ${n} callback request${n === 1 ? '' : 's'} into callback list ${a.listUuid}`;
+    const what = `import ${counted(n, 'callback request')} into callback list ${a.listUuid}`;
     await this.requireAcl(IMPORT_ACL, what);
     const { csv, changed } = callbackCsv(a.requests);
     try {
@@ -389,7 +390,7 @@ export class XivoBackend implements Backend {
     }
     if (!changed) return;
     return {
-      note: `${changed} value${changed === 1 ? '' : 's'} held a "|" or a line break, which XUC's callback CSV cannot carry: "|" was sent as "¦" and line breaks as spaces.`,
+      note: `${counted(changed, 'value')} held a "|" or a line break, which XUC's callback CSV cannot carry: "|" was sent as "¦" and line breaks as spaces.`,
     };
   };
 
