@@ -21,8 +21,6 @@ export type CallPick =
   | 'ringing'
   /** The one call the user has on hold. */
   | 'held'
-  /** The call call_id names, among every call of the PBX (not only the user's). */
-  | 'named'
   /** The held call call_id names, and the user's connected call it joins. */
   | 'conference';
 
@@ -107,8 +105,7 @@ async function findCall(
   }
   const found = (call: Call, what = describeCall(call)) => ({ pbx, call, callId: call.id, what });
   switch (pick) {
-    case 'current':
-    case 'named': {
+    case 'current': {
       const call = named ?? currentCall(calls);
       if (!call) throw refuse('not_found', `${user ?? 'this user'} has no active call`, hint ?? 'Nothing to act on.', true);
       return found(call);

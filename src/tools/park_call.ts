@@ -31,7 +31,7 @@ export const parkCall = defineTool({
       op: (pbx) => pbx.op('parkCall'),
       // Any call can be parked by its id; `user` only says who parks it when the PBX needs to know. A caller that may
       // act only for its own user parks only that user's calls.
-      pick: 'named',
+      pick: 'current',
       user: 'optional',
       ask: (t) => `Park ${t.what} ${slot ? `in slot ${slot}` : 'in the first free slot'}?`,
       async act(park, t) {
