@@ -49,11 +49,6 @@ const IPPS_ERRORS: Record<string, () => BackendError> = {
 /** What an IPPS answer is, before parsing rows: data, a typed error, or an HTTP status for the caller to map. */
 export type IppsAnswer = { kind: 'data'; body: string } | { kind: 'error'; error: BackendError } | { kind: 'status' };
 
-/** Vendor text going into a message: one short line of printable characters, secrets masked. */
-function shortText(s: string, max = 80): string {
-  return pbxText(s, max);
-}
-
 /** True for a web page (IPPS disabled, a proxy or login page, a PHP error), which is never IPPS data. */
 export function looksLikeHtml(body: string): boolean {
   const t = body.replace(/^\uFEFF/, '').trimStart();
@@ -73,8 +68,8 @@ export function classifyAnswer(status: number, body: string): IppsAnswer {
     if (known) return { kind: 'error', error: known() };
     return {
       kind: 'error',
-      error: new BackendError('invalid', `the PBX answered an IPPS error: "ERROR: ${shortText(m[1]!)}"`, {
-        code: shortText(text, 40),
+      error: new BackendError('invalid', `the PBX answered an IPPS error: "ERROR: ${pbxText(m[1]!, 80)}"`, {
+        code: pbxText(text, 40),
         hint: 'Check the configuration of this PBX (url, channels, queues) and of IPPS on the ipbx.',
       }),
     };
