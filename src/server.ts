@@ -12,7 +12,6 @@ import { createRequire } from 'node:module';
 import {
   type CacheHint,
   type CallToolResult,
-  CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
   type ClientCapabilities,
   type ElicitRequestFormParams,
@@ -35,7 +34,7 @@ import { may, processPrincipal } from './principal.js';
 import { CONFIRM_SCHEMA, type RoundAnswer } from './safety/confirm.js';
 import { cleanText } from './safety/sanitize.js';
 import { type BoardView, boardView, readTemplate, requestCapabilities, supportsApps } from './server/apps.js';
-import { type Instance, type InstanceOptions, kept, principalOf, type ServerOptions, sessionOf } from './server/instance.js';
+import { envelopeOf, type Instance, type InstanceOptions, kept, principalOf, type ServerOptions, sessionOf } from './server/instance.js';
 import { forwardLogs, registerLogging } from './server/logging.js';
 import { registerCompletions, registerPrompts } from './server/prompts.js';
 import { registerResources } from './server/resources.js';
@@ -297,11 +296,6 @@ function registerTools(app: App, inst: Instance, opts: ServerOptions, board: Boa
   });
 }
 
-/** The reserved _meta keys of a 2026-07-28 request (protocol version, client info and capabilities, log level). */
-function envelopeOf(ctx: ServerContext): Record<string, unknown> {
-  return (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
-}
-
 /** Whether declared client capabilities allow a form elicitation (a bare `elicitation: {}` means form). */
 function canElicitForm(caps: ClientCapabilities | undefined): boolean {
   const e = caps?.elicitation;
@@ -336,7 +330,7 @@ function callEnv(app: App, inst: Instance, ctx: ServerContext): { env: CallEnv; 
     const envelope = envelopeOf(ctx);
     const id = `req-${randomUUID()}`;
     const clientInfo = envelope[CLIENT_INFO_META_KEY] as Implementation | undefined;
-    const rounds = canElicitForm(envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined)
+    const rounds = canElicitForm(requestCapabilities(inst, ctx))
       ? { requestState: requestStateOf(ctx), answer: roundAnswer(ctx) }
       : undefined;
     return {
@@ -351,7 +345,7 @@ function callEnv(app: App, inst: Instance, ctx: ServerContext): { env: CallEnv; 
     };
   }
   const client = inst.server.getClientVersion();
-  const elicit = canElicitForm(inst.server.getClientCapabilities())
+  const elicit = canElicitForm(requestCapabilities(inst, ctx))
     ? async (message: string, timeoutMs: number): Promise<{ answer: ElicitAnswer; confirm?: boolean }> => {
         let pings = 0;
         const keepalive = progress ? setInterval(() => progress(++pings, undefined, 'waiting for the user to confirm'), CONFIRM_KEEPALIVE_MS) : undefined;

@@ -19,7 +19,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
-import type { Instance } from './instance.js';
+import { envelopeOf, type Instance } from './instance.js';
 
 /** The extension's identifier and the view's mime type (pinned to @modelcontextprotocol/ext-apps by a test). */
 export const UI_EXTENSION = 'io.modelcontextprotocol/ui';
@@ -41,8 +41,7 @@ export function supportsApps(caps: ClientCapabilities | undefined): boolean {
 /** The capabilities the client of this request declared: its session's (2025), or the request's own (2026). */
 export function requestCapabilities(inst: Instance, ctx: ServerContext): ClientCapabilities | undefined {
   if (inst.era === 'legacy') return inst.server.getClientCapabilities();
-  const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
-  return envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  return envelopeOf(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
 }
 
 /** What the board needs to know that no tool says: how often each PBX may be read (the resource watcher's pace). */

@@ -76,6 +76,11 @@ export interface Instance {
 }
 
 /** The principal a request comes from: the one its HTTP transport authenticated, else the instance's own. */
+/** The reserved _meta keys of a 2026-07-28 request (protocol version, client info and capabilities, log level). */
+export function envelopeOf(ctx: ServerContext): Record<string, unknown> {
+  return (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+}
+
 export function principalOf(ctx: ServerContext, fallback: Principal): Principal {
   const p = ctx.http?.authInfo?.extra?.principal as Principal | undefined;
   return p ?? fallback;

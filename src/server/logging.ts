@@ -9,7 +9,7 @@ import { type App, SERVER_NAME } from '../app.js';
 import type { Level, LogRecord } from '../log.js';
 import { maskSecrets } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
-import { type Instance, sessionOf } from './instance.js';
+import { envelopeOf, type Instance, sessionOf } from './instance.js';
 
 const MCP_LEVEL: Record<Level, LoggingLevel> = { debug: 'debug', info: 'info', warn: 'warning', error: 'error' };
 const SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
@@ -66,7 +66,7 @@ export function registerLogging(app: App, inst: Instance): void {
  * gets the log records of this call on the request's own stream while the call runs.
  */
 export function forwardLogs(app: App, ctx: ServerContext, callId: string): () => void {
-  const floor = ((ctx.mcpReq.envelope ?? {}) as Record<string, unknown>)[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
+  const floor = envelopeOf(ctx)[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
   if (floor === undefined || !SEVERITY.includes(floor)) return () => {};
   return app.logs.addSink(
     (r: LogRecord) => {
