@@ -80,8 +80,8 @@ export function redact(text: string): string {
   return out;
 }
 
-/** The strings of the client request being served (tool arguments, a resource URI), for `maskSecrets`. */
-const clientText = new AsyncLocalStorage<readonly string[]>();
+/** What the client request being served sent (tool arguments, a resource URI), for `maskSecrets`. */
+const clientText = new AsyncLocalStorage<{ sent: unknown; strings?: string[] }>();
 
 /** The strings anywhere in `value` (arguments as a client sent them), bounded in number and depth. */
 function stringsOf(value: unknown, out: string[] = [], depth = 0): string[] {
@@ -94,7 +94,8 @@ function stringsOf(value: unknown, out: string[] = [], depth = 0): string[] {
 
 /** Run `fn` (serving one client request) knowing what the client sent in it: see `maskSecrets`. */
 export function withClientText<T>(sent: unknown, fn: () => T): T {
-  return clientText.run(stringsOf(sent), fn);
+  // Its strings are collected only if a secret ever shows up in PBX text during the request (rare): not per call.
+  return clientText.run({ sent }, fn);
 }
 
 /**
@@ -104,9 +105,10 @@ export function withClientText<T>(sent: unknown, fn: () => T): T {
  */
 export function maskSecrets(text: string): string {
   if (!pattern) return text;
-  const sent = clientText.getStore() ?? [];
+  const request = clientText.getStore();
   return text.replace(pattern, (form) => {
     const secret = forms.get(form) ?? form;
+    const sent = request ? (request.strings ??= stringsOf(request.sent)) : [];
     return sent.some((s) => s.includes(secret)) ? form : '***';
   });
 }
