@@ -156,7 +156,8 @@ export class SharedPollCache<T> implements PollSource<T> {
       } catch (e) {
         if (!this.storeDown) {
           this.storeDown = true;
-          this.log.warn('the shared store is unreachable: this server polls the PBX on its own floor until it answers again', { error: (e as Error).message });
+          // The store logs the outage once for the whole server; each cache only notes its own fallback.
+          this.log.debug('the shared store is unreachable: this server polls the PBX on its own floor until it answers again', { error: (e as Error).message });
         }
         // Read again through the store next time; this server's own floor holds meanwhile.
         entry.until = this.clock.now();
@@ -164,7 +165,7 @@ export class SharedPollCache<T> implements PollSource<T> {
       }
       if (this.storeDown) {
         this.storeDown = false;
-        this.log.info('the shared store answers again: polls are shared by the deployment again');
+        this.log.debug('the shared store answers again: polls are shared by the deployment again');
       }
       if (lease.holder === token) return this.fetch(key, token, load, entry);
       const published = lease.answer === undefined ? undefined : (JSON.parse(lease.answer) as Published<T>);
