@@ -8,7 +8,7 @@
 import { AccessError } from '../errors.js';
 import type { PbxHandle, PbxRouter, UserBinding } from '../backends/registry.js';
 import { DEFAULT_SCOPES, may, ownUser, type Principal, type Right } from '../principal.js';
-import { matchTemplate, type ResourceDef } from '../resources/define.js';
+import { matchResource, type ResourceDef } from '../resources/define.js';
 import type { AnyTool } from '../tools/define.js';
 
 /** What the rules read of the app: its PBXs, and the resources and tools it offers. */
@@ -71,22 +71,13 @@ function bindingRefuses(app: App, p: Principal, pbx: unknown, user: unknown): bo
   }
 }
 
-/** The resource definition a URI names, with its variables. */
-function resourceOf(app: App, uri: string): { def: ResourceDef; vars: Record<string, string> } | undefined {
-  for (const def of app.resources) {
-    const vars = matchTemplate(def.template, uri);
-    if (vars) return { def, vars };
-  }
-  return undefined;
-}
-
 /**
  * The rights reading `uri` needs: read, and supervise for one that shows every user (pbx://{pbx}/calls) or names a
  * user other than the caller's own (pbx://{pbx}/history/{user}).
  */
 export function resourceRights(app: App, p: Principal, uri: string): Right[] {
   const rights: Right[] = ['read'];
-  const r = resourceOf(app, uri);
+  const r = matchResource(app.resources, uri);
   if (!r || !p.grant || may(p, 'supervise')) return rights;
   if (r.def.everyUser) rights.push('supervise');
   else if ('user' in r.vars && bindingRefuses(app, p, r.vars.pbx, r.vars.user)) rights.push('supervise');

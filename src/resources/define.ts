@@ -84,3 +84,12 @@ export function matchTemplate(template: string, uri: string): Record<string, str
   }
   return vars;
 }
+
+/** The first of `defs` whose template `uri` matches, with its variables: the one reading of which resource a URI names. */
+export function matchResource(defs: readonly ResourceDef[], uri: string): { def: ResourceDef; vars: Record<string, string> } | undefined {
+  for (const def of defs) {
+    const vars = matchTemplate(def.template, uri);
+    if (vars) return { def, vars };
+  }
+  return undefined;
+}

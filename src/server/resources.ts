@@ -19,7 +19,7 @@ import { isTelephonyError } from '../errors.js';
 import { describeError } from '../wording.js';
 import { handleFor, lacking, mayRead, resourceRights, scopeOf } from '../auth/access.js';
 import { may, type Principal } from '../principal.js';
-import { type ResourceDef, matchTemplate } from '../resources/define.js';
+import { matchResource, matchTemplate, type ResourceDef } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import { withClientText } from '../safety/redact.js';
 import { sanitizeDeep } from '../safety/sanitize.js';
@@ -29,17 +29,15 @@ import { type Instance, kept, principalOf, type ServerOptions } from './instance
 export const AUDIT_URI = 'audit://recent';
 
 export function resolveResource(app: App, uri: string): ResolvedResource {
-  for (const def of app.resources) {
-    const vars = matchTemplate(def.template, uri);
-    if (!vars) continue;
-    const pbx = app.pbxes.all().find((p) => p.name === vars.pbx);
-    if (!pbx) throw new ResourceNotFoundError(uri, `Resource not found: there is no PBX named "${vars.pbx}" (${uri})`);
-    if (def.requires && !pbx.can(def.requires)) {
-      throw new ResourceNotFoundError(uri, `Resource not found: PBX ${pbx.name} (${pbx.type}) has no ${def.name} resource (${uri})`);
-    }
-    return { def, pbx, vars };
+  const r = matchResource(app.resources, uri);
+  if (!r) throw new ResourceNotFoundError(uri, `Resource not found: ${uri}`);
+  const { def, vars } = r;
+  const pbx = app.pbxes.all().find((p) => p.name === vars.pbx);
+  if (!pbx) throw new ResourceNotFoundError(uri, `Resource not found: there is no PBX named "${vars.pbx}" (${uri})`);
+  if (def.requires && !pbx.can(def.requires)) {
+    throw new ResourceNotFoundError(uri, `Resource not found: PBX ${pbx.name} (${pbx.type}) has no ${def.name} resource (${uri})`);
   }
-  throw new ResourceNotFoundError(uri, `Resource not found: ${uri}`);
+  return { def, pbx, vars };
 }
 
 function jsonContents(uri: string, data: unknown): ReadResourceResult {

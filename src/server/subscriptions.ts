@@ -10,7 +10,7 @@ import { isTelephonyError } from '../errors.js';
 import { describeError } from '../wording.js';
 import type { Principal } from '../principal.js';
 import { SubscriptionBudget } from '../resources/budget.js';
-import { fillTemplate, matchTemplate } from '../resources/define.js';
+import { fillTemplate, matchResource } from '../resources/define.js';
 import type { ResolvedResource } from '../resources/watch.js';
 import { withClientText } from '../safety/redact.js';
 import { type Instance, kept, principalOf, type ServerOptions } from './instance.js';
@@ -27,11 +27,8 @@ const budgetOf = (app: App) => kept(budgets, app, () => new SubscriptionBudget()
  * matches no template (audit://recent, resources `extend` added) is its own key.
  */
 export function canonicalUri(app: App, uri: string): string {
-  for (const def of app.resources) {
-    const vars = matchTemplate(def.template, uri);
-    if (vars) return fillTemplate(def.template, vars);
-  }
-  return uri;
+  const r = matchResource(app.resources, uri);
+  return r ? fillTemplate(r.def.template, r.vars) : uri;
 }
 
 /**
@@ -73,8 +70,8 @@ async function prepare(app: App, principal: Principal, uri: string, notify: () =
   const extended = subscribeExtended?.(uri, notify);
   if (extended) return { start: () => extended, drop: extended };
   // A URI no template knows is refused by resolveResource; one it knows must also name something that exists.
-  const key = canonicalUri(app, uri);
   const resolved = resolveResource(app, uri);
+  const key = fillTemplate(resolved.def.template, resolved.vars);
   await refuseMissing(app, resolved, uri, key);
   return { start: () => app.watcher.subscribe(key, resolved, notify), drop: () => {} };
 }
