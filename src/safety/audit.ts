@@ -112,12 +112,21 @@ export function boundArgs(args: unknown): unknown {
 
 const clip = (s: string, max: number): string => (s.length > max ? cleanText(s, max) : s);
 
-/** Every string in `v` (already depth-bounded by redactValue) with registered secrets masked, for the file line. */
+/**
+ * Every string in `v` (already depth-bounded by redactValue) with registered secrets masked, for the file line; `v`
+ * itself when nothing was masked, so the entry's bounded arguments serve the line too.
+ */
 function redactStrings(v: unknown): unknown {
   if (typeof v === 'string') return redact(v);
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(redactStrings);
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactStrings(x)]));
+  let changed = false;
+  const each = (x: unknown) => {
+    const y = redactStrings(x);
+    if (y !== x) changed = true;
+    return y;
+  };
+  const out = Array.isArray(v) ? v.map(each) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, each(x)]));
+  return changed ? out : v;
 }
 
 /** The deployment's recent entries of each caller (src/shared/redis/recent.ts); a server on its own keeps its own (LocalRecent). */
@@ -233,7 +242,8 @@ export class Audit {
       ...(entry.error ? { error: { kind: clip(entry.error.kind, F), message: clip(entry.error.message, AUDIT_LIMITS.text) } } : {}),
     };
     this.local.add(e);
-    const line = redact(JSON.stringify({ ...e, args: boundArgs(redactStrings(args)) }));
+    const masked = redactStrings(args);
+    const line = redact(JSON.stringify({ ...e, args: masked === args ? e.args : boundArgs(masked) }));
     const waits: Promise<void>[] = [];
     const stream = this.open();
     if (stream) {
