@@ -116,9 +116,9 @@ export async function stdioClient(kind, config, { pin = false, era = 'legacy' } 
   return client;
 }
 
-/** Start ours or the floor (of `era`) over HTTP; resolves with its endpoint and the child. */
-export function startHttp(kind, config, { pin = false, era = 'legacy' } = {}) {
-  const cmd = serverCommand(kind === 'ours' ? [CLI, '--transport', 'http', '--port', '0', '--config', config.path] : [floorOf(kind), 'http', '0'], pin);
+/** Start ours or the floor (of `era`) over HTTP, on `port` (0: any); resolves with its endpoint and the child. */
+export function startHttp(kind, config, { pin = false, era = 'legacy', port = 0 } = {}) {
+  const cmd = serverCommand(kind === 'ours' ? [CLI, '--transport', 'http', '--port', String(port), '--config', config.path] : [floorOf(kind), 'http', String(port)], pin);
   const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
   let err = '';
   return new Promise((res, rej) => {

@@ -7,11 +7,9 @@
 // 9b. Throughput of 1, 2 and 3 replicas behind nginx (README's configuration) with the same client load, and 1
 //     replica without Redis behind nginx, side by side in short turns. On a 2-core machine this shows what sharing
 //     costs, not how it scales: the replicas, nginx, Redis and the client all share the same two cores.
-import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { freePort, readmeNginx, startNginx, startRedis } from './deployment.mjs';
-import { benchConfig, clientOf, CLI, cpuMs, ms, PIN, pinClient, placement, ROOT, serverCommand, stats } from './lib.mjs';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { benchConfig, cpuMs, httpClient, ms, PIN, pinClient, placement, startHttp, stats } from './lib.mjs';
 
 const SECRET = 'bench-state-secret-shared-by-every-replica-0123';
 
@@ -27,22 +25,8 @@ function startReplica(port, { redis, replica, allowedHosts = [], pin = false } =
     http: { maxSessions: 5000, allowedHosts },
     ...(redis ? { shared: { redisUrl: redis, replica } } : {}),
   });
-  const cmd = serverCommand([CLI, '--transport', 'http', '--port', String(port), '--config', config.path], pin);
-  const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-  let err = '';
-  return new Promise((res, rej) => {
-    child.stderr.on('data', (d) => {
-      err += d;
-      if (/endpoint: http/.test(err)) res({ url: `http://127.0.0.1:${port}/mcp`, child, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
-    });
-    child.once('exit', (c) => rej(new Error(`server exited ${c}: ${err}`)));
-  });
-}
-
-async function connect(url) {
-  const client = clientOf('modern');
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
+  // A fixed port: nginx's configuration names every replica before they start.
+  return startHttp('ours', config, { pin, era: 'modern', port });
 }
 
 async function timed(fn) {
@@ -79,7 +63,7 @@ export async function redisOverhead({ rounds = 12, perRound = 40, warmup = 60 } 
   const clients = {};
   const flip = { v: false };
   for (const k of kinds) {
-    clients[k] = await connect(servers[k].url);
+    clients[k] = await httpClient(servers[k].url, 'modern');
     await actionRound(clients[k], warmup, flip);
   }
   const samples = Object.fromEntries(kinds.map((k) => [k, { read: [], set_dnd: [], place_call: [] }]));
@@ -159,7 +143,7 @@ export async function replicaThroughput({ clients = 24, seconds = 6, sliceMs = 5
   ];
   for (const s of sides) {
     s.nginx = await startNginx(readmeNginx(s.upstreams, s.front), s.front);
-    s.clients = await Promise.all(Array.from({ length: clients }, () => connect(`${s.nginx.url}/mcp`)));
+    s.clients = await Promise.all(Array.from({ length: clients }, () => httpClient(`${s.nginx.url}/mcp`, 'modern')));
     Object.assign(s, { calls: 0, errors: 0, ms: 0, replicaCpu: 0, redisCpu: 0 });
     await slice(s, 300);
     Object.assign(s, { calls: 0, errors: 0, ms: 0, replicaCpu: 0, redisCpu: 0 });
